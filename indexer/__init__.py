@@ -1,0 +1,1 @@
+"""Turning video files into clips and vectors: decode, sample, embed, pool, store."""

@@ -1,0 +1,183 @@
+"""Decoding behind one small interface: probe a file, then stream its sampled frames.
+
+Two backends: PyAV (default) and decord. Frames are chosen by presentation timestamp
+(``SampleClock``), scaled by the decoder's own scaler straight to the model's input size
+(short side to fit, then centre crop), and yielded one at a time so a video is never held whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Protocol
+
+import numpy as np
+
+from indexer.sample import SampleClock, sample_indices
+from vidseek.errors import DecodeError
+
+DEFAULT_INPUT_SIZE = (224, 224)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a probe learns about a file before decoding it."""
+
+    duration: float
+    """Seconds; 0.0 when the container does not say (decoding then tells)."""
+    fps: float
+    """Average frame rate of the video stream."""
+    width: int
+    height: int
+    codec: str
+
+
+@dataclass(frozen=True)
+class Frame:
+    t: float
+    """Presentation time in seconds from the start of the video stream."""
+    image: np.ndarray
+    """(H, W, 3) uint8 RGB, already at the model's input size."""
+
+
+class Decoder(Protocol):
+    name: str
+
+    def probe(self, path: Path) -> VideoInfo: ...
+
+    def frames(self, path: Path, *, fps: float, size: tuple[int, int]) -> Iterator[Frame]: ...
+
+
+def scaled_size(width: int, height: int, size: tuple[int, int]) -> tuple[int, int]:
+    """(width, height) that covers ``size`` (h, w) while keeping the aspect ratio."""
+    out_h, out_w = size
+    scale = max(out_w / width, out_h / height)
+    return max(out_w, round(width * scale)), max(out_h, round(height * scale))
+
+
+def centre_crop(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    out_h, out_w = size
+    h, w = image.shape[:2]
+    top, left = (h - out_h) // 2, (w - out_w) // 2
+    return image[top : top + out_h, left : left + out_w]
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.split(": '", 1)[0]
+
+
+class PyAVDecoder:
+    name = "pyav"
+
+    def _open(self, path: Path):  # noqa: ANN202
+        import av
+
+        try:
+            container = av.open(str(path))
+        except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+            raise DecodeError(f"not a readable video ({_describe(exc)})") from None
+        if not container.streams.video:
+            container.close()
+            kinds = sorted({s.type for s in container.streams}) or ["no streams"]
+            raise DecodeError(f"has no video stream (found: {', '.join(kinds)})")
+        return container
+
+    def probe(self, path: Path) -> VideoInfo:
+        with self._open(path) as container:
+            stream = container.streams.video[0]
+            ctx = stream.codec_context
+            duration = 0.0
+            if stream.duration is not None and stream.time_base is not None:
+                duration = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                duration = container.duration / 1_000_000
+            rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+            fps = float(rate) if rate else 0.0
+            width, height = ctx.width, ctx.height
+            if not width or not height:
+                raise DecodeError("video stream has no frame size")
+            return VideoInfo(duration=duration, fps=fps, width=width, height=height, codec=ctx.name)
+
+    def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
+        import av
+
+        with self._open(path) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            if keyframes_only:
+                stream.codec_context.skip_frame = "NONKEY"
+            origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else None
+            clock = SampleClock(fps)
+            target: tuple[int, int] | None = None
+            index = 0
+            try:
+                for frame in container.decode(stream):
+                    if frame.pts is None and frame.time is None:
+                        t_abs = index / (float(stream.average_rate or 25))
+                    else:
+                        t_abs = float(frame.time)
+                    index += 1
+                    if origin is None:
+                        origin = t_abs
+                    t = max(0.0, t_abs - origin)
+                    if not clock.take(t):
+                        continue
+                    if target is None:
+                        target = scaled_size(frame.width, frame.height, size)
+                    rgb = frame.reformat(width=target[0], height=target[1], format="rgb24",
+                                         interpolation="BILINEAR").to_ndarray()
+                    yield Frame(t, np.ascontiguousarray(centre_crop(rgb, size)))
+            except av.error.FFmpegError as exc:
+                raise DecodeError(f"decoding failed after {index} frames ({_describe(exc)}); file truncated or corrupt?") from None
+
+
+class DecordDecoder:
+    name = "decord"
+    _chunk = 32
+
+    def _reader(self, path: Path, size: tuple[int, int] | None = None):  # noqa: ANN202
+        import decord
+
+        try:
+            if size is None:
+                return decord.VideoReader(str(path), num_threads=1)
+            probe = decord.VideoReader(str(path), num_threads=1)
+            h, w = probe[0].shape[:2] if len(probe) else (size[0], size[1])
+            del probe
+            tw, th = scaled_size(w, h, size)
+            return decord.VideoReader(str(path), width=tw, height=th, num_threads=1)
+        except (decord.DECORDError, RuntimeError) as exc:
+            raise DecodeError(f"not a readable video ({_describe(exc)})") from None
+
+    def probe(self, path: Path) -> VideoInfo:
+        # decord has no codec or audio-only probe; PyAV gives the metadata, decord decodes.
+        return PyAVDecoder().probe(path)
+
+    def frames(self, path: Path, *, fps: float, size: tuple[int, int]) -> Iterator[Frame]:
+        import decord
+
+        reader = self._reader(path, size)
+        n = len(reader)
+        if n == 0:
+            return
+        stamps = reader.get_frame_timestamp(range(n))[:, 0]
+        origin = float(stamps[0])
+        keep = sample_indices(stamps - origin, fps)
+        for lo in range(0, len(keep), self._chunk):
+            chunk = keep[lo : lo + self._chunk]
+            try:
+                batch = reader.get_batch(chunk).asnumpy()
+            except decord.DECORDError as exc:
+                raise DecodeError(f"decoding failed ({_describe(exc)}); file truncated or corrupt?") from None
+            for i, image in zip(chunk, batch):
+                yield Frame(max(0.0, float(stamps[i]) - origin), np.ascontiguousarray(centre_crop(image, size)))
+
+
+def get_decoder(name: str) -> Decoder:
+    if name == "pyav":
+        return PyAVDecoder()
+    if name == "decord":
+        return DecordDecoder()
+    raise ValueError(f"unknown decoder {name!r}; use 'pyav' or 'decord'")
+

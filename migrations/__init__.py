@@ -1,0 +1,1 @@
+"""Alembic migrations: the only way vidseek's schema is made or changed."""

@@ -1,0 +1,1 @@
+"""Finding moments: text query to ranked, grounded, non-overlapping moments; served over HTTP."""

@@ -1,0 +1,277 @@
+"""The ``vidseek`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from vidseek import store
+from vidseek.config import Settings
+from vidseek.errors import DecodeError, ModelError, ModelMismatchError, VidseekError
+from vidseek.timecode import clock
+
+
+class UsageProblem(click.ClickException):
+    """A configuration or usage error: exit code 2, like click's own usage errors."""
+
+    exit_code = 2
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _settings(ctx: click.Context, **overrides) -> Settings:
+    values = {k: v for k, v in {**ctx.obj, **overrides}.items() if v is not None}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(f"VIDSEEK_{'_'.join(str(p) for p in e['loc']).upper() or 'SETTINGS'}: {e['msg']}"
+                             for e in exc.errors())
+        raise UsageProblem(f"invalid settings: {problems}") from None
+
+
+def _guard(fn):  # noqa: ANN001, ANN202
+    """Turn the errors a user can act on into one clean line."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            return fn(*args, **kwargs)
+        except (ModelError, ModelMismatchError) as exc:
+            raise UsageProblem(str(exc)) from None
+        except (VidseekError, DecodeError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
+
+    return wrapper
+
+
+def _library(settings: Settings):  # noqa: ANN202
+    from vidseek.library import Library
+
+    try:
+        return Library(settings)
+    except Exception as exc:  # noqa: BLE001 - a bad URL or unreachable server is a user problem
+        from sqlalchemy.exc import ArgumentError, OperationalError
+
+        if isinstance(exc, (ArgumentError, OperationalError, ModuleNotFoundError)):
+            raise UsageProblem(f"cannot open database {settings.sqlalchemy_url!r}: {str(exc).splitlines()[0]}") from None
+        raise
+
+
+def _encoder(settings: Settings):  # noqa: ANN202
+    from vidseek.encoders import load_encoder
+
+    return load_encoder(settings.model, device=settings.device, threads=settings.threads)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Where the SQLite file and FAISS index live [VIDSEEK_DATA_DIR].")
+@click.option("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... [VIDSEEK_DATABASE_URL].")
+@click.option("--model", help="Model spec: ARCH:TAG, ARCH:/path/to/weights, ARCH:random, python:MODULE:ATTR [VIDSEEK_MODEL].")
+@click.version_option(package_name="vidseek")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, model: str | None) -> None:
+    """Search your own videos for moments, by what happens in them."""
+    warnings.showwarning = _show_warning
+    ctx.obj = {"data_dir": data_dir, "database_url": database_url, "model": model}
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--decoder", type=click.Choice(["pyav", "decord"]), help="Decoding backend [VIDSEEK_DECODER].")
+@click.option("--sample-fps", type=float, help="Frames sampled per second [VIDSEEK_SAMPLE_FPS, default 1].")
+@click.option("--clip-seconds", type=float, help="Clip length in seconds [VIDSEEK_CLIP_SECONDS, default 4].")
+@click.option("--clip-stride", type=float, help="Seconds between clip starts [VIDSEEK_CLIP_STRIDE, default 2].")
+@click.option("--batch-size", type=int, help="Frames per model call [VIDSEEK_BATCH_SIZE, default 32].")
+@click.option("--prune", is_flag=True, help="Also drop indexed videos under these folders whose files are gone.")
+@click.option("--progress/--no-progress", default=None, help="Progress bars (default: when stderr is a terminal).")
+@click.pass_context
+@_guard
+def index(ctx: click.Context, paths: tuple[Path, ...], progress: bool | None, prune: bool, **options) -> None:
+    """Index video files and folders (recursively). Unchanged files are skipped."""
+    from indexer.progress import Progress
+    from indexer.runner import Indexer
+
+    settings = _settings(ctx, **options)
+    library = _library(settings)
+    encoder = _encoder(settings)
+    report = Indexer(settings, library, encoder, progress=lambda: Progress(progress)).index(list(paths), prune=prune)
+    for path, reason in report.failed:
+        click.echo(f"error: {path}: {reason}", err=True)
+    for path in report.removed:
+        click.echo(f"removed: {path}", err=True)
+    click.echo(report.summary())
+    ctx.exit(report.exit_code)
+
+
+def _engine(settings: Settings):  # noqa: ANN202
+    from search_api.engine import SearchEngine
+
+    library = _library(settings)
+    model = library.model_name()
+    if model is None:
+        raise click.ClickException("the index is empty: run `vidseek index FOLDER` first")
+    return SearchEngine(library, _encoder(settings))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--json", "as_json", is_flag=True, help="Print the result JSON (see PRODUCT.md).")
+@click.pass_context
+@_guard
+def search(ctx: click.Context, query: str, limit: int, offset: int, as_json: bool) -> None:
+    """Find the moments that match QUERY, best first."""
+    from search_api.results import results_json
+
+    if not query.strip():
+        raise UsageProblem("QUERY is empty: say what to look for, e.g. vidseek search \"a dog on a beach\"")
+    engine = _engine(_settings(ctx))
+    outcome = engine.search(query, limit=limit, offset=offset)
+    if as_json:
+        click.echo(json.dumps(results_json(query, outcome.took_ms, outcome.hits, offset=offset), indent=2))
+        return
+    if not outcome.hits:
+        click.echo("no matches")
+        return
+    rows = [(str(offset + i + 1), f"{h.moment.score:.3f}", f"{clock(h.moment.start)}-{clock(h.moment.end)}",
+             clock(h.moment.peak), h.video.title, h.video.path) for i, h in enumerate(outcome.hits)]
+    _table(("#", "score", "moment", "peak", "title", "path"), rows)
+    click.echo(f"{len(outcome.hits)} moments in {outcome.took_ms:.0f} ms")
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+@main.command(name="ls")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@_guard
+def ls_(ctx: click.Context, as_json: bool) -> None:
+    """List indexed videos."""
+    library = _library(_settings(ctx))
+    with library.sessions() as session:
+        videos = store.list_videos(session=session)
+        counts = store.clip_counts(session=session)
+    items = [{"id": v.id, "path": v.path, "title": v.title, "duration": round(v.duration, 3), "fps": v.fps,
+              "width": v.width, "height": v.height, "codec": v.codec, "size": v.size, "clips": counts.get(v.id, 0),
+              "status": v.status, "model": v.model_name, "indexed_at": v.indexed_at.isoformat()} for v in videos]
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    if not items:
+        click.echo("no videos indexed")
+        return
+    _table(("id", "duration", "clips", "size", "path"),
+           [(str(i["id"]), clock(i["duration"]), str(i["clips"]), f"{i['width']}x{i['height']}", i["path"]) for i in items])
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@_guard
+def info(ctx: click.Context, as_json: bool) -> None:
+    """What is indexed: videos, clips, hours, model, index type."""
+    settings = _settings(ctx)
+    library = _library(settings)
+    with library.sessions() as session:
+        totals = store.totals(session=session)
+        facts = {"model": store.get_meta("model", session=session), "dim": store.get_meta("dim", session=session),
+                 "generation": store.generation(session=session)}
+    index = library.index()
+    data = {**totals, "hours": round(totals["hours"], 4), **facts,
+            "index_type": index.spec.describe() if index else None,
+            "index_file": str(settings.faiss_path),
+            "database": _redacted(settings.sqlalchemy_url)}
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        click.echo(f"{key:>12}: {value}")
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return url
+
+
+@main.command()
+@click.argument("videos", nargs=-1, required=True)
+@click.pass_context
+@_guard
+def rm(ctx: click.Context, videos: tuple[str, ...]) -> None:
+    """Remove videos from the index, by id or path. The files themselves are left alone."""
+    library = _library(_settings(ctx))
+    ids, unknown = [], []
+    with library.sessions() as session:
+        known = store.list_videos(session=session)
+        by_id = {str(v.id): v for v in known}
+        by_path = {v.path: v for v in known}
+        for ref in videos:
+            video = by_id.get(ref) or by_path.get(ref) or by_path.get(str(Path(ref).expanduser().resolve()))
+            if video is None:
+                unknown.append(ref)
+            else:
+                ids.append(video.id)
+    if ids:
+        library.delete_videos(ids)
+        library.save_index()
+    click.echo(f"removed {len(ids)} video(s)")
+    for ref in unknown:
+        click.echo(f"error: {ref}: no indexed video has this id or path", err=True)
+    ctx.exit(1 if unknown else 0)
+
+
+@main.command()
+@click.pass_context
+@_guard
+def sync(ctx: click.Context) -> None:
+    """Drop indexed videos whose files no longer exist."""
+    library = _library(_settings(ctx))
+    removed = library.remove_missing()
+    library.save_index()
+    for path in removed:
+        click.echo(f"removed: {path}")
+    click.echo(f"removed {len(removed)} video(s) whose files are gone")
+
+
+@main.command(name="rebuild-index")
+@click.pass_context
+@_guard
+def rebuild_index(ctx: click.Context) -> None:
+    """Remake the FAISS index from the vectors stored in the database."""
+    library = _library(_settings(ctx))
+    index = library.rebuild_index()
+    click.echo(f"rebuilt index: {index.count if index else 0} clips, {index.spec.describe() if index else 'empty'}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.pass_context
+@_guard
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the search page at / and the JSON API under /api."""
+    import uvicorn
+
+    from search_api.app import create_app
+
+    app = create_app(_settings(ctx))
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -1,0 +1,204 @@
+"""Model specs (see PRODUCT.md) turned into encoders with one small interface.
+
+An encoder has ``name``, ``dim``, ``input_size`` (height, width),
+``encode_frames(uint8 (N,H,W,3)) -> float32 (N,dim)`` and ``encode_text(list[str]) -> float32 (N,dim)``.
+Vectors are returned L2-normalised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import threading
+import warnings
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from vidseek.errors import ModelError
+from vidseek.pool import l2_normalize
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    name: str
+    dim: int
+
+    def encode_frames(self, frames: np.ndarray) -> np.ndarray: ...
+
+    def encode_text(self, texts: list[str]) -> np.ndarray: ...
+
+
+def input_size_of(encoder: Encoder) -> tuple[int, int] | None:
+    size = getattr(encoder, "input_size", None)
+    if size is None:
+        return None
+    h, w = size
+    return int(h), int(w)
+
+
+class OpenClipEncoder:
+    """An open_clip model. Frames arrive already scaled and cropped to ``input_size`` by the decoder."""
+
+    def __init__(self, arch: str, weights: str, *, device: str = "auto", threads: int = 0) -> None:
+        import open_clip
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
+        if arch not in open_clip.list_models():
+            raise ModelError(
+                f"Unknown open_clip architecture {arch!r} in VIDSEEK_MODEL. "
+                f"Known ones include: {', '.join(open_clip.list_models()[:12])}, ..."
+            )
+        self.device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+        pretrained, self.name = self._resolve_weights(open_clip, arch, weights)
+        try:
+            if pretrained is None:
+                torch.manual_seed(0)  # same "random" model in every process, so an index stays searchable
+            model = open_clip.create_model(arch, pretrained=pretrained, device=self.device)
+        except Exception as exc:  # open_clip raises many kinds on a failed fetch or a bad file
+            if weights.startswith(("/", ".", "~")):
+                raise ModelError(f"Could not load weights file {weights} for {arch}: {exc}") from None
+            raise ModelError(
+                f"Could not fetch pretrained weights '{weights}' for {arch} ({type(exc).__name__}: {exc}). "
+                f"On an offline machine, download the checkpoint elsewhere and set "
+                f"VIDSEEK_MODEL={arch}:/path/to/open_clip_model.safetensors"
+            ) from None
+        model.eval()
+        self.model = model
+        self.tokenizer = open_clip.get_tokenizer(arch)
+        size = model.visual.image_size
+        self.input_size = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+        mean = getattr(model.visual, "image_mean", None) or open_clip.OPENAI_DATASET_MEAN
+        std = getattr(model.visual, "image_std", None) or open_clip.OPENAI_DATASET_STD
+        self._mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1) * 255.0
+        self._std = torch.tensor(std, device=self.device).view(1, 3, 1, 1) * 255.0
+        with torch.no_grad():
+            self.dim = int(self.model.encode_text(self.tokenizer(["x"]).to(self.device)).shape[-1])
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _resolve_weights(open_clip, arch: str, weights: str) -> tuple[str | None, str]:  # noqa: ANN001
+        if weights == "random":
+            warnings.warn(
+                f"VIDSEEK_MODEL={arch}:random uses untrained weights: results are meaningless. "
+                "For tests and benchmarks only.",
+                stacklevel=3,
+            )
+            return None, f"open_clip:{arch}:random"
+        path = Path(weights).expanduser()
+        if weights.startswith(("/", ".", "~")) or path.suffix in (".bin", ".pt", ".pth", ".safetensors"):
+            if not path.is_file():
+                raise ModelError(f"Weights file {path} for {arch} does not exist (from VIDSEEK_MODEL).")
+            return str(path), f"open_clip:{arch}:sha256={_file_digest(path)}"
+        tags = open_clip.list_pretrained_tags_by_model(arch)
+        if weights not in tags:
+            raise ModelError(
+                f"{arch} has no pretrained tag {weights!r}; known tags: {', '.join(tags) or 'none'}. "
+                f"Or give a local file: VIDSEEK_MODEL={arch}:/path/to/weights"
+            )
+        return weights, f"open_clip:{arch}:{weights}"
+
+    def _to_tensor(self, frames: np.ndarray):  # noqa: ANN202
+        import torch
+
+        x = torch.from_numpy(np.ascontiguousarray(frames)).to(self.device)
+        x = x.permute(0, 3, 1, 2).float()
+        h, w = self.input_size
+        if x.shape[-2:] != (h, w):
+            x = torch.nn.functional.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+        return (x - self._mean) / self._std
+
+    def encode_frames(self, frames: np.ndarray) -> np.ndarray:
+        import torch
+
+        if len(frames) == 0:
+            return np.zeros((0, self.dim), np.float32)
+        with self._lock, torch.inference_mode():
+            out = self.model.encode_image(self._to_tensor(frames))
+        return l2_normalize(out.float().cpu().numpy())
+
+    def encode_text(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        with self._lock, torch.inference_mode():
+            out = self.model.encode_text(self.tokenizer(texts).to(self.device))
+        return l2_normalize(out.float().cpu().numpy())
+
+
+class _NormalisingEncoder:
+    """Wraps a custom ``python:`` encoder: checks shapes, returns normalised float32."""
+
+    def __init__(self, inner: object, spec: str) -> None:
+        for attr in ("name", "dim", "encode_frames", "encode_text"):
+            if not hasattr(inner, attr):
+                raise ModelError(f"Custom encoder {spec} has no '{attr}' (see PRODUCT.md, model spec).")
+        self.inner = inner
+        self.name = str(inner.name)
+        self.dim = int(inner.dim)
+        self.input_size = input_size_of(inner)
+
+    def _check(self, out: np.ndarray, n: int, what: str) -> np.ndarray:
+        out = np.asarray(out, dtype=np.float32)
+        if out.shape != (n, self.dim):
+            raise ModelError(f"Custom encoder {self.name}: {what} returned shape {out.shape}, expected {(n, self.dim)}.")
+        return l2_normalize(out)
+
+    def encode_frames(self, frames: np.ndarray) -> np.ndarray:
+        return self._check(self.inner.encode_frames(frames), len(frames), "encode_frames")
+
+    def encode_text(self, texts: list[str]) -> np.ndarray:
+        return self._check(self.inner.encode_text(texts), len(texts), "encode_text")
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def _load_python(spec: str) -> Encoder:
+    parts = spec.split(":")
+    if len(parts) != 3 or not all(parts[1:]):
+        raise ModelError(f"Model spec {spec!r} should look like python:MODULE:ATTR.")
+    _, module_name, attr = parts
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ModelError(f"Cannot import module {module_name!r} for model spec {spec!r}: {exc}") from None
+    factory = getattr(module, attr, None)
+    if factory is None:
+        raise ModelError(f"Module {module_name!r} has no attribute {attr!r} (model spec {spec!r}).")
+    return _NormalisingEncoder(factory(), spec)
+
+
+_cache: dict[tuple[str, str, int], Encoder] = {}
+_cache_lock = threading.Lock()
+
+
+def load_encoder(spec: str, *, device: str = "auto", threads: int = 0) -> Encoder:
+    """Turn a model spec into an encoder, once per process."""
+    key = (spec, device, threads)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = _build(spec, device=device, threads=threads)
+        return _cache[key]
+
+
+def _build(spec: str, *, device: str, threads: int) -> Encoder:
+    if spec.startswith("python:"):
+        return _load_python(spec)
+    arch, sep, weights = spec.partition(":")
+    if not sep or not arch or not weights:
+        raise ModelError(
+            f"Model spec {spec!r} should be ARCH:TAG, ARCH:/path/to/weights, ARCH:random or python:MODULE:ATTR "
+            "(for example ViT-B-32:laion2b_s34b_b79k)."
+        )
+    return OpenClipEncoder(arch, weights, device=device, threads=threads)

@@ -1,0 +1,17 @@
+"""Errors a user can act on. Their message is printed as-is; no traceback."""
+
+
+class VidseekError(Exception):
+    """Base class: the message says what is wrong and how to fix it."""
+
+
+class ModelError(VidseekError):
+    """The model spec is invalid, or its weights cannot be loaded."""
+
+
+class ModelMismatchError(VidseekError):
+    """The index was built with a different model than the one asked for."""
+
+
+class DecodeError(VidseekError):
+    """A file cannot be probed or decoded as a video."""

@@ -1,0 +1,73 @@
+"""SQL tables. The schema itself is made only by the Alembic migrations in ``migrations/``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, BigInteger
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Video(Base):
+    __tablename__ = "videos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    duration: Mapped[float] = mapped_column(Float)
+    fps: Mapped[float] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    codec: Mapped[str] = mapped_column(String(64))
+    model_name: Mapped[str] = mapped_column(Text)
+    sample_fps: Mapped[float] = mapped_column(Float)
+    clip_seconds: Mapped[float] = mapped_column(Float)
+    clip_stride: Mapped[float] = mapped_column(Float)
+    frame_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="indexed")
+    indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    clips: Mapped[list["Clip"]] = relationship(back_populates="video", cascade="all, delete-orphan", passive_deletes=True)
+    frames: Mapped["FrameVectors | None"] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Clip(Base):
+    __tablename__ = "clips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)
+    first_frame: Mapped[int] = mapped_column(Integer)
+    last_frame: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+    video: Mapped[Video] = relationship(back_populates="clips")
+
+
+class FrameVectors(Base):
+    """All sampled frames of one video: timestamps and float32 vectors, row-aligned."""
+
+    __tablename__ = "frame_vectors"
+
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    dim: Mapped[int] = mapped_column(Integer)
+    times: Mapped[bytes] = mapped_column(LargeBinary)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class IndexMeta(Base):
+    """Key/value facts about the index: model name, dimension, generation."""
+
+    __tablename__ = "index_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

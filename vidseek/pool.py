@@ -1,0 +1,29 @@
+"""Pure vector maths: normalisation and CLIP4Clip meanP pooling."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def l2_normalize(x: np.ndarray, axis: int = -1, eps: float = 1e-12) -> np.ndarray:
+    """Rows scaled to unit length; zero rows stay zero."""
+    x = np.asarray(x, dtype=np.float32)
+    norm = np.linalg.norm(x, axis=axis, keepdims=True)
+    return (x / np.maximum(norm, eps)).astype(np.float32, copy=False)
+
+
+def mean_pool(frame_vectors: np.ndarray) -> np.ndarray:
+    """CLIP4Clip meanP: the L2-normalised mean of the L2-normalised frame vectors."""
+    if len(frame_vectors) == 0:
+        raise ValueError("cannot pool an empty set of frames")
+    return l2_normalize(l2_normalize(frame_vectors).mean(axis=0))
+
+
+def pool_windows(frame_vectors: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:
+    """One meanP vector per (first, last) inclusive frame-index window."""
+    unit = l2_normalize(frame_vectors)
+    if not windows:
+        return np.zeros((0, unit.shape[1]), np.float32)
+    csum = np.vstack([np.zeros((1, unit.shape[1]), np.float64), np.cumsum(unit, axis=0, dtype=np.float64)])
+    sums = np.stack([csum[last + 1] - csum[first] for first, last in windows])
+    return l2_normalize(sums.astype(np.float32))

@@ -1,0 +1,195 @@
+"""Data access: every read and write of videos, clips, frame vectors and index facts.
+
+Functions take ``session`` as a keyword argument; callers own the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterator
+
+import numpy as np
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from vidseek.errors import ModelMismatchError
+from vidseek.models import Clip, FrameVectors, IndexMeta, Video
+
+
+@dataclass(frozen=True)
+class VideoRecord:
+    """Everything known about one file before its clips are written."""
+
+    path: str
+    title: str
+    size: int
+    mtime_ns: int
+    fingerprint: str
+    duration: float
+    fps: float
+    width: int
+    height: int
+    codec: str
+    model_name: str
+    sample_fps: float
+    clip_seconds: float
+    clip_stride: float
+
+
+def get_meta(key: str, *, session: Session) -> str | None:
+    row = session.get(IndexMeta, key)
+    return row.value if row else None
+
+
+def set_meta(key: str, value: str, *, session: Session) -> None:
+    row = session.get(IndexMeta, key)
+    if row is None:
+        session.add(IndexMeta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def generation(*, session: Session) -> int:
+    return int(get_meta("generation", session=session) or 0)
+
+
+def bump_generation(*, session: Session) -> int:
+    """Every change to the set of clips moves the generation; the FAISS file records the one it matches."""
+    new = generation(session=session) + 1
+    set_meta("generation", str(new), session=session)
+    return new
+
+
+def claim_model(model_name: str, dim: int, *, session: Session) -> None:
+    """Record the index's model, or refuse a different one."""
+    current = get_meta("model", session=session)
+    if current is None:
+        set_meta("model", model_name, session=session)
+        set_meta("dim", str(dim), session=session)
+        return
+    check_model(model_name, session=session)
+
+
+def check_model(model_name: str, *, session: Session) -> None:
+    current = get_meta("model", session=session)
+    if current is not None and current != model_name:
+        raise ModelMismatchError(
+            f"This index was built with model '{current}', but the model in use is '{model_name}'. "
+            f"Set VIDSEEK_MODEL to the model the index was built with, or index into a new "
+            f"VIDSEEK_DATA_DIR (or database) to re-embed with the new model."
+        )
+
+
+def video_by_path(path: str, *, session: Session) -> Video | None:
+    return session.scalar(select(Video).where(Video.path == path))
+
+
+def list_videos(*, session: Session) -> list[Video]:
+    return list(session.scalars(select(Video).order_by(Video.path)))
+
+
+def clip_counts(*, session: Session) -> dict[int, int]:
+    rows = session.execute(select(Clip.video_id, func.count()).group_by(Clip.video_id))
+    return {vid: n for vid, n in rows}
+
+
+def clip_ids_of(video_ids: list[int], *, session: Session) -> list[int]:
+    if not video_ids:
+        return []
+    return list(session.scalars(select(Clip.id).where(Clip.video_id.in_(video_ids))))
+
+
+def replace_video(record: VideoRecord, times: np.ndarray, frame_vectors: np.ndarray,
+                  windows: list[tuple[int, int, float, float]], clip_vectors: np.ndarray,
+                  *, session: Session) -> tuple[int, list[int], list[int]]:
+    """Write one video's clips and frames, replacing what the same path had.
+
+    Returns (video id, new clip ids, removed clip ids). Caller commits: all of it lands or none.
+    """
+    old = video_by_path(record.path, session=session)
+    removed: list[int] = []
+    if old is not None:
+        removed = clip_ids_of([old.id], session=session)
+        session.execute(delete(Clip).where(Clip.video_id == old.id))
+        session.execute(delete(FrameVectors).where(FrameVectors.video_id == old.id))
+        video = old
+        for field, value in record.__dict__.items():
+            setattr(video, field, value)
+    else:
+        video = Video(**record.__dict__)
+        session.add(video)
+    video.frame_count = len(times)
+    video.status = "indexed"
+    video.indexed_at = datetime.now(timezone.utc)
+    session.flush()
+    vectors = np.asarray(frame_vectors, dtype=np.float32)
+    session.add(FrameVectors(video_id=video.id, count=len(times), dim=vectors.shape[1],
+                             times=np.asarray(times, np.float64).tobytes(), vectors=vectors.tobytes()))
+    clips = [Clip(video_id=video.id, first_frame=first, last_frame=last, start=start, end=end,
+                  vector=np.asarray(vec, np.float32).tobytes())
+             for (first, last, start, end), vec in zip(windows, clip_vectors)]
+    session.add_all(clips)
+    session.flush()
+    bump_generation(session=session)
+    return video.id, [c.id for c in clips], removed
+
+
+def touch_video(video: Video, mtime_ns: int, *, session: Session) -> None:
+    """Same content under a new mtime: remember the mtime so the next run skips without hashing."""
+    video.mtime_ns = mtime_ns
+
+
+def delete_videos(video_ids: list[int], *, session: Session) -> list[int]:
+    """Remove videos with their clips and frames; returns the removed clip ids."""
+    removed = clip_ids_of(video_ids, session=session)
+    if video_ids:
+        session.execute(delete(Clip).where(Clip.video_id.in_(video_ids)))
+        session.execute(delete(FrameVectors).where(FrameVectors.video_id.in_(video_ids)))
+        session.execute(delete(Video).where(Video.id.in_(video_ids)))
+        bump_generation(session=session)
+    return removed
+
+
+def count_clips(*, session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Clip)) or 0)
+
+
+def iter_clip_vectors(*, session: Session, block: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """All clip (ids, vectors) in blocks, by id, so a rebuild never holds the rows twice."""
+    last = 0
+    while True:
+        rows = session.execute(select(Clip.id, Clip.vector).where(Clip.id > last).order_by(Clip.id).limit(block)).all()
+        if not rows:
+            return
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vecs = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        last = int(ids[-1])
+        yield ids, vecs
+
+
+def frames_of(video_id: int, *, session: Session) -> tuple[np.ndarray, np.ndarray]:
+    """(times, vectors) of one video's sampled frames."""
+    row = session.get(FrameVectors, video_id)
+    if row is None:
+        return np.zeros(0), np.zeros((0, 0), np.float32)
+    times = np.frombuffer(row.times, dtype=np.float64)
+    vectors = np.frombuffer(row.vectors, dtype=np.float32).reshape(row.count, row.dim)
+    return times, vectors
+
+
+def clips_by_ids(ids: list[int], *, session: Session) -> dict[int, Clip]:
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Clip).where(Clip.id.in_(ids)))}
+
+
+def videos_by_ids(ids: list[int], *, session: Session) -> dict[int, Video]:
+    if not ids:
+        return {}
+    return {v.id: v for v in session.scalars(select(Video).where(Video.id.in_(ids)))}
+
+
+def totals(*, session: Session) -> dict[str, float]:
+    videos, seconds = session.execute(select(func.count(Video.id), func.coalesce(func.sum(Video.duration), 0.0))).one()
+    return {"videos": int(videos), "clips": count_clips(session=session), "hours": float(seconds) / 3600.0}
