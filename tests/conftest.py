@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).parent
+sys.path.insert(0, str(TESTS_DIR))
+
+from media import Segment, make_video  # noqa: E402
+
+from vidseek.config import Settings  # noqa: E402
+
+COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, model=COLOUR_MODEL, sample_fps=1.0, clip_seconds=4.0, clip_stride=2.0)
+
+
+@pytest.fixture
+def cli_env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Environment for running the CLI on the test encoder, in-process or as a subprocess."""
+    env = {"VIDSEEK_DATA_DIR": str(data_dir), "VIDSEEK_MODEL": COLOUR_MODEL,
+           "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")])}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture(scope="session")
+def colour_library(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Three generated videos with known coloured segments (1 s sampling, so seconds are exact)."""
+    root = tmp_path_factory.mktemp("colour-videos")
+    return {
+        # red twice, separated by blue: two red moments, 2-6 s and 12-16 s
+        "twice": make_video(root / "red twice.mp4", [Segment("blue", 2), Segment("red", 4), Segment("blue", 6),
+                                                       Segment("red", 4), Segment("blue", 4)]),
+        "green": make_video(root / "green.mp4", [Segment("yellow", 6), Segment("green", 5), Segment("yellow", 5)]),
+        "plain": make_video(root / "plain.mp4", [Segment("white", 10)]),
+    }
