@@ -63,8 +63,25 @@ def centre_crop(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def _describe(exc: Exception) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.split(": '", 1)[0]
+    """The useful part of a decoder error: FFmpeg's sentence, without errno numbers or file names."""
+    text = getattr(exc, "strerror", None) or str(exc).strip() or type(exc).__name__
+    text = text.split(": '", 1)[0]
+    return text.splitlines()[0][:200]
+
+
+def truncation_problem(duration: float, last_frame_t: float, step: float) -> str | None:
+    """Why decoding that stopped at ``last_frame_t`` means a damaged file, or None if it is plausible.
+
+    Containers often state a duration a little past the last video frame (audio runs longer,
+    rounding), so up to ``max(2 s, 10 %, one step)`` of shortfall is accepted.
+    """
+    if duration <= 0:
+        return None
+    covered = last_frame_t + step
+    if covered < duration - max(2.0, 0.1 * duration, step):
+        return (f"file looks truncated: video frames stop at {last_frame_t:.1f} s but the file says it lasts "
+                f"{duration:.1f} s")
+    return None
 
 
 class PyAVDecoder:
@@ -78,8 +95,8 @@ class PyAVDecoder:
         except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
             raise DecodeError(f"not a readable video ({_describe(exc)})") from None
         if not container.streams.video:
-            container.close()
             kinds = sorted({s.type for s in container.streams}) or ["no streams"]
+            container.close()
             raise DecodeError(f"has no video stream (found: {', '.join(kinds)})")
         return container
 

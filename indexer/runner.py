@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from indexer.decode import DEFAULT_INPUT_SIZE, VideoInfo, get_decoder
+from indexer.decode import DEFAULT_INPUT_SIZE, VideoInfo, get_decoder, truncation_problem
 from indexer.discover import find_videos, fingerprint
 from indexer.pipeline import embed_videos
 from indexer.progress import Progress
@@ -127,12 +127,12 @@ class Indexer:
         if prune:
             roots = [Path(p).expanduser().resolve() for p in paths if Path(p).expanduser().is_dir()]
             report.removed = self.library.remove_missing(roots)
+            self.library.save_index()
         report.wall_seconds = time.perf_counter() - started
         return report
 
     def _embed_and_store(self, jobs: list[_Job], report: IndexReport) -> None:
         s = self.settings
-        step = 1.0 / s.sample_fps
         progress = self._progress()
         progress.start(sum(j.info.duration for j in jobs), len(jobs))
         try:
@@ -146,6 +146,8 @@ class Indexer:
                 job = jobs[done.key]
                 if done.error is None and not done.times:
                     done.error = "no decodable video frames"
+                if done.error is None:
+                    done.error = truncation_problem(job.info.duration, max(done.times), 1.0 / s.sample_fps)
                 if done.error is not None:
                     report.failed.append((str(job.path), done.error))
                     progress.file_done(job.info.duration, failed=True)

@@ -47,3 +47,44 @@ def colour_library(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "green": make_video(root / "green.mp4", [Segment("yellow", 6), Segment("green", 5), Segment("yellow", 5)]),
         "plain": make_video(root / "plain.mp4", [Segment("white", 10)]),
     }
+
+
+PG_DSN = os.environ.get("VIDSEEK_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+
+
+def _pg_connect():
+    import psycopg
+
+    return psycopg.connect(PG_DSN, autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, data_dir: Path):
+    """Each backend in turn: the embedded SQLite file, then a fresh database on the local PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{data_dir / 'vidseek.db'}"
+        return
+    try:
+        admin = _pg_connect()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("VIDSEEK_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable ({exc})")
+    name = f"vidseek_test_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        from sqlalchemy.pool import NullPool  # noqa: F401 - engines are disposed with the test's objects
+
+        import gc
+
+        gc.collect()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def db_settings(data_dir: Path, database_url: str) -> Settings:
+    return Settings(data_dir=data_dir, database_url=database_url, model=COLOUR_MODEL)

@@ -14,6 +14,7 @@ class Base(DeclarativeBase):
 
 class Video(Base):
     __tablename__ = "videos"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     path: Mapped[str] = mapped_column(Text, unique=True)
@@ -40,6 +41,7 @@ class Video(Base):
 
 class Clip(Base):
     __tablename__ = "clips"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)

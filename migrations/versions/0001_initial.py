@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("frame_count", sa.Integer, nullable=False),
         sa.Column("status", sa.String(16), nullable=False, server_default="indexed"),
         sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False),
+        sqlite_autoincrement=True,  # ids are never reused: a clip or video id always means one thing
     )
     op.create_index("ix_videos_fingerprint", "videos", ["fingerprint"])
     op.create_table(
@@ -45,6 +46,7 @@ def upgrade() -> None:
         sa.Column("first_frame", sa.Integer, nullable=False),
         sa.Column("last_frame", sa.Integer, nullable=False),
         sa.Column("vector", sa.LargeBinary, nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_clips_video_id", "clips", ["video_id"])
     op.create_table(
