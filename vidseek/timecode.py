@@ -12,3 +12,57 @@ def clock(seconds: float) -> str:
     if hours:
         return f"{hours}:{minutes:02d}:{secs:02d}.{tenth}"
     return f"{minutes}:{secs:02d}.{tenth}"
+
+
+# Rates that are really N*1000/1001 (NTSC): 23.976, 29.97, 47.952, 59.94, 119.88.
+_NTSC_BASES = (24, 30, 48, 60, 120)
+_DROP_FRAME_BASES = {30: 2, 60: 4}
+"""Nominal rate -> frame numbers dropped at the start of each minute, except every tenth minute."""
+UNKNOWN_RATE = 25.0
+"""Frames are counted at this rate when a file does not say its own (fps 0)."""
+
+
+def counting_rate(fps: float) -> float:
+    """The exact rate frames are numbered at: 29.97 -> 30000/1001, 25 -> 25.0, 0 -> UNKNOWN_RATE."""
+    if not fps or fps <= 0:
+        return UNKNOWN_RATE
+    for base in _NTSC_BASES:
+        if abs(fps - base * 1000 / 1001) < 0.005:
+            return base * 1000 / 1001
+    return float(fps)
+
+
+def is_drop_frame(fps: float) -> bool:
+    """True for 29.97 and 59.94, whose SMPTE timecode skips frame numbers to stay on the wall clock."""
+    rate = counting_rate(fps)
+    return round(rate) in _DROP_FRAME_BASES and rate != round(rate)
+
+
+def frame_at(seconds: float, fps: float) -> int:
+    """The number (from 0) of the frame shown at ``seconds`` at rate ``fps``: 2.0 s at 25 fps -> 50."""
+    return max(0, int(round(seconds * counting_rate(fps) + 1e-9)))
+
+
+def smpte(frame: int, fps: float) -> str:
+    """SMPTE timecode of a frame number: ``HH:MM:SS:FF``, or drop-frame ``HH:MM:SS;FF`` at 29.97/59.94.
+
+    Drop-frame skips frame numbers 00 and 01 (00-03 at 59.94) at the start of every minute except
+    each tenth, so 29.97 fps frame 1800 is 00:01:00;02 and frame 17982 is 00:10:00;00.
+    Non-drop rates count at the nominal rate (23.976 counts like 24). Hours wrap at 24.
+    """
+    if frame < 0:
+        raise ValueError(f"frame number must be >= 0, not {frame}")
+    nominal = round(counting_rate(fps))
+    if is_drop_frame(fps):
+        dropped = _DROP_FRAME_BASES[nominal]
+        per_ten_minutes = nominal * 600 - 9 * dropped
+        per_minute = nominal * 60 - dropped
+        tens, rest = divmod(frame, per_ten_minutes)
+        frame += 9 * dropped * tens
+        if rest > dropped:
+            frame += dropped * ((rest - dropped) // per_minute)
+    seconds, ff = divmod(frame, nominal)
+    minutes, ss = divmod(seconds, 60)
+    hours, mm = divmod(minutes, 60)
+    separator = ";" if is_drop_frame(fps) else ":"
+    return f"{hours % 24:02d}:{mm:02d}:{ss:02d}{separator}{ff:02d}"
