@@ -2,9 +2,8 @@
 
 A candidate clip from the ANN search says "somewhere around here". Grounding looks at the
 per-frame scores of the clip and its neighbourhood, takes the best frame inside the clip as the
-peak, and grows the moment outwards while frames stay close to the peak (relative to the
-neighbourhood's median). Candidates that overlap or touch are merged, so one video yields
-distinct moments.
+peak, and grows the moment outwards while frames score like the peak (see ``ground_span``).
+Candidates that overlap or touch are merged, so one video yields distinct moments.
 """
 
 from __future__ import annotations
@@ -38,21 +37,34 @@ class Moment:
     last: int
 
 
-def ground_span(scores: np.ndarray, first: int, last: int, *, context: int, keep: float = 0.5) -> Span:
-    """The span around the best frame of ``[first, last]`` whose scores stay within ``keep`` of the way
-    from the peak down to the median of ``[first - context, last + context]``."""
+def ground_span(scores: np.ndarray, first: int, last: int, *, context: int, keep: float = 0.5,
+                min_band: float = 0.02) -> Span | None:
+    """The run of frames around the best frame of ``[first, last]`` that score like it, or None
+    when the candidate is dominated: its best frame falls below the band of the best frame in
+    its neighbourhood, so the better run next door (found from its own candidate) is the moment.
+
+    The band reaches down ``keep`` of the way from the peak to the median of the neighbourhood
+    ``[first - context, last + context]`` (at least ``min_band``, about the frame-to-frame jitter
+    of CLIP cosines, so a flat stretch stays one moment), and up ``min_band`` above the peak: a
+    clearly better run next door is another moment (found and merged from its own candidate),
+    so a weak candidate never swallows or bridges strong ones.
+    """
     n = len(scores)
     if not 0 <= first <= last < n:
         raise ValueError(f"clip frames [{first}, {last}] outside 0..{n - 1}")
     lo_bound, hi_bound = max(0, first - context), min(n - 1, last + context)
     peak = first + int(np.argmax(scores[first : last + 1]))
+    top = float(scores[peak])
     baseline = float(np.median(scores[lo_bound : hi_bound + 1]))
-    threshold = scores[peak] - keep * max(0.0, float(scores[peak]) - baseline)
+    best = float(np.max(scores[lo_bound : hi_bound + 1]))
+    if top < best - max(keep * (best - baseline), min_band):
+        return None
+    low, high = top - max(keep * (top - baseline), min_band), top + min_band
     lo = peak
-    while lo > lo_bound and scores[lo - 1] >= threshold:
+    while lo > lo_bound and low <= scores[lo - 1] <= high:
         lo -= 1
     hi = peak
-    while hi < hi_bound and scores[hi + 1] >= threshold:
+    while hi < hi_bound and low <= scores[hi + 1] <= high:
         hi += 1
     return Span(lo, hi)
 
@@ -72,7 +84,8 @@ def moments_in_video(video_id: int, times: np.ndarray, frame_vectors: np.ndarray
                      candidates: list[tuple[int, int]], *, step: float, duration: float, context: int) -> list[Moment]:
     """Ground each candidate clip (first, last frame) of one video and return its distinct moments."""
     scores = frame_vectors @ query
-    spans = merge_spans([ground_span(scores, f, l, context=context) for f, l in candidates])
+    grounded = (ground_span(scores, f, l, context=context) for f, l in candidates)
+    spans = merge_spans([span for span in grounded if span is not None])
     moments = []
     for span in spans:
         peak = span.first + int(np.argmax(scores[span.first : span.last + 1]))

@@ -35,3 +35,9 @@ class ColourEncoder:
                 if name in words:
                     out[i, j] = 1.0
         return out
+
+
+class OtherColourEncoder(ColourEncoder):
+    """The same answers under another name: an index made with one must refuse the other."""
+
+    name = "test:colour-v2"

@@ -15,6 +15,17 @@ def test_span_may_extend_beyond_the_clip_within_context() -> None:
     assert ground_span(scores, 3, 4, context=1) == Span(2, 5)
 
 
+def test_weak_candidate_next_to_strong_runs_is_dropped_so_it_cannot_bridge_them() -> None:
+    scores = np.array([1, 1, 0, 0.01, 0, 0, 1, 1])
+    assert ground_span(scores, 2, 5, context=2) is None
+    assert ground_span(scores, 2, 5, context=0) == Span(2, 5)  # nothing better in reach: a weak moment
+
+
+def test_jitter_within_the_band_keeps_a_long_moment_whole() -> None:
+    scores = np.array([0.1, 0.1, 0.30, 0.29, 0.31, 0.295, 0.30, 0.1])
+    assert ground_span(scores, 3, 5, context=3) == Span(2, 6)
+
+
 def test_flat_scores_keep_the_whole_neighbourhood() -> None:
     assert ground_span(np.ones(6), 2, 3, context=1) == Span(1, 4)
 
