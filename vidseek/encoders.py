@@ -176,7 +176,13 @@ def _load_python(spec: str) -> Encoder:
     factory = getattr(module, attr, None)
     if factory is None:
         raise ModelError(f"Module {module_name!r} has no attribute {attr!r} (model spec {spec!r}).")
-    return _NormalisingEncoder(factory(), spec)
+    if not callable(factory):
+        raise ModelError(f"{module_name}.{attr} is not a class or factory (model spec {spec!r}).")
+    try:
+        instance = factory()
+    except Exception as exc:  # the user's code: report it, don't crash with its traceback
+        raise ModelError(f"Creating the encoder {module_name}.{attr}() failed: {type(exc).__name__}: {exc}") from None
+    return _NormalisingEncoder(instance, spec)
 
 
 _cache: dict[tuple[str, str, int], Encoder] = {}
