@@ -1,0 +1,200 @@
+"""Real-browser tests of the search page: a live `vidseek serve` over generated videos, driven by headless Chromium.
+
+Chromium comes from the system (Debian's ``chromium`` package at /usr/bin/chromium, or $VIDSEEK_CHROMIUM);
+without it these tests skip.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+REPO = TESTS_DIR.parent
+ARTIFACTS = REPO / "test-artifacts"
+for _path in (TESTS_DIR, Path(__file__).resolve().parent):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from browser_media import VIDEOS  # noqa: E402
+from media import make_video  # noqa: E402
+
+COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
+CHROMIUM = os.environ.get("VIDSEEK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - localhost test server
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _tail(path: Path, n: int = 4000) -> str:
+    try:
+        return path.read_text(errors="replace")[-n:]
+    except OSError:
+        return ""
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's `chromium` package (or set VIDSEEK_CHROMIUM)")
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip("the `playwright` Python package is not installed")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    data = tmp_path_factory.mktemp("browser-data")
+    env = dict(os.environ)
+    env.update({
+        "VIDSEEK_DATA_DIR": str(data),
+        "VIDSEEK_MODEL": COLOUR_MODEL,
+        "PYTHONPATH": os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get("PYTHONPATH", "")] if p),
+        "PYTHONUNBUFFERED": "1",
+    })
+    for key in ("VIDSEEK_DATABASE_URL", "VIDSEEK_WATCH", "VIDSEEK_WATCH_DIR"):
+        env.pop(key, None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def video_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("browser-videos")
+    for title, segments in VIDEOS.items():
+        make_video(root / f"{title}.mp4", segments, fps=10, width=160, height=90)
+    return root
+
+
+@pytest.fixture(scope="session")
+def server(chromium_path: str, server_env: dict[str, str], video_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Base URL of a live `vidseek serve` over an index of the generated videos."""
+    if importlib.util.find_spec("search_api.app") is None:
+        pytest.skip("search_api.app (the HTTP API) does not exist yet")
+    cmd = [sys.executable, "-m", "vidseek"]
+    indexed = subprocess.run([*cmd, "index", str(video_dir)], env=server_env, capture_output=True, text=True,
+                             timeout=300)
+    assert indexed.returncode == 0, f"vidseek index failed:\n{indexed.stdout}\n{indexed.stderr}"
+
+    port = _free_port()
+    log = tmp_path_factory.mktemp("browser-server") / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([*cmd, "serve", "--host", "127.0.0.1", "--port", str(port)], env=server_env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"vidseek serve exited with {proc.returncode}:\n{_tail(log)}")
+            try:
+                status, _ = _get(f"{base}/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"vidseek serve did not answer /healthz within 90 s:\n{_tail(log)}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def api(server: str):
+    """GET a JSON API path on the live server: api("/api/videos") -> (status, body)."""
+
+    def get(path: str) -> tuple[int, object]:
+        status, raw = _get(server + path, timeout=30)
+        return status, json.loads(raw) if raw else None
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page_errors() -> list[str]:
+    return []
+
+
+def _new_page(browser, server: str, errors: list[str], **context_options):  # noqa: ANN001, ANN202
+    context = browser.new_context(base_url=server, **context_options)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}") if msg.type == "error" else None)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, server: str, page_errors: list[str]):  # noqa: ANN001, ANN201
+    """A laptop-sized page (1280x800) on the live server."""
+    context, page = _new_page(browser, server, page_errors, viewport={"width": 1280, "height": 800})
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser, server: str, page_errors: list[str]):  # noqa: ANN001, ANN201
+    """A phone-sized page (390x844, touch) on the live server."""
+    context, page = _new_page(browser, server, page_errors, viewport={"width": 390, "height": 844},
+                              device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def pytest_configure(config) -> None:  # noqa: ANN001
+    config.addinivalue_line("markers", "browser: drives a real headless Chromium against a live server")
+
+
+def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
+    # lets a run leave them out with -m "not browser"
+    for item in items:
+        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
