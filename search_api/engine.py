@@ -66,6 +66,14 @@ class SearchEngine:
                 return hits[offset:want]
             k *= 4
 
+    def frame_scores(self, video_id: int, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(times, cosine of ``query`` with each sampled frame) of one video; both empty when it has none."""
+        with self.library.sessions() as session:
+            times, vectors = self._video_frames(video_id, session)
+        if len(times) == 0:
+            return times, np.zeros(0, np.float32)
+        return times, vectors @ query
+
     def _video_frames(self, video_id: int, session) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
         gen = self.library.index().generation
         with self._lock:

@@ -1,0 +1,57 @@
+"""The one FastAPI process of ``vidseek serve``: JSON API under /api, docs at /docs, the page at /."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from search_api.errors import install_error_handlers
+from search_api.query_cache import DEFAULT_SIZE
+from search_api.routes import ROUTERS
+from search_api.services import load_services
+from vidseek.config import Settings
+from vidseek.encoders import Encoder
+from vidseek.errors import VidseekError
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+
+
+def create_app(settings: Settings, *, encoder: Encoder | None = None, static_dir: Path | None = None,
+               query_cache_size: int | None = None) -> FastAPI:
+    """The app. The model and index load in its lifespan, once, before the first request.
+
+    ``encoder`` replaces the one VIDSEEK_MODEL names (tests). ``query_cache_size`` is how many text
+    queries keep their embedding (0: none); by default ``settings.query_cache_size`` when the settings
+    have it, else 1024.
+    """
+    cache_size = query_cache_size if query_cache_size is not None else getattr(settings, "query_cache_size",
+                                                                               DEFAULT_SIZE)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Blocking on purpose: nothing is served until the model and index are loaded.
+        try:
+            app.state.services = load_services(settings, encoder, query_cache_size=cache_size)
+        except VidseekError as exc:
+            log.error("vidseek cannot start: %s", exc)
+            raise
+        yield
+        app.state.services = None
+
+    app = FastAPI(title="vidseek", summary="Find the moments in your own videos, by what happens in them.",
+                  lifespan=lifespan)
+    app.state.services = None
+    app.state.static_dir = static_dir or STATIC_DIR
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    if app.state.static_dir.is_dir():
+        app.mount("/static", StaticFiles(directory=app.state.static_dir), name="static")
+    return app

@@ -1,0 +1,77 @@
+"""A query's moments as files an editor imports: OpenTimelineIO, CMX3600 EDL, CSV.
+
+All three are made from the result JSON of ``results.hit_json``, so seconds, frame numbers and
+timecodes are the same numbers the search API shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import opentimelineio as otio
+from opentimelineio.opentime import RationalTime, TimeRange
+
+from vidseek.timecode import counting_rate
+
+EDL_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0)
+"""Rates SMPTE timecode (and so an EDL) can be written at."""
+CSV_FIELDS = ("rank", "score", "video_id", "title", "path", "fps", "start", "end", "peak",
+              "start_frame", "end_frame", "peak_frame", "start_timecode", "end_timecode", "peak_timecode")
+
+
+class ExportProblem(ValueError):
+    """These results cannot be written in the asked format; the message says why and what to use."""
+
+
+def timeline(results: list[dict], name: str) -> otio.schema.Timeline:
+    """One video track, the moments back to back, each clip's source range at its file's own rate."""
+    track = otio.schema.Track(name="moments", kind=otio.schema.TrackKind.Video)
+    for r in results:
+        rate, video = counting_rate(r["fps"]), r["video"]
+        media = otio.schema.ExternalReference(
+            target_url=Path(video["path"]).as_uri(),
+            available_range=TimeRange(RationalTime(0, rate), RationalTime(round(video["duration"] * rate), rate)))
+        source = TimeRange(RationalTime(r["frames"]["start"], rate),
+                           RationalTime(max(1, r["frames"]["end"] - r["frames"]["start"]), rate))
+        track.append(otio.schema.Clip(name=f"{r['rank']:03d} {video['title']}", media_reference=media,
+                                      source_range=source,
+                                      metadata={"vidseek": {"score": r["score"], "video_id": video["id"],
+                                                            "peak_frame": r["frames"]["peak"]}}))
+    return otio.schema.Timeline(name=name, tracks=otio.schema.Stack(children=[track]))
+
+
+def to_otio(results: list[dict], name: str) -> str:
+    return otio.adapters.write_to_string(timeline(results, name), "otio_json")
+
+
+def edl_rate(results: list[dict]) -> float:
+    """An EDL has one rate: that of the first moment at a SMPTE rate; moments at other rates are converted."""
+    for r in results:
+        rate = counting_rate(r["fps"])
+        if any(abs(rate - smpte_rate) < 1e-6 for smpte_rate in EDL_RATES):
+            return rate
+    raise ExportProblem("an EDL needs a SMPTE frame rate (23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60) and "
+                        f"none of these moments' videos has one ({', '.join(sorted({str(r['fps']) for r in results}))} "
+                        "fps): export as .otio or .csv instead")
+
+
+def to_edl(results: list[dict], name: str) -> str:
+    """CMX3600 by the OpenTimelineIO adapter; record times run from 00:00:00:00."""
+    if not results:
+        return f"TITLE: {name}\n\n"  # the adapter cannot write an empty track
+    return otio.adapters.write_to_string(timeline(results, name), "cmx_3600", rate=edl_rate(results))
+
+
+def to_csv(results: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for r in results:
+        writer.writerow({"rank": r["rank"], "score": r["score"], "video_id": r["video"]["id"],
+                         "title": r["video"]["title"], "path": r["video"]["path"], "fps": r["fps"],
+                         **{key: r[key] for key in ("start", "end", "peak")},
+                         **{f"{key}_frame": n for key, n in r["frames"].items()},
+                         **{f"{key}_timecode": tc for key, tc in r["timecode"].items()}})
+    return out.getvalue()

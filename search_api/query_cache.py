@@ -1,0 +1,47 @@
+"""An LRU cache of text-query embeddings: the same phrase is encoded by the model once."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable
+
+import numpy as np
+
+DEFAULT_SIZE = 1024
+
+
+class QueryEmbeddingCache:
+    """Text -> query vector, least recently used out first. ``size=0`` turns caching off."""
+
+    def __init__(self, encode_text: Callable[[list[str]], np.ndarray], size: int = DEFAULT_SIZE) -> None:
+        if size < 0:
+            raise ValueError(f"query cache size must be >= 0, not {size}")
+        self._encode_text = encode_text
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vector(self, text: str) -> np.ndarray:
+        with self._lock:
+            cached = self._vectors.get(text)
+            if cached is not None:
+                self._vectors.move_to_end(text)
+                self.hits += 1
+                return cached
+            self.misses += 1
+        # Encode outside the lock: a slow model call must not hold up cached look-ups.
+        vector = np.array(self._encode_text([text])[0], dtype=np.float32)
+        vector.setflags(write=False)
+        if self.size:
+            with self._lock:
+                self._vectors[text] = vector
+                self._vectors.move_to_end(text)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return vector
+
+    def __len__(self) -> int:
+        return len(self._vectors)

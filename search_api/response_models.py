@@ -1,0 +1,81 @@
+"""What the API answers, for the OpenAPI docs and as a check on the result JSON of PRODUCT.md."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class VideoRef(BaseModel):
+    id: int
+    path: str
+    title: str
+    duration: float = Field(description="Seconds.")
+
+
+class Positions(BaseModel):
+    start: int
+    end: int
+    peak: int
+
+
+class Timecodes(BaseModel):
+    start: str
+    end: str
+    peak: str
+
+
+class Curve(BaseModel):
+    start: float = Field(description="Time of the first score, seconds.")
+    step: float = Field(description="Seconds between scores (one per sampled frame).")
+    scores: list[float] = Field(description="Cosine of the query with each sampled frame around the moment.")
+
+
+class Moment(BaseModel):
+    model_config = ConfigDict(extra="allow")  # fields added to results.py later pass through
+
+    rank: int
+    score: float
+    video: VideoRef
+    start: float = Field(description="Seconds from the start of the video.")
+    end: float
+    peak: float = Field(description="Time of the best-matching frame.")
+    fps: float = Field(description="The video's own frame rate; frames and timecodes count at it.")
+    frames: Positions = Field(description="Frame numbers (from 0) at the video's own rate.")
+    timecode: Timecodes = Field(description="SMPTE HH:MM:SS:FF; drop-frame HH:MM:SS;FF at 29.97 and 59.94.")
+    thumbnail_url: str
+    video_url: str
+    clip_id: int | None = Field(description="A clip of this moment: GET /api/search/similar?clip_id=...")
+    curve: Curve
+
+
+class SearchResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    query: str
+    took_ms: float
+    results: list[Moment]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="Offset of the next page; null on the last page.")
+
+
+class VideoInfo(VideoRef):
+    fps: float
+    width: int
+    height: int
+    codec: str
+    size: int = Field(description="Bytes.")
+    clips: int
+    status: str
+    model: str
+    indexed_at: str
+    frame_count: int = Field(description="Frames sampled and embedded.")
+    sample_fps: float
+    clip_seconds: float
+    clip_stride: float
+    stream_url: str
+
+
+class VideoList(BaseModel):
+    videos: list[VideoInfo]
+    total: int

@@ -1,0 +1,57 @@
+"""A query's moments as timeline files: OpenTimelineIO, CMX3600 EDL, CSV. Same parameters as search."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Callable
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from search_api import exports
+from search_api.deps import ServicesDep
+from search_api.moments import find_moments
+from search_api.results import results_json
+from search_api.schemas import TextSearch
+from search_api.services import Services
+
+router = APIRouter(prefix="/api", tags=["exports"])
+
+
+def _results(services: Services, params: TextSearch) -> list[dict]:
+    page = find_moments(services.engine, services.queries.vector(params.q), params)
+    return results_json(params.q, 0.0, page.hits, offset=params.offset)["results"]
+
+
+def _attachment(body: str, media_type: str, q: str, suffix: str) -> Response:
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", q).strip("-")[:60] or "moments"
+    return Response(body, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="vidseek-{stem}.{suffix}"'})
+
+
+async def _export(services: Services, params: TextSearch, write: Callable[[list[dict]], str]) -> str:
+    # Encoding, search and file writing block: off the event loop, like every search.
+    results = await run_in_threadpool(_results, services, params)
+    try:
+        return await run_in_threadpool(write, results)
+    except exports.ExportProblem as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.get("/export.otio", summary="The moments as an OpenTimelineIO timeline", response_class=Response)
+async def export_otio(params: Annotated[TextSearch, Query()], services: ServicesDep) -> Response:
+    body = await _export(services, params, lambda results: exports.to_otio(results, params.q))
+    return _attachment(body, "application/json", params.q, "otio")
+
+
+@router.get("/export.edl", summary="The moments as a CMX3600 EDL", response_class=Response)
+async def export_edl(params: Annotated[TextSearch, Query()], services: ServicesDep) -> Response:
+    body = await _export(services, params, lambda results: exports.to_edl(results, params.q))
+    return _attachment(body, "text/plain; charset=utf-8", params.q, "edl")
+
+
+@router.get("/export.csv", summary="The moments as CSV: seconds, frames and timecodes", response_class=Response)
+async def export_csv(params: Annotated[TextSearch, Query()], services: ServicesDep) -> Response:
+    body = await _export(services, params, exports.to_csv)
+    return _attachment(body, "text/csv; charset=utf-8", params.q, "csv")

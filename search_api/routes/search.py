@@ -1,0 +1,60 @@
+"""Search routes: by phrase, by phrases with negatives, by example image, by a moment's clip."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, File, HTTPException, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from search_api.deps import ServicesDep
+from search_api.moments import moments_json
+from search_api.query_vectors import QueryProblem, clip_vector, image_vector, phrases_vector
+from search_api.response_models import SearchResponse
+from search_api.schemas import MomentFilters, PhraseSearch, SimilarSearch, TextSearch
+
+router = APIRouter(prefix="/api/search", tags=["search"])
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+# Encoding a query (torch), the FAISS search and the SQL reads all block: every search runs in a
+# worker thread so the event loop keeps serving other requests (video streams, thumbnails) meanwhile.
+
+
+@router.get("", response_model=SearchResponse, summary="Moments that match a phrase")
+async def search_text(params: Annotated[TextSearch, Query()], services: ServicesDep) -> dict:
+    make_query = partial(services.queries.vector, params.q)
+    return await run_in_threadpool(moments_json, services.engine, params.q, make_query, params)
+
+
+@router.post("", response_model=SearchResponse, summary="Moments that match phrases and avoid others")
+async def search_phrases(body: PhraseSearch, services: ServicesDep) -> dict:
+    make_query = partial(phrases_vector, services.queries, body.phrases, body.negative, body.negative_weight)
+    try:
+        return await run_in_threadpool(moments_json, services.engine, body.label, make_query, body)
+    except QueryProblem as exc:
+        raise HTTPException(422, f"negative: {exc}") from None
+
+
+@router.post("/image", response_model=SearchResponse, summary="Moments that look like an uploaded image")
+async def search_image(params: Annotated[MomentFilters, Query()], services: ServicesDep,
+                       file: Annotated[UploadFile, File(description="A JPEG, PNG or WebP image.")]) -> dict:
+    data = await file.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise HTTPException(413, f"file: larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB")
+    make_query = partial(image_vector, services.engine.encoder, data)
+    try:
+        return await run_in_threadpool(moments_json, services.engine, f"image:{file.filename or 'upload'}",
+                                       make_query, params)
+    except QueryProblem as exc:
+        raise HTTPException(422, f"file: {exc}") from None
+
+
+@router.get("/similar", response_model=SearchResponse, summary="More moments like the one a clip_id names")
+async def search_similar(params: Annotated[SimilarSearch, Query()], services: ServicesDep) -> dict:
+    vector = await run_in_threadpool(clip_vector, services.library, params.clip_id)
+    if vector is None:
+        raise HTTPException(404, f"clip_id: no clip has id {params.clip_id}")
+    return await run_in_threadpool(moments_json, services.engine, f"similar:{params.clip_id}",
+                                   lambda: vector, params)

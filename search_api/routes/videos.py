@@ -1,0 +1,57 @@
+"""Indexed videos: list, details, the file itself (with HTTP Range) and frame thumbnails."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+
+from search_api.deps import ServicesDep, VideoDep
+from search_api.response_models import VideoInfo, VideoList
+from search_api.results import video_detail_json
+from search_api.video_files import indexed_file, media_type
+from vidseek import store
+from vidseek.errors import DecodeError
+
+router = APIRouter(prefix="/api/videos", tags=["videos"])
+
+
+@router.get("", response_model=VideoList, summary="Every indexed video, with clip count and status")
+def list_videos(services: ServicesDep) -> dict:
+    with services.library.sessions() as session:
+        videos = store.list_videos(session=session)
+        counts = store.clip_counts(session=session)
+    return {"videos": [video_detail_json(v, counts.get(v.id, 0)) for v in videos], "total": len(videos)}
+
+
+@router.get("/{video_id}", response_model=VideoInfo, summary="One video: metadata, index status, clip count")
+def video_details(video: VideoDep, services: ServicesDep) -> dict:
+    with services.library.sessions() as session:
+        clips = len(store.clip_ids_of([video.id], session=session))
+    return video_detail_json(video, clips)
+
+
+@router.get("/{video_id}/stream", summary="The video file; HTTP Range requests get 206 Partial Content",
+            response_class=FileResponse)
+def stream_video(video: VideoDep) -> FileResponse:
+    path = indexed_file(video)
+    if path is None:
+        raise HTTPException(404, f"the file of video {video.id} is gone: {video.path}")
+    return FileResponse(path, media_type=media_type(path))
+
+
+@router.get("/{video_id}/thumbnail", summary="JPEG of the frame at t seconds", response_class=FileResponse)
+async def thumbnail(video: VideoDep, services: ServicesDep,
+                    t: Annotated[float, Query(ge=0, allow_inf_nan=False, description="Seconds.")] = 0.0) -> FileResponse:
+    if t > video.duration:
+        raise HTTPException(422, f"t: {t} is past the end of video {video.id} ({video.duration:.3f} s)")
+    if indexed_file(video) is None:
+        raise HTTPException(404, f"the file of video {video.id} is gone: {video.path}")
+    try:
+        # Decoding is blocking work: off the event loop.
+        path = await run_in_threadpool(services.thumbnails.get, video, t)
+    except DecodeError as exc:
+        raise HTTPException(500, str(exc)) from None
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})

@@ -1,0 +1,51 @@
+"""What the API loads once at start: the library (database and FAISS index), the model, the caches."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from search_api.engine import SearchEngine
+from search_api.query_cache import QueryEmbeddingCache
+from search_api.thumbnails import ThumbnailCache
+from vidseek.config import Settings
+from vidseek.encoders import Encoder, load_encoder
+from vidseek.library import Library
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    library: Library
+    engine: SearchEngine
+    queries: QueryEmbeddingCache
+    thumbnails: ThumbnailCache
+
+    def database_reachable(self) -> bool:
+        try:
+            with self.library.sessions() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"; say which
+            log.warning("database check failed: %s", exc)
+            return False
+        return True
+
+
+def load_services(settings: Settings, encoder: Encoder | None, *, query_cache_size: int) -> Services:
+    """Open the database, load the model, check they agree, and load the FAISS index.
+
+    Raises ModelMismatchError when the index was built with another model.
+    """
+    library = Library(settings, notify=log.warning)
+    if encoder is None:
+        encoder = load_encoder(settings.model, device=settings.device, threads=settings.threads)
+    engine = SearchEngine(library, encoder)
+    index = library.index()  # now, not on the first query; None while nothing is indexed
+    log.info("index loaded: %d clips, model %s", index.count if index else 0, encoder.name)
+    return Services(settings=settings, library=library, engine=engine,
+                    queries=QueryEmbeddingCache(encoder.encode_text, query_cache_size),
+                    thumbnails=ThumbnailCache(settings.data_dir / "thumbnails"))
