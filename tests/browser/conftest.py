@@ -90,7 +90,13 @@ def video_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(chromium_path: str, server_env: dict[str, str], video_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """Base URL of a live `vidseek serve` over an index of the generated videos."""
+    """Base URL of a live `vidseek serve` over an index of the generated videos.
+
+    $VIDSEEK_TEST_SERVER names an already running server to use instead (its index must hold VIDEOS).
+    """
+    if os.environ.get("VIDSEEK_TEST_SERVER"):
+        yield os.environ["VIDSEEK_TEST_SERVER"].rstrip("/")
+        return
     if importlib.util.find_spec("search_api.app") is None:
         pytest.skip("search_api.app (the HTTP API) does not exist yet")
     cmd = [sys.executable, "-m", "vidseek"]

@@ -192,6 +192,27 @@ def test_arrow_keys_move_the_selection_and_the_player_follows(page, api) -> None
     assert page.get_by_test_id("player").is_hidden()
 
 
+def test_more_like_this_finds_moments_like_the_playing_one(page) -> None:  # noqa: ANN001
+    page.goto("/?q=green")
+    page.locator(cards_for("green")).first.wait_for()
+    page.locator(CARD).first.click()
+    page.get_by_test_id("player-similar").click()
+    similar = '[data-testid="results"][data-query^="similar:"] ' + CARD
+    page.locator(similar).first.wait_for()
+    assert titles(page)[0] == "green field"
+    assert re.search(r"[?&]similar=\d+", page.url) and "q=" not in page.url
+    assert page.get_by_test_id("search-input").input_value() == ""
+    assert "Moments like green field" in page.get_by_test_id("search-status").inner_text()
+    assert page.locator(CARD).first.evaluate("el => el === document.activeElement")
+    # the link is shareable too
+    page.reload()
+    page.locator(similar).first.wait_for()
+    assert titles(page)[0] == "green field"
+    # typing goes back to a text search
+    search(page, "red")
+    assert "similar=" not in page.url
+
+
 def test_library_lists_the_indexed_videos(page, api) -> None:  # noqa: ANN001
     page.goto("/#library")
     rows = page.get_by_test_id("library-row")

@@ -39,6 +39,13 @@ export function search(query, { limit, offset = 0, filters = [] }, signal) {
   return getJson(`api/search?${params}`, signal);
 }
 
+/** One page of the moments most like a clip (a result's ``clip_id``). */
+export function similar(clipId, { limit, offset = 0, filters = [] }, signal) {
+  const params = new URLSearchParams({ clip_id: String(clipId), limit: String(limit), offset: String(offset) });
+  for (const [k, v] of filters) if (v !== undefined && v !== null && v !== "") params.append(k, v);
+  return getJson(`api/search/similar?${params}`, signal);
+}
+
 export function videos(signal) {
   return getJson("api/videos", signal);
 }

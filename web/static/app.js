@@ -8,7 +8,7 @@ const PAGE_SIZE = 24;
 const DEBOUNCE_MS = 250;
 const LOOP_KEY = "vidseek.loop";
 // Page URL parameters that are not filters for the API.
-const NOT_FILTERS = new Set(["q", "limit", "offset"]);
+const NOT_FILTERS = new Set(["q", "similar", "limit", "offset"]);
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -42,6 +42,7 @@ const ui = {
   playerPrev: $("player-prev"),
   playerNext: $("player-next"),
   playerReplay: $("player-replay"),
+  playerSimilar: $("player-similar"),
   loop: $("loop-toggle"),
   timeline: $("player-timeline"),
   timelineSvg: document.querySelector(".timeline-svg"),
@@ -51,7 +52,7 @@ const ui = {
 };
 
 const state = {
-  query: "",
+  request: null, // what the results are for: see textRequest / similarRequest
   results: [],
   next: null,
   selected: -1,
@@ -88,14 +89,31 @@ function showState(which, detail = "") {
   show(ui.empty, which === "empty");
   show(ui.noMatches, which === "no-matches");
   show(ui.error, which === "error");
-  if (which === "no-matches") ui.noMatchesQuery.textContent = state.query;
+  if (which === "no-matches") ui.noMatchesQuery.textContent = state.request ? state.request.label : "";
   if (which === "error") ui.errorDetail.textContent = detail;
 }
 
-function syncUrl(query) {
-  const target = urlWithQuery(location.href, query);
+// A request is a text search (?q=) or "more like this moment" (?similar=CLIP_ID).
+function textRequest(q) {
+  return { kind: "text", key: q, label: q, q };
+}
+
+function similarRequest(clipId, label) {
+  return { kind: "similar", key: `similar:${clipId}`, label: label || `clip ${clipId}`, clipId: String(clipId) };
+}
+
+function fetchPage(request, offset, signal) {
+  const options = { limit: PAGE_SIZE, offset, filters: filtersFromUrl() };
+  return request.kind === "similar" ? api.similar(request.clipId, options, signal) : api.search(request.q, options, signal);
+}
+
+function syncUrl(request) {
+  const url = new URL(urlWithQuery(location.href, request && request.kind === "text" ? request.q : ""), location.href);
+  if (request && request.kind === "similar") url.searchParams.set("similar", request.clipId);
+  else url.searchParams.delete("similar");
+  const target = url.pathname + url.search + url.hash;
   if (target !== location.pathname + location.search + location.hash) history.replaceState(history.state, "", target);
-  document.title = query ? `${query} – vidseek` : "vidseek";
+  document.title = request ? `${request.kind === "similar" ? "like " : ""}${request.label} – vidseek` : "vidseek";
 }
 
 function scheduleSearch() {
@@ -108,15 +126,20 @@ function scheduleSearch() {
   state.timer = setTimeout(() => runSearch(query), DEBOUNCE_MS);
 }
 
-/** Start a new search (or clear, for ""). Older requests are aborted, and their answers ignored if they come. */
-async function runSearch(query) {
+/** Search for ``query`` (or clear, for ""). */
+function runSearch(query) {
+  return run(query ? textRequest(query) : null);
+}
+
+/** Start a new request (or clear, for null). Older requests are aborted, and their answers ignored if they come. */
+async function run(request) {
   clearTimeout(state.timer);
   const seq = ++state.seq;
   if (state.controller) state.controller.abort();
   state.controller = null;
-  state.query = query;
-  syncUrl(query);
-  if (!query) {
+  state.request = request;
+  syncUrl(request);
+  if (!request) {
     setLoading(false);
     clearResults();
     showState("empty");
@@ -128,7 +151,7 @@ async function runSearch(query) {
   setLoading(true);
   setStatus("Searching…");
   try {
-    const data = await api.search(query, { limit: PAGE_SIZE, offset: 0, filters: filtersFromUrl() }, controller.signal);
+    const data = await fetchPage(request, 0, controller.signal);
     if (seq !== state.seq) return;
     const results = Array.isArray(data.results) ? data.results : [];
     closePlayer({ restoreFocus: false });
@@ -136,7 +159,7 @@ async function runSearch(query) {
     state.results = results;
     state.next = nextOffset(data, 0, PAGE_SIZE, results.length);
     renderCards(results, 0);
-    ui.results.dataset.query = query;
+    ui.results.dataset.query = request.key;
     showState(results.length ? "none" : "no-matches");
     setStatus(summary(data));
   } catch (err) {
@@ -156,15 +179,16 @@ async function runSearch(query) {
 }
 
 async function loadMore() {
-  if (state.next === null || state.loading || !state.query) return;
+  if (state.next === null || state.loading || !state.request) return;
   const seq = state.seq;
+  const request = state.request;
   const controller = new AbortController();
   state.controller = controller;
   const offset = state.next;
   setLoading(true);
   ui.loadMore.disabled = true;
   try {
-    const data = await api.search(state.query, { limit: PAGE_SIZE, offset, filters: filtersFromUrl() }, controller.signal);
+    const data = await fetchPage(request, offset, controller.signal);
     if (seq !== state.seq) return;
     const results = Array.isArray(data.results) ? data.results : [];
     const from = state.results.length;
@@ -185,12 +209,25 @@ async function loadMore() {
   }
 }
 
+/** "More like this": the moments most like the one playing. */
+function runSimilar(result) {
+  if (result.clip_id === undefined || result.clip_id === null) return;
+  const title = result.video.title || result.video.path;
+  ui.input.value = "";
+  const request = similarRequest(result.clip_id, `${title} ${clock(result.start)}–${clock(result.end)}`);
+  run(request).then(() => {
+    // the button that asked is gone with the player: carry the focus to the first result
+    if (state.request === request && state.results.length) select(0, { play: false });
+  });
+}
+
 function summary(data) {
   const n = state.results.length;
   if (!n) return "";
   const took = Number(data.took_ms);
   const ms = Number.isFinite(took) ? ` in ${took < 10 ? took.toFixed(1) : Math.round(took)} ms` : "";
-  return `${n} moment${n === 1 ? "" : "s"}${state.next === null ? "" : " so far"}${ms}`;
+  const like = state.request && state.request.kind === "similar" ? `Moments like ${state.request.label}: ` : "";
+  return `${like}${n} moment${n === 1 ? "" : "s"}${state.next === null ? "" : " so far"}${ms}`;
 }
 
 function updateLoadMore() {
@@ -353,6 +390,7 @@ function openPlayer(index) {
   if (result.clip_id !== undefined && result.clip_id !== null) details.push(`clip ${result.clip_id}`);
   details.push(result.video.path || "");
   ui.playerDetails.textContent = details.filter(Boolean).join(" · ");
+  show(ui.playerSimilar, result.clip_id !== undefined && result.clip_id !== null);
 
   player.duration = videoDuration(result);
   drawStrip(ui.timelineSvg, result, 40);
@@ -481,6 +519,9 @@ ui.timeline.addEventListener("keydown", (event) => {
 });
 
 ui.playerClose.addEventListener("click", () => closePlayer());
+ui.playerSimilar.addEventListener("click", () => {
+  if (player.result) runSimilar(player.result);
+});
 ui.playerPrev.addEventListener("click", () => select(state.selected - 1, { focus: false, play: true }));
 ui.playerNext.addEventListener("click", () => select(state.selected + 1, { focus: false, play: true }));
 ui.playerReplay.addEventListener("click", () => {
@@ -658,15 +699,19 @@ window.addEventListener("hashchange", route);
 
 function start() {
   if (location.hash === "#search") history.replaceState(history.state, "", location.pathname + location.search);
-  const q = (new URLSearchParams(location.search).get("q") || "").trim();
+  const params = new URLSearchParams(location.search);
+  const q = (params.get("q") || "").trim();
+  const similar = (params.get("similar") || "").trim();
   route();
   if (q) {
     ui.input.value = q;
     runSearch(q);
+  } else if (/^\d+$/.test(similar)) {
+    run(similarRequest(similar));
   } else {
     showState("empty");
   }
-  if (state.view === "search" && !q) ui.input.focus();
+  if (state.view === "search" && !q && !similar) ui.input.focus();
   document.documentElement.dataset.ready = "true";
 }
 
