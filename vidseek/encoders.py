@@ -60,14 +60,19 @@ class OpenClipEncoder:
         try:
             if pretrained is None:
                 torch.manual_seed(0)  # same "random" model in every process, so an index stays searchable
-            model = open_clip.create_model(arch, pretrained=pretrained, device=self.device)
+            logging.disable(logging.ERROR)  # open_clip logs its own copy of the failure; ours says what to do
+            try:
+                model = open_clip.create_model(arch, pretrained=pretrained, device=self.device)
+            finally:
+                logging.disable(logging.NOTSET)
         except Exception as exc:  # open_clip raises many kinds on a failed fetch or a bad file
-            if weights.startswith(("/", ".", "~")):
-                raise ModelError(f"Could not load weights file {weights} for {arch}: {exc}") from None
+            cause = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}" if str(exc) else type(exc).__name__
+            if pretrained is not None and Path(pretrained).is_file():
+                raise ModelError(f"Could not load weights file {pretrained} for {arch} ({cause}).") from None
             raise ModelError(
-                f"Could not fetch pretrained weights '{weights}' for {arch} ({type(exc).__name__}: {exc}). "
-                f"On an offline machine, download the checkpoint elsewhere and set "
-                f"VIDSEEK_MODEL={arch}:/path/to/open_clip_model.safetensors"
+                f"Could not fetch pretrained weights '{weights}' for {arch} (no network?). On an offline machine, "
+                f"download the checkpoint on one with internet and set VIDSEEK_MODEL={arch}:/path/to/weights.bin "
+                f"(an open_clip .bin, .pt or .safetensors file). Cause: {cause}"
             ) from None
         model.eval()
         self.model = model
