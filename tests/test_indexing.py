@@ -53,6 +53,9 @@ def mixed_folder(tmp_path: Path) -> Path:
     (folder / "truncated.mp4").write_bytes(data[: len(data) // 2])
     full = make_video(tmp_path / "long.mkv", [Segment("yellow", 8)], width=128, height=96)
     (folder / "cut short.mkv").write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    scrambled = bytearray(full.read_bytes())  # headers intact, every frame's data garbage
+    scrambled[600:] = np.random.default_rng(0).integers(0, 256, len(scrambled) - 600, dtype=np.uint8).tobytes()
+    (folder / "undecodable.mkv").write_bytes(bytes(scrambled))
     (folder / "notes.mov").write_text("this is not a video\n" * 20)
     make_audio_only(folder / "speech.mp4")
     (folder / "readme.txt").write_text("ignored: not a video extension")
@@ -63,7 +66,9 @@ def test_mixed_folder_indexes_good_files_and_names_each_bad_one(db_settings: Set
     library, report = run_index(db_settings, [mixed_folder])
     assert sorted(Path(p).name for p in report.indexed) == ["good one.mp4", "second.webm"]
     reasons = {Path(p).name: why for p, why in report.failed}
-    assert set(reasons) == {"empty.mp4", "truncated.mp4", "cut short.mkv", "notes.mov", "speech.mp4"}
+    assert set(reasons) == {"empty.mp4", "truncated.mp4", "cut short.mkv", "notes.mov", "speech.mp4",
+                            "undecodable.mkv"}
+    assert "decoding failed" in reasons["undecodable.mkv"] or "no decodable" in reasons["undecodable.mkv"]
     assert "empty" in reasons["empty.mp4"]
     assert "truncated" in reasons["cut short.mkv"]
     assert "no video stream" in reasons["speech.mp4"]
