@@ -90,6 +90,24 @@ def test_typing_shows_moment_cards_with_the_red_video_first(page, page_errors, a
     assert page_errors == []
 
 
+def test_typing_is_debounced(page) -> None:  # noqa: ANN001
+    asked: list[str] = []
+    page.on("request", lambda r: asked.extend(parse_qs(urlparse(r.url).query).get("q", []))
+            if "/api/search" in r.url else None)
+    page.goto("/")
+    search(page, "red")
+    # a person typing a word sends one request, not one per key (two allows for a stall between keys)
+    assert asked[-1] == "red" and len(asked) <= 2, asked
+    # a trailing space asks nothing new (and leaves the results alone)
+    before = len(asked)
+    box = page.get_by_test_id("search-input")
+    box.press("End")
+    box.press_sequentially("  ", delay=20)
+    page.wait_for_timeout(600)
+    assert len(asked) == before, asked
+    assert titles(page)[0] == "red moment"
+
+
 def test_clicking_a_card_plays_the_moment_from_its_start(page, page_errors, artifacts) -> None:  # noqa: ANN001
     page.goto("/")
     search(page, "red")

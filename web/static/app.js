@@ -123,6 +123,9 @@ function scheduleSearch() {
     runSearch("");
     return;
   }
+  // typing back to what is already shown (or on its way), or only adding spaces, asks nothing new
+  const current = state.request;
+  if (current && current.kind === "text" && current.q === query && ui.error.hidden) return;
   state.timer = setTimeout(() => runSearch(query), DEBOUNCE_MS);
 }
 
