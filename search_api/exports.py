@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import opentimelineio as otio
@@ -25,6 +26,11 @@ class ExportProblem(ValueError):
     """These results cannot be written in the asked format; the message says why and what to use."""
 
 
+def reel_name(path: str) -> str:
+    """An EDL reel name: up to 8 letters and digits of the file name ("red twice.mp4" -> "redtwice")."""
+    return re.sub(r"[^A-Za-z0-9]", "", Path(path).stem)[:8] or "AX"
+
+
 def timeline(results: list[dict], name: str) -> otio.schema.Timeline:
     """One video track, the moments back to back, each clip's source range at its file's own rate."""
     track = otio.schema.Track(name="moments", kind=otio.schema.TrackKind.Video)
@@ -33,13 +39,17 @@ def timeline(results: list[dict], name: str) -> otio.schema.Timeline:
         media = otio.schema.ExternalReference(
             target_url=Path(video["path"]).as_uri(),
             available_range=TimeRange(RationalTime(0, rate), RationalTime(round(video["duration"] * rate), rate)))
+        media.name = Path(video["path"]).name
         source = TimeRange(RationalTime(r["frames"]["start"], rate),
                            RationalTime(max(1, r["frames"]["end"] - r["frames"]["start"]), rate))
         track.append(otio.schema.Clip(name=f"{r['rank']:03d} {video['title']}", media_reference=media,
                                       source_range=source,
-                                      metadata={"vidseek": {"score": r["score"], "video_id": video["id"],
+                                      metadata={"cmx_3600": {"reel": reel_name(video["path"])},
+                                                "vidseek": {"score": r["score"], "video_id": video["id"],
                                                             "peak_frame": r["frames"]["peak"]}}))
-    return otio.schema.Timeline(name=name, tracks=otio.schema.Stack(children=[track]))
+    result = otio.schema.Timeline(name=name)
+    result.tracks.append(track)
+    return result
 
 
 def to_otio(results: list[dict], name: str) -> str:
