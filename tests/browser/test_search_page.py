@@ -145,6 +145,22 @@ def test_clicking_a_card_plays_the_moment_from_its_start(page, page_errors, arti
     assert page_errors == []
 
 
+def test_clicking_the_timeline_seeks(page) -> None:  # noqa: ANN001
+    page.goto("/?q=red")
+    page.locator(cards_for("red")).first.wait_for()
+    page.locator(CARD).first.click()
+    wait_at(page, player_moment(page)[0])
+    timeline = page.get_by_test_id("player-timeline")
+    box = timeline.bounding_box()
+    duration = sum(s.seconds for s in VIDEOS["red moment"])
+    timeline.click(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
+    wait_at(page, duration * 0.75, tol=0.6)
+    # past the moment, playback is no longer held to it
+    page.get_by_test_id("player-video").evaluate("v => v.play()")
+    page.wait_for_timeout(400)
+    assert page.get_by_test_id("player-video").evaluate("v => v.currentTime") > duration * 0.75 - 0.6
+
+
 def test_enter_on_a_focused_card_opens_the_player(page) -> None:  # noqa: ANN001
     page.goto("/")
     search(page, "red")
