@@ -33,8 +33,9 @@ def video_details(video: VideoDep, services: ServicesDep) -> dict:
     return video_detail_json(video, clips)
 
 
-@router.get("/{video_id}/stream", summary="The video file; HTTP Range requests get 206 Partial Content",
-            response_class=FileResponse)
+@router.get("/{video_id}/stream", response_class=FileResponse,
+            summary="The video file; HTTP Range requests get 206 Partial Content")
+@router.head("/{video_id}/stream", response_class=FileResponse, include_in_schema=False)
 def stream_video(video: VideoDep) -> FileResponse:
     path = indexed_file(video)
     if path is None:

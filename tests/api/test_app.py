@@ -107,3 +107,15 @@ def test_real_open_clip_model_serves_search(tmp_path: Path) -> None:
         assert body["results"] and body["results"][0]["video"]["path"] == str(video.resolve())
         assert body["results"][0]["fps"] == 25.0 and len(body["results"][0]["curve"]["scores"]) == 4
         assert client.get("/readyz").json()["model"] == "open_clip:ViT-B-32:random"
+
+
+def test_unexpected_errors_are_json_without_a_trace(served: ServedLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
+    with TestClient(create_app(served.settings), raise_server_exceptions=False) as client:
+        def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            raise RuntimeError("boom in /srv/secret/place")
+
+        monkeypatch.setattr(client.app.state.services.engine, "search_vector", broken)
+        response = client.get("/api/search", params={"q": "red"})
+    assert response.status_code == 500
+    assert response.json()["detail"].startswith("internal error (RuntimeError)")
+    assert "secret" not in response.text and "Traceback" not in response.text

@@ -117,3 +117,9 @@ def test_thumbnail_time_outside_the_video_is_422(client: TestClient, served: Ser
 def test_thumbnail_at_the_very_end(client: TestClient, served: ServedLibrary) -> None:
     response = client.get(f"/api/videos/{served.ids['red']}/thumbnail", params={"t": 20.0})
     assert response.status_code == 200 and response.content[:2] == b"\xff\xd8"
+
+
+def test_head_of_a_stream(client: TestClient, served: ServedLibrary) -> None:
+    response = client.head(f"/api/videos/{served.ids['red']}/stream")
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["content-length"] == str(served.paths["red"].stat().st_size)
