@@ -14,10 +14,10 @@ DEFAULT_SIZE = 1024
 class QueryEmbeddingCache:
     """Text -> query vector, least recently used out first. ``size=0`` turns caching off."""
 
-    def __init__(self, encode_text: Callable[[list[str]], np.ndarray], size: int = DEFAULT_SIZE) -> None:
+    def __init__(self, encode: Callable[[str], np.ndarray], size: int = DEFAULT_SIZE) -> None:
         if size < 0:
             raise ValueError(f"query cache size must be >= 0, not {size}")
-        self._encode_text = encode_text
+        self._encode = encode
         self.size = size
         self.hits = 0
         self.misses = 0
@@ -33,7 +33,7 @@ class QueryEmbeddingCache:
                 return cached
             self.misses += 1
         # Encode outside the lock: a slow model call must not hold up cached look-ups.
-        vector = np.array(self._encode_text([text])[0], dtype=np.float32)
+        vector = np.array(self._encode(text), dtype=np.float32)
         vector.setflags(write=False)
         if self.size:
             with self._lock:

@@ -51,9 +51,9 @@ class CountingTextEncoder:
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        self.calls.extend(texts)
-        return np.array([[len(t), 1.0] for t in texts], np.float32)
+    def __call__(self, text: str) -> np.ndarray:
+        self.calls.append(text)
+        return np.array([len(text), 1.0], np.float32)
 
 
 def test_cache_encodes_each_text_once_and_drops_the_least_recent() -> None:
