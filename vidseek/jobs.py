@@ -1,0 +1,216 @@
+"""The jobs queue: background work (index, reindex, delete, reembed) kept in the SQL ``jobs`` table.
+
+Life of a job::
+
+    queued ──claim──► running ──complete──► done
+       ▲                 │
+       └──fail (retry)───┤ (run_after = now + base * 2**attempts)
+                         └──fail (attempts spent, or permanent)──► failed
+
+A worker that dies leaves its job ``running`` with an old ``heartbeat_at``; once that is older than
+the lease, ``claim`` takes the job again (every claim counts as an attempt, so a job that keeps
+killing its worker ends ``failed`` instead of looping).
+
+``enqueue`` leaves the commit to the caller. The state changes (``claim``, ``heartbeat``,
+``complete``, ``fail``, ``release``) commit themselves: other workers must see them at once.
+Call them with a session that has no transaction of its own in progress.
+
+Claiming is atomic on both databases: one ``UPDATE ... WHERE id = (SELECT ... LIMIT 1) RETURNING``.
+On PostgreSQL the inner select takes ``FOR UPDATE SKIP LOCKED``, so concurrent claimers lock
+different rows and never wait on each other; on SQLite the statement runs under the database's
+single write lock, so the select and the update see the same state, and the outer ``WHERE``
+repeats the claimable test anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from vidseek.models import Job
+
+KINDS = ("index", "reindex", "delete", "reembed")
+STATUSES = ("queued", "running", "done", "failed")
+ACTIVE = ("queued", "running")
+RETRY_BASE_SECONDS = 2.0
+"""Backoff base: a failed attempt n (1, 2, ...) waits ``RETRY_BASE_SECONDS * 2**n`` before the next."""
+
+
+class JobError(ValueError):
+    """A job that cannot be queued as asked (unknown kind, missing path or video id)."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without a zone; they were written in UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def enqueue(kind: str, *, session: Session, path: str | None = None, video_id: int | None = None,
+            payload: dict | None = None, max_attempts: int = 3) -> Job:
+    """Add a job; the caller commits. ``index`` needs a path; ``reindex`` and ``delete`` a video id."""
+    if kind not in KINDS:
+        raise JobError(f"unknown job kind {kind!r}: one of {', '.join(KINDS)}")
+    if kind == "index" and not path:
+        raise JobError("an 'index' job needs the path of the file to index")
+    if kind in ("reindex", "delete") and video_id is None:
+        raise JobError(f"a {kind!r} job needs a video id")
+    if max_attempts < 1:
+        raise JobError("max_attempts must be at least 1")
+    now = utcnow()
+    job = Job(kind=kind, status="queued", path=path, video_id=video_id,
+              payload=json.dumps(payload) if payload is not None else None, progress=0.0, attempts=0,
+              max_attempts=max_attempts, created_at=now, updated_at=now, run_after=now)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(job_id: int, *, session: Session) -> Job | None:
+    return session.get(Job, job_id, populate_existing=True)
+
+
+def list_jobs(*, session: Session, status: str | None = None, limit: int = 100, offset: int = 0) -> list[Job]:
+    """Newest first."""
+    query = select(Job).order_by(Job.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        query = query.where(Job.status == status)
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def payload_of(job: Job) -> dict[str, Any]:
+    return json.loads(job.payload) if job.payload else {}
+
+
+def job_json(job: Job) -> dict:
+    def iso(value: datetime | None) -> str | None:
+        value = _aware(value)
+        return value.isoformat() if value is not None else None
+
+    return {"id": job.id, "kind": job.kind, "status": job.status, "video_id": job.video_id, "path": job.path,
+            "progress": float(job.progress or 0.0), "attempts": job.attempts, "max_attempts": job.max_attempts,
+            "error": job.error, "payload": payload_of(job), "worker": job.worker,
+            "created_at": iso(job.created_at), "updated_at": iso(job.updated_at),
+            "started_at": iso(job.started_at), "finished_at": iso(job.finished_at)}
+
+
+def active_jobs_for_path(path: str, *, session: Session) -> list[Job]:
+    """Queued or running jobs about this file."""
+    return list(session.scalars(select(Job).where(Job.path == path, Job.status.in_(ACTIVE)).order_by(Job.id)))
+
+
+def latest_job_for_path(path: str, *, session: Session) -> Job | None:
+    return session.scalar(select(Job).where(Job.path == path).order_by(Job.id.desc()).limit(1))
+
+
+def _claimable(now: datetime, cutoff: datetime):  # noqa: ANN202
+    return or_(and_(Job.status == "queued", Job.run_after <= now),
+               and_(Job.status == "running", Job.heartbeat_at < cutoff, Job.attempts < Job.max_attempts))
+
+
+def claim(worker_id: str, *, session: Session, lease_seconds: float) -> Job | None:
+    """Take the oldest runnable job for ``worker_id`` (commits), or None when there is none.
+
+    Runnable: queued and due, or running with a heartbeat older than ``lease_seconds`` (its worker
+    died: the job is resumed). A dead worker's job whose attempts are spent is marked failed here.
+    """
+    now = utcnow()
+    cutoff = now - timedelta(seconds=lease_seconds)
+    # Jobs that killed their worker every time they ran: give up on them, with the reason.
+    session.execute(
+        update(Job)
+        .where(Job.status == "running", Job.heartbeat_at < cutoff, Job.attempts >= Job.max_attempts)
+        .values(status="failed", finished_at=now, updated_at=now, worker=None,
+                error="its worker stopped (lease expired) on every attempt")
+        .execution_options(synchronize_session=False))
+    pick = select(Job.id).where(_claimable(now, cutoff)).order_by(Job.id).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    job_id = session.execute(
+        update(Job)
+        .where(Job.id == pick.scalar_subquery(), _claimable(now, cutoff))
+        .values(status="running", worker=worker_id, attempts=Job.attempts + 1, started_at=now,
+                heartbeat_at=now, updated_at=now)
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)).scalar()
+    session.commit()
+    if job_id is None:
+        return None
+    return session.get(Job, job_id, populate_existing=True)
+
+
+def _owned(job_id: int, worker_id: str | None):  # noqa: ANN202
+    cond = [Job.id == job_id, Job.status == "running"]
+    if worker_id is not None:
+        cond.append(Job.worker == worker_id)
+    return and_(*cond)
+
+
+def _change(job_id: int, worker_id: str | None, session: Session, **values: Any) -> bool:
+    values.setdefault("updated_at", utcnow())
+    result = session.execute(update(Job).where(_owned(job_id, worker_id)).values(**values)
+                             .execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount == 1
+
+
+def heartbeat(job_id: int, *, session: Session, worker_id: str | None = None,
+              progress: float | None = None) -> bool:
+    """Keep the lease (and record progress, 0..1). False when the job is no longer this worker's."""
+    now = utcnow()
+    values: dict[str, Any] = {"heartbeat_at": now, "updated_at": now}
+    if progress is not None:
+        values["progress"] = min(1.0, max(0.0, float(progress)))
+    return _change(job_id, worker_id, session, **values)
+
+
+def complete(job_id: int, *, session: Session, worker_id: str | None = None) -> bool:
+    """Mark done. False when the job is no longer this worker's (another took it over)."""
+    now = utcnow()
+    return _change(job_id, worker_id, session, status="done", progress=1.0, finished_at=now, updated_at=now,
+                   error=None)
+
+
+def fail(job_id: int, error: str, *, session: Session, worker_id: str | None = None, permanent: bool = False,
+         retry_base: float = RETRY_BASE_SECONDS) -> bool:
+    """Record a failed attempt: queue it again after ``retry_base * 2**attempts`` seconds while attempts
+    remain (and the failure is not ``permanent``), else mark it failed. The reason is kept either way."""
+    job = session.get(Job, job_id, populate_existing=True)
+    if job is None:
+        session.rollback()
+        return False
+    now = utcnow()
+    attempts, max_attempts = job.attempts, job.max_attempts
+    session.rollback()  # end the read; the conditional update below decides
+    if permanent or attempts >= max_attempts:
+        return _change(job_id, worker_id, session, status="failed", error=error, finished_at=now, updated_at=now,
+                       worker=None)
+    return _change(job_id, worker_id, session, status="queued", error=error, worker=None, heartbeat_at=None,
+                   run_after=now + timedelta(seconds=retry_base * 2 ** attempts), updated_at=now)
+
+
+def release(job_id: int, *, session: Session, worker_id: str | None = None) -> bool:
+    """Give a running job back untouched (a worker asked to stop): queued again at once, the attempt
+    not counted."""
+    now = utcnow()
+    return _change(job_id, worker_id, session, status="queued", worker=None, heartbeat_at=None, run_after=now,
+                   attempts=Job.attempts - 1, updated_at=now)
+
+
+def counts(*, session: Session) -> dict[str, int]:
+    """How many jobs are in each status."""
+    from sqlalchemy import func
+
+    rows = session.execute(select(Job.status, func.count()).group_by(Job.status))
+    out = {s: 0 for s in STATUSES}
+    out.update({status: int(n) for status, n in rows})
+    return out
