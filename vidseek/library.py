@@ -122,7 +122,7 @@ class Library:
             self.settings.faiss_path.unlink(missing_ok=True)
             self._index = None
             return None
-        self._index = build_index(self._blocks(), dim=int(dim), n=n, requested=self.settings.index_type,
+        self._index = build_index(self._blocks, dim=int(dim), n=n, requested=self.settings.index_type,
                                   generation=gen)
         self._index.save(self.settings.faiss_path)
         self._dirty = self._needs_rebuild = False

@@ -7,6 +7,7 @@ Saves are atomic: temp file, fsync, rename.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import struct
@@ -18,7 +19,10 @@ from typing import Callable, Iterable
 import faiss
 import numpy as np
 
-from vidseek.index_choice import IndexSpec, choose_index
+from vidseek.ann_tuning import calibration_queries, exact_top_k, recall_at_k, smallest_setting
+from vidseek.index_choice import TARGET_RECALL, IndexSpec, choose_index, training_size
+
+Blocks = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]
 
 _MAGIC = b"VIDSEEK1"
 
@@ -29,13 +33,7 @@ class ClipIndex:
         self.spec = spec
         self.generation = generation
         self._lock = threading.RLock()
-        if spec.kind == "flat":
-            base = faiss.IndexFlatIP(dim)
-        else:
-            base = faiss.IndexHNSWFlat(dim, spec.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            base.hnsw.efConstruction = spec.ef_construction
-            base.hnsw.efSearch = spec.ef_search
-        self.index = faiss.IndexIDMap2(base)
+        self.index = _new_faiss(dim, spec)
 
     @property
     def count(self) -> int:
@@ -43,7 +41,16 @@ class ClipIndex:
 
     @property
     def supports_remove(self) -> bool:
-        return self.spec.kind == "flat"
+        return self.spec.kind in ("flat", "ivf")
+
+    def ids(self) -> np.ndarray:
+        """Every clip id in the index (order unspecified)."""
+        if self.spec.kind == "ivf":
+            ivf = faiss.extract_index_ivf(self.index)
+            lists = [faiss.rev_swig_ptr(ivf.invlists.get_ids(i), ivf.invlists.list_size(i)).copy()
+                     for i in range(ivf.nlist) if ivf.invlists.list_size(i)]
+            return np.concatenate(lists) if lists else np.zeros(0, np.int64)
+        return faiss.vector_to_array(self.index.id_map)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
@@ -70,8 +77,8 @@ class ClipIndex:
         return scores[0][keep], ids[0][keep]
 
     def save(self, path: Path) -> None:
-        header = json.dumps({"generation": self.generation, "dim": self.dim, "kind": self.spec.kind,
-                             "count": self.count}).encode()
+        header = json.dumps({"generation": self.generation, "dim": self.dim, "count": self.count,
+                             "spec": dataclasses.asdict(self.spec)}).encode()
         with self._lock:
             payload = faiss.serialize_index(self.index)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,25 +109,89 @@ class ClipIndex:
         obj = cls.__new__(cls)
         obj.dim = int(header["dim"])
         obj.generation = int(header["generation"])
-        obj.spec = IndexSpec(header["kind"])
+        obj.spec = IndexSpec(**header["spec"])
         obj._lock = threading.RLock()
         obj.index = faiss.deserialize_index(np.frombuffer(data[12 + n :], dtype=np.uint8))
-        if obj.spec.kind == "hnsw":
-            faiss.downcast_index(obj.index.index).hnsw.efSearch = IndexSpec("hnsw").ef_search
+        _apply_search_params(obj.index, obj.spec)
         return obj
 
 
-def build_index(blocks: Iterable[tuple[np.ndarray, np.ndarray]], *, dim: int, n: int, requested: str,
-                generation: int) -> ClipIndex:
-    """A fresh index over (ids, vectors) blocks; the type is chosen from the size ``n``."""
-    index = ClipIndex(dim, choose_index(n, requested), generation)
-    for ids, vectors in blocks:
-        index.add(ids, vectors)
+def _new_faiss(dim: int, spec: IndexSpec):  # noqa: ANN202
+    if spec.kind == "flat":
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    if spec.kind == "ivf":
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, spec.nlist, faiss.METRIC_INNER_PRODUCT)
+        index.cp.seed = 1234
+        _apply_search_params(index, spec)
+        return index
+    base = faiss.IndexHNSWFlat(dim, spec.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+    base.hnsw.efConstruction = spec.ef_construction
+    index = faiss.IndexIDMap2(base)
+    _apply_search_params(index, spec)
     return index
 
 
-def open_index(path: Path, *, dim: int, n_clips: int, generation: int, requested: str,
-               blocks: Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]],
+def _apply_search_params(index, spec: IndexSpec) -> None:  # noqa: ANN001
+    if spec.kind == "ivf":
+        faiss.extract_index_ivf(index).nprobe = max(1, spec.nprobe)
+    elif spec.kind == "hnsw":
+        faiss.downcast_index(index.index).hnsw.efSearch = spec.ef_search
+
+
+def _training_sample(blocks: Blocks, n: int, size: int, seed: int = 0) -> np.ndarray:
+    """A uniform sample of ``size`` stored vectors, in one streaming pass."""
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(n, size=min(size, n), replace=False))
+    out, seen = [], 0
+    for _ids, vectors in blocks():
+        lo, hi = np.searchsorted(keep, [seen, seen + len(vectors)])
+        out.append(vectors[keep[lo:hi] - seen])
+        seen += len(vectors)
+    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+
+
+def build_index(blocks: Blocks, *, dim: int, n: int, requested: str, generation: int) -> ClipIndex:
+    """A fresh index over the (ids, vectors) blocks; the type is chosen from the size ``n``.
+
+    An inverted file is trained on a sample, filled, then its ``nprobe`` is calibrated: the
+    smallest power of two whose recall@10 against exact search reaches the target (+0.02 margin).
+    """
+    spec = choose_index(n, requested)
+    sample = None
+    if spec.kind == "ivf":
+        sample = _training_sample(blocks, n, training_size(spec.nlist, n))
+        if len(sample) < spec.nlist:  # too few clips to train that many cells: exact is fast anyway
+            spec = choose_index(0, "flat")
+    index = ClipIndex(dim, spec, generation)
+    if spec.kind == "ivf":
+        index.index.train(sample)
+    for ids, vectors in blocks():
+        index.add(ids, vectors)
+    if spec.kind == "ivf":
+        index.calibrate(blocks, sample)
+    return index
+
+
+def _calibrate(self: ClipIndex, blocks: Blocks, sample: np.ndarray, target: float = TARGET_RECALL + 0.02) -> float:
+    queries = calibration_queries(sample)
+    truth = exact_top_k(queries, blocks(), k=10)
+    ivf = faiss.extract_index_ivf(self.index)
+
+    def recall_of(nprobe: int) -> float:
+        ivf.nprobe = nprobe
+        return recall_at_k(self.index.search(queries, 10)[1], truth)
+
+    candidates = [2**i for i in range(int(np.log2(ivf.nlist)) + 1)]
+    nprobe, recall = smallest_setting(candidates, recall_of, target)
+    ivf.nprobe = nprobe
+    self.spec = dataclasses.replace(self.spec, nprobe=nprobe)
+    return recall
+
+
+ClipIndex.calibrate = _calibrate
+
+
+def open_index(path: Path, *, dim: int, n_clips: int, generation: int, requested: str, blocks: Blocks,
                notify: Callable[[str], None] = lambda _m: None) -> ClipIndex:
     """Load the FAISS file; rebuild it from SQL when missing, unreadable or not at ``generation``."""
     reason = None
@@ -143,6 +214,6 @@ def open_index(path: Path, *, dim: int, n_clips: int, generation: int, requested
     if n_clips == 0 and reason == "missing":
         return ClipIndex(dim, choose_index(0, requested), generation)
     notify(f"FAISS index {path} is {reason}; rebuilding it from the {n_clips} clips in the database.")
-    index = build_index(blocks(), dim=dim, n=n_clips, requested=requested, generation=generation)
+    index = build_index(blocks, dim=dim, n=n_clips, requested=requested, generation=generation)
     index.save(path)
     return index

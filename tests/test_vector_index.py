@@ -1,0 +1,70 @@
+"""FAISS index types against brute-force exact search on a seeded synthetic collection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vidseek.ann_tuning import calibration_queries, exact_top_k, recall_at_k
+from vidseek.index_choice import FLAT_MAX, choose_index, ivf_lists
+from vidseek.synthetic import clustered_vectors, id_blocks
+from vidseek.vector_index import ClipIndex, build_index
+
+DIM = 64
+
+
+@pytest.fixture(scope="module")
+def collection() -> list[tuple[np.ndarray, np.ndarray]]:
+    return id_blocks(list(clustered_vectors(30_000, DIM, block=10_000, seed=3)), first_id=100)
+
+
+def _recall(index: ClipIndex, blocks, queries) -> float:
+    truth = exact_top_k(queries, blocks, k=10)
+    found = np.stack([index.search(q, 10)[1] for q in queries])
+    return recall_at_k(found, truth)
+
+
+def test_choice_by_size() -> None:
+    assert choose_index(FLAT_MAX - 1).kind == "flat"
+    assert choose_index(FLAT_MAX).kind == "ivf"
+    assert choose_index(10, "hnsw").kind == "hnsw" and choose_index(10**7, "flat").kind == "flat"
+    assert ivf_lists(1_000_000) == 2048 and ivf_lists(100) == 64
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_approximate_index_recall_against_exact(kind: str, collection) -> None:
+    index = build_index(lambda: iter(collection), dim=DIM, n=30_000, requested=kind, generation=1)
+    assert index.spec.kind == kind and index.count == 30_000
+    queries = calibration_queries(np.concatenate([v for _, v in collection]), n=100, seed=7)
+    assert _recall(index, collection, queries) >= 0.95
+    if kind == "ivf":
+        assert 1 <= index.spec.nprobe <= index.spec.nlist
+
+
+def test_exact_index_is_exact(collection) -> None:
+    index = build_index(lambda: iter(collection), dim=DIM, n=30_000, requested="flat", generation=1)
+    queries = calibration_queries(collection[0][1], n=20, seed=1)
+    assert _recall(index, collection, queries) == 1.0
+
+
+def test_ivf_removes_ids_and_round_trips_its_settings(collection, tmp_path: Path) -> None:
+    index = build_index(lambda: iter(collection), dim=DIM, n=30_000, requested="ivf", generation=4)
+    ids, vectors = collection[0]
+    index.remove(ids[:50].tolist())
+    assert index.count == 30_000 - 50
+    assert not set(index.search(vectors[0], 10)[1].tolist()) & set(ids[:50].tolist())
+    path = tmp_path / "clips.faiss"
+    index.save(path)
+    loaded = ClipIndex.load(path)
+    assert loaded.spec == index.spec and loaded.generation == 4 and loaded.count == index.count
+    assert sorted(loaded.ids().tolist()) == sorted(index.ids().tolist())
+    q = vectors[100]
+    assert loaded.search(q, 5)[1].tolist() == index.search(q, 5)[1].tolist()
+
+
+def test_too_few_clips_to_train_falls_back_to_exact() -> None:
+    tiny = id_blocks([next(clustered_vectors(30, DIM))])
+    index = build_index(lambda: iter(tiny), dim=DIM, n=30, requested="ivf", generation=0)
+    assert index.spec.kind == "flat" and index.count == 30
