@@ -284,7 +284,12 @@ def _run_serve(settings: Settings, host: str, port: int) -> None:
 
     from search_api.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # Check what would stop the app before uvicorn starts, so a problem is one line, not a traceback.
+    library = _library(settings)
+    encoder = _encoder(settings)
+    with library.sessions() as session:
+        store.check_model(encoder.name, session=session)
+    uvicorn.run(create_app(settings, encoder=encoder), host=host, port=port, log_level="info")
 
 
 def _sample_videos() -> list[Path]:
