@@ -54,61 +54,84 @@ class SearchEngine:
 
     def search_vector(self, query: np.ndarray, *, limit: int = 10, offset: int = 0,
                       video_filter: VideoFilter | None = None) -> list[Hit]:
-        index = self.library.index()
-        if index is None or index.count == 0 or limit <= 0:
-            return []
+        """ANN over the clips, then grounding, all against one state of the library: the FAISS state
+        that answers is at the generation of the database snapshot the hits are resolved in (a write
+        landing in between makes it refresh and try again), so no video is ever seen half replaced."""
+        for attempt in range(3):
+            index = self.library.index()
+            if index is None or index.count == 0 or limit <= 0:
+                return []
+            hits = self._search_at_one_state(index, query, limit, offset, video_filter, strict=attempt < 2)
+            if hits is not None:
+                return hits
+            self.library.refresh(force=True)
+        return []
+
+    def _search_at_one_state(self, index, query: np.ndarray, limit: int, offset: int,  # noqa: ANN001
+                             video_filter: VideoFilter | None, *, strict: bool) -> list[Hit] | None:
         want = offset + limit
         k = max(4 * want, 64)
-        while True:
-            scores, ids = index.search(query, k)
-            hits = self._ground(query, [int(i) for i in ids], video_filter)
-            if len(hits) >= want or k >= index.count:
-                return hits[offset:want]
-            k *= 4
+        with self.library.snapshot() as session:
+            gen = store.generation(session=session)
+            while True:
+                scores, ids, index_gen = index.search_at(query, k)
+                if index_gen != gen and strict:
+                    return None
+                hits = self._ground(query, [int(i) for i in ids], video_filter, session=session, gen=gen)
+                if len(hits) >= want or k >= index.count:
+                    return hits[offset:want]
+                k *= 4
 
     def frame_scores(self, video_id: int, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(times, cosine of ``query`` with each sampled frame) of one video; both empty when it has none."""
-        with self.library.sessions() as session:
+        with self.library.snapshot() as session:
             times, vectors = self._video_frames(video_id, session)
         if len(times) == 0:
             return times, np.zeros(0, np.float32)
         return times, vectors @ query
 
-    def _video_frames(self, video_id: int, session) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-        gen = self.library.index().generation
+    def _video_frames(self, video_id: int, session, gen: int | None = None) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+        """One video's frames as ``session`` (a snapshot) sees them; cached for the newest generation seen."""
+        if gen is None:
+            gen = store.generation(session=session)
         with self._lock:
-            if gen != self._frames_gen:
+            if gen > self._frames_gen:
                 self._frames.clear()
                 self._frames_gen = gen
-            if video_id in self._frames:
+            cacheable = gen == self._frames_gen  # an older snapshot neither reads nor fills the cache
+            if cacheable and video_id in self._frames:
                 self._frames.move_to_end(video_id)
                 return self._frames[video_id]
         frames = store.frames_of(video_id, session=session)
         with self._lock:
-            self._frames[video_id] = frames
-            while len(self._frames) > self._cache_size:
-                self._frames.popitem(last=False)
+            if cacheable and gen == self._frames_gen:
+                self._frames[video_id] = frames
+                while len(self._frames) > self._cache_size:
+                    self._frames.popitem(last=False)
         return frames
 
-    def _ground(self, query: np.ndarray, clip_ids: list[int], video_filter: VideoFilter | None) -> list[Hit]:
-        with self.library.sessions() as session:
-            clips = store.clips_by_ids(clip_ids, session=session)
-            by_video: dict[int, list[tuple[int, int]]] = defaultdict(list)
-            for cid in clip_ids:
-                clip = clips.get(cid)
-                if clip is not None:
-                    by_video[clip.video_id].append((clip.first_frame, clip.last_frame))
-            videos = store.videos_by_ids(list(by_video), session=session)
-            moments: list[Moment] = []
-            for video_id, candidates in by_video.items():
-                video = videos.get(video_id)
-                if video is None or (video_filter is not None and not video_filter(video)):
-                    continue
-                times, vectors = self._video_frames(video_id, session)
-                if len(times) == 0:
-                    continue
-                context = max(1, round(video.clip_seconds * video.sample_fps))
-                moments.extend(moments_in_video(video_id, times, vectors, query, candidates,
-                                                step=1.0 / video.sample_fps, duration=video.duration,
-                                                context=context))
+    def _ground(self, query: np.ndarray, clip_ids: list[int], video_filter: VideoFilter | None,
+                session=None, gen: int | None = None) -> list[Hit]:  # noqa: ANN001
+        if session is None:
+            with self.library.snapshot() as own:
+                return self._ground(query, clip_ids, video_filter, own, store.generation(session=own))
+        clips = store.clips_by_ids(clip_ids, session=session)
+        by_video: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for cid in clip_ids:
+            clip = clips.get(cid)
+            if clip is not None:
+                by_video[clip.video_id].append((clip.first_frame, clip.last_frame))
+        videos = store.videos_by_ids(list(by_video), session=session)
+        moments: list[Moment] = []
+        for video_id, candidates in by_video.items():
+            video = videos.get(video_id)
+            if video is None or (video_filter is not None and not video_filter(video)):
+                continue
+            times, vectors = self._video_frames(video_id, session, gen)
+            if len(times) == 0:
+                continue
+            context = max(1, round(video.clip_seconds * video.sample_fps))
+            moments.extend(moments_in_video(video_id, times, vectors, query, candidates,
+                                            step=1.0 / video.sample_fps, duration=video.duration,
+                                            context=context))
         return [Hit(m, videos[m.video_id]) for m in rank(moments)]

@@ -2,22 +2,45 @@
 
 Every change goes through here: one SQL transaction first (the truth, which moves the
 generation), then the in-memory FAISS index, saved atomically at the end of a batch.
+
+Several processes (API replicas, workers, the CLI) may share one database and one data dir:
+
+- **Readers stay current.** ``index()`` compares the database's generation (one indexed read) with
+  the in-memory index's before handing it out (at most every ``refresh_interval`` seconds); when it
+  moved, the index is brought up to the database by difference: clip ids gone from SQL are removed,
+  new ones are fetched and added. Clip ids are never reused and a clip's vector never changes, so
+  the id sets alone say what differs, whoever wrote it and in whatever order.
+- **No half states.** A change is applied to the in-memory index as one step under its lock
+  (``ClipIndex.apply``), and searches take that lock, so a search sees a video's old clips or its
+  new ones, never a mix. The reads that resolve search hits run in one database snapshot
+  (``snapshot()``).
+- **One file, many writers.** Saves, loads-for-repair and rebuilds of the FAISS file hold an
+  exclusive ``flock`` on ``<index>.lock``; a save never replaces a file at a newer generation with
+  an older one. The file is a checkpoint: a stale one is loaded and brought up to date by the same
+  difference, a missing, unreadable or foreign one (``uid`` of another database) is rebuilt.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vidseek import store
 from vidseek.config import Settings
 from vidseek.db import open_database
-from vidseek.vector_index import ClipIndex, build_index, open_index
+from vidseek.filelock import locked
+from vidseek.index_choice import choose_index
+from vidseek.vector_index import ClipIndex, build_index
 
 
 def _stderr(message: str) -> None:
@@ -25,18 +48,43 @@ def _stderr(message: str) -> None:
 
 
 class Library:
-    def __init__(self, settings: Settings, notify: Callable[[str], None] = _stderr) -> None:
+    def __init__(self, settings: Settings, notify: Callable[[str], None] = _stderr, *,
+                 refresh_interval: float = 0.0, save_interval: float = 0.0) -> None:
         self.settings = settings
         self.notify = notify
+        self.refresh_interval = refresh_interval
+        """Seconds between checks of the database's generation by ``index()`` (0: every call)."""
+        self.save_interval = save_interval
+        """Least seconds between FAISS file saves by ``save_index()`` (0: every call); ``force`` overrides."""
         self._sessions = open_database(settings.sqlalchemy_url)
         self._index: ClipIndex | None = None
         self._dirty = False
         self._needs_rebuild = False
+        self._lock = threading.RLock()
+        self._checked_at = 0.0
+        self._saved_at = 0.0
+        self._uid: str | None = None
 
     @contextmanager
     def sessions(self) -> Iterator[Session]:
         with self._sessions() as session:
             yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A session for reading only, whose reads all see one committed state of the database."""
+        with self._sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            elif session.get_bind().dialect.name == "sqlite":
+                # pysqlite runs SELECTs outside any transaction, one snapshot each; an explicit
+                # BEGIN holds one WAL read snapshot until the rollback below.
+                session.execute(text("BEGIN"))
+            yield session  # closing the session ends the transaction (and keeps loaded rows usable)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.settings.faiss_path.with_name(self.settings.faiss_path.name + ".lock")
 
     def model_name(self) -> str | None:
         with self.sessions() as session:
@@ -46,51 +94,180 @@ class Library:
         with self.sessions() as session:
             yield from store.iter_clip_vectors(session=session)
 
-    def index(self) -> ClipIndex | None:
-        """The FAISS index at the database's generation (rebuilt if the file is not); None when empty."""
-        if self._index is None:
+    def uid(self) -> str:
+        """This database's index identity (made on first use); a FAISS file from another is rebuilt."""
+        if self._uid is None:
             with self.sessions() as session:
-                dim = store.get_meta("dim", session=session)
-                if dim is None:
-                    return None
-                gen = store.generation(session=session)
-                n = store.count_clips(session=session)
-            self._index = open_index(self.settings.faiss_path, dim=int(dim), n_clips=n, generation=gen,
-                                     requested=self.settings.index_type, blocks=self._blocks, notify=self.notify)
+                value = store.get_meta("index_uid", session=session)
+                if value is None:
+                    value = uuid.uuid4().hex
+                    store.set_meta("index_uid", value, session=session)
+                    try:
+                        session.commit()
+                    except IntegrityError:  # another process made it first
+                        session.rollback()
+                        value = store.get_meta("index_uid", session=session)
+            self._uid = value
+        return self._uid
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def index(self) -> ClipIndex | None:
+        """The FAISS index at the database's generation; None while nothing is indexed."""
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = self._open()
+                    self._checked_at = time.monotonic()
+            return self._index
+        self.refresh()
         return self._index
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Bring the in-memory index up to the database if its generation moved; True when it did."""
+        now = time.monotonic()
+        if self._index is None or (not force and now - self._checked_at < self.refresh_interval):
+            return False
+        self._checked_at = now
+        with self.sessions() as session:
+            gen = store.generation(session=session)
+        if gen == self._index.generation:
+            return False
+        with self._lock:
+            index = self._index
+            if index is None or index.generation == gen:
+                return False
+            self._index = self._synced(index)
+            return True
+
+    def _open(self) -> ClipIndex | None:
+        """Load the FAISS file, bring it up to the database, or rebuild it; None when nothing is indexed."""
+        with self.snapshot() as session:
+            dim = store.get_meta("dim", session=session)
+            if dim is None:
+                return None
+            gen = store.generation(session=session)
+            n = store.count_clips(session=session)
+        dim, uid, path, requested = int(dim), self.uid(), self.settings.faiss_path, self.settings.index_type
+        with locked(self.lock_path):
+            loaded, reason = None, None
+            if not path.exists():
+                reason = "missing"
+            else:
+                try:
+                    loaded = ClipIndex.load(path)
+                except Exception as exc:  # corrupt or foreign file: it is derived, so rebuild it
+                    reason = f"unreadable ({exc})"
+                else:
+                    stale = (f"stale (file at generation {loaded.generation} with {loaded.count} clips, "
+                             f"database at generation {gen} with {n} clips)")
+                    if loaded.dim != dim:
+                        reason = f"for vectors of dimension {loaded.dim}, the database has {dim}"
+                    elif requested != "auto" and loaded.spec.kind != requested:
+                        reason = f"of type {loaded.spec.kind}, settings ask for {requested}"
+                    elif loaded.uid is not None and loaded.uid != uid:
+                        reason = "from another database"
+                    elif loaded.generation > gen:
+                        reason = f"ahead of the database (file at generation {loaded.generation}, database at {gen})"
+                    elif loaded.uid is None and (loaded.generation != gen or loaded.count != n):
+                        reason = stale  # a file from before ids were tied to a database: cannot be patched
+                    elif loaded.generation != gen or loaded.count != n:
+                        self.notify(f"FAISS index {path} is {stale}; bringing it up to date from the database.")
+                        loaded = self._synced(loaded)
+                        loaded.uid = uid
+                        loaded.save(path)
+                        self._saved_at = time.monotonic()
+            if reason is None and loaded is not None:
+                loaded.uid = uid
+                return loaded
+            if n == 0 and reason == "missing":
+                empty = ClipIndex(dim, choose_index(0, requested), gen)
+                empty.uid = uid
+                return empty
+            self.notify(f"FAISS index {path} is {reason}; rebuilding it from the {n} clips in the database.")
+            index = self._build()
+            index.save(path)
+            self._saved_at = time.monotonic()
+            return index
+
+    def _build(self) -> ClipIndex | None:
+        """A fresh index from the clip vectors, all read in one snapshot (so it matches its generation)."""
+        with self.snapshot() as session:
+            dim = store.get_meta("dim", session=session)
+            if dim is None:
+                return None
+            gen = store.generation(session=session)
+            n = store.count_clips(session=session)
+            index = build_index(lambda: store.iter_clip_vectors(session=session), dim=int(dim), n=n,
+                                requested=self.settings.index_type, generation=gen)
+        index.uid = self.uid()
+        return index
+
+    def _synced(self, index: ClipIndex) -> ClipIndex:
+        """``index`` brought to the database's current state by difference of clip ids (in place, as
+        one step), or a rebuilt index when vectors must go and this type cannot remove them."""
+        with self.snapshot() as session:
+            gen = store.generation(session=session)
+            wanted = store.all_clip_ids(session=session)
+            have = index.ids()
+            gone = np.setdiff1d(have, wanted, assume_unique=True)
+            new = np.setdiff1d(wanted, have, assume_unique=True)
+            if len(gone) and not index.supports_remove:
+                return self._build() or index
+            ids, vectors = store.clip_vectors_by_ids(new, session=session)
+        if len(ids) == 0:
+            vectors = np.zeros((0, index.dim), np.float32)
+        index.apply(gone.tolist(), ids, vectors, gen)
+        self._dirty = True
+        return index
+
+    # -- writing ---------------------------------------------------------------------------------
 
     def write_video(self, record: store.VideoRecord, times: np.ndarray, frame_vectors: np.ndarray,
                     windows: list[tuple[int, int, float, float]], clip_vectors: np.ndarray) -> int:
-        index = self.index()
+        self.index()
         with self.sessions() as session:
             video_id, new_ids, removed = store.replace_video(record, times, frame_vectors, windows, clip_vectors,
                                                              session=session)
             gen = store.generation(session=session)
             session.commit()
-        if index is None:
-            index = self.index()
-            assert index is not None
-        else:
-            self._apply(index, removed, np.asarray(new_ids, np.int64), clip_vectors, gen)
+        self._after_write(gen, removed, np.asarray(new_ids, np.int64), clip_vectors)
         return video_id
 
+    def _after_write(self, gen: int, removed: list[int], ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Our commit moved the database to ``gen``: apply its change, or catch up with everything."""
+        with self._lock:
+            index = self._index
+            if index is None:
+                self._index = self._open()
+                return
+            if index.generation == gen - 1:  # nothing else happened in between: our change is the difference
+                if removed and not index.supports_remove:
+                    self._needs_rebuild = True
+                    removed = []
+                index.apply(removed, ids, np.asarray(vectors, np.float32).reshape(len(ids), index.dim), gen)
+            else:
+                self._index = self._synced(index)
+            self._dirty = True
+
     def _apply(self, index: ClipIndex, removed: list[int], ids: np.ndarray, vectors: np.ndarray, gen: int) -> None:
-        if removed and not index.supports_remove:
-            self._needs_rebuild = True
-        else:
-            index.remove(removed)
-        index.add(ids, vectors)
-        index.generation = gen
-        self._dirty = True
+        """Kept for callers of the old API: apply one change to ``index``."""
+        with self._lock:
+            if removed and not index.supports_remove:
+                self._needs_rebuild = True
+                removed = []
+            index.apply(removed, ids, vectors, gen)
+            self._dirty = True
 
     def delete_videos(self, video_ids: list[int]) -> None:
-        index = self.index()
+        self.index()
         with self.sessions() as session:
             removed = store.delete_videos(video_ids, session=session)
             gen = store.generation(session=session)
             session.commit()
-        if index is not None:
-            self._apply(index, removed, np.zeros(0, np.int64), np.zeros((0, index.dim), np.float32), gen)
+        if video_ids:
+            dim = self._index.dim if self._index is not None else 0
+            self._after_write(gen, removed, np.zeros(0, np.int64), np.zeros((0, dim), np.float32))
 
     def remove_missing(self, roots: list[Path] | None = None) -> list[str]:
         """Drop videos whose files are gone (only those under ``roots`` when given)."""
@@ -106,24 +283,40 @@ class Library:
             self.delete_videos([vid for vid, _ in gone])
         return [p for _, p in gone]
 
-    def save_index(self) -> None:
-        if self._needs_rebuild:
-            self.rebuild_index()
-        elif self._dirty and self._index is not None:
-            self._index.save(self.settings.faiss_path)
-        self._dirty = False
+    def save_index(self, *, force: bool = False) -> None:
+        """Save the in-memory index if it changed (not more often than ``save_interval`` unless ``force``).
+
+        Under the file lock, and never over a file at a newer generation: several writers never
+        clobber each other's work.
+        """
+        with self._lock:
+            if self._needs_rebuild:
+                self.rebuild_index()
+                return
+            index = self._index
+            if not self._dirty or index is None:
+                return
+            if not force and self.save_interval > 0 and time.monotonic() - self._saved_at < self.save_interval:
+                return
+            path = self.settings.faiss_path
+            with locked(self.lock_path):
+                header = ClipIndex.read_header(path)
+                newer = (header is not None and header.get("uid") == index.uid
+                         and int(header.get("generation", -1)) >= index.generation)
+                if not newer:
+                    index.save(path)
+            self._dirty = False
+            self._saved_at = time.monotonic()
 
     def rebuild_index(self) -> ClipIndex | None:
-        with self.sessions() as session:
-            dim = store.get_meta("dim", session=session)
-            gen = store.generation(session=session)
-            n = store.count_clips(session=session)
-        if dim is None:
-            self.settings.faiss_path.unlink(missing_ok=True)
-            self._index = None
-            return None
-        self._index = build_index(self._blocks, dim=int(dim), n=n, requested=self.settings.index_type,
-                                  generation=gen)
-        self._index.save(self.settings.faiss_path)
-        self._dirty = self._needs_rebuild = False
-        return self._index
+        with self._lock, locked(self.lock_path):
+            index = self._build()
+            if index is None:
+                self.settings.faiss_path.unlink(missing_ok=True)
+                self._index = None
+                return None
+            index.save(self.settings.faiss_path)
+            self._index = index
+            self._dirty = self._needs_rebuild = False
+            self._saved_at = time.monotonic()
+            return index

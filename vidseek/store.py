@@ -55,8 +55,14 @@ def generation(*, session: Session) -> int:
 
 
 def bump_generation(*, session: Session) -> int:
-    """Every change to the set of clips moves the generation; the FAISS file records the one it matches."""
-    new = generation(session=session) + 1
+    """Every change to the set of clips moves the generation; the FAISS file records the one it matches.
+
+    The row is read ``FOR UPDATE`` (PostgreSQL; SQLite writers are serialised anyway), so concurrent
+    writers get distinct generations in commit order instead of both writing the same next number.
+    """
+    current = session.execute(select(IndexMeta).where(IndexMeta.key == "generation").with_for_update()
+                              .execution_options(populate_existing=True)).scalar()
+    new = (int(current.value) if current is not None else 0) + 1
     set_meta("generation", str(new), session=session)
     return new
 
@@ -153,6 +159,26 @@ def delete_videos(video_ids: list[int], *, session: Session) -> list[int]:
 
 def count_clips(*, session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Clip)) or 0)
+
+
+def all_clip_ids(*, session: Session) -> np.ndarray:
+    """Every clip id, ascending (int64)."""
+    return np.fromiter(session.scalars(select(Clip.id).order_by(Clip.id)), dtype=np.int64)
+
+
+def clip_vectors_by_ids(ids: np.ndarray, *, session: Session, block: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of these clips, in blocks of ``block`` ids; ids that no longer exist are left out."""
+    out_ids: list[np.ndarray] = []
+    out_vecs: list[np.ndarray] = []
+    for lo in range(0, len(ids), block):
+        chunk = [int(i) for i in ids[lo:lo + block]]
+        rows = session.execute(select(Clip.id, Clip.vector).where(Clip.id.in_(chunk)).order_by(Clip.id)).all()
+        if rows:
+            out_ids.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+            out_vecs.append(np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]))
+    if not out_ids:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    return np.concatenate(out_ids), np.vstack(out_vecs)
 
 
 def iter_clip_vectors(*, session: Session, block: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -32,6 +32,8 @@ class ClipIndex:
         self.dim = dim
         self.spec = spec
         self.generation = generation
+        self.uid: str | None = None
+        """The database this index belongs to (``index_meta.index_uid``); None for files from before it."""
         self._lock = threading.RLock()
         self.index = _new_faiss(dim, spec)
 
@@ -70,16 +72,29 @@ class ClipIndex:
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, clip ids) of the ``k`` nearest clips, best first; ids of -1 are padding."""
-        k = max(1, min(k, self.count))
+        scores, ids, _gen = self.search_at(query, k)
+        return scores, ids
+
+    def search_at(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Like ``search``, plus the generation of the state that answered (read under the same lock)."""
         with self._lock:
+            k = max(1, min(k, self.count))
             scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+            generation = self.generation
         keep = ids[0] >= 0
-        return scores[0][keep], ids[0][keep]
+        return scores[0][keep], ids[0][keep], generation
+
+    def apply(self, remove: Iterable[int], ids: np.ndarray, vectors: np.ndarray, generation: int) -> None:
+        """Remove, add and move to ``generation`` as one step: a concurrent search sees all of it or none."""
+        with self._lock:
+            self.remove(remove)
+            self.add(ids, vectors)
+            self.generation = generation
 
     def save(self, path: Path) -> None:
-        header = json.dumps({"generation": self.generation, "dim": self.dim, "count": self.count,
-                             "spec": dataclasses.asdict(self.spec)}).encode()
         with self._lock:
+            header = json.dumps({"generation": self.generation, "dim": self.dim, "count": self.count,
+                                 "spec": dataclasses.asdict(self.spec), "uid": self.uid}).encode()
             payload = faiss.serialize_index(self.index)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".clips-", suffix=".tmp", dir=path.parent)
@@ -99,6 +114,20 @@ class ClipIndex:
         finally:
             os.close(dir_fd)
 
+    @staticmethod
+    def read_header(path: Path) -> dict | None:
+        """The header of an index file (generation, dim, count, spec, uid) without its vectors; None when
+        the file is missing or not an index file."""
+        try:
+            with open(path, "rb") as f:
+                start = f.read(12)
+                if len(start) < 12 or not start.startswith(_MAGIC):
+                    return None
+                (n,) = struct.unpack("<I", start[8:12])
+                return json.loads(f.read(n))
+        except (OSError, ValueError):
+            return None
+
     @classmethod
     def load(cls, path: Path) -> "ClipIndex":
         data = path.read_bytes()
@@ -109,6 +138,7 @@ class ClipIndex:
         obj = cls.__new__(cls)
         obj.dim = int(header["dim"])
         obj.generation = int(header["generation"])
+        obj.uid = header.get("uid")
         obj.spec = IndexSpec(**header["spec"])
         obj._lock = threading.RLock()
         obj.index = faiss.deserialize_index(np.frombuffer(data[12 + n :], dtype=np.uint8))
