@@ -45,7 +45,9 @@ class Decoder(Protocol):
 
     def probe(self, path: Path) -> VideoInfo: ...
 
-    def frames(self, path: Path, *, fps: float, size: tuple[int, int]) -> Iterator[Frame]: ...
+    def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
+        """Sampled frames; with ``keyframes_only`` only keyframes are decoded (fast, coarse)."""
+        ...
 
 
 def scaled_size(width: int, height: int, size: tuple[int, int]) -> tuple[int, int]:
@@ -171,7 +173,7 @@ class DecordDecoder:
         # decord has no codec or audio-only probe; PyAV gives the metadata, decord decodes.
         return PyAVDecoder().probe(path)
 
-    def frames(self, path: Path, *, fps: float, size: tuple[int, int]) -> Iterator[Frame]:
+    def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
         import decord
 
         reader = self._reader(path, size)
@@ -180,7 +182,11 @@ class DecordDecoder:
             return
         stamps = reader.get_frame_timestamp(range(n))[:, 0]
         origin = float(stamps[0])
-        keep = sample_indices(stamps - origin, fps)
+        if keyframes_only:
+            keys = np.asarray(reader.get_key_indices(), dtype=np.int64)
+            keep = [int(keys[i]) for i in sample_indices(stamps[keys] - origin, fps)]
+        else:
+            keep = sample_indices(stamps - origin, fps)
         for lo in range(0, len(keep), self._chunk):
             chunk = keep[lo : lo + self._chunk]
             try:

@@ -70,9 +70,11 @@ class Indexer:
     def _settings_match(self, video) -> bool:  # noqa: ANN001
         s = self.settings
         return (video.model_name == self.encoder.name and video.sample_fps == s.sample_fps
-                and video.clip_seconds == s.clip_seconds and video.clip_stride == s.clip_stride)
+                and video.clip_seconds == s.clip_seconds and video.clip_stride == s.clip_stride
+                and (video.status == "indexed" or s.keyframes_only))
 
-    def _plan(self, files: list[Path], report: IndexReport) -> list[tuple[Path, os.stat_result, str]]:
+    def _plan(self, files: list[Path], report: IndexReport,
+              force: bool = False) -> list[tuple[Path, os.stat_result, str]]:
         todo = []
         with self.library.sessions() as session:
             for path in files:
@@ -81,7 +83,7 @@ class Indexer:
                 except OSError as exc:
                     report.failed.append((str(path), f"cannot read ({exc.strerror})"))
                     continue
-                video = store.video_by_path(str(path), session=session)
+                video = None if force else store.video_by_path(str(path), session=session)
                 if video is not None and self._settings_match(video):
                     if video.size == st.st_size and video.mtime_ns == st.st_mtime_ns:
                         report.skipped.append(str(path))
@@ -113,7 +115,8 @@ class Indexer:
             jobs.append(_Job(path, st.st_size, st.st_mtime_ns, fp, info))
         return jobs
 
-    def index(self, paths: list[Path], *, prune: bool = False) -> IndexReport:
+    def index(self, paths: list[Path], *, prune: bool = False, force: bool = False) -> IndexReport:
+        """Index ``paths``; ``force`` re-indexes files even when they look unchanged."""
         started = time.perf_counter()
         report = IndexReport()
         with self.library.sessions() as session:
@@ -121,7 +124,7 @@ class Indexer:
             session.commit()
         files, missing = find_videos(paths)
         report.failed.extend((str(p), reason) for p, reason in missing)
-        jobs = self._probe(self._plan(files, report), report)
+        jobs = self._probe(self._plan(files, report, force), report)
         if jobs:
             self._embed_and_store(jobs, report)
         if prune:
@@ -141,12 +144,12 @@ class Indexer:
 
             stream = embed_videos(self.decoder, [(i, j.path) for i, j in enumerate(jobs)], fps=s.sample_fps,
                                   size=self.size, encode=self.encoder.encode_frames, batch_size=s.batch_size,
-                                  on_frame=on_frame)
+                                  on_frame=on_frame, keyframes_only=s.keyframes_only)
             for done in stream:
                 job = jobs[done.key]
                 if done.error is None and not done.times:
                     done.error = "no decodable video frames"
-                if done.error is None:
+                if done.error is None and not s.keyframes_only:  # keyframes may stop a GOP early
                     done.error = truncation_problem(job.info.duration, max(done.times), 1.0 / s.sample_fps)
                 if done.error is not None:
                     report.failed.append((str(job.path), done.error))
@@ -172,7 +175,8 @@ class Indexer:
             path=str(job.path), title=job.path.stem, size=job.size, mtime_ns=job.mtime_ns,
             fingerprint=job.fingerprint, duration=duration, fps=job.info.fps, width=job.info.width,
             height=job.info.height, codec=job.info.codec, model_name=self.encoder.name,
-            sample_fps=s.sample_fps, clip_seconds=s.clip_seconds, clip_stride=s.clip_stride)
+            sample_fps=s.sample_fps, clip_seconds=s.clip_seconds, clip_stride=s.clip_stride,
+            status="keyframes" if s.keyframes_only else "indexed")
         self.library.write_video(record, times, vectors,
                                  [(w.first, w.last, w.start, w.end) for w in windows], clip_vectors)
         return duration

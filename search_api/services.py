@@ -42,7 +42,8 @@ def load_services(settings: Settings, encoder: Encoder | None, *, query_cache_si
     """
     library = Library(settings, notify=log.warning)
     if encoder is None:
-        encoder = load_encoder(settings.model, device=settings.device, threads=settings.threads)
+        encoder = load_encoder(settings.model, device=settings.device, threads=settings.threads,
+                               precision=settings.precision)
     engine = SearchEngine(library, encoder)
     index = library.index()  # now, not on the first query; None while nothing is indexed
     log.info("index loaded: %d clips, model %s", index.count if index else 0, encoder.name)

@@ -50,7 +50,8 @@ def truth(segments: list[Segment], colour: str) -> list[tuple[float, float]]:
 
 
 def make_video(path: Path, segments: list[Segment], *, fps: int = 10, width: int = 64, height: int = 48,
-               codec: str = "libx264", pix_fmt: str = "yuv420p", frame_times: list[float] | None = None) -> Path:
+               codec: str = "libx264", pix_fmt: str = "yuv420p", frame_times: list[float] | None = None,
+               x264_params: str | None = None) -> Path:
     """Write a video whose frames show ``segments`` in order.
 
     ``frame_times`` (seconds) gives explicit, possibly irregular, presentation times: a
@@ -66,7 +67,7 @@ def make_video(path: Path, segments: list[Segment], *, fps: int = 10, width: int
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         stream.time_base = Fraction(1, 1000)
         if codec == "libx264":
-            stream.options = {"preset": "ultrafast"}
+            stream.options = {"preset": "ultrafast", **({"x264-params": x264_params} if x264_params else {})}
         for i, t in enumerate(frame_times):
             k = min(int(np.searchsorted(bounds, t, side="right")), len(segments) - 1)
             frame = av.VideoFrame.from_ndarray(colour_frame(segments[k].colour, width, height, seed=i), format="rgb24")

@@ -70,7 +70,8 @@ def _library(settings: Settings):  # noqa: ANN202
 def _encoder(settings: Settings):  # noqa: ANN202
     from vidseek.encoders import load_encoder
 
-    return load_encoder(settings.model, device=settings.device, threads=settings.threads)
+    return load_encoder(settings.model, device=settings.device, threads=settings.threads,
+                        precision=settings.precision)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,6 +93,8 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, mo
 @click.option("--clip-seconds", type=float, help="Clip length in seconds [VIDSEEK_CLIP_SECONDS, default 4].")
 @click.option("--clip-stride", type=float, help="Seconds between clip starts [VIDSEEK_CLIP_STRIDE, default 2].")
 @click.option("--batch-size", type=int, help="Frames per model call [VIDSEEK_BATCH_SIZE, default 32].")
+@click.option("--keyframes-only", is_flag=True, default=None,
+              help="Fast first index: decode keyframes only (coarser moments; a later full run refines them).")
 @click.option("--prune", is_flag=True, help="Also drop indexed videos under these folders whose files are gone.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when stderr is a terminal).")
 @click.pass_context
@@ -289,7 +292,20 @@ def _run_serve(settings: Settings, host: str, port: int) -> None:
     encoder = _encoder(settings)
     with library.sessions() as session:
         store.check_model(encoder.name, session=session)
-    uvicorn.run(create_app(settings, encoder=encoder), host=host, port=port, log_level="info")
+    _warn_if_writes_refused(library, host)
+    uvicorn.run(create_app(settings, encoder=encoder, serve_host=host), host=host, port=port, log_level="info")
+
+
+def _warn_if_writes_refused(library, host: str) -> None:  # noqa: ANN001
+    from search_api.security import is_loopback
+    from vidseek.keys import active_key_count
+
+    with library.sessions() as session:
+        keys = active_key_count(session=session)
+    if not is_loopback(host) and keys == 0:
+        click.echo(f"warning: serving on {host}, which other machines can reach, with no API key: uploads, "
+                   "deletes and re-indexing are refused until you create one with `vidseek keys create NAME`",
+                   err=True)
 
 
 def _sample_videos() -> list[Path]:
@@ -324,3 +340,76 @@ def demo(ctx: click.Context, paths: tuple[Path, ...], queries: tuple[str, ...], 
         click.echo(f"\nserving the search page on http://127.0.0.1:{port}/ (Ctrl+C to stop)", err=True)
         _run_serve(settings, "127.0.0.1", port)
     ctx.exit(code)
+
+
+# ---------------------------------------------------------------- API keys
+
+
+@main.group()
+def keys() -> None:
+    """API keys for the HTTP API (sent as `Authorization: Bearer KEY`)."""
+
+
+@keys.command(name="create")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the key and its details as JSON.")
+@click.pass_context
+@_guard
+def keys_create(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Create a key called NAME and print it (once: only its hash is kept)."""
+    from vidseek.keys import create_key, key_json
+
+    library = _library(_settings(ctx.find_root()))
+    with library.sessions() as session:
+        try:
+            row, raw = create_key(name, session=session)
+        except ValueError as exc:
+            raise UsageProblem(str(exc)) from None
+        session.commit()
+        info = key_json(row)
+    if as_json:
+        click.echo(json.dumps({**info, "key": raw}, indent=2))
+        return
+    click.echo(raw)
+    click.echo(f"created key {info['id']} ({info['prefix']}…) for {name!r}. This is the only time it is shown: "
+               "store it now. Send it as `Authorization: Bearer KEY`.", err=True)
+
+
+@keys.command(name="list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@_guard
+def keys_list(ctx: click.Context, as_json: bool) -> None:
+    """List keys: id, prefix, name, created, last used, revoked."""
+    from vidseek.keys import key_json, list_keys
+
+    library = _library(_settings(ctx.find_root()))
+    with library.sessions() as session:
+        items = [key_json(k) for k in list_keys(session=session)]
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    if not items:
+        click.echo("no API keys: create one with `vidseek keys create NAME`")
+        return
+    _table(("id", "prefix", "name", "created", "last used", "revoked"),
+           [(str(k["id"]), k["prefix"] + "…", k["name"], (k["created_at"] or "")[:19],
+             (k["last_used_at"] or "never")[:19], (k["revoked_at"] or "")[:19]) for k in items])
+
+
+@keys.command(name="revoke")
+@click.argument("ref", metavar="ID|PREFIX")
+@click.pass_context
+@_guard
+def keys_revoke(ctx: click.Context, ref: str) -> None:
+    """Revoke a key by its id or prefix; it stops working at once."""
+    from vidseek.keys import KeyLookupError, revoke_key
+
+    library = _library(_settings(ctx.find_root()))
+    with library.sessions() as session:
+        try:
+            row = revoke_key(ref, session=session)
+        except KeyLookupError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"revoked key {row.id} ({row.prefix}…, {row.name!r})")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "ViT-B-32:laion2b_s34b_b79k"
 
@@ -25,6 +26,25 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(default=1024, ge=0, description="Text-query embeddings kept in memory; 0 = off.")
     device: str = Field(default="auto", description="Torch device: auto, cpu, cuda.")
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
+    # The jobs queue (vidseek/jobs.py, indexer/worker.py).
+    serve_workers: int = Field(default=1, ge=0, description="Worker threads inside `vidseek serve`; 0 = none.")
+    job_lease: float = Field(default=60.0, gt=0, description="Seconds without a heartbeat after which a running "
+                                                            "job's worker counts as dead and the job is resumed.")
+    worker_poll: float = Field(default=1.0, gt=0, description="Seconds an idle worker waits between queue checks.")
+    precision: str = Field(default="auto", description="Model precision: auto (fp16 on CUDA, fp32 on CPU), fp32, "
+                                                         "int8 (CPU), fp16 (CUDA), bf16.")
+    keyframes_only: bool = Field(default=False, description="Fast first index: decode keyframes only.")
+    # The HTTP surface of a live library: uploads, API keys, limits, CORS (see search_api/security.py).
+    media_dir: Path | None = Field(default=None, description="Where uploaded videos are stored; default data_dir/media.")
+    max_upload_bytes: int = Field(default=4 * 1024**3, ge=1, description="Largest accepted upload, bytes.")
+    require_key_for_reads: bool = Field(default=False, description="Searches and listings need an API key too.")
+    max_query_chars: int = Field(default=1000, ge=1, le=1000, description="Longest query text (q), characters.")
+    max_page_size: int = Field(default=1000, ge=1, le=1000, description="Largest `limit` a request may ask for.")
+    rate_limit_per_minute: int = Field(default=0, ge=0, description="API requests per minute per key (or client "
+                                                                   "address without one); 0 = no limit.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser (comma-separated or a "
+                                          "JSON list; '*' for any); none by default: no CORS headers.")
 
     @field_validator("decoder")
     @classmethod
@@ -39,6 +59,24 @@ class Settings(BaseSettings):
         if value not in ("auto", "flat", "ivf", "hnsw"):
             raise ValueError(f"index_type must be one of auto, flat, ivf, hnsw, not {value!r}")
         return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip().rstrip("/") for part in text.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _default_media_dir(self) -> "Settings":
+        if self.media_dir is None:
+            self.media_dir = self.data_dir / "media"
+        return self
 
     @model_validator(mode="after")
     def _stride_within_clip(self) -> "Settings":

@@ -35,6 +35,8 @@ class VideoRecord:
     sample_fps: float
     clip_seconds: float
     clip_stride: float
+    status: str = "indexed"
+    """'indexed', or 'keyframes' when only keyframes were decoded (a full run re-indexes it)."""
 
 
 def get_meta(key: str, *, session: Session) -> str | None:
@@ -126,7 +128,6 @@ def replace_video(record: VideoRecord, times: np.ndarray, frame_vectors: np.ndar
         video = Video(**record.__dict__)
         session.add(video)
     video.frame_count = len(times)
-    video.status = "indexed"
     video.indexed_at = datetime.now(timezone.utc)
     session.flush()
     vectors = np.asarray(frame_vectors, dtype=np.float32)

@@ -37,7 +37,8 @@ class ServedLibrary:
 
 def index_videos(settings: Settings, paths: list[Path]) -> None:
     library = Library(settings, notify=lambda m: None)
-    encoder = load_encoder(settings.model, device=settings.device, threads=settings.threads)
+    encoder = load_encoder(settings.model, device=settings.device, threads=settings.threads,
+                           precision=settings.precision)
     report = Indexer(settings, library, encoder, progress=lambda: Progress(False)).index(paths)
     assert report.failed == [], report.failed
 
