@@ -7,12 +7,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from search_api.errors import install_error_handlers
 from search_api.query_cache import DEFAULT_SIZE
 from search_api.routes import ROUTERS
+from search_api.security import api_guard, install_security
 from search_api.services import load_services
 from vidseek.config import Settings
 from vidseek.encoders import Encoder
@@ -24,12 +25,13 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 
 
 def create_app(settings: Settings, *, encoder: Encoder | None = None, static_dir: Path | None = None,
-               query_cache_size: int | None = None) -> FastAPI:
+               query_cache_size: int | None = None, serve_host: str | None = None) -> FastAPI:
     """The app. The model and index load in its lifespan, once, before the first request.
 
     ``encoder`` replaces the one VIDSEEK_MODEL names (tests). ``query_cache_size`` is how many text
     queries keep their embedding (0: none); by default ``settings.query_cache_size`` when the settings
-    have it, else 1024.
+    have it, else 1024. ``serve_host`` is the address `vidseek serve` binds: off loopback, writes need a key
+    to exist (see ``search_api.security``).
     """
     cache_size = query_cache_size if query_cache_size is not None else getattr(settings, "query_cache_size",
                                                                                DEFAULT_SIZE)
@@ -46,10 +48,11 @@ def create_app(settings: Settings, *, encoder: Encoder | None = None, static_dir
         app.state.services = None
 
     app = FastAPI(title="vidseek", summary="Find the moments in your own videos, by what happens in them.",
-                  lifespan=lifespan)
+                  lifespan=lifespan, dependencies=[Depends(api_guard)])
     app.state.services = None
     app.state.static_dir = static_dir or STATIC_DIR
     install_error_handlers(app)
+    install_security(app, settings, serve_host=serve_host)
     for router in ROUTERS:
         app.include_router(router)
     if app.state.static_dir.is_dir():

@@ -1,0 +1,44 @@
+"""Background jobs (index, reindex, delete, reembed): list them, follow one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from sqlalchemy import func, select
+
+from search_api.deps import ServicesDep
+from vidseek import jobs
+from vidseek.models import Job
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+
+MAX_JOBS_PAGE = 500
+
+
+@router.get("", summary="Jobs, newest first; filter by status, page with limit and offset")
+def list_jobs(services: ServicesDep,
+              status: Annotated[Literal["queued", "running", "done", "failed"] | None,
+                                Query(description="Only jobs in this state.")] = None,
+              limit: Annotated[int, Query(ge=1, le=MAX_JOBS_PAGE)] = 50,
+              offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    with services.library.sessions() as session:
+        page = jobs.list_jobs(session=session, status=status, limit=limit, offset=offset)
+        counts = jobs.counts(session=session)
+        query = select(func.count()).select_from(Job)
+        if status is not None:
+            query = query.where(Job.status == status)
+        total = int(session.scalar(query) or 0)
+        items = [jobs.job_json(j) for j in page]
+    return {"jobs": items, "total": total, "counts": counts, "limit": limit, "offset": offset,
+            "next_offset": offset + len(items) if offset + len(items) < total else None}
+
+
+@router.get("/{job_id}", summary="One job: status, progress (0..1), attempts, error",
+            responses={404: {"description": "No job has this id."}})
+def get_job(job_id: int, services: ServicesDep) -> dict:
+    with services.library.sessions() as session:
+        job = jobs.get_job(job_id, session=session)
+        if job is None:
+            raise HTTPException(404, f"no job has id {job_id}")
+        return jobs.job_json(job)

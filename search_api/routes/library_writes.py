@@ -1,0 +1,131 @@
+"""Changing the library over HTTP: upload a video, re-index one, delete one. Each queues a job (202).
+
+All of them need an API key (``search_api.security``). The work itself is done by a worker
+(``vidseek worker``, or the one inside ``vidseek serve``); ``GET /api/jobs/{id}`` follows it.
+
+A duplicate upload, by content fingerprint (the indexer's own, ``indexer.discover.fingerprint``),
+is answered **409 Conflict** with ``duplicate_of`` (the video id it duplicates) and ``Location`` of
+that video, or ``duplicate_of_job`` when the same content is already queued; nothing is stored or
+queued again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from indexer.decode import PyAVDecoder
+from indexer.discover import fingerprint
+from search_api.deps import ServicesDep, VideoDep
+from search_api.results import video_detail_json
+from search_api.security import WriteKeyDep
+from search_api.uploads import FIELD, UploadProblem, final_name, place, receive_upload
+from vidseek import jobs, store
+from vidseek.errors import DecodeError
+from vidseek.models import Job, Video
+
+router = APIRouter(prefix="/api/videos", tags=["library"])
+
+_WRITE_RESPONSES = {401: {"description": "No valid API key (`Authorization: Bearer KEY`)."},
+                    403: {"description": "Served to other machines with no API key at all: create one first."}}
+
+
+def _accepted(job: dict) -> JSONResponse:
+    return JSONResponse(job, status_code=202, headers={"Location": f"/api/jobs/{job['id']}"})
+
+
+def _duplicate(services, digest: str) -> JSONResponse | None:  # noqa: ANN001
+    """409 when this content is indexed (and its file still there) or already queued from an upload."""
+    with services.library.sessions() as session:
+        for video in session.scalars(select(Video).where(Video.fingerprint == digest).order_by(Video.id)):
+            if Path(video.path).is_file():
+                clips = len(store.clip_ids_of([video.id], session=session))
+                return JSONResponse(
+                    {"detail": f"this file is already indexed as video {video.id} ({video.title}); "
+                               f"it was not stored or queued again",
+                     "duplicate_of": video.id, "video": video_detail_json(video, clips)},
+                    status_code=409, headers={"Location": f"/api/videos/{video.id}"})
+        pending = session.scalars(select(Job).where(Job.kind == "index", Job.status.in_(jobs.ACTIVE))
+                                  .order_by(Job.id))
+        for job in pending:
+            if jobs.payload_of(job).get("fingerprint") == digest:
+                return JSONResponse(
+                    {"detail": f"this file was already uploaded and is waiting to be indexed (job {job.id}); "
+                               f"it was not stored or queued again",
+                     "duplicate_of_job": job.id, "job": jobs.job_json(job)},
+                    status_code=409, headers={"Location": f"/api/jobs/{job.id}"})
+    return None
+
+
+def _store_and_queue(services, temp: Path, client_name: str, size: int, caller) -> JSONResponse:  # noqa: ANN001
+    """Probe, check for duplicates, move into the media folder, queue the index job. Blocking."""
+    try:
+        PyAVDecoder().probe(temp)
+    except DecodeError as exc:
+        raise UploadProblem(415, f"{FIELD}: not a video this server can index: {exc}") from None
+    digest = fingerprint(temp, size)
+    duplicate = _duplicate(services, digest)
+    if duplicate is not None:
+        return duplicate
+    name = final_name(client_name, temp)
+    path = place(temp, Path(services.settings.media_dir), name)
+    try:
+        with services.library.sessions() as session:
+            job = jobs.enqueue("index", session=session, path=str(path),
+                               payload={"source": "upload", "original_name": client_name, "size": size,
+                                        "fingerprint": digest, "key": caller.key_prefix})
+            session.commit()
+            body = jobs.job_json(job)
+    except BaseException:
+        path.unlink(missing_ok=True)  # not queued: do not leave an orphan in the media folder
+        raise
+    return _accepted(body)
+
+
+@router.post("", status_code=202, summary="Upload a video (multipart field `file`); queues an index job",
+             responses={**_WRITE_RESPONSES,
+                        409: {"description": "The same content is already indexed or queued: `duplicate_of`."},
+                        413: {"description": "Larger than VIDSEEK_MAX_UPLOAD_BYTES."},
+                        415: {"description": "Not multipart, or the file is not a readable video."}},
+             openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                 "type": "object", "required": [FIELD],
+                 "properties": {FIELD: {"type": "string", "format": "binary"}}}}}}})
+async def upload_video(request: Request, caller: WriteKeyDep, services: ServicesDep) -> JSONResponse:
+    settings = services.settings
+    try:
+        received = await receive_upload(request, Path(settings.media_dir), settings.max_upload_bytes)
+        try:
+            return await run_in_threadpool(_store_and_queue, services, received.temp_path, received.filename,
+                                           received.size, caller)
+        finally:
+            received.temp_path.unlink(missing_ok=True)  # moved away on success; anything else goes
+    except UploadProblem as exc:
+        raise HTTPException(exc.status, exc.detail) from None
+
+
+def _queue_for_video(services, kind: str, video: Video, caller) -> JSONResponse:  # noqa: ANN001
+    with services.library.sessions() as session:
+        waiting = session.scalar(select(Job).where(Job.kind == kind, Job.video_id == video.id,
+                                                   Job.status == "queued").order_by(Job.id).limit(1))
+        if waiting is not None:  # the same request, not yet started: answer with that job
+            return _accepted(jobs.job_json(waiting))
+        job = jobs.enqueue(kind, session=session, video_id=video.id, path=video.path,
+                           payload={"source": "api", "title": video.title, "key": caller.key_prefix})
+        session.commit()
+        return _accepted(jobs.job_json(job))
+
+
+@router.post("/{video_id}/reindex", status_code=202, summary="Re-index a video from its file; queues a job",
+             responses={**_WRITE_RESPONSES, 404: {"description": "No indexed video has this id."}})
+def reindex_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep) -> JSONResponse:
+    return _queue_for_video(services, "reindex", video, caller)
+
+
+@router.delete("/{video_id}", status_code=202, summary="Remove a video from the index; queues a job",
+               responses={**_WRITE_RESPONSES, 404: {"description": "No indexed video has this id."}})
+def delete_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep) -> JSONResponse:
+    return _queue_for_video(services, "delete", video, caller)
