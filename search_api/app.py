@@ -44,7 +44,14 @@ def create_app(settings: Settings, *, encoder: Encoder | None = None, static_dir
         except VidseekError as exc:
             log.error("vidseek cannot start: %s", exc)
             raise
+        from indexer.worker import start_worker_threads  # the jobs queue, run in this process too
+
+        services = app.state.services
+        app.state.workers = (start_worker_threads(settings, services.library, services.engine.encoder)
+                             if getattr(settings, "serve_workers", 0) else None)
         yield
+        if app.state.workers is not None:
+            app.state.workers.stop()
         app.state.services = None
 
     app = FastAPI(title="vidseek", summary="Find the moments in your own videos, by what happens in them.",

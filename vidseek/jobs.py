@@ -125,6 +125,11 @@ def claim(worker_id: str, *, session: Session, lease_seconds: float) -> Job | No
     """
     now = utcnow()
     cutoff = now - timedelta(seconds=lease_seconds)
+    dead = and_(Job.status == "running", Job.heartbeat_at < cutoff)
+    # A plain read first: an idle queue costs no write (no SQLite write lock, no row locks).
+    if session.scalar(select(Job.id).where(or_(_claimable(now, cutoff), dead)).limit(1)) is None:
+        session.rollback()
+        return None
     # Jobs that killed their worker every time they ran: give up on them, with the reason.
     session.execute(
         update(Job)

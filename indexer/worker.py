@@ -1,0 +1,297 @@
+"""A worker: takes jobs from the SQL queue (``vidseek.jobs``) and runs them, one at a time.
+
+    claim ──► run (heartbeat + progress every lease/4 s) ──► complete | fail (retry later | failed)
+
+Job kinds:
+
+- ``index`` (``path``): index that one file with the ``Indexer`` (unchanged files are skipped, so a
+  job that ran before its worker died finishes at once when it is taken again);
+- ``reindex`` (``video_id``): index that video's file again even if it looks unchanged;
+- ``delete`` (``video_id``): remove the video (done when it is already gone);
+- ``reembed``: not supported yet; fails with a reason.
+
+A file that cannot be decoded fails its job with the decoder's reason (at once: it would fail
+again the same way until the file changes, and then the watcher queues it anew). Any other
+exception fails the attempt and the job is retried with backoff. Nothing a job does kills the
+worker.
+
+Crash safety comes from the layers below: each video is one SQL transaction, the FAISS file is a
+checkpoint that is brought up to the database when opened, and a job whose worker died is taken
+again by another worker once its lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from indexer.runner import Indexer
+from vidseek import jobs, store
+from vidseek.config import Settings
+from vidseek.encoders import Encoder
+from vidseek.errors import ModelMismatchError
+from vidseek.library import Library
+from vidseek.models import Job
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SAVE_INTERVAL = 10.0
+"""A worker saves the FAISS file at most this often while busy, and whenever the queue runs dry."""
+
+
+class JobProgress:
+    """The ``indexer.progress.Progress`` interface, reporting the fraction done to a callback."""
+
+    def __init__(self, report: Callable[[float], None]) -> None:
+        self._report = report
+        self._total = 0.0
+        self._done = 0.0
+
+    def start(self, total_seconds: float, n_files: int) -> None:
+        self._total = max(total_seconds, 1e-9)
+
+    def frame(self, name: str, t: float, duration: float) -> None:
+        self._report(min(0.99, (self._done + t) / self._total))
+
+    def file_done(self, duration: float, failed: bool = False) -> None:
+        self._done += duration
+        self._report(min(0.99, self._done / self._total))
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class Outcome:
+    error: str | None = None
+    permanent: bool = False
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(self, settings: Settings, *, library: Library | None = None, encoder: Encoder | None = None,
+                 worker_id: str | None = None, lease_seconds: float | None = None,
+                 poll_seconds: float | None = None, retry_base: float = jobs.RETRY_BASE_SECONDS,
+                 save_interval: float | None = DEFAULT_SAVE_INTERVAL) -> None:
+        self.settings = settings
+        if library is None:
+            library = Library(settings, notify=log.warning)
+        if save_interval is not None:
+            library.save_interval = save_interval
+        if encoder is None:
+            from vidseek.encoders import load_encoder
+
+            encoder = load_encoder(settings.model, device=settings.device, threads=settings.threads)
+        self.library = library
+        self.encoder = encoder
+        self.worker_id = worker_id or default_worker_id()
+        self.lease_seconds = lease_seconds if lease_seconds is not None else settings.job_lease
+        self.poll_seconds = poll_seconds if poll_seconds is not None else settings.worker_poll
+        self.heartbeat_seconds = max(0.05, self.lease_seconds / 4)
+        self.retry_base = retry_base
+        self.stop_event = threading.Event()
+        self.current: int | None = None
+        """Id of the job being run, if any."""
+        self._progress = 0.0
+        self._indexer = Indexer(settings, library, encoder, progress=lambda: JobProgress(self._set_progress))
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def run(self, *, until_idle: bool = False) -> int:
+        """Run jobs until ``stop()`` (or, with ``until_idle``, until the queue has nothing runnable).
+        Returns how many jobs were run."""
+        ran = 0
+        try:
+            while not self.stop_event.is_set():
+                try:
+                    job = self.run_once()
+                except Exception:  # noqa: BLE001 - the database went away for a moment, say: keep going
+                    log.exception("worker %s: cannot take a job", self.worker_id)
+                    job = None
+                    if until_idle:
+                        raise
+                if job is not None:
+                    ran += 1
+                    continue
+                self._idle()
+                if until_idle:
+                    break
+                self.stop_event.wait(self.poll_seconds)
+        finally:
+            self._idle()
+        return ran
+
+    def stop(self) -> None:
+        """Take no new job; the one running finishes."""
+        self.stop_event.set()
+
+    def _idle(self) -> None:
+        try:
+            self.library.save_index(force=True)
+        except Exception:  # noqa: BLE001 - the file is a checkpoint; the next save or open repairs it
+            log.exception("worker %s: cannot save the index", self.worker_id)
+
+    def run_once(self) -> Job | None:
+        """Claim one job and run it; returns it (as it ended) or None when none was runnable."""
+        with self.library.sessions() as session:
+            job = jobs.claim(self.worker_id, session=session, lease_seconds=self.lease_seconds)
+        if job is None:
+            return None
+        self.run_job(job)
+        with self.library.sessions() as session:
+            return jobs.get_job(job.id, session=session)
+
+    def run_job(self, job: Job) -> None:
+        """Run a job this worker has claimed, with heartbeats, and record how it ended."""
+        self.current = job.id
+        self._progress = 0.0
+        done = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(job.id, done), name=f"vidseek-heartbeat-{job.id}",
+                                daemon=True)
+        beat.start()
+        log.info("worker %s: job %d (%s %s) attempt %d/%d", self.worker_id, job.id, job.kind,
+                 job.path or job.video_id, job.attempts, job.max_attempts)
+        try:
+            outcome = self._execute(job)
+        except ModelMismatchError as exc:
+            outcome = Outcome(str(exc), permanent=True)
+        except Exception as exc:  # noqa: BLE001 - a job never kills the worker
+            log.exception("worker %s: job %d crashed", self.worker_id, job.id)
+            outcome = Outcome(f"{type(exc).__name__}: {exc}")
+        finally:
+            done.set()
+            beat.join()
+        with self.library.sessions() as session:
+            if outcome.error is None:
+                owned = jobs.complete(job.id, session=session, worker_id=self.worker_id)
+            else:
+                log.warning("worker %s: job %d failed: %s", self.worker_id, job.id, outcome.error)
+                owned = jobs.fail(job.id, outcome.error, session=session, worker_id=self.worker_id,
+                                  permanent=outcome.permanent, retry_base=self.retry_base)
+        if not owned:
+            log.warning("worker %s: job %d was taken over by another worker (lease expired)", self.worker_id, job.id)
+        self.current = None
+
+    def release_current(self) -> bool:
+        """Give the running job back to the queue (the worker is going away before finishing it)."""
+        job_id = self.current
+        if job_id is None:
+            return False
+        with self.library.sessions() as session:
+            return jobs.release(job_id, session=session, worker_id=self.worker_id)
+
+    def _set_progress(self, fraction: float) -> None:
+        self._progress = fraction
+
+    def _heartbeat(self, job_id: int, done: threading.Event) -> None:
+        while not done.wait(self.heartbeat_seconds):
+            try:
+                with self.library.sessions() as session:
+                    jobs.heartbeat(job_id, session=session, worker_id=self.worker_id, progress=self._progress)
+            except Exception:  # noqa: BLE001 - a missed beat is retried; a long outage expires the lease
+                log.warning("worker %s: heartbeat for job %d failed", self.worker_id, job_id, exc_info=True)
+
+    # -- the kinds -------------------------------------------------------------------------------
+
+    def _execute(self, job: Job) -> Outcome:
+        if job.kind == "index":
+            return self._index(Path(job.path or ""), force=False)
+        if job.kind == "reindex":
+            with self.library.sessions() as session:
+                video = store.videos_by_ids([job.video_id], session=session).get(job.video_id)
+            if video is None:
+                return Outcome(f"no indexed video has id {job.video_id}", permanent=True)
+            return self._index(Path(video.path), force=True)
+        if job.kind == "delete":
+            self.library.delete_videos([job.video_id])  # already gone: nothing to do, and that is done
+            self.library.save_index()
+            return Outcome()
+        if job.kind == "reembed":
+            return Outcome("re-embedding with another model is not supported by this worker yet: index into a "
+                           "new VIDSEEK_DATA_DIR (or database) with the new model", permanent=True)
+        return Outcome(f"unknown job kind {job.kind!r}", permanent=True)
+
+    def _index(self, path: Path, *, force: bool) -> Outcome:
+        if not str(path):
+            return Outcome("the job names no file", permanent=True)
+        report = self._indexer.index([path], force=force)
+        if report.failed:
+            return Outcome("; ".join(f"{p}: {why}" for p, why in report.failed), permanent=True)
+        return Outcome()
+
+
+class WorkerThreads:
+    """Workers running on threads of this process (``vidseek serve``), sharing its library and model."""
+
+    def __init__(self, workers: list[Worker]) -> None:
+        self.workers = workers
+        self.threads = [threading.Thread(target=w.run, name=f"vidseek-worker-{i}", daemon=True)
+                        for i, w in enumerate(workers)]
+
+    def start(self) -> "WorkerThreads":
+        for t in self.threads:
+            t.start()
+        return self
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Ask every worker to stop; jobs still running after ``grace`` seconds go back to the queue."""
+        for w in self.workers:
+            w.stop()
+        deadline = time.monotonic() + grace
+        for t in self.threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        for w, t in zip(self.workers, self.threads):
+            if t.is_alive() and w.release_current():
+                log.warning("worker %s: released job at shutdown", w.worker_id)
+
+
+def start_worker_threads(settings: Settings, library: Library, encoder: Encoder,
+                         count: int | None = None) -> WorkerThreads:
+    count = settings.serve_workers if count is None else count
+    return WorkerThreads([Worker(settings, library=library, encoder=encoder) for _ in range(count)]).start()
+
+
+def run_worker_process(settings: Settings, *, library: Library | None = None, lease_seconds: float | None = None, poll_seconds: float | None = None,
+                       until_idle: bool = False, grace: float = 30.0,
+                       echo: Callable[[str], None] = lambda m: None) -> int:
+    """``vidseek worker``: run until SIGTERM/SIGINT. The first signal stops taking jobs and lets the
+    current one finish (for up to ``grace`` seconds, then it is released to the queue); a second
+    releases it at once. Returns the number of jobs run."""
+    worker = Worker(settings, library=library, lease_seconds=lease_seconds, poll_seconds=poll_seconds)
+    echo(f"worker {worker.worker_id} waiting for jobs (lease {worker.lease_seconds:g} s)")
+
+    def leave_now() -> None:
+        # Leaving mid-job is as safe as a crash (each video is one transaction; the FAISS file is a
+        # checkpoint repaired on open); releasing just lets another worker start at once.
+        try:
+            if worker.release_current():
+                echo(f"worker {worker.worker_id}: released job back to the queue")
+        finally:
+            os._exit(0)
+
+    def on_signal(signum, _frame) -> None:  # noqa: ANN001
+        if worker.stop_event.is_set():
+            leave_now()
+        worker.stop()
+        echo(f"worker {worker.worker_id}: stopping after the current job (signal {signum})")
+        timer = threading.Timer(grace, leave_now)
+        timer.daemon = True
+        timer.start()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return worker.run(until_idle=until_idle)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
