@@ -195,16 +195,17 @@ async def require_write_key(request: Request) -> Caller:
     caller: Caller | None = getattr(request.state, "caller", None)
     if caller is not None and caller.key_id is not None:
         return caller
-    if not await run_in_threadpool(_has_keys, services):
-        host = getattr(request.app.state, "serve_host", None)
-        if not is_loopback(host):
-            raise HTTPException(403, f"uploads, deletes and re-indexing are turned off: this server listens on "
-                                     f"{host}, which other machines can reach, and no API key exists yet; "
-                                     f"{CREATE_HINT}, then send it as `Authorization: Bearer KEY`")
-        raise _unauthorized(f"this needs an API key and none exists yet: {CREATE_HINT}, then send it as "
-                            "`Authorization: Bearer KEY`")
+    any_key = await run_in_threadpool(_has_keys, services)
+    host = getattr(request.app.state, "serve_host", None)
+    if not any_key and not is_loopback(host):
+        raise HTTPException(403, f"uploads, deletes and re-indexing are turned off: this server listens on "
+                                 f"{host}, which other machines can reach, and no API key exists yet; "
+                                 f"{CREATE_HINT}, then send it as `Authorization: Bearer KEY`")
     if caller is not None and caller.presented:
         raise _unauthorized("the API key is not valid (unknown or revoked)", invalid=True)
+    if not any_key:
+        raise _unauthorized(f"this needs an API key and none exists yet: {CREATE_HINT}, then send it as "
+                            "`Authorization: Bearer KEY`")
     raise _unauthorized("this needs an API key: send `Authorization: Bearer KEY`")
 
 

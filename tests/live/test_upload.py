@@ -1,0 +1,177 @@
+"""POST /api/videos: streamed multipart uploads into the media folder, probed, de-duplicated, queued."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from search_api.uploads import UploadProblem, receive_upload, safe_name
+
+if TYPE_CHECKING:
+    from tests.live.conftest import Live
+
+
+def upload(live: Live, path: Path, name: str | None = None, key: str | None = None, **kwargs):  # noqa: ANN201
+    key = key or live.make_key()
+    with path.open("rb") as f:
+        return live.client.post("/api/videos", files={"file": (name or path.name, f, "video/mp4")},
+                                headers=live.auth(key), **kwargs)
+
+
+def media_files(live: Live) -> list[Path]:
+    media = Path(live.settings.media_dir)
+    return sorted(media.iterdir()) if media.exists() else []
+
+
+def test_a_video_uploads_into_the_media_folder_and_queues_an_index_job(live: Live, clips) -> None:  # noqa: ANN001
+    response = upload(live, clips["green"], name="Grüne Wiese.mp4")
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["kind"] == "index" and job["status"] == "queued"
+    assert response.headers["location"] == f"/api/jobs/{job['id']}"
+    stored = Path(job["path"])
+    assert stored.parent == Path(live.settings.media_dir).resolve()
+    assert stored.name == "Grüne Wiese.mp4"  # unicode kept
+    assert stored.read_bytes() == clips["green"].read_bytes()
+    assert media_files(live) == [stored]  # and no temp file left
+    assert job["payload"]["original_name"] == "Grüne Wiese.mp4"
+    assert job["payload"]["size"] == clips["green"].stat().st_size
+    # the job is listed and can be fetched
+    assert live.client.get(response.headers["location"]).json()["id"] == job["id"]
+
+
+def test_a_name_that_exists_gets_a_suffix(live: Live, clips) -> None:  # noqa: ANN001
+    key = live.make_key()
+    first = upload(live, clips["green"], name="clip.mp4", key=key)
+    second = upload(live, clips["magenta"], name="clip.mp4", key=key)
+    assert first.status_code == second.status_code == 202, second.text
+    assert Path(first.json()["path"]).name == "clip.mp4"
+    assert Path(second.json()["path"]).name == "clip (2).mp4"
+    assert Path(second.json()["path"]).read_bytes() == clips["magenta"].read_bytes()
+
+
+def test_a_traversal_file_name_is_sanitised(live: Live, clips) -> None:  # noqa: ANN001
+    response = upload(live, clips["cyan"], name="../../evil.mp4")
+    assert response.status_code == 202, response.text
+    stored = Path(response.json()["path"])
+    assert stored == Path(live.settings.media_dir).resolve() / "evil.mp4"
+    assert not (Path(live.settings.media_dir).parent / "evil.mp4").exists()
+    assert not (Path(live.settings.media_dir).parent.parent / "evil.mp4").exists()
+
+
+def test_safe_names() -> None:
+    assert safe_name("../../evil.mp4") == "evil.mp4"
+    assert safe_name("..\\..\\windows\\evil.mp4") == "evil.mp4"
+    assert safe_name("/etc/passwd") == "passwd"
+    assert safe_name("..") == "upload"
+    assert safe_name(".hidden.mp4") == "hidden.mp4"
+    assert safe_name("") == "upload"
+    assert safe_name("a\x00b\nc.mp4") == "abc.mp4"
+    assert safe_name("夏の海 🌊.mov") == "夏の海 🌊.mov"
+    assert safe_name(".mp4") == "mp4"
+    long = safe_name("ü" * 300 + ".mp4")
+    assert long.endswith(".mp4") and len(long.encode()) <= 200
+
+
+def test_a_video_with_a_wrong_or_missing_suffix_is_named_by_its_content(live: Live, clips) -> None:  # noqa: ANN001
+    response = upload(live, clips["green"], name="holiday")
+    assert response.status_code == 202, response.text
+    assert Path(response.json()["path"]).name == "holiday.mp4"
+
+
+def test_a_text_file_named_mp4_is_refused_by_probing(live: Live, tmp_path: Path) -> None:
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("these are my notes, not a video\n" * 50)
+    response = upload(live, fake)
+    assert response.status_code == 415
+    assert "not a video" in response.json()["detail"] and "not a readable video" in response.json()["detail"]
+    assert media_files(live) == []
+
+
+def test_an_oversized_upload_is_refused_and_leaves_no_temp_file(live_factory, clips) -> None:  # noqa: ANN001
+    live = live_factory(max_upload_bytes=4096)
+    assert clips["green"].stat().st_size > 4096
+    response = upload(live, clips["green"])
+    assert response.status_code == 413
+    assert "upload limit" in response.json()["detail"] and "4 KiB" in response.json()["detail"]
+    assert media_files(live) == []
+    # the same when the client declares a huge Content-Length up front: refused before reading
+    key = live.make_key()
+    response = live.client.post("/api/videos", content=b"x" * 10,
+                                headers={**live.auth(key), "Content-Type": "multipart/form-data; boundary=abc",
+                                         "Content-Length": str(50 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert media_files(live) == []
+
+
+def test_a_duplicate_by_content_is_reported_not_queued_again(live: Live, clips) -> None:  # noqa: ANN001
+    key = live.make_key()
+    # the red clip is already indexed: same bytes under another name
+    response = upload(live, clips["red"], name="copy of red.mp4", key=key)
+    assert response.status_code == 409, response.text
+    body = response.json()
+    assert body["duplicate_of"] == live.red_id
+    assert body["video"]["id"] == live.red_id
+    assert response.headers["location"] == f"/api/videos/{live.red_id}"
+    assert media_files(live) == []
+    # uploaded twice before a worker indexed it: the second points at the first's job
+    first = upload(live, clips["green"], key=key)
+    again = upload(live, clips["green"], name="green again.mp4", key=key)
+    assert first.status_code == 202 and again.status_code == 409
+    assert again.json()["duplicate_of_job"] == first.json()["id"]
+    assert len(media_files(live)) == 1
+    assert live.client.get("/api/jobs").json()["total"] == 1
+
+
+def test_bad_requests(live: Live, clips) -> None:  # noqa: ANN001
+    key = live.make_key()
+    no_file = live.client.post("/api/videos", data={"title": "x"}, files={"other": ("a.mp4", b"123")},
+                               headers=live.auth(key))
+    assert no_file.status_code == 422 and no_file.json()["detail"].startswith("file:")
+    not_multipart = live.client.post("/api/videos", content=clips["green"].read_bytes(),
+                                     headers={**live.auth(key), "Content-Type": "video/mp4"})
+    assert not_multipart.status_code == 415 and "multipart/form-data" in not_multipart.json()["detail"]
+    assert media_files(live) == []
+
+
+def test_upload_needs_a_key(live: Live, clips) -> None:  # noqa: ANN001
+    with clips["green"].open("rb") as f:
+        response = live.client.post("/api/videos", files={"file": ("g.mp4", f, "video/mp4")})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert "vidseek keys create" in response.json()["detail"]
+    assert media_files(live) == []
+
+
+class _StreamedRequest:
+    """Just enough of a Starlette request: headers and a body that counts the chunks it hands out."""
+
+    def __init__(self, chunks: int, chunk_size: int = 64 * 1024) -> None:
+        self.headers = {"content-type": "multipart/form-data; boundary=XyZ"}
+        self.chunks, self.chunk_size, self.sent = chunks, chunk_size, 0
+
+    async def stream(self):  # noqa: ANN201
+        head = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.mp4"\r\n\r\n'
+        yield head
+        for _ in range(self.chunks):
+            self.sent += 1
+            yield b"\0" * self.chunk_size
+        yield b"\r\n--XyZ--\r\n"
+
+
+def test_the_body_is_streamed_and_reading_stops_at_the_limit(tmp_path: Path) -> None:
+    request = _StreamedRequest(chunks=1000)  # 64 MiB, never held whole
+    with pytest.raises(UploadProblem) as refused:
+        asyncio.run(receive_upload(request, tmp_path, max_bytes=256 * 1024))
+    assert refused.value.status == 413
+    assert request.sent == 5  # stopped at the first chunk past 256 KiB, not at the end of the body
+    assert list(tmp_path.iterdir()) == []
+    # under the limit the file lands in a hidden temp file in the folder, chunk by chunk
+    request = _StreamedRequest(chunks=8)
+    received = asyncio.run(receive_upload(request, tmp_path, max_bytes=1024 * 1024))
+    assert received.size == 8 * 64 * 1024 and received.filename == "big.mp4"
+    assert received.temp_path.parent == tmp_path and received.temp_path.name.startswith(".upload-")
+    assert received.temp_path.stat().st_size == received.size
