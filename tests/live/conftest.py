@@ -63,11 +63,14 @@ class Live:
 
 @pytest.fixture
 def live_factory(tmp_path: Path, database_url: str, clips: dict[str, Path]) -> Iterator[Callable[..., Live]]:
-    """make(**settings overrides, serve_host=None) -> Live, on each database; the red clip is indexed."""
+    """make(**settings overrides, serve_host=None) -> Live, on each database; the red clip is indexed.
+    The app runs no worker threads unless ``serve_workers`` is given."""
     stack = ExitStack()
     indexed: dict[str, int] = {}
 
     def make(serve_host: str | None = None, **overrides) -> Live:
+        # no worker threads in the app unless a test asks: queued jobs stay queued, to be looked at
+        overrides = {"serve_workers": 0, **overrides}
         settings = Settings(data_dir=tmp_path / "data", database_url=database_url, model=COLOUR_MODEL,
                             media_dir=tmp_path / "media", sample_fps=1.0, clip_seconds=2.0, clip_stride=1.0,
                             **overrides)
