@@ -84,7 +84,7 @@ def scan_once(roots: list[Path], *, session: Session, settings: Settings, settle
                 and video.size == st.st_size and video.mtime_ns == st.st_mtime_ns):
             result.unchanged += 1
             continue
-        if key in active_paths or now - st.st_mtime < settle:
+        if key in active_paths or (settle > 0 and now - st.st_mtime < settle):
             result.waiting += 1
             continue
         last = jobs.latest_job_for_path(key, session=session)
