@@ -322,7 +322,8 @@ def worker(ctx: click.Context, lease: float | None, poll: float | None, until_id
 
     from indexer.worker import run_worker_process
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("indexer.worker").setLevel(logging.INFO)
     settings = _settings(ctx)
     library = _library(settings)
     ran = run_worker_process(settings, library=library, lease_seconds=lease, poll_seconds=poll,
