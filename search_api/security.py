@@ -187,26 +187,34 @@ async def api_guard(request: Request) -> None:
     _check_limits(settings, params)
 
 
-async def require_write_key(request: Request) -> Caller:
-    """Routes that change the library: a valid key, always (see the module docstring)."""
+async def write_refusal(request: Request) -> HTTPException | None:
+    """Why a write from this caller would be refused (401/403/503), or None when it would be allowed."""
     services = getattr(request.app.state, "services", None)
     if services is None:
-        raise HTTPException(503, "the model and index are not loaded yet")
+        return HTTPException(503, "the model and index are not loaded yet")
     caller: Caller | None = getattr(request.state, "caller", None)
     if caller is not None and caller.key_id is not None:
-        return caller
+        return None
     any_key = await run_in_threadpool(_has_keys, services)
     host = getattr(request.app.state, "serve_host", None)
     if not any_key and not is_loopback(host):
-        raise HTTPException(403, f"uploads, deletes and re-indexing are turned off: this server listens on "
-                                 f"{host}, which other machines can reach, and no API key exists yet; "
-                                 f"{CREATE_HINT}, then send it as `Authorization: Bearer KEY`")
+        return HTTPException(403, f"uploads, deletes and re-indexing are turned off: this server listens on "
+                                  f"{host}, which other machines can reach, and no API key exists yet; "
+                                  f"{CREATE_HINT}, then send it as `Authorization: Bearer KEY`")
     if caller is not None and caller.presented:
-        raise _unauthorized("the API key is not valid (unknown or revoked)", invalid=True)
+        return _unauthorized("the API key is not valid (unknown or revoked)", invalid=True)
     if not any_key:
-        raise _unauthorized(f"this needs an API key and none exists yet: {CREATE_HINT}, then send it as "
-                            "`Authorization: Bearer KEY`")
-    raise _unauthorized("this needs an API key: send `Authorization: Bearer KEY`")
+        return _unauthorized(f"this needs an API key and none exists yet: {CREATE_HINT}, then send it as "
+                             "`Authorization: Bearer KEY`")
+    return _unauthorized("this needs an API key: send `Authorization: Bearer KEY`")
+
+
+async def require_write_key(request: Request) -> Caller:
+    """Routes that change the library: a valid key, always (see the module docstring)."""
+    refusal = await write_refusal(request)
+    if refusal is not None:
+        raise refusal
+    return request.state.caller
 
 
 WriteKeyDep = Annotated[Caller, Depends(require_write_key)]

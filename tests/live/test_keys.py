@@ -155,3 +155,16 @@ def test_serve_warns_when_writes_will_be_refused(live: Live, capsys) -> None:  #
     live.make_key()
     cli._warn_if_writes_refused(live.library, "0.0.0.0")
     assert capsys.readouterr().err == ""
+
+
+def test_auth_status_says_whether_writes_would_be_allowed(live_factory) -> None:  # noqa: ANN001
+    live = live_factory(serve_host="0.0.0.0")
+    closed = live.client.get("/api/auth").json()
+    assert closed["can_write"] is False and closed["write_status"] == 403 and "vidseek keys create" in closed["reason"]
+    raw = live.make_key("page")
+    anonymous = live.client.get("/api/auth").json()
+    assert (anonymous["can_write"], anonymous["write_status"], anonymous["key"]) == (False, 401, None)
+    wrong = live.client.get("/api/auth", headers=live.auth("vsk_" + "y" * 43)).json()
+    assert wrong["key_sent"] is True and wrong["write_status"] == 401 and "not valid" in wrong["reason"]
+    good = live.client.get("/api/auth", headers=live.auth(raw)).json()
+    assert good["can_write"] is True and good["key"]["prefix"] == raw[:12] and good["reason"] is None
