@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -33,15 +32,11 @@ class SearchOutcome:
 
 
 class SearchEngine:
-    def __init__(self, library: Library, encoder: Encoder, *, frame_cache_videos: int = 256) -> None:
+    def __init__(self, library: Library, encoder: Encoder) -> None:
         self.library = library
         self.encoder = encoder
         with library.sessions() as session:
             store.check_model(encoder.name, session=session)
-        self._frames: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._frames_gen = -1
-        self._cache_size = frame_cache_videos
-        self._lock = threading.Lock()
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encoder.encode_text([text])[0]
@@ -70,51 +65,33 @@ class SearchEngine:
     def _search_at_one_state(self, index, query: np.ndarray, limit: int, offset: int,  # noqa: ANN001
                              video_filter: VideoFilter | None, *, strict: bool) -> list[Hit] | None:
         want = offset + limit
-        k = max(4 * want, 64)
+        k = max(3 * want, 32)  # ~3 candidate clips merge into each moment; widened below if too few
         with self.library.snapshot() as session:
             gen = store.generation(session=session)
             while True:
                 scores, ids, index_gen = index.search_at(query, k)
                 if index_gen != gen and strict:
                     return None
-                hits = self._ground(query, [int(i) for i in ids], video_filter, session=session, gen=gen)
+                hits = self._ground(query, [int(i) for i in ids], video_filter, session=session)
                 if len(hits) >= want or k >= index.count:
                     return hits[offset:want]
                 k *= 4
 
-    def frame_scores(self, video_id: int, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(times, cosine of ``query`` with each sampled frame) of one video; both empty when it has none."""
+    def frame_scores(self, video_id: int, query: np.ndarray, first: int = 0, last: int = 2**31 - 1
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """(times, cosine of ``query`` with each sampled frame) for frames ``first..last`` of one video;
+        both empty when it has none."""
         with self.library.snapshot() as session:
-            times, vectors = self._video_frames(video_id, session)
+            times, vectors = store.frame_window(video_id, first, last, dim=self.encoder.dim, session=session)
         if len(times) == 0:
             return times, np.zeros(0, np.float32)
         return times, vectors @ query
 
-    def _video_frames(self, video_id: int, session, gen: int | None = None) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
-        """One video's frames as ``session`` (a snapshot) sees them; cached for the newest generation seen."""
-        if gen is None:
-            gen = store.generation(session=session)
-        with self._lock:
-            if gen > self._frames_gen:
-                self._frames.clear()
-                self._frames_gen = gen
-            cacheable = gen == self._frames_gen  # an older snapshot neither reads nor fills the cache
-            if cacheable and video_id in self._frames:
-                self._frames.move_to_end(video_id)
-                return self._frames[video_id]
-        frames = store.frames_of(video_id, session=session)
-        with self._lock:
-            if cacheable and gen == self._frames_gen:
-                self._frames[video_id] = frames
-                while len(self._frames) > self._cache_size:
-                    self._frames.popitem(last=False)
-        return frames
-
     def _ground(self, query: np.ndarray, clip_ids: list[int], video_filter: VideoFilter | None,
-                session=None, gen: int | None = None) -> list[Hit]:  # noqa: ANN001
+                session=None) -> list[Hit]:  # noqa: ANN001
         if session is None:
             with self.library.snapshot() as own:
-                return self._ground(query, clip_ids, video_filter, own, store.generation(session=own))
+                return self._ground(query, clip_ids, video_filter, own)
         clips = store.clips_by_ids(clip_ids, session=session)
         by_video: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for cid in clip_ids:
@@ -127,11 +104,15 @@ class SearchEngine:
             video = videos.get(video_id)
             if video is None or (video_filter is not None and not video_filter(video)):
                 continue
-            times, vectors = self._video_frames(video_id, session, gen)
+            context = max(1, round(video.clip_seconds * video.sample_fps))
+            # Only the frames the candidates and their neighbourhoods can reach are read (a few KB each).
+            lo = max(0, min(f for f, _ in candidates) - context)
+            hi = max(last for _, last in candidates) + context
+            times, vectors = store.frame_window(video_id, lo, hi, dim=self.encoder.dim, session=session)
             if len(times) == 0:
                 continue
-            context = max(1, round(video.clip_seconds * video.sample_fps))
-            moments.extend(moments_in_video(video_id, times, vectors, query, candidates,
-                                            step=1.0 / video.sample_fps, duration=video.duration,
-                                            context=context))
+            local = [(f - lo, last - lo) for f, last in candidates if last - lo < len(times)]
+            found = moments_in_video(video_id, times, vectors, query, local, step=1.0 / video.sample_fps,
+                                     duration=video.duration, context=context)
+            moments.extend(replace(m, first=m.first + lo, last=m.last + lo) for m in found)
         return [Hit(m, videos[m.video_id]) for m in rank(moments)]

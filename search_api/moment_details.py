@@ -34,7 +34,8 @@ def moment_details(engine: SearchEngine, hits: list[Hit], query: np.ndarray) -> 
     details = []
     with engine.library.sessions() as session:
         for hit in hits:
-            times, scores = engine.frame_scores(hit.video.id, query)
+            reach = int(np.ceil(CURVE_PADDING_S * hit.video.sample_fps)) + 1
+            times, scores = engine.frame_scores(hit.video.id, query, hit.moment.first - reach, hit.moment.last + reach)
             details.append({
                 "clip_id": centred_clip_id(hit.video.id, hit.moment.first, hit.moment.last, session=session),
                 "curve": curve_json(times, scores, hit.moment.start, hit.moment.end,

@@ -176,3 +176,19 @@ def test_decord_backend_indexes_the_same_clips(settings: Settings, colour_librar
         rows_a = [(c.start, c.end) for c in store.clips_by_ids(list(range(1, 100)), session=sa).values()]
         rows_b = [(c.start, c.end) for c in store.clips_by_ids(list(range(1, 100)), session=sb).values()]
     assert rows_a == rows_b and rows_a
+
+
+def test_frame_window_reads_just_the_asked_frames(db_settings: Settings, tmp_path: Path) -> None:
+    path = make_video(tmp_path / "v.mp4", [Segment("red", 5), Segment("blue", 5)])
+    library, _ = run_index(db_settings, [path])
+    with library.sessions() as session:
+        (video,) = store.list_videos(session=session)
+        all_times, all_vectors = store.frames_of(video.id, session=session)
+        dim = all_vectors.shape[1]
+        times, vectors = store.frame_window(video.id, 3, 6, dim=dim, session=session)
+        assert times.tolist() == [3.0, 4.0, 5.0, 6.0]
+        assert np.array_equal(vectors, all_vectors[3:7])
+        assert store.frame_window(video.id, -5, 1, dim=dim, session=session)[0].tolist() == [0.0, 1.0]
+        assert store.frame_window(video.id, 8, 99, dim=dim, session=session)[0].tolist() == [8.0, 9.0]
+        assert len(store.frame_window(video.id, 12, 99, dim=dim, session=session)[0]) == 0
+        assert len(store.frame_window(video.id + 100, 0, 3, dim=dim, session=session)[0]) == 0

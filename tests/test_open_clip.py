@@ -101,3 +101,15 @@ def test_corrupt_local_weights_file_is_named(tmp_path: Path) -> None:
     bad.write_bytes(b"not a checkpoint")
     with pytest.raises(ModelError, match=f"Could not load weights file {bad}"):
         load_encoder(f"RN50:{bad}")
+
+
+def test_short_text_path_equals_open_clips_own_encode_text(encoder) -> None:
+    import torch
+
+    from vidseek.encoders import _encode_text_short
+
+    tokens = encoder.tokenizer(["a dog catches a frisbee on the beach", "red", "a much longer query " * 6])
+    with torch.inference_mode():
+        full = encoder.model.encode_text(tokens).numpy()
+        short = _encode_text_short(encoder.model, tokens).numpy()
+    assert np.allclose(full, short, atol=1e-4)

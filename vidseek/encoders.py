@@ -152,9 +152,35 @@ class OpenClipEncoder:
     def encode_text(self, texts: list[str]) -> np.ndarray:
         import torch
 
+        tokens = self.tokenizer(texts).to(self.device)
         with self._lock, torch.inference_mode(), self._autocast():
-            out = self.model.encode_text(self.tokenizer(texts).to(self.device))
+            out = _encode_text_short(self.model, tokens)
         return l2_normalize(out.float().cpu().numpy())
+
+
+def _encode_text_short(model, tokens):  # noqa: ANN001, ANN202
+    """``model.encode_text`` on tokens cut after the last end-of-text token.
+
+    CLIP's text tower is causal and (pool type 'argmax') pools at the end-of-text token, so the
+    padding after it never reaches the result: dropping it gives the same vector (checked in
+    tests) for a fraction of the work (a 6-word query is ~10 of the 77 positions). Other text
+    towers run as they are.
+    """
+    import open_clip
+    import torch
+
+    mask = getattr(model, "attn_mask", None)
+    if type(model) is not open_clip.CLIP or mask is None or getattr(model, "text_pool_type", None) != "argmax":
+        return model.encode_text(tokens)
+    n = int((tokens != 0).sum(dim=1).max())
+    tokens = tokens[:, :n]
+    cast = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:n].to(cast)
+    x = model.ln_final(model.transformer(x, attn_mask=mask[:n, :n]))
+    x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]
+    if isinstance(model.text_projection, torch.nn.Linear):
+        return model.text_projection(x)
+    return x @ model.text_projection
 
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")

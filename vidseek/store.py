@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 import numpy as np
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from vidseek.errors import ModelMismatchError
@@ -203,6 +203,28 @@ def frames_of(video_id: int, *, session: Session) -> tuple[np.ndarray, np.ndarra
     times = np.frombuffer(row.times, dtype=np.float64)
     vectors = np.frombuffer(row.vectors, dtype=np.float32).reshape(row.count, row.dim)
     return times, vectors
+
+
+_FRAME_WINDOW = text("SELECT substr(times, :t_at, :t_len), substr(vectors, :v_at, :v_len) "
+                     "FROM frame_vectors WHERE video_id = :video_id")
+
+
+def frame_window(video_id: int, first: int, last: int, *, dim: int, session: Session) -> tuple[np.ndarray, np.ndarray]:
+    """(times, vectors) of sampled frames ``first..last`` (inclusive, clamped) of one video.
+
+    Reads only those bytes of the stored blobs (``substr``, one statement), so grounding a
+    candidate in an hour-long video costs a few kilobytes, not the whole video's vectors.
+    """
+    first = max(0, first)
+    n = last - first + 1
+    if n <= 0:
+        return np.zeros(0), np.zeros((0, dim), np.float32)
+    row = session.execute(_FRAME_WINDOW, {"t_at": first * 8 + 1, "t_len": n * 8, "v_at": first * dim * 4 + 1,
+                                          "v_len": n * dim * 4, "video_id": video_id}).first()
+    if row is None or not row[0]:
+        return np.zeros(0), np.zeros((0, dim), np.float32)
+    times = np.frombuffer(row[0], dtype=np.float64)
+    return times, np.frombuffer(row[1], dtype=np.float32).reshape(len(times), dim)
 
 
 def clips_by_ids(ids: list[int], *, session: Session) -> dict[int, Clip]:
