@@ -206,7 +206,8 @@ async def write_refusal(request: Request) -> HTTPException | None:
     if not any_key:
         return _unauthorized(f"this needs an API key and none exists yet: {CREATE_HINT}, then send it as "
                              "`Authorization: Bearer KEY`")
-    return _unauthorized("this needs an API key: send `Authorization: Bearer KEY`")
+    return _unauthorized("this needs an API key: send `Authorization: Bearer KEY` (keys are made on the server "
+                         "with `vidseek keys create NAME`)")
 
 
 async def require_write_key(request: Request) -> Caller:

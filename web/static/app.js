@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import { clock, formatDate, nextOffset, score, span, streamUrl, urlWithQuery, videoDuration } from "./format.js";
 import { drawStrip, stripFor } from "./strip.js";
+import { setJobsVisible } from "./jobs.js";
 
 const PAGE_SIZE = 24;
 const DEBOUNCE_MS = 250;
@@ -621,10 +622,11 @@ ui.libraryRefresh.addEventListener("click", loadLibrary);
 // ---------------------------------------------------------------- views and keys
 
 function route() {
-  const view = location.hash === "#library" ? "library" : "search";
+  const view = { "#library": "library", "#jobs": "jobs" }[location.hash] || "search";
   state.view = view;
   show(ui.searchView, view === "search");
   show(ui.libraryView, view === "library");
+  setJobsVisible(view === "jobs");
   for (const tab of document.querySelectorAll(".tab")) {
     if (tab.dataset.view === view) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
@@ -633,6 +635,7 @@ function route() {
     closePlayer({ restoreFocus: false });
     loadLibrary();
   }
+  if (view === "jobs") closePlayer({ restoreFocus: false });
 }
 
 function isTyping(target) {
