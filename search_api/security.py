@@ -25,6 +25,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPBearer
 
 from vidseek import keys
 from vidseek.models import ApiKey
@@ -210,8 +211,15 @@ async def write_refusal(request: Request) -> HTTPException | None:
                          "with `vidseek keys create NAME`)")
 
 
-async def require_write_key(request: Request) -> Caller:
-    """Routes that change the library: a valid key, always (see the module docstring)."""
+_BEARER_SCHEME = HTTPBearer(auto_error=False, scheme_name="API key",
+                            description="`vidseek keys create NAME` makes one; send `Authorization: Bearer KEY`.")
+
+
+async def require_write_key(request: Request,
+                            _scheme: Annotated[object, Depends(_BEARER_SCHEME)] = None) -> Caller:
+    """Routes that change the library: a valid key, always (see the module docstring). (``_scheme`` only
+    puts the bearer scheme in the OpenAPI document, so /docs can send a key; the key was checked by
+    ``api_guard``.)"""
     refusal = await write_refusal(request)
     if refusal is not None:
         raise refusal

@@ -80,6 +80,7 @@ def test_upload_through_the_page_asks_for_a_key_and_shows_the_job(browser, uploa
         assert page.get_by_test_id("jobs-view").is_visible()
         assert page.get_by_test_id("tab-jobs").get_attribute("aria-current") == "page"
         assert page.get_by_test_id("jobs-empty").is_visible()
+        assert page.get_by_test_id("key-none").is_visible()
 
         # no key yet: the page asks for one before sending the file
         page.get_by_test_id("upload-input").set_input_files(str(video))
@@ -105,6 +106,7 @@ def test_upload_through_the_page_asks_for_a_key_and_shows_the_job(browser, uploa
         assert form.is_hidden()
         assert page.evaluate("() => localStorage.getItem('vidseek.apiKey')") == key
         assert page.get_by_test_id("key-saved").is_visible()
+        assert page.get_by_test_id("key-none").is_hidden()
         page.screenshot(path=str(artifacts / "jobs.png"), full_page=True)
 
         # it is searchable now

@@ -33,6 +33,8 @@ const ui = {
   keySaved: $("key-saved"),
   keyPrefix: $("key-prefix"),
   keyForget: $("key-forget"),
+  keyNone: $("key-none"),
+  keyOpen: $("key-open"),
 };
 
 const jobsState = { visible: false, timer: 0, controller: null, highlight: new Set() };
@@ -200,6 +202,7 @@ function setProgress(loaded, total) {
 function showSavedKey() {
   const key = api.currentKey();
   show(ui.keySaved, Boolean(key) && ui.keyForm.hidden);
+  show(ui.keyNone, !key && ui.keyForm.hidden);
   ui.keyPrefix.textContent = key ? `${key.slice(0, 12)}…` : "";
 }
 
@@ -207,6 +210,7 @@ function askForKey(reason) {
   ui.keyMessage.textContent = reason || "This server needs an API key to upload.";
   show(ui.keyForm, true);
   show(ui.keySaved, false);
+  show(ui.keyNone, false);
   ui.keyInput.value = "";
   ui.keyInput.focus();
 }
@@ -298,6 +302,8 @@ ui.keyCancel.addEventListener("click", () => {
   showSavedKey();
   for (const file of dropped) addResult(`${file.name}: not uploaded (no API key)`, "cancelled");
 });
+
+ui.keyOpen.addEventListener("click", () => askForKey("Enter an API key: it is sent with every request from this page."));
 
 ui.keyForget.addEventListener("click", () => {
   api.saveKey("");
