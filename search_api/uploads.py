@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,19 +124,48 @@ def final_name(client_name: str, temp_path: Path) -> str:
 
 
 def place(temp_path: Path, directory: Path, name: str) -> Path:
-    """Move the temp file to ``directory/name``, or ``name (2)``, ``name (3)``... when taken. Never overwrites."""
+    """Move the temp file to ``directory/name``, or ``name (2)``, ``name (3)``... when taken. Never overwrites.
+
+    A hard link claims the name and gives it the whole content in one step, so a folder watcher never
+    sees a half-written or empty file there; where links are not supported the name is claimed by an
+    exclusive create and the content renamed over it.
+    """
     stem, suffix = Path(name).stem, Path(name).suffix
+    os.chmod(temp_path, 0o644)
     for n in range(1, 10_000):
         candidate = directory / (name if n == 1 else f"{stem} ({n}){suffix}")
         try:
-            fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            os.link(temp_path, candidate)
         except FileExistsError:
             continue
-        os.close(fd)
-        os.replace(temp_path, candidate)  # the name is ours: the rename only swaps in the content
-        os.chmod(candidate, 0o644)
+        except OSError:  # no hard links on this file system
+            try:
+                fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                continue
+            os.close(fd)
+            os.replace(temp_path, candidate)
+            return candidate.resolve()
+        temp_path.unlink()
         return candidate.resolve()
     raise UploadProblem(409, f"file: too many files are already called {name!r} in the media folder")
+
+
+STALE_TEMP_SECONDS = 6 * 3600
+_last_sweep = 0.0
+
+
+def sweep_stale_temp_files(directory: Path, *, older_than: float = STALE_TEMP_SECONDS) -> int:
+    """Remove upload temp files a crashed process left behind (not touched for ``older_than`` seconds)."""
+    now, removed = time.time(), 0
+    for temp in directory.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        try:
+            if now - temp.stat().st_mtime > older_than:
+                temp.unlink()
+                removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 class _Parts:
@@ -231,6 +261,10 @@ async def receive_upload(request: Request, directory: Path, max_bytes: int) -> R
     if declared and declared.isdigit() and int(declared) > max_bytes + MULTIPART_SLACK:
         raise too_large(max_bytes)  # before reading a byte (a client that sent Expect: 100-continue sends none)
     directory.mkdir(parents=True, exist_ok=True)
+    global _last_sweep
+    if time.monotonic() - _last_sweep > 600 or not _last_sweep:  # now and then, not on every upload
+        _last_sweep = time.monotonic()
+        await run_in_threadpool(sweep_stale_temp_files, directory)
     parts = _Parts(directory, max_bytes)
     parser = MultipartParser(boundary, parts.callbacks())
     try:

@@ -175,3 +175,42 @@ def test_the_body_is_streamed_and_reading_stops_at_the_limit(tmp_path: Path) -> 
     assert received.size == 8 * 64 * 1024 and received.filename == "big.mp4"
     assert received.temp_path.parent == tmp_path and received.temp_path.name.startswith(".upload-")
     assert received.temp_path.stat().st_size == received.size
+
+
+def test_stale_temp_files_are_swept(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from search_api.uploads import sweep_stale_temp_files
+
+    old, fresh, video = tmp_path / ".upload-old.part", tmp_path / ".upload-new.part", tmp_path / "keep.mp4"
+    for f in (old, fresh, video):
+        f.write_bytes(b"x")
+    long_ago = time.time() - 7 * 3600
+    os.utime(old, (long_ago, long_ago))
+    os.utime(video, (long_ago, long_ago))
+    assert sweep_stale_temp_files(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".upload-new.part", "keep.mp4"]
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_place_never_overwrites(tmp_path: Path, monkeypatch, links: bool) -> None:  # noqa: ANN001
+    import os
+
+    from search_api.uploads import place
+
+    if not links:
+        def no_links(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            raise OSError(1, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", no_links)
+    (tmp_path / "a.mp4").write_bytes(b"first")
+    placed = []
+    for content in (b"second", b"third"):
+        temp = tmp_path / ".upload-x.part"
+        temp.write_bytes(content)
+        placed.append(place(temp, tmp_path, "a.mp4"))
+        assert not temp.exists()
+    assert [p.name for p in placed] == ["a (2).mp4", "a (3).mp4"]
+    assert [p.read_bytes() for p in placed] == [b"second", b"third"]
+    assert (tmp_path / "a.mp4").read_bytes() == b"first"
