@@ -269,7 +269,6 @@ def run_worker_process(settings: Settings, *, library: Library | None = None, le
     current one finish (for up to ``grace`` seconds, then it is released to the queue); a second
     releases it at once. Returns the number of jobs run."""
     worker = Worker(settings, library=library, lease_seconds=lease_seconds, poll_seconds=poll_seconds)
-    echo(f"worker {worker.worker_id} waiting for jobs (lease {worker.lease_seconds:g} s)")
 
     def leave_now() -> None:
         # Leaving mid-job is as safe as a crash (each video is one transaction; the FAISS file is a
@@ -290,6 +289,7 @@ def run_worker_process(settings: Settings, *, library: Library | None = None, le
         timer.start()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    echo(f"worker {worker.worker_id} waiting for jobs (lease {worker.lease_seconds:g} s)")
     try:
         return worker.run(until_idle=until_idle)
     finally:
