@@ -32,7 +32,6 @@ from typing import Callable, Iterator
 
 import numpy as np
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vidseek import store
@@ -99,14 +98,10 @@ class Library:
         if self._uid is None:
             with self.sessions() as session:
                 value = store.get_meta("index_uid", session=session)
-                if value is None:
-                    value = uuid.uuid4().hex
-                    store.set_meta("index_uid", value, session=session)
-                    try:
-                        session.commit()
-                    except IntegrityError:  # another process made it first
-                        session.rollback()
-                        value = store.get_meta("index_uid", session=session)
+                if value is None:  # made once; when another process makes it at the same moment, its wins
+                    store.ensure_meta("index_uid", uuid.uuid4().hex, session=session)
+                    session.commit()
+                    value = store.get_meta("index_uid", session=session)
             self._uid = value
         return self._uid
 

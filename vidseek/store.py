@@ -52,6 +52,21 @@ def set_meta(key: str, value: str, *, session: Session) -> None:
         row.value = value
 
 
+def ensure_meta(key: str, value: str, *, session: Session) -> None:
+    """Insert the row unless it exists, without failing when another transaction inserts it at the
+    same moment (``ON CONFLICT DO NOTHING``: concurrent first writers do not collide)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover
+        if get_meta(key, session=session) is None:
+            set_meta(key, value, session=session)
+        return
+    session.execute(insert(IndexMeta).values(key=key, value=value).on_conflict_do_nothing(index_elements=["key"]))
+
+
 def generation(*, session: Session) -> int:
     return int(get_meta("generation", session=session) or 0)
 
@@ -62,6 +77,7 @@ def bump_generation(*, session: Session) -> int:
     The row is read ``FOR UPDATE`` (PostgreSQL; SQLite writers are serialised anyway), so concurrent
     writers get distinct generations in commit order instead of both writing the same next number.
     """
+    ensure_meta("generation", "0", session=session)
     current = session.execute(select(IndexMeta).where(IndexMeta.key == "generation").with_for_update()
                               .execution_options(populate_existing=True)).scalar()
     new = (int(current.value) if current is not None else 0) + 1
@@ -73,9 +89,8 @@ def claim_model(model_name: str, dim: int, *, session: Session) -> None:
     """Record the index's model, or refuse a different one."""
     current = get_meta("model", session=session)
     if current is None:
-        set_meta("model", model_name, session=session)
-        set_meta("dim", str(dim), session=session)
-        return
+        ensure_meta("model", model_name, session=session)  # another writer may be first: then it is checked
+        ensure_meta("dim", str(dim), session=session)
     check_model(model_name, session=session)
 
 
