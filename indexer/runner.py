@@ -7,13 +7,13 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from indexer.decode import DEFAULT_INPUT_SIZE, VideoInfo, get_decoder, truncation_problem
 from indexer.discover import find_videos, fingerprint
-from indexer.pipeline import embed_videos
+from indexer.pipeline import DecodedVideo, embed_videos
 from indexer.progress import Progress
 from indexer.sample import clip_windows
 from vidseek import store
@@ -135,33 +135,42 @@ class Indexer:
         return report
 
     def _embed_and_store(self, jobs: list[_Job], report: IndexReport) -> None:
-        s = self.settings
         progress = self._progress()
         progress.start(sum(j.info.duration for j in jobs), len(jobs))
         try:
             def on_frame(key: int, t: float) -> None:
                 progress.frame(jobs[key].path.name, t, jobs[key].info.duration)
 
-            stream = embed_videos(self.decoder, [(i, j.path) for i, j in enumerate(jobs)], fps=s.sample_fps,
-                                  size=self.size, encode=self.encoder.encode_frames, batch_size=s.batch_size,
-                                  on_frame=on_frame, keyframes_only=s.keyframes_only)
-            for done in stream:
-                job = jobs[done.key]
-                if done.error is None and not done.times:
-                    done.error = "no decodable video frames"
-                if done.error is None and not s.keyframes_only:  # keyframes may stop a GOP early
-                    done.error = truncation_problem(job.info.duration, max(done.times), 1.0 / s.sample_fps)
-                if done.error is not None:
-                    report.failed.append((str(job.path), done.error))
-                    progress.file_done(job.info.duration, failed=True)
-                    continue
-                duration = self._store(job, np.asarray(done.times), np.stack(done.vectors))
-                report.indexed.append(str(job.path))
-                report.video_seconds += duration
-                progress.file_done(job.info.duration)
+            for done in self._vectors(jobs, on_frame):
+                self._finish(jobs[done.key], done, report, progress)
         finally:
             progress.close()
             self.library.save_index()
+
+    def _vectors(self, jobs: list[_Job], on_frame: Callable[[int, float], None]) -> Iterator[DecodedVideo]:
+        """How frames become vectors: each job's sampled frames and their vectors (or its error), keyed
+        by the job's index in ``jobs``, each job once. Here: a decode thread and batched model calls in
+        this process; ``indexer.distributed.RayIndexer`` does it on a Ray cluster."""
+        s = self.settings
+        return embed_videos(self.decoder, [(i, j.path) for i, j in enumerate(jobs)], fps=s.sample_fps,
+                            size=self.size, encode=self.encoder.encode_frames, batch_size=s.batch_size,
+                            on_frame=on_frame, keyframes_only=s.keyframes_only)
+
+    def _finish(self, job: _Job, done: DecodedVideo, report: IndexReport, progress: Progress) -> None:
+        """Check one decoded video (no frames, truncated) and store it, or report why it failed."""
+        s = self.settings
+        if done.error is None and not done.times:
+            done.error = "no decodable video frames"
+        if done.error is None and not s.keyframes_only:  # keyframes may stop a GOP early
+            done.error = truncation_problem(job.info.duration, max(done.times), 1.0 / s.sample_fps)
+        if done.error is not None:
+            report.failed.append((str(job.path), done.error))
+            progress.file_done(job.info.duration, failed=True)
+            return
+        duration = self._store(job, np.asarray(done.times), np.stack(done.vectors))
+        report.indexed.append(str(job.path))
+        report.video_seconds += duration
+        progress.file_done(job.info.duration)
 
     def _store(self, job: _Job, times: np.ndarray, vectors: np.ndarray) -> float:
         s = self.settings

@@ -87,7 +87,7 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, mo
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))  # required: checked in index()
 @click.option("--decoder", type=click.Choice(["pyav", "decord"]), help="Decoding backend [VIDSEEK_DECODER].")
 @click.option("--sample-fps", type=float, help="Frames sampled per second [VIDSEEK_SAMPLE_FPS, default 1].")
 @click.option("--clip-seconds", type=float, help="Clip length in seconds [VIDSEEK_CLIP_SECONDS, default 4].")
@@ -97,11 +97,25 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, mo
               help="Fast first index: decode keyframes only (coarser moments; a later full run refines them).")
 @click.option("--prune", is_flag=True, help="Also drop indexed videos under these folders whose files are gone.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when stderr is a terminal).")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Decode and embed on a Ray cluster: alone (or 'local') Ray on this machine, started if needed; "
+                   "'auto' the running cluster; or its address, as --ray=ADDRESS [VIDSEEK_RAY_ADDRESS]. "
+                   "Needs pip install 'vidseek[ray]'.")
 @click.pass_context
 @_guard
-def index(ctx: click.Context, paths: tuple[Path, ...], progress: bool | None, prune: bool, **options) -> None:
+def index(ctx: click.Context, paths: tuple[Path, ...], progress: bool | None, prune: bool, ray_address: str | None,
+          **options) -> None:
     """Index video files and folders (recursively). Unchanged files are skipped."""
-    ctx.exit(_run_index(_settings(ctx, **options), list(paths), progress=progress, prune=prune))
+    if ray_address is not None and _is_path_not_address(ray_address):  # `--ray FOLDER`: FOLDER is a path
+        paths, ray_address = (Path(ray_address), *paths), "local"
+    if not paths:
+        raise click.MissingParameter(ctx=ctx, param=next(p for p in ctx.command.params if p.name == "paths"))
+    ctx.exit(_run_index(_settings(ctx, ray_address=ray_address, **options), list(paths), progress=progress,
+                        prune=prune))
+
+
+def _is_path_not_address(value: str) -> bool:
+    return value not in ("local", "auto") and "://" not in value and Path(value).expanduser().exists()
 
 
 def _run_index(settings: Settings, paths: list[Path], *, progress: bool | None, prune: bool) -> int:
@@ -109,8 +123,18 @@ def _run_index(settings: Settings, paths: list[Path], *, progress: bool | None, 
     from indexer.runner import Indexer
 
     library = _library(settings)
-    encoder = _encoder(settings)
-    report = Indexer(settings, library, encoder, progress=lambda: Progress(progress)).index(paths, prune=prune)
+    if settings.ray_address:
+        from indexer.distributed import RayIndexer, RayUnavailable
+
+        try:
+            ray_indexer = RayIndexer(settings, library, progress=lambda: Progress(progress))
+        except RayUnavailable as exc:
+            raise UsageProblem(str(exc)) from None
+        with ray_indexer:
+            report = ray_indexer.index(paths, prune=prune)
+    else:
+        encoder = _encoder(settings)
+        report = Indexer(settings, library, encoder, progress=lambda: Progress(progress)).index(paths, prune=prune)
     for path, reason in report.failed:
         click.echo(f"error: {path}: {reason}", err=True)
     for path in report.removed:

@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     precision: str = Field(default="auto", description="Model precision: auto (fp16 on CUDA, fp32 on CPU), fp32, "
                                                          "int8 (CPU), fp16 (CUDA), bf16.")
     keyframes_only: bool = Field(default=False, description="Fast first index: decode keyframes only.")
+    # Distributed indexing on Ray (indexer/distributed.py; `vidseek index --ray`).
+    ray_address: str | None = Field(default=None, description="`vidseek index` on Ray: 'local' (Ray on this machine, "
+                                                              "started if needed), 'auto' (the running cluster) or "
+                                                              "a cluster address; unset: index in this process.")
+    ray_embed_actors: int = Field(default=0, ge=0, description="Embedding actors on Ray, each holding the model; "
+                                                              "0 = one per GPU of the cluster, or one without GPUs.")
+    ray_chunk_seconds: float = Field(default=300.0, ge=0, description="On Ray, videos longer than 1.5x this are "
+                                                                     "decoded in chunks this long on separate tasks; "
+                                                                     "0 = whole videos only.")
     # The HTTP surface of a live library: uploads, API keys, limits, CORS (see search_api/security.py).
     media_dir: Path | None = Field(default=None, description="Where uploaded videos are stored; default data_dir/media.")
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1, description="Largest accepted upload, bytes.")

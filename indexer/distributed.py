@@ -1,0 +1,397 @@
+"""Indexing on a Ray cluster (``vidseek index --ray [ADDRESS]``): decode on CPU tasks, embed on actors
+that hold the model, and store on the driver only.
+
+::
+
+    driver (Indexer: find, skip unchanged, fingerprint, probe)
+      │  units: a whole video, or a time chunk of a long one (``indexer.chunked``)
+      ▼
+    decode task (1 CPU, streaming generator) ── batches of frames ──► embed actor (model; 1 GPU when
+      │                                                                 the cluster has GPUs)
+      │  yields ("batch", seq, times, vectors) per batch, then ("end", batches, error)
+      ▼
+    driver: a video whose units all ended ──► Indexer._finish (checks, pool, Library.write_video)
+
+Only the driver opens the database and the FAISS index. It keeps each unit's batches by their
+sequence number and each video's state, so a unit that runs twice (a Ray retry after a worker died,
+or a duplicate) fills the same slots again and a video is handed to the store once, in one
+transaction keyed by its path (``store.replace_video``), exactly as a local run stores it.
+
+A chunk that cannot be decoded on its own, or that fails, makes the driver decode that video again
+as one unit with the local decoder, so a bad file fails with the very reason a local run gives.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from indexer.chunked import Unchunkable, chunk_steps, frames_in_chunk
+from indexer.decode import get_decoder
+from indexer.pipeline import DecodedVideo
+from indexer.progress import Progress
+from indexer.runner import Indexer, _Job
+from vidseek.config import Settings
+from vidseek.encoders import Encoder, input_size_of
+from vidseek.errors import DecodeError, ModelError, VidseekError
+from vidseek.library import Library
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install 'vidseek[ray]'"
+LOCAL = "local"
+
+
+class RayUnavailable(VidseekError):
+    """Ray is not installed, or the cluster cannot be reached."""
+
+
+def _ray():  # noqa: ANN202
+    try:
+        import ray
+    except ImportError:
+        raise RayUnavailable(f"indexing on Ray needs the ray package, which is not installed: {INSTALL_HINT}") from None
+    return ray
+
+
+def connect(address: str | None) -> bool:
+    """Attach this process to Ray; True when this call did it (so ``ray.shutdown()`` is ours to call).
+
+    ``None``/``'local'``: Ray on this machine (the one ``ray start`` runs here, else a new one);
+    ``'auto'``: the running cluster; anything else: that cluster's address. Already attached: kept.
+    """
+    ray = _ray()
+    if ray.is_initialized():
+        return False
+    env = {"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}
+    kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
+    if env:
+        kwargs["runtime_env"] = {"env_vars": env}  # custom `python:` encoders import on the workers too
+    try:
+        if address in (None, "", LOCAL):
+            ray.init(include_dashboard=False, **kwargs)
+        else:
+            ray.init(address=address, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = "on this machine" if address in (None, "", LOCAL) else f"at {address}"
+        raise RayUnavailable(f"cannot start or reach Ray {where}: {str(exc).strip().splitlines()[0]}") from None
+    return True
+
+
+# -- on the cluster ------------------------------------------------------------------------------
+
+
+class EmbedActor:
+    """Holds the model; turns batches of frames into vectors. One per GPU, or one on a CPU cluster."""
+
+    def __init__(self, spec: str, device: str, threads: int, precision: str) -> None:
+        from vidseek.encoders import load_encoder
+
+        self.encoder = load_encoder(spec, device=device, threads=threads, precision=precision)
+
+    def describe(self) -> tuple[str, int, tuple[int, int] | None]:
+        return self.encoder.name, int(self.encoder.dim), input_size_of(self.encoder)
+
+    def embed(self, images: np.ndarray) -> np.ndarray:
+        return np.asarray(self.encoder.encode_frames(images), np.float32)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One decode task's work: a whole video (``end_step`` None and ``start_step`` 0, ``chunked``
+    False: the local decoder) or one chunk of it."""
+
+    key: int
+    """The video's index in the driver's job list."""
+    part: int
+    path: str
+    start_step: int = 0
+    end_step: int | None = None
+    chunked: bool = False
+    attempt: int = 0
+    """Bumped when the video is decoded again whole after a chunk failed; older results are dropped."""
+
+
+def decode_unit(unit: Unit, actor: Any, *, decoder: str, fps: float, size: tuple[int, int], batch_size: int,
+                keyframes_only: bool, depth: int = 2) -> Iterator[tuple]:
+    """Decode one unit, send its frames to ``actor`` in batches (``depth`` in flight), and yield
+    ``("batch", seq, times, vectors)`` for each, then ``("end", n_batches, error)``.
+
+    Decoding errors end the unit with their reason (as the local pipeline reports them); an error
+    from the model is raised (the run stops, as a local run does)."""
+    import ray
+
+    path = Path(unit.path)
+    if unit.chunked:
+        frames = frames_in_chunk(path, fps=fps, size=size, start_step=unit.start_step, end_step=unit.end_step,
+                                 keyframes_only=keyframes_only)
+    else:
+        frames = get_decoder(decoder).frames(path, fps=fps, size=size, keyframes_only=keyframes_only)
+    in_flight: deque = deque()
+    times: list[float] = []
+    images: list[np.ndarray] = []
+    sent = 0
+    error: str | None = None
+
+    def send() -> None:
+        nonlocal sent
+        in_flight.append((sent, np.asarray(times, np.float64), actor.embed.remote(np.stack(images))))
+        sent += 1
+        times.clear()
+        images.clear()
+
+    def results(keep: int) -> Iterator[tuple]:
+        while len(in_flight) > keep:
+            seq, ts, ref = in_flight.popleft()
+            yield ("batch", seq, ts, ray.get(ref))
+
+    iterator = iter(frames)
+    while True:
+        try:
+            frame = next(iterator)
+        except StopIteration:
+            break
+        except Unchunkable as exc:
+            error = f"unchunkable: {exc}"
+            break
+        except DecodeError as exc:
+            error = str(exc)
+            break
+        except Exception as exc:  # noqa: BLE001 - a file that crashes the decoder fails alone, as locally
+            error = f"decoder crashed ({type(exc).__name__}: {exc})"
+            break
+        times.append(frame.t)
+        images.append(frame.image)
+        if len(images) >= batch_size:
+            send()
+            yield from results(depth - 1)
+    if error is not None:
+        yield ("end", sent, error)
+        return
+    if images:
+        send()
+    yield from results(0)
+    yield ("end", sent, None)
+
+
+# -- on the driver -------------------------------------------------------------------------------
+
+
+class _RemoteEncoder:
+    """What the driver needs to know of the model (it never runs it): name, dim, input size."""
+
+    def __init__(self, name: str, dim: int, input_size: tuple[int, int] | None) -> None:
+        self.name, self.dim, self.input_size = name, dim, input_size
+
+    def encode_frames(self, frames: np.ndarray) -> np.ndarray:  # pragma: no cover - never called
+        raise RuntimeError("frames are embedded on the Ray cluster")
+
+    def encode_text(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - never called
+        raise RuntimeError("the Ray indexer does not encode text")
+
+
+@dataclass
+class _Video:
+    parts: int
+    attempt: int = 0
+    batches: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    ended: set[int] = field(default_factory=set)
+    done: bool = False
+
+
+@dataclass
+class RunStats:
+    units: int = 0
+    """Decode tasks started (a unit run twice counts twice)."""
+    chunked_videos: int = 0
+    whole_again: int = 0
+    """Videos decoded again whole after a chunk could not be decoded alone or failed."""
+    duplicates_dropped: int = 0
+    """Results that arrived for a batch, unit or video already received (a retry or a duplicate)."""
+
+
+class RayIndexer(Indexer):
+    """The local ``Indexer`` (planning, probing, checks, storing) with frames embedded on Ray.
+
+    Use as a context manager, or call ``close()``: it stops the actors, and Ray if it started it.
+    """
+
+    def __init__(self, settings: Settings, library: Library, *, address: str | None = None,
+                 encoder: Encoder | None = None, progress: Callable[[], Progress] = Progress,
+                 actors: int | None = None, chunk_seconds: float | None = None) -> None:
+        ray = _ray()
+        address = address if address is not None else settings.ray_address
+        self._started = connect(address)
+        self.chunk_seconds = settings.ray_chunk_seconds if chunk_seconds is None else chunk_seconds
+        self.stats = RunStats()
+        self._actors: list[Any] = []
+        try:
+            self._actors = self._make_actors(ray, settings, settings.ray_embed_actors if actors is None else actors)
+            name, dim, input_size = ray.get(self._actors[0].describe.remote())
+        except Exception:
+            self.close()
+            raise
+        if encoder is None:
+            encoder = _RemoteEncoder(name, dim, input_size)
+        elif encoder.name != name:
+            self.close()
+            raise ModelError(f"the Ray actors load model '{name}', this process '{encoder.name}': check that "
+                             "VIDSEEK_MODEL means the same on every node")
+        super().__init__(settings, library, encoder, progress)
+        # max_retries: a decode task whose worker dies runs again (its results are deduplicated here)
+        self._decode_task = ray.remote(decode_unit).options(num_cpus=1, max_retries=3,
+                                                            _generator_backpressure_num_objects=4)
+
+    # -- setup -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _make_actors(ray, settings: Settings, count: int) -> list[Any]:  # noqa: ANN001
+        resources = ray.cluster_resources()
+        gpus = int(resources.get("GPU", 0))
+        cpus = int(resources.get("CPU", 0))
+        n = count or max(1, gpus)
+        options: dict[str, Any] = {"max_restarts": 2, "max_task_retries": 2}
+        if gpus:
+            options["num_gpus"] = 1 if n <= gpus else gpus / n
+        # an actor holds its CPU for its life: keep at least one for the decode tasks
+        options["num_cpus"] = 1 if cpus - n >= 1 else 0
+        cls = ray.remote(EmbedActor)
+        return [cls.options(**options).remote(settings.model, settings.device, settings.threads, settings.precision)
+                for _ in range(n)]
+
+    def close(self) -> None:
+        ray = _ray()
+        for actor in self._actors:
+            try:
+                ray.kill(actor)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        self._actors = []
+        if self._started and ray.is_initialized():
+            ray.shutdown()
+        self._started = False
+
+    def __enter__(self) -> "RayIndexer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- how frames become vectors ----------------------------------------------------------------
+
+    def _units(self, key: int, job: _Job, attempt: int = 0, whole: bool = False) -> list[Unit]:
+        steps = [(0, None)]
+        if not whole and self.settings.decoder == "pyav":
+            steps = chunk_steps(job.info.duration, self.settings.sample_fps, self.chunk_seconds)
+        chunked = len(steps) > 1
+        return [Unit(key, i, str(job.path), s, e, chunked, attempt) for i, (s, e) in enumerate(steps)]
+
+    def _launch(self, unit: Unit) -> list[Any]:
+        """Start one unit's decode task; the streams it answers on (a list, so a test can run it twice)."""
+        s = self.settings
+        task = self._decode_task
+        actor = self._actors[(unit.key + unit.part) % len(self._actors)]
+        self.stats.units += 1
+        return [task.remote(unit, actor, decoder=s.decoder, fps=s.sample_fps, size=self.size,
+                            batch_size=s.batch_size, keyframes_only=s.keyframes_only)]
+
+    def _vectors(self, jobs: list[_Job], on_frame: Callable[[int, float], None]) -> Iterator[DecodedVideo]:
+        ray = _ray()
+        videos: dict[int, _Video] = {}
+        pending: deque[Unit] = deque()
+        for key, job in enumerate(jobs):
+            units = self._units(key, job)
+            videos[key] = _Video(parts=len(units))
+            self.stats.chunked_videos += len(units) > 1
+            pending.extend(units)
+        running: dict[Any, Unit] = {}
+        limit = max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+        try:
+            while pending or running:
+                while pending and len(running) < limit:
+                    unit = pending.popleft()
+                    for stream in self._launch(unit):
+                        running[stream] = unit
+                ready, _ = ray.wait(list(running), num_returns=1)
+                for stream in ready:
+                    unit = running.get(stream)
+                    if unit is None:  # cancelled above, with the rest of its video
+                        continue
+                    try:
+                        item = ray.get(next(stream))
+                    except (StopIteration, ray.exceptions.TaskCancelledError):
+                        del running[stream]
+                        continue
+                    except ray.exceptions.WorkerCrashedError as exc:
+                        del running[stream]  # the decoder took its worker down on every retry: this file fails
+                        item = ("end", 0, f"decoder crashed (its Ray worker died: {exc})".splitlines()[0])
+                    except ray.exceptions.RayTaskError as exc:
+                        raise exc.as_instanceof_cause() from None  # the model failed: stop, as a local run does
+                    video = videos[unit.key]
+                    if video.done or unit.attempt != video.attempt or unit.part in video.ended:
+                        self.stats.duplicates_dropped += 1
+                        continue
+                    if item[0] == "batch":
+                        _, seq, times, vectors = item
+                        if (unit.part, seq) in video.batches:
+                            self.stats.duplicates_dropped += 1
+                            continue
+                        video.batches[(unit.part, seq)] = (times, vectors)
+                        if len(times):
+                            on_frame(unit.key, float(times.max()))
+                        continue
+                    _, n_batches, error = item
+                    if error is not None and unit.chunked:
+                        # decode it whole with the local decoder: the same frames, or the same error
+                        video.attempt += 1
+                        video.batches.clear()
+                        video.ended.clear()
+                        video.parts = 1
+                        self.stats.whole_again += 1
+                        log.info("decoding %s whole (%s)", unit.path, error)
+                        for other, u in list(running.items()):
+                            if u.key == unit.key and other is not stream:  # the video's other chunks
+                                _cancel(ray, other)
+                                del running[other]
+                        pending = deque(u for u in pending if u.key != unit.key)
+                        pending.appendleft(self._units(unit.key, jobs[unit.key], video.attempt, whole=True)[0])
+                        continue
+                    if error is not None:
+                        video.done = True
+                        yield DecodedVideo(unit.key, error=error)
+                        continue
+                    missing = [seq for seq in range(n_batches) if (unit.part, seq) not in video.batches]
+                    if missing:  # cannot happen with Ray's ordered streams; never store a video with holes
+                        raise RuntimeError(f"{unit.path}: batches {missing} of part {unit.part} never arrived")
+                    video.ended.add(unit.part)
+                    if len(video.ended) == video.parts:
+                        video.done = True
+                        yield self._assemble(unit.key, video)
+        finally:
+            for stream in running:
+                _cancel(ray, stream)
+
+    @staticmethod
+    def _assemble(key: int, video: _Video) -> DecodedVideo:
+        order = sorted(video.batches)
+        times = [video.batches[k][0] for k in order]
+        vectors = [video.batches[k][1] for k in order]
+        video.batches.clear()
+        done = DecodedVideo(key)
+        if times:
+            done.times = np.concatenate(times).tolist()
+            done.vectors = list(np.concatenate(vectors))
+        return done
+
+
+def _cancel(ray, stream) -> None:  # noqa: ANN001
+    try:
+        ray.cancel(stream)
+    except Exception:  # noqa: BLE001 - finished already, or not cancellable: its results are ignored
+        pass
