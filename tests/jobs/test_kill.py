@@ -99,7 +99,7 @@ def test_sigkilled_workers_leave_no_orphans_no_half_videos_and_every_job_done(
             deadline = time.monotonic() + 4
             while not _running_on(sessions, proc.pid) and time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.01)
-            time.sleep(rng.uniform(0.0, 1.5 * job_seconds))
+            time.sleep(rng.uniform(0.0, 3.0 * job_seconds))
         else:  # anywhere: starting up, claiming, decoding, committing, saving
             time.sleep(rng.uniform(0.1, 1.6))
         mid_job += _running_on(sessions, proc.pid)
