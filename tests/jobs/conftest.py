@@ -6,8 +6,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-import pytest
 from sqlalchemy import func, select
 
 from vidseek import store
@@ -17,7 +15,6 @@ from vidseek.models import Clip, FrameVectors, Video
 from vidseek.vector_index import ClipIndex
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
-COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
 
 
 def worker_env(settings: Settings) -> dict[str, str]:
@@ -69,15 +66,3 @@ def check_consistency(settings: Settings) -> dict[str, int]:
     if index is not None:
         assert index.generation == gen
     return {"videos": len(videos), "clips": len(ids)}
-
-
-@pytest.fixture
-def settings_for(tmp_path: Path):  # noqa: ANN201
-    def make(database_url: str, **overrides) -> Settings:
-        return Settings(data_dir=tmp_path / "data", database_url=database_url, model=COLOUR_MODEL, **overrides)
-
-    return make
-
-
-def unit(v: np.ndarray) -> np.ndarray:
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from indexer.worker import Worker
 from vidseek import jobs
 from vidseek.config import Settings
 
-from .conftest import check_consistency
+from .conftest import VIDSEEK, check_consistency, worker_env
 
 
 def _scan(worker: Worker, folder: Path, settle: float = 0.0):  # noqa: ANN202
@@ -89,3 +91,20 @@ def test_scan_leaves_settling_and_failed_files_until_they_change(db_settings: Se
     bad.write_bytes(b"still not a video, but changed" * 50)
     os.utime(bad, (old + 1, old + 1))
     assert _scan(worker, folder, settle=30).indexed == [str(bad)]
+
+
+def test_watch_command_queues_files_as_they_appear_and_stops_on_sigterm(settings: Settings, tmp_path: Path) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    proc = subprocess.Popen([*VIDSEEK, "watch", str(folder), "--interval", "0.1", "--settle", "0"],
+                            env=worker_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert "watching" in proc.stderr.readline()
+    clip = make_video(tmp_path / "staging" / "new.mp4", [Segment("red", 4)])
+    os.replace(clip, folder / "new.mp4")  # arrives whole, as a finished copy does
+    line = proc.stdout.readline()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert line.strip() == f"queued index: {folder / 'new.mp4'}"
+    assert proc.returncode == 0 and "Traceback" not in err and out == ""
+    worker = Worker(settings, lease_seconds=5, poll_seconds=0.05, save_interval=0)
+    assert _statuses(worker) == {"index new.mp4": "queued"}
