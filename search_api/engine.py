@@ -14,6 +14,7 @@ from vidseek import store
 from vidseek.encoders import Encoder
 from vidseek.library import Library
 from vidseek.models import Video
+from vidseek.vector_index import fetch_size, rerank
 
 VideoFilter = Callable[[Video], bool]
 
@@ -69,9 +70,12 @@ class SearchEngine:
         with self.library.snapshot() as session:
             gen = store.generation(session=session)
             while True:
-                scores, ids, index_gen = index.search_at(query, k)
+                scores, ids, index_gen = index.search_at(query, fetch_size(index.spec, k))
                 if index_gen != gen and strict:
                     return None
+                if index.spec.kind == "ivfpq":  # compressed codes rank roughly: re-rank on exact vectors
+                    ids, vectors = store.clip_vectors_by_ids(ids, session=session)
+                    ids = rerank(ids, vectors, query, k)
                 hits = self._ground(query, [int(i) for i in ids], video_filter, session=session)
                 if len(hits) >= want or k >= index.count:
                     return hits[offset:want]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from vidseek.ann_tuning import calibration_queries, exact_top_k, recall_at_k
-from vidseek.index_choice import FLAT_MAX, choose_index, ivf_lists
+from vidseek.index_choice import FLAT_MAX, IVF_FLAT_MAX, choose_index, ivf_lists, needs_retraining
 from vidseek.synthetic import clustered_vectors, id_blocks
-from vidseek.vector_index import ClipIndex, build_index
+from vidseek.vector_index import ClipIndex, build_index, fetch_size, rerank
 
 DIM = 64
 
@@ -20,27 +20,50 @@ def collection() -> list[tuple[np.ndarray, np.ndarray]]:
     return id_blocks(list(clustered_vectors(30_000, DIM, block=10_000, seed=3)), first_id=100)
 
 
+_built: dict[str, ClipIndex] = {}
+
+
+def _build(kind: str, collection) -> ClipIndex:
+    """One index per kind for the module (PQ training is the slow part)."""
+    if kind not in _built:
+        _built[kind] = build_index(lambda: iter(collection), dim=DIM, n=30_000, requested=kind, generation=4)
+    return _built[kind]
+
+
 def _recall(index: ClipIndex, blocks, queries) -> float:
+    """recall@10 as the search engine sees it: PQ answers re-ranked on the exact vectors."""
     truth = exact_top_k(queries, blocks, k=10)
-    found = np.stack([index.search(q, 10)[1] for q in queries])
-    return recall_at_k(found, truth)
+    ids = np.concatenate([i for i, _ in blocks])
+    vectors = np.concatenate([v for _, v in blocks])
+    found = []
+    for q in queries:
+        got = index.search(q, fetch_size(index.spec, 10))[1]
+        found.append(rerank(got, vectors[np.searchsorted(ids, got)], q, 10))
+    return recall_at_k(np.stack(found), truth)
 
 
 def test_choice_by_size() -> None:
     assert choose_index(FLAT_MAX - 1).kind == "flat"
     assert choose_index(FLAT_MAX).kind == "ivf"
     assert choose_index(10, "hnsw").kind == "hnsw" and choose_index(10**7, "flat").kind == "flat"
+    assert choose_index(IVF_FLAT_MAX).kind == "ivfpq" and choose_index(10**6, "opq").opq
+
+
+def test_retraining_when_the_collection_has_grown_fourfold() -> None:
+    spec = choose_index(100_000)
+    assert not needs_retraining(spec, 399_999) and needs_retraining(spec, 400_000)
+    assert not needs_retraining(choose_index(100), 10**9)
     assert ivf_lists(1_000_000) == 2048 and ivf_lists(100) == 64
 
 
-@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+@pytest.mark.parametrize("kind", ["ivf", "hnsw", "ivfpq", "opq"])
 def test_approximate_index_recall_against_exact(kind: str, collection) -> None:
-    index = build_index(lambda: iter(collection), dim=DIM, n=30_000, requested=kind, generation=1)
-    assert index.spec.kind == kind and index.count == 30_000
+    index = _build(kind, collection)
+    assert index.spec.kind == ("ivfpq" if kind == "opq" else kind) and index.count == 30_000
     queries = calibration_queries(np.concatenate([v for _, v in collection]), n=100, seed=7)
     assert _recall(index, collection, queries) >= 0.95
-    if kind == "ivf":
-        assert 1 <= index.spec.nprobe <= index.spec.nlist
+    if kind != "hnsw":
+        assert 1 <= index.spec.nprobe <= index.spec.nlist and index.spec.trained_on == 30_000
 
 
 def test_exact_index_is_exact(collection) -> None:
@@ -49,8 +72,10 @@ def test_exact_index_is_exact(collection) -> None:
     assert _recall(index, collection, queries) == 1.0
 
 
-def test_ivf_removes_ids_and_round_trips_its_settings(collection, tmp_path: Path) -> None:
-    index = build_index(lambda: iter(collection), dim=DIM, n=30_000, requested="ivf", generation=4)
+@pytest.mark.parametrize("kind", ["ivf", "ivfpq"])
+def test_ivf_removes_ids_and_round_trips_its_settings(kind: str, collection, tmp_path: Path) -> None:
+    index = _build(kind, collection)
+    _built.pop(kind)  # this test changes it
     ids, vectors = collection[0]
     index.remove(ids[:50].tolist())
     assert index.count == 30_000 - 50
@@ -68,3 +93,12 @@ def test_too_few_clips_to_train_falls_back_to_exact() -> None:
     tiny = id_blocks([next(clustered_vectors(30, DIM))])
     index = build_index(lambda: iter(tiny), dim=DIM, n=30, requested="ivf", generation=0)
     assert index.spec.kind == "flat" and index.count == 30
+
+
+def test_growing_past_a_size_threshold_or_4x_needs_a_new_index() -> None:
+    from vidseek.index_choice import outgrown
+
+    assert outgrown(choose_index(100), FLAT_MAX)  # flat -> ivf
+    assert not outgrown(choose_index(100), FLAT_MAX, requested="flat")
+    assert not outgrown(choose_index(FLAT_MAX), FLAT_MAX + 1000)
+    assert outgrown(choose_index(FLAT_MAX), 4 * FLAT_MAX)  # retrain the cells

@@ -38,7 +38,7 @@ from vidseek import store
 from vidseek.config import Settings
 from vidseek.db import open_database
 from vidseek.filelock import locked
-from vidseek.index_choice import choose_index
+from vidseek.index_choice import choose_index, outgrown
 from vidseek.vector_index import ClipIndex, build_index
 
 
@@ -285,10 +285,11 @@ class Library:
         clobber each other's work.
         """
         with self._lock:
-            if self._needs_rebuild:
-                self.rebuild_index()
-                return
             index = self._index
+            if self._needs_rebuild or (index is not None and self._dirty
+                                       and outgrown(index.spec, index.count, self.settings.index_type)):
+                self.rebuild_index()  # also where a grown collection moves to a bigger index type
+                return
             if not self._dirty or index is None:
                 return
             if not force and self.save_interval > 0 and time.monotonic() - self._saved_at < self.save_interval:

@@ -20,7 +20,9 @@ import faiss
 import numpy as np
 
 from vidseek.ann_tuning import calibration_queries, exact_top_k, recall_at_k, smallest_setting
-from vidseek.index_choice import TARGET_RECALL, IndexSpec, choose_index, training_size
+from vidseek.index_choice import PQ_FETCH, TARGET_RECALL, IndexSpec, choose_index, training_size
+
+IVF_KINDS = ("ivf", "ivfpq")
 
 Blocks = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]
 
@@ -43,11 +45,11 @@ class ClipIndex:
 
     @property
     def supports_remove(self) -> bool:
-        return self.spec.kind in ("flat", "ivf")
+        return self.spec.kind in ("flat", *IVF_KINDS)
 
     def ids(self) -> np.ndarray:
         """Every clip id in the index (order unspecified)."""
-        if self.spec.kind == "ivf":
+        if self.spec.kind in IVF_KINDS:
             ivf = faiss.extract_index_ivf(self.index)
             lists = [faiss.rev_swig_ptr(ivf.invlists.get_ids(i), ivf.invlists.list_size(i)).copy()
                      for i in range(ivf.nlist) if ivf.invlists.list_size(i)]
@@ -149,9 +151,11 @@ class ClipIndex:
 def _new_faiss(dim: int, spec: IndexSpec):  # noqa: ANN202
     if spec.kind == "flat":
         return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-    if spec.kind == "ivf":
-        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, spec.nlist, faiss.METRIC_INNER_PRODUCT)
-        index.cp.seed = 1234
+    if spec.kind in IVF_KINDS:
+        codes = "Flat" if spec.kind == "ivf" else f"PQ{spec.pq_m}"
+        rotation = f"OPQ{spec.pq_m}," if spec.opq else ""
+        index = faiss.index_factory(dim, f"{rotation}IVF{spec.nlist},{codes}", faiss.METRIC_INNER_PRODUCT)
+        faiss.extract_index_ivf(index).cp.seed = 1234
         _apply_search_params(index, spec)
         return index
     base = faiss.IndexHNSWFlat(dim, spec.hnsw_m, faiss.METRIC_INNER_PRODUCT)
@@ -162,7 +166,7 @@ def _new_faiss(dim: int, spec: IndexSpec):  # noqa: ANN202
 
 
 def _apply_search_params(index, spec: IndexSpec) -> None:  # noqa: ANN001
-    if spec.kind == "ivf":
+    if spec.kind in IVF_KINDS:
         faiss.extract_index_ivf(index).nprobe = max(1, spec.nprobe)
     elif spec.kind == "hnsw":
         faiss.downcast_index(index.index).hnsw.efSearch = spec.ef_search
@@ -180,24 +184,47 @@ def _training_sample(blocks: Blocks, n: int, size: int, seed: int = 0) -> np.nda
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
+def fetch_size(spec: IndexSpec, k: int) -> int:
+    """How many answers to ask the index for when ``k`` are wanted (PQ answers get re-ranked)."""
+    return max(PQ_FETCH, 8 * k) if spec.kind == "ivfpq" else k
+
+
+def rerank(ids: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` of ``ids`` whose exact ``vectors`` score best against ``query``, best first."""
+    if len(ids) == 0:
+        return ids
+    order = np.argsort(-(vectors @ query), kind="stable")[:k]
+    return ids[order]
+
+
+def pq_bytes(dim: int) -> int:
+    """Code bytes per vector: 8 dimensions per sub-quantiser (64 bytes at 512-d), which keeps each
+    sub-quantiser's k-means cheap; the largest such divisor of ``dim``."""
+    return next(m for m in range(max(1, dim // 8), 0, -1) if dim % m == 0)
+
+
 def build_index(blocks: Blocks, *, dim: int, n: int, requested: str, generation: int) -> ClipIndex:
     """A fresh index over the (ids, vectors) blocks; the type is chosen from the size ``n``.
 
     An inverted file is trained on a sample, filled, then its ``nprobe`` is calibrated: the
-    smallest power of two whose recall@10 against exact search reaches the target (+0.02 margin).
+    smallest power of two whose recall against exact search reaches the target (+0.02 margin):
+    recall@10 for full vectors, the true top 10 among the first ``PQ_FETCH`` for PQ codes (which
+    the search engine re-ranks exactly, see ``rerank``).
     """
     spec = choose_index(n, requested)
+    if spec.kind == "ivfpq":
+        spec = dataclasses.replace(spec, pq_m=pq_bytes(dim))
     sample = None
-    if spec.kind == "ivf":
-        sample = _training_sample(blocks, n, training_size(spec.nlist, n))
-        if len(sample) < spec.nlist:  # too few clips to train that many cells: exact is fast anyway
-            spec = choose_index(0, "flat")
+    if spec.kind in IVF_KINDS:
+        sample = _training_sample(blocks, n, training_size(spec, n))
+        if len(sample) < max(spec.nlist, 256 if spec.kind == "ivfpq" else 0):
+            spec = choose_index(0, "flat")  # too few clips to train the cells: exact is fast anyway
     index = ClipIndex(dim, spec, generation)
-    if spec.kind == "ivf":
+    if spec.kind in IVF_KINDS:
         index.index.train(sample)
     for ids, vectors in blocks():
         index.add(ids, vectors)
-    if spec.kind == "ivf":
+    if spec.kind in IVF_KINDS:
         index.calibrate(blocks, sample)
     return index
 
@@ -207,9 +234,11 @@ def _calibrate(self: ClipIndex, blocks: Blocks, sample: np.ndarray, target: floa
     truth = exact_top_k(queries, blocks(), k=10)
     ivf = faiss.extract_index_ivf(self.index)
 
+    fetch = PQ_FETCH if self.spec.kind == "ivfpq" else 10
+
     def recall_of(nprobe: int) -> float:
         ivf.nprobe = nprobe
-        return recall_at_k(self.index.search(queries, 10)[1], truth)
+        return recall_at_k(self.index.search(queries, fetch)[1], truth)
 
     candidates = [2**i for i in range(int(np.log2(ivf.nlist)) + 1)]
     nprobe, recall = smallest_setting(candidates, recall_of, target)
