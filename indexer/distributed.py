@@ -93,9 +93,16 @@ class EmbedActor:
     def __init__(self, spec: str, device: str, threads: int, precision: str) -> None:
         from vidseek.encoders import load_encoder
 
-        self.encoder = load_encoder(spec, device=device, threads=threads, precision=precision)
+        self.error: str | None = None
+        try:
+            self.encoder = load_encoder(spec, device=device, threads=threads, precision=precision)
+        except VidseekError as exc:  # told by describe(), so the driver says it in one line
+            self.error = str(exc)
 
-    def describe(self) -> tuple[str, int, tuple[int, int] | None]:
+    def describe(self) -> tuple[str, int, tuple[int, int] | None] | str:
+        """(name, dim, input size), or why the model did not load."""
+        if self.error is not None:
+            return self.error
         return self.encoder.name, int(self.encoder.dim), input_size_of(self.encoder)
 
     def embed(self, images: np.ndarray) -> np.ndarray:
@@ -233,7 +240,10 @@ class RayIndexer(Indexer):
         self._actors: list[Any] = []
         try:
             self._actors = self._make_actors(ray, settings, settings.ray_embed_actors if actors is None else actors)
-            name, dim, input_size = ray.get(self._actors[0].describe.remote())
+            described = ray.get(self._actors[0].describe.remote())
+            if isinstance(described, str):
+                raise ModelError(f"the embedding actor on Ray cannot load the model: {described}")
+            name, dim, input_size = described
         except Exception:
             self.close()
             raise

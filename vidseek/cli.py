@@ -87,7 +87,7 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, mo
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))  # required: checked in index()
+@click.argument("paths", nargs=-1, metavar="PATHS...", type=click.Path(path_type=Path))  # required: checked in index()
 @click.option("--decoder", type=click.Choice(["pyav", "decord"]), help="Decoding backend [VIDSEEK_DECODER].")
 @click.option("--sample-fps", type=float, help="Frames sampled per second [VIDSEEK_SAMPLE_FPS, default 1].")
 @click.option("--clip-seconds", type=float, help="Clip length in seconds [VIDSEEK_CLIP_SECONDS, default 4].")

@@ -144,3 +144,12 @@ def test_cli_index_on_ray(ray_cluster, folder: Path, reference, cli_env, tmp_pat
     proc = subprocess.run([sys.executable, "-m", "vidseek", "index", "--ray", str(folder)], env=env2,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and "0 indexed, 5 unchanged, 4 failed" in proc.stdout, proc.stderr
+
+
+def test_a_model_the_actors_cannot_load_is_one_clear_error(ray_cluster, settings: Settings) -> None:
+    from indexer.distributed import RayIndexer
+    from vidseek.errors import ModelError
+
+    bad = settings.model_copy(update={"model": "python:no_such_module:Encoder"})
+    with pytest.raises(ModelError, match="cannot load the model: Cannot import module 'no_such_module'"):
+        RayIndexer(bad, Library(bad, notify=lambda m: None))
