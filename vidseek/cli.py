@@ -82,7 +82,8 @@ def _encoder(settings: Settings):  # noqa: ANN202
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, model: str | None) -> None:
     """Search your own videos for moments, by what happens in them."""
-    warnings.showwarning = _show_warning
+    previous, warnings.showwarning = warnings.showwarning, _show_warning
+    ctx.call_on_close(lambda: setattr(warnings, "showwarning", previous))  # in-process callers get theirs back
     ctx.obj = {"data_dir": data_dir, "database_url": database_url, "model": model}
 
 

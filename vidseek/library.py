@@ -138,12 +138,11 @@ class Library:
     def _open(self) -> ClipIndex | None:
         """Load the FAISS file, bring it up to the database, or rebuild it; None when nothing is indexed."""
         with self.snapshot() as session:
-            dim = store.get_meta("dim", session=session)
-            if dim is None:
-                return None
-            gen = store.generation(session=session)
-            n = store.count_clips(session=session)
-        dim, uid, path, requested = int(dim), self.uid(), self.settings.faiss_path, self.settings.index_type
+            state = _index_state(session)
+        if state is None:
+            return None
+        dim, gen, n = state
+        uid, path, requested = self.uid(), self.settings.faiss_path, self.settings.index_type
         with locked(self.lock_path):
             loaded, reason = None, None
             if not path.exists():
@@ -188,12 +187,11 @@ class Library:
     def _build(self) -> ClipIndex | None:
         """A fresh index from the clip vectors, all read in one snapshot (so it matches its generation)."""
         with self.snapshot() as session:
-            dim = store.get_meta("dim", session=session)
-            if dim is None:
+            state = _index_state(session)
+            if state is None:
                 return None
-            gen = store.generation(session=session)
-            n = store.count_clips(session=session)
-            index = build_index(lambda: store.iter_clip_vectors(session=session), dim=int(dim), n=n,
+            dim, gen, n = state
+            index = build_index(lambda: store.iter_clip_vectors(session=session), dim=dim, n=n,
                                 requested=self.settings.index_type, generation=gen)
         index.uid = self.uid()
         return index
@@ -316,3 +314,11 @@ class Library:
             self._dirty = self._needs_rebuild = False
             self._saved_at = time.monotonic()
             return index
+
+
+def _index_state(session: Session) -> tuple[int, int, int] | None:
+    """(dimension, generation, clip count) as ``session`` sees the database; None before any model."""
+    dim = store.get_meta("dim", session=session)
+    if dim is None:
+        return None
+    return int(dim), store.generation(session=session), store.count_clips(session=session)

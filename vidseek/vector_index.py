@@ -116,6 +116,24 @@ class ClipIndex:
         finally:
             os.close(dir_fd)
 
+    def calibrate(self, blocks: Blocks, sample: np.ndarray, target: float = TARGET_RECALL + 0.02) -> float:
+        """Set ``nprobe`` to the smallest power of two reaching ``target`` recall (see ``build_index``)."""
+        queries = calibration_queries(sample)
+        truth = exact_top_k(queries, blocks(), k=10)
+        ivf = faiss.extract_index_ivf(self.index)
+
+        fetch = PQ_FETCH if self.spec.kind == "ivfpq" else 10
+
+        def recall_of(nprobe: int) -> float:
+            ivf.nprobe = nprobe
+            return recall_at_k(self.index.search(queries, fetch)[1], truth)
+
+        candidates = [2**i for i in range(int(np.log2(ivf.nlist)) + 1)]
+        nprobe, recall = smallest_setting(candidates, recall_of, target)
+        ivf.nprobe = nprobe
+        self.spec = dataclasses.replace(self.spec, nprobe=nprobe)
+        return recall
+
     @staticmethod
     def read_header(path: Path) -> dict | None:
         """The header of an index file (generation, dim, count, spec, uid) without its vectors; None when
@@ -226,53 +244,4 @@ def build_index(blocks: Blocks, *, dim: int, n: int, requested: str, generation:
         index.add(ids, vectors)
     if spec.kind in IVF_KINDS:
         index.calibrate(blocks, sample)
-    return index
-
-
-def _calibrate(self: ClipIndex, blocks: Blocks, sample: np.ndarray, target: float = TARGET_RECALL + 0.02) -> float:
-    queries = calibration_queries(sample)
-    truth = exact_top_k(queries, blocks(), k=10)
-    ivf = faiss.extract_index_ivf(self.index)
-
-    fetch = PQ_FETCH if self.spec.kind == "ivfpq" else 10
-
-    def recall_of(nprobe: int) -> float:
-        ivf.nprobe = nprobe
-        return recall_at_k(self.index.search(queries, fetch)[1], truth)
-
-    candidates = [2**i for i in range(int(np.log2(ivf.nlist)) + 1)]
-    nprobe, recall = smallest_setting(candidates, recall_of, target)
-    ivf.nprobe = nprobe
-    self.spec = dataclasses.replace(self.spec, nprobe=nprobe)
-    return recall
-
-
-ClipIndex.calibrate = _calibrate
-
-
-def open_index(path: Path, *, dim: int, n_clips: int, generation: int, requested: str, blocks: Blocks,
-               notify: Callable[[str], None] = lambda _m: None) -> ClipIndex:
-    """Load the FAISS file; rebuild it from SQL when missing, unreadable or not at ``generation``."""
-    reason = None
-    index = None
-    if not path.exists():
-        reason = "missing"
-    else:
-        try:
-            index = ClipIndex.load(path)
-        except Exception as exc:  # corrupt or foreign file: it is derived, so rebuild it
-            reason = f"unreadable ({exc})"
-        else:
-            if index.generation != generation or index.count != n_clips or index.dim != dim:
-                reason = (f"stale (file at generation {index.generation} with {index.count} clips, "
-                          f"database at generation {generation} with {n_clips} clips)")
-            elif requested != "auto" and index.spec.kind != requested:
-                reason = f"of type {index.spec.kind}, settings ask for {requested}"
-    if reason is None and index is not None:
-        return index
-    if n_clips == 0 and reason == "missing":
-        return ClipIndex(dim, choose_index(0, requested), generation)
-    notify(f"FAISS index {path} is {reason}; rebuilding it from the {n_clips} clips in the database.")
-    index = build_index(blocks, dim=dim, n=n_clips, requested=requested, generation=generation)
-    index.save(path)
     return index

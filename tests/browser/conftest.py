@@ -145,8 +145,10 @@ def api(server: str):
     return get
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str):
+    # Per module, not per session: Playwright's sync API keeps an asyncio loop running in this
+    # thread while it is open, which would break later tests that call asyncio.run().
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
