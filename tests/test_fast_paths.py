@@ -65,3 +65,18 @@ def test_keyframe_index_is_marked_and_a_full_run_refines_it(gop_video: Path, cli
     assert "1 indexed" in again.output
     (video,) = json.loads(runner.invoke(main, ["ls", "--json"]).stdout)
     assert video["status"] == "indexed"
+
+
+def test_batches_are_large_on_a_gpu_unless_set(settings) -> None:
+    from indexer.runner import Indexer
+    from vidseek.config import Settings
+
+    class FakeGpuEncoder:
+        name, dim, device = "fake", 4, "cuda:0"
+
+    unset = Settings(data_dir=settings.data_dir, model=settings.model)
+    assert Indexer.batch_size.fget(type("I", (), {"settings": unset, "encoder": FakeGpuEncoder()})()) == 256
+    cpu = type("I", (), {"settings": unset, "encoder": object()})()
+    assert Indexer.batch_size.fget(cpu) == 32
+    given = Settings(data_dir=settings.data_dir, model=settings.model, batch_size=8)
+    assert Indexer.batch_size.fget(type("I", (), {"settings": given, "encoder": FakeGpuEncoder()})()) == 8

@@ -8,6 +8,7 @@ Saves are atomic: temp file, fsync, rename.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import struct
@@ -81,10 +82,25 @@ class ClipIndex:
         """Like ``search``, plus the generation of the state that answered (read under the same lock)."""
         with self._lock:
             k = max(1, min(k, self.count))
-            scores, ids = self.index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+            scores, ids = self._searcher().search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
             generation = self.generation
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep], generation
+
+    def _searcher(self):  # noqa: ANN202
+        """What searches run on: with the faiss-gpu build and a GPU, a copy of the index on the GPUs
+        (made again after any change; the CPU index stays the one that is changed and saved),
+        otherwise the index itself. Untested on a GPU here: none was available."""
+        if _gpu_count() == 0 or self.spec.kind == "hnsw":
+            return self.index
+        state = (self.generation, self.count)
+        if getattr(self, "_gpu_state", None) != state:
+            try:
+                self._gpu = faiss.index_cpu_to_all_gpus(self.index)
+            except Exception:  # a type or code size the GPU build does not take: search on the CPU
+                self._gpu = self.index
+            self._gpu_state = state
+        return self._gpu
 
     def apply(self, remove: Iterable[int], ids: np.ndarray, vectors: np.ndarray, generation: int) -> None:
         """Remove, add and move to ``generation`` as one step: a concurrent search sees all of it or none."""
@@ -164,6 +180,12 @@ class ClipIndex:
         obj.index = faiss.deserialize_index(np.frombuffer(data[12 + n :], dtype=np.uint8))
         _apply_search_params(obj.index, obj.spec)
         return obj
+
+
+@functools.cache
+def _gpu_count() -> int:
+    """GPUs the installed faiss build can use (always 0 with faiss-cpu)."""
+    return int(getattr(faiss, "get_num_gpus", lambda: 0)())
 
 
 def _new_faiss(dim: int, spec: IndexSpec):  # noqa: ANN202
