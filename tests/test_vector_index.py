@@ -102,3 +102,12 @@ def test_growing_past_a_size_threshold_or_4x_needs_a_new_index() -> None:
     assert not outgrown(choose_index(100), FLAT_MAX, requested="flat")
     assert not outgrown(choose_index(FLAT_MAX), FLAT_MAX + 1000)
     assert outgrown(choose_index(FLAT_MAX), 4 * FLAT_MAX)  # retrain the cells
+
+
+def test_probe_calibration_takes_the_smallest_setting_that_reaches_the_target() -> None:
+    from vidseek.ann_tuning import smallest_setting
+
+    curve = {1: 0.5, 2: 0.8, 4: 0.96, 8: 0.99}
+    assert smallest_setting(list(curve), curve.__getitem__, 0.95) == (4, 0.96)
+    plateau = {1: 0.5, 2: 0.79, 4: 0.805, 8: 0.81}  # never reaches 0.95: stop where it flattens
+    assert smallest_setting(list(plateau), plateau.__getitem__, 0.95) == (4, 0.805)

@@ -38,11 +38,15 @@ def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean(hits))
 
 
-def smallest_setting(candidates: list[int], recall_of: Callable[[int], float], target: float) -> tuple[int, float]:
-    """The first (smallest) candidate whose recall reaches ``target``; the last one if none does."""
-    recall = 0.0
+def smallest_setting(candidates: list[int], recall_of: Callable[[int], float], target: float,
+                     slack: float = 0.01) -> tuple[int, float]:
+    """The first (smallest) candidate whose recall reaches ``target``. When none does, the first
+    one within ``slack`` of the best recall seen: probing everything for no gain would only be slow."""
+    seen: list[tuple[int, float]] = []
     for value in candidates:
         recall = recall_of(value)
         if recall >= target:
             return value, recall
-    return candidates[-1], recall
+        seen.append((value, recall))
+    best = max(r for _, r in seen)
+    return next((v, r) for v, r in seen if r >= best - slack)

@@ -4,7 +4,6 @@ for an API key, the page asks the person), watch its job run in the jobs view, f
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys

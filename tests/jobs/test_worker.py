@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from indexer.worker import Worker
 from search_api.engine import SearchEngine
 from vidseek import jobs, store
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
 
 from .conftest import VIDSEEK, check_consistency, worker_env
 
