@@ -11,7 +11,6 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from search_api.errors import install_error_handlers
-from search_api.query_cache import DEFAULT_SIZE
 from search_api.routes import ROUTERS
 from search_api.security import api_guard, install_security
 from search_api.services import load_services
@@ -29,12 +28,10 @@ def create_app(settings: Settings, *, encoder: Encoder | None = None, static_dir
     """The app. The model and index load in its lifespan, once, before the first request.
 
     ``encoder`` replaces the one VIDSEEK_MODEL names (tests). ``query_cache_size`` is how many text
-    queries keep their embedding (0: none); by default ``settings.query_cache_size`` when the settings
-    have it, else 1024. ``serve_host`` is the address `vidseek serve` binds: off loopback, writes need a key
+    queries keep their embedding (0: none); by default ``settings.query_cache_size``. ``serve_host`` is the address `vidseek serve` binds: off loopback, writes need a key
     to exist (see ``search_api.security``).
     """
-    cache_size = query_cache_size if query_cache_size is not None else getattr(settings, "query_cache_size",
-                                                                               DEFAULT_SIZE)
+    cache_size = query_cache_size if query_cache_size is not None else settings.query_cache_size
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,7 +45,7 @@ def create_app(settings: Settings, *, encoder: Encoder | None = None, static_dir
 
         services = app.state.services
         app.state.workers = (start_worker_threads(settings, services.library, services.engine.encoder)
-                             if getattr(settings, "serve_workers", 0) else None)
+                             if settings.serve_workers else None)
         yield
         if app.state.workers is not None:
             app.state.workers.stop()
