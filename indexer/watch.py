@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from indexer.discover import find_videos
 from vidseek import jobs, store
+from vidseek.clock import as_utc
 from vidseek.config import Settings
 from vidseek.models import Job, Video
 
@@ -58,7 +59,7 @@ def _tried_as_is(job: Job, st) -> bool:  # noqa: ANN001
     tried = jobs.payload_of(job)
     if "size" in tried:
         return tried.get("size") == st.st_size and tried.get("mtime_ns") == st.st_mtime_ns
-    finished = jobs._aware(job.finished_at)  # a job queued by someone else: compare times
+    finished = as_utc(job.finished_at)  # a job queued by someone else: compare times
     return finished is not None and finished.timestamp() >= st.st_mtime
 
 

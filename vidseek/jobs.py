@@ -25,12 +25,13 @@ repeats the claimable test anyway.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from vidseek.clock import as_utc, utcnow
 from vidseek.models import Job
 
 KINDS = ("index", "reindex", "delete", "reembed")
@@ -42,17 +43,6 @@ RETRY_BASE_SECONDS = 2.0
 
 class JobError(ValueError):
     """A job that cannot be queued as asked (unknown kind, missing path or video id)."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without a zone; they were written in UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
 def enqueue(kind: str, *, session: Session, path: str | None = None, video_id: int | None = None,
@@ -93,7 +83,7 @@ def payload_of(job: Job) -> dict[str, Any]:
 
 def job_json(job: Job) -> dict:
     def iso(value: datetime | None) -> str | None:
-        value = _aware(value)
+        value = as_utc(value)
         return value.isoformat() if value is not None else None
 
     return {"id": job.id, "kind": job.kind, "status": job.status, "video_id": job.video_id, "path": job.path,

@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vidseek.clock import as_utc, utcnow
 from vidseek.models import ApiKey
 
 KEY_PREFIX = "vsk_"
@@ -29,16 +30,6 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 class KeyLookupError(LookupError):
     """No key, or more than one, matches what was asked for."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
 def generate_key() -> str:
@@ -124,7 +115,7 @@ def verify_key(raw: str, *, session: Session) -> ApiKey | None:
 def touch(row: ApiKey, *, session: Session, now: datetime | None = None) -> bool:
     """Record that ``row`` was used (at most once per ``TOUCH_EVERY``); True when it changed."""
     now = now or utcnow()
-    last = _aware(row.last_used_at)
+    last = as_utc(row.last_used_at)
     if last is not None and now - last < TOUCH_EVERY:
         return False
     row.last_used_at = now
@@ -133,7 +124,7 @@ def touch(row: ApiKey, *, session: Session, now: datetime | None = None) -> bool
 
 def key_json(row: ApiKey) -> dict:
     def iso(value: datetime | None) -> str | None:
-        value = _aware(value)
+        value = as_utc(value)
         return value.isoformat() if value is not None else None
 
     return {"id": row.id, "name": row.name, "prefix": row.prefix, "created_at": iso(row.created_at),

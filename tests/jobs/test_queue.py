@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from vidseek import jobs
+from vidseek.clock import as_utc
 from vidseek.config import Settings
 from vidseek.db import open_database
 from vidseek.models import Job
@@ -114,7 +115,7 @@ def test_processes_claiming_at_once_never_take_the_same_job(sessions, db_setting
 def _run_after_in(sessions, job_id: int) -> float:  # noqa: ANN001
     with sessions() as session:
         job = jobs.get_job(job_id, session=session)
-        return (jobs._aware(job.run_after) - datetime.now(timezone.utc)).total_seconds()
+        return (as_utc(job.run_after) - datetime.now(timezone.utc)).total_seconds()
 
 
 def _make_due(sessions, job_id: int) -> None:  # noqa: ANN001
