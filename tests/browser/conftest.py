@@ -9,12 +9,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -28,32 +24,12 @@ for _path in (TESTS_DIR, Path(__file__).resolve().parent):
 
 from browser_media import VIDEOS  # noqa: E402
 from media import make_video  # noqa: E402
+from serve_process import get as _get, running_server  # noqa: E402
 
 COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
 CHROMIUM = os.environ.get("VIDSEEK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - localhost test server
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def _tail(path: Path, n: int = 4000) -> str:
-    try:
-        return path.read_text(errors="replace")[-n:]
-    except OSError:
-        return ""
 
 
 @pytest.fixture(scope="session")
@@ -104,34 +80,8 @@ def server(chromium_path: str, server_env: dict[str, str], video_dir: Path, tmp_
                              timeout=300)
     assert indexed.returncode == 0, f"vidseek index failed:\n{indexed.stdout}\n{indexed.stderr}"
 
-    port = _free_port()
-    log = tmp_path_factory.mktemp("browser-server") / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([*cmd, "serve", "--host", "127.0.0.1", "--port", str(port)], env=server_env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"vidseek serve exited with {proc.returncode}:\n{_tail(log)}")
-            try:
-                status, _ = _get(f"{base}/healthz")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"vidseek serve did not answer /healthz within 90 s:\n{_tail(log)}")
-            time.sleep(0.2)
+    with running_server(server_env, tmp_path_factory.mktemp("browser-server") / "serve.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")

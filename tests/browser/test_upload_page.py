@@ -4,25 +4,18 @@ for an API key, the page asks the person), watch its job run in the jobs view, f
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from media import Segment, make_video
+from serve_process import running_server
 
 pytestmark = pytest.mark.browser
 
 UPLOAD = [Segment("black", 2), Segment("magenta", 3), Segment("black", 2)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -35,34 +28,8 @@ def upload_server(chromium_path: str, server_env: dict[str, str], tmp_path_facto
                              timeout=120)
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip()
-    port = _free_port()
-    log = root / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([*cmd, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"vidseek serve exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"vidseek serve did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(0.2)
+    with running_server(env, root / "serve.log") as base:
         yield base, key
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 def test_upload_through_the_page_asks_for_a_key_and_shows_the_job(browser, upload_server, page_errors,  # noqa: ANN001
