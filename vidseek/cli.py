@@ -201,9 +201,9 @@ def ls_(ctx: click.Context, as_json: bool) -> None:
     with library.sessions() as session:
         videos = store.list_videos(session=session)
         counts = store.clip_counts(session=session)
-    items = [{"id": v.id, "path": v.path, "title": v.title, "duration": round(v.duration, 3), "fps": v.fps,
-              "width": v.width, "height": v.height, "codec": v.codec, "size": v.size, "clips": counts.get(v.id, 0),
-              "status": v.status, "model": v.model_name, "indexed_at": v.indexed_at.isoformat()} for v in videos]
+    from search_api.results import video_detail_json
+
+    items = [video_detail_json(v, counts.get(v.id, 0)) for v in videos]  # the same shape as GET /api/videos
     if as_json:
         click.echo(json.dumps(items, indent=2))
         return
