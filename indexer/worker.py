@@ -8,7 +8,11 @@ Job kinds:
   job that ran before its worker died finishes at once when it is taken again);
 - ``reindex`` (``video_id``): index that video's file again even if it looks unchanged;
 - ``delete`` (``video_id``): remove the video (done when it is already gone);
-- ``reembed``: not supported yet; fails with a reason.
+- ``reembed`` (payload ``{"model": SPEC}``): move the whole library to another model
+  (``indexer.reembed``); search keeps answering with the old model until the switch. A file that
+  is missing or cannot be decoded fails the job with its path (the library stays on the old model;
+  what was staged is kept for the next attempt). After a switch, this worker's index jobs use the
+  new model (``vidseek.encoder_follower``); a job caught by the switch mid-way is retried with it.
 
 A file that cannot be decoded fails its job with the decoder's reason (at once: it would fail
 again the same way until the file changes, and then the watcher queues it anew). Any other
@@ -36,8 +40,9 @@ from typing import Callable
 from indexer.runner import Indexer
 from vidseek import jobs, store
 from vidseek.config import Settings
+from vidseek.encoder_follower import EncoderFollower
 from vidseek.encoders import Encoder
-from vidseek.errors import ModelMismatchError
+from vidseek.errors import ModelError, ModelMismatchError, VidseekError
 from vidseek.library import Library
 from vidseek.models import Job
 
@@ -81,7 +86,7 @@ def default_worker_id() -> str:
 
 class Worker:
     def __init__(self, settings: Settings, *, library: Library | None = None, encoder: Encoder | None = None,
-                 worker_id: str | None = None, lease_seconds: float | None = None,
+                 encoders: EncoderFollower | None = None, worker_id: str | None = None, lease_seconds: float | None = None,
                  poll_seconds: float | None = None, retry_base: float = jobs.RETRY_BASE_SECONDS,
                  save_interval: float | None = DEFAULT_SAVE_INTERVAL) -> None:
         self.settings = settings
@@ -89,12 +94,13 @@ class Worker:
             library = Library(settings, notify=log.warning)
         if save_interval is not None:
             library.save_interval = save_interval
-        if encoder is None:
-            from vidseek.encoders import load_encoder
-
-            encoder = load_encoder(settings.model, device=settings.device, threads=settings.threads)
+        if encoders is None:
+            if encoder is None:
+                encoder = self._load(settings.model)
+            encoders = EncoderFollower(library, encoder, self._load)
         self.library = library
-        self.encoder = encoder
+        self.encoders = encoders
+        """The encoder of the library's model; follows a re-embed's switch (shared with serve's engine)."""
         self.worker_id = worker_id or default_worker_id()
         self.lease_seconds = lease_seconds if lease_seconds is not None else settings.job_lease
         self.poll_seconds = poll_seconds if poll_seconds is not None else settings.worker_poll
@@ -104,7 +110,26 @@ class Worker:
         self.current: int | None = None
         """Id of the job being run, if any."""
         self._progress = 0.0
-        self._indexer = Indexer(settings, library, encoder, progress=lambda: JobProgress(self._set_progress))
+        self._indexer = Indexer(settings, library, encoders.current(), progress=lambda: JobProgress(self._set_progress))
+
+    def _load(self, spec: str) -> Encoder:
+        from vidseek.encoders import load_encoder
+
+        s = self.settings
+        return load_encoder(spec, device=s.device, threads=s.threads, precision=s.precision)
+
+    @property
+    def encoder(self) -> Encoder:
+        return self.encoders.current()
+
+    def _current_indexer(self) -> Indexer:
+        """An indexer on the library's current model (made again after a re-embed switched it)."""
+        self.library.index()  # notice a switch first
+        encoder = self.encoder
+        if self._indexer.encoder is not encoder:
+            self._indexer = Indexer(self.settings, self.library, encoder,
+                                    progress=lambda: JobProgress(self._set_progress))
+        return self._indexer
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -162,10 +187,12 @@ class Worker:
         beat.start()
         log.info("worker %s: job %d (%s %s) attempt %d/%d", self.worker_id, job.id, job.kind,
                  job.path or job.video_id, job.attempts, job.max_attempts)
+        model_at_start = self.library.model_name()
         try:
             outcome = self._execute(job)
         except ModelMismatchError as exc:
-            outcome = Outcome(str(exc), permanent=True)
+            switched = self.library.model_name() != model_at_start  # a re-embed switched models mid-job
+            outcome = Outcome(str(exc), permanent=not switched)
         except Exception as exc:  # noqa: BLE001 - a job never kills the worker
             log.exception("worker %s: job %d crashed", self.worker_id, job.id)
             outcome = Outcome(f"{type(exc).__name__}: {exc}")
@@ -218,16 +245,39 @@ class Worker:
             self.library.save_index()
             return Outcome()
         if job.kind == "reembed":
-            return Outcome("re-embedding with another model is not supported by this worker yet: index into a "
-                           "new VIDSEEK_DATA_DIR (or database) with the new model", permanent=True)
+            return self._reembed(jobs.payload_of(job).get("model"))
         return Outcome(f"unknown job kind {job.kind!r}", permanent=True)
 
     def _index(self, path: Path, *, force: bool) -> Outcome:
         if not str(path):
             return Outcome("the job names no file", permanent=True)
-        report = self._indexer.index([path], force=force)
+        report = self._current_indexer().index([path], force=force)
         if report.failed:
             return Outcome("; ".join(f"{p}: {why}" for p, why in report.failed), permanent=True)
+        return Outcome()
+
+
+    def _reembed(self, spec: object) -> Outcome:
+        from indexer.reembed import Reembedder
+
+        if not isinstance(spec, str) or not spec.strip():
+            return Outcome("a reembed job needs the new model's spec in its payload, as {\"model\": SPEC}",
+                           permanent=True)
+        try:
+            encoder = self._load(spec)
+        except ModelError as exc:
+            return Outcome(f"cannot load model {spec!r}: {exc}", permanent=True)
+        try:
+            report = Reembedder(self.settings, self.library, encoder, spec,
+                                progress=lambda: JobProgress(self._set_progress)).run()
+        except VidseekError as exc:
+            return Outcome(str(exc))
+        if report.failed:
+            return Outcome("not switched, the library stays on its old model: "
+                           + "; ".join(f"{p}: {why}" for p, why in report.failed), permanent=True)
+        if report.switched:
+            self.encoders.adopt(encoder)
+        log.info("worker %s: %s", self.worker_id, report.summary())
         return Outcome()
 
 
@@ -256,10 +306,10 @@ class WorkerThreads:
                 log.warning("worker %s: released job at shutdown", w.worker_id)
 
 
-def start_worker_threads(settings: Settings, library: Library, encoder: Encoder,
+def start_worker_threads(settings: Settings, library: Library, encoders: EncoderFollower,
                          count: int | None = None) -> WorkerThreads:
     count = settings.serve_workers if count is None else count
-    return WorkerThreads([Worker(settings, library=library, encoder=encoder) for _ in range(count)]).start()
+    return WorkerThreads([Worker(settings, library=library, encoders=encoders) for _ in range(count)]).start()
 
 
 def run_worker_process(settings: Settings, *, library: Library | None = None, lease_seconds: float | None = None, poll_seconds: float | None = None,

@@ -44,7 +44,7 @@ def create_app(settings: Settings, *, encoder: Encoder | None = None, static_dir
         from indexer.worker import start_worker_threads  # the jobs queue, run in this process too
 
         services = app.state.services
-        app.state.workers = (start_worker_threads(settings, services.library, services.engine.encoder)
+        app.state.workers = (start_worker_threads(settings, services.library, services.engine.encoders)
                              if settings.serve_workers else None)
         yield
         if app.state.workers is not None:

@@ -11,7 +11,9 @@ import numpy as np
 
 from search_api.ground import Moment, moments_in_video, rank
 from vidseek import store
+from vidseek.encoder_follower import EncoderFollower
 from vidseek.encoders import Encoder
+from vidseek.errors import ModelChangedError
 from vidseek.library import Library
 from vidseek.models import Video
 from vidseek.vector_index import fetch_size, rerank
@@ -33,18 +35,33 @@ class SearchOutcome:
 
 
 class SearchEngine:
-    def __init__(self, library: Library, encoder: Encoder) -> None:
+    def __init__(self, library: Library, encoder: Encoder, load: Callable[[str], Encoder] | None = None) -> None:
+        """``encoder`` must be the index's model; ``load`` loads another one by spec when a re-embed
+        switches the library to it (by default with the library's device settings)."""
         self.library = library
-        self.encoder = encoder
         with library.sessions() as session:
             store.check_model(encoder.name, session=session)
+        self.encoders = EncoderFollower(library, encoder, load or _loader(library))
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder of the library's current model."""
+        return self.encoders.current()
 
     def encode_query(self, text: str) -> np.ndarray:
+        self.library.index()  # a re-embed that switched models is noticed before encoding
         return self.encoder.encode_text([text])[0]
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, video_filter: VideoFilter | None = None) -> SearchOutcome:
         started = time.perf_counter()
-        hits = self.search_vector(self.encode_query(text), limit=limit, offset=offset, video_filter=video_filter)
+        for attempt in range(2):
+            try:
+                hits = self.search_vector(self.encode_query(text), limit=limit, offset=offset,
+                                          video_filter=video_filter)
+                break
+            except ModelChangedError:
+                if attempt:
+                    raise
         index = self.library.index()
         return SearchOutcome(hits, (time.perf_counter() - started) * 1000.0, index.count if index else 0)
 
@@ -57,6 +74,9 @@ class SearchEngine:
             index = self.library.index()
             if index is None or index.count == 0 or limit <= 0:
                 return []
+            if index.dim != query.shape[-1] or self.library.current_model() != self.encoders.current().name:
+                raise ModelChangedError(f"the library switched to model {self.library.current_model()} while "
+                                        f"this query was being answered; run it again")
             hits = self._search_at_one_state(index, query, limit, offset, video_filter, strict=attempt < 2)
             if hits is not None:
                 return hits
@@ -120,3 +140,14 @@ class SearchEngine:
                                      duration=video.duration, context=context)
             moments.extend(replace(m, first=m.first + lo, last=m.last + lo) for m in found)
         return [Hit(m, videos[m.video_id]) for m in rank(moments)]
+
+
+def _loader(library: Library) -> Callable[[str], Encoder]:
+    settings = library.settings
+
+    def load(spec: str) -> Encoder:
+        from vidseek.encoders import load_encoder
+
+        return load_encoder(spec, device=settings.device, threads=settings.threads, precision=settings.precision)
+
+    return load

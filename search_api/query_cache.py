@@ -14,31 +14,35 @@ DEFAULT_SIZE = 1024
 class QueryEmbeddingCache:
     """Text -> query vector, least recently used out first. ``size=0`` turns caching off."""
 
-    def __init__(self, encode: Callable[[str], np.ndarray], size: int = DEFAULT_SIZE) -> None:
+    def __init__(self, encode: Callable[[str], np.ndarray], size: int = DEFAULT_SIZE,
+                 model: Callable[[], str | None] = lambda: None) -> None:
+        """``model`` names the current model: vectors of another model are never handed out."""
         if size < 0:
             raise ValueError(f"query cache size must be >= 0, not {size}")
         self._encode = encode
+        self._model = model
         self.size = size
         self.hits = 0
         self.misses = 0
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors: OrderedDict[tuple[str | None, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def vector(self, text: str) -> np.ndarray:
+        key = (self._model(), text)
         with self._lock:
-            cached = self._vectors.get(text)
+            cached = self._vectors.get(key)
             if cached is not None:
-                self._vectors.move_to_end(text)
+                self._vectors.move_to_end(key)
                 self.hits += 1
                 return cached
             self.misses += 1
         # Encode outside the lock: a slow model call must not hold up cached look-ups.
         vector = np.array(self._encode(text), dtype=np.float32)
         vector.setflags(write=False)
-        if self.size:
+        if self.size and self._model() == key[0]:  # the model did not change while encoding
             with self._lock:
-                self._vectors[text] = vector
-                self._vectors.move_to_end(text)
+                self._vectors[key] = vector
+                self._vectors.move_to_end(key)
                 while len(self._vectors) > self.size:
                     self._vectors.popitem(last=False)
         return vector

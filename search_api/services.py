@@ -48,5 +48,6 @@ def load_services(settings: Settings, encoder: Encoder | None, *, query_cache_si
     index = library.index()  # now, not on the first query; None while nothing is indexed
     log.info("index loaded: %d clips, model %s", index.count if index else 0, encoder.name)
     return Services(settings=settings, library=library, engine=engine,
-                    queries=QueryEmbeddingCache(engine.encode_query, query_cache_size),
+                    queries=QueryEmbeddingCache(engine.encode_query, query_cache_size,
+                                                model=library.current_model),
                     thumbnails=ThumbnailCache(settings.data_dir / "thumbnails"))

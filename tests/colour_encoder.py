@@ -28,7 +28,7 @@ class ColourEncoder:
         return np.exp(-d2 / (2 * 35.0**2)).astype(np.float32) + 1e-4
 
     def encode_text(self, texts: list[str]) -> np.ndarray:
-        out = np.full((len(texts), self.dim), 1e-3, np.float32)
+        out = np.full((len(texts), len(_NAMES)), 1e-3, np.float32)
         for i, text in enumerate(texts):
             words = text.lower().replace(",", " ").split()
             for j, name in enumerate(_NAMES):
@@ -41,3 +41,18 @@ class OtherColourEncoder(ColourEncoder):
     """The same answers under another name: an index made with one must refuse the other."""
 
     name = "test:colour-v2"
+
+
+class WideColourEncoder(ColourEncoder):
+    """Another model (a re-embed target): the same colour answers in a wider space (3 more dimensions)."""
+
+    name = "test:colour-wide"
+    dim = ColourEncoder.dim + 3
+
+    def encode_frames(self, frames: np.ndarray) -> np.ndarray:
+        out = super().encode_frames(frames)
+        return np.hstack([out, np.full((len(out), 3), 1e-4, np.float32)])
+
+    def encode_text(self, texts: list[str]) -> np.ndarray:
+        out = super().encode_text(texts)
+        return np.hstack([out, np.zeros((len(out), 3), np.float32)])

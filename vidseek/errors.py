@@ -15,3 +15,7 @@ class ModelMismatchError(VidseekError):
 
 class DecodeError(VidseekError):
     """A file cannot be probed or decoded as a video."""
+
+
+class ModelChangedError(VidseekError):
+    """The library switched to another model (a re-embed finished) while a query was being answered."""

@@ -98,6 +98,11 @@ def active_jobs_for_path(path: str, *, session: Session) -> list[Job]:
     return list(session.scalars(select(Job).where(Job.path == path, Job.status.in_(ACTIVE)).order_by(Job.id)))
 
 
+def active_jobs_of_kind(kind: str, *, session: Session) -> list[Job]:
+    """Queued or running jobs of this kind, oldest first."""
+    return list(session.scalars(select(Job).where(Job.kind == kind, Job.status.in_(ACTIVE)).order_by(Job.id)))
+
+
 def latest_job_for_path(path: str, *, session: Session) -> Job | None:
     return session.scalar(select(Job).where(Job.path == path).order_by(Job.id.desc()).limit(1))
 

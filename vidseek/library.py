@@ -14,6 +14,10 @@ Several processes (API replicas, workers, the CLI) may share one database and on
   (``ClipIndex.apply``), and searches take that lock, so a search sees a video's old clips or its
   new ones, never a mix. The reads that resolve search hits run in one database snapshot
   (``snapshot()``).
+- **Model switches.** A re-embed (``indexer.reembed``) stages new vectors beside the live ones,
+  builds the new FAISS index from them, then ``switch_model`` swaps SQL and file in one step. A
+  reader whose generation check finds another model recorded opens the new file instead of
+  patching (``current_model()`` tells the encoder follower, ``vidseek.encoder_follower``).
 - **One file, many writers.** Saves, loads-for-repair and rebuilds of the FAISS file hold an
   exclusive ``flock`` on ``<index>.lock``; a save never replaces a file at a newer generation with
   an older one. The file is a checkpoint: a stale one is loaded and brought up to date by the same
@@ -22,6 +26,7 @@ Several processes (API replicas, workers, the CLI) may share one database and on
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import threading
 import time
@@ -34,7 +39,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from vidseek import store
+from vidseek import staging, store
 from vidseek.config import Settings
 from vidseek.db import open_database
 from vidseek.filelock import locked
@@ -63,6 +68,8 @@ class Library:
         self._checked_at = 0.0
         self._saved_at = 0.0
         self._uid: str | None = None
+        self._model: str | None = None
+        """The model of the open index (as the database recorded it when it was opened or refreshed)."""
 
     @contextmanager
     def sessions(self) -> Iterator[Session]:
@@ -88,6 +95,15 @@ class Library:
     def model_name(self) -> str | None:
         with self.sessions() as session:
             return store.get_meta("model", session=session)
+
+    def current_model(self) -> str | None:
+        """The model the index handed out by ``index()`` belongs to (None before anything is indexed)."""
+        return self._model
+
+    def model_spec(self, model: str) -> str | None:
+        """The spec a re-embed loaded ``model`` from (to load it again here), if a re-embed recorded one."""
+        with self.sessions() as session:
+            return store.get_meta(_spec_key(model), session=session)
 
     def _blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         with self.sessions() as session:
@@ -126,13 +142,17 @@ class Library:
         self._checked_at = now
         with self.sessions() as session:
             gen = store.generation(session=session)
+            model = store.get_meta("model", session=session) if gen != self._index.generation else self._model
         if gen == self._index.generation:
             return False
         with self._lock:
             index = self._index
             if index is None or index.generation == gen:
                 return False
-            self._index = self._synced(index)
+            if model != self._model:  # a re-embed switched models: its new file replaces this index
+                self._index = self._open()
+            else:
+                self._index = self._synced(index)
             return True
 
     def _open(self) -> ClipIndex | None:
@@ -141,7 +161,7 @@ class Library:
             state = _index_state(session)
         if state is None:
             return None
-        dim, gen, n = state
+        dim, gen, n, self._model = state
         uid, path, requested = self.uid(), self.settings.faiss_path, self.settings.index_type
         with locked(self.lock_path):
             loaded, reason = None, None
@@ -190,7 +210,7 @@ class Library:
             state = _index_state(session)
             if state is None:
                 return None
-            dim, gen, n = state
+            dim, gen, n, _model = state
             index = build_index(lambda: store.iter_clip_vectors(session=session), dim=dim, n=n,
                                 requested=self.settings.index_type, generation=gen)
         index.uid = self.uid()
@@ -302,6 +322,41 @@ class Library:
             self._dirty = False
             self._saved_at = time.monotonic()
 
+    def switch_model(self, model: str, spec: str, index: ClipIndex) -> list[int]:
+        """Make ``model`` the library's model: its staged vectors replace the live ones and ``index``
+        (built from them) replaces the FAISS file, in one SQL transaction taken under the file lock.
+
+        Returns the ids of videos that changed since they were staged (nothing is switched then:
+        stage them again and call again); an empty list means the switch happened. Staged clips of
+        videos deleted since ``index`` was built are taken out of it here.
+        """
+        with self._lock, locked(self.lock_path):
+            with self.sessions() as session:
+                gen = store.bump_generation(session=session)  # first: every other writer now waits for us
+                stale = [v.id for v in staging.videos_to_stage(model, session=session)]
+                if stale:
+                    session.rollback()
+                    return stale
+                wanted = np.concatenate([ids for ids, _ in staging.iter_staged_clip_vectors(model, session=session)]
+                                        or [np.zeros(0, np.int64)])
+                have = index.ids()
+                if len(np.setdiff1d(wanted, have)):
+                    raise RuntimeError("the new index lacks staged clips; build it again from the staged rows")
+                extra = np.setdiff1d(have, wanted)
+                if len(extra) and not index.supports_remove:
+                    raise RuntimeError("videos were deleted since the new index was built; build it again")
+                if len(extra):  # videos deleted since the index was built
+                    index.remove(extra.tolist())
+                staging.switch(model, index.dim, session=session)
+                store.set_meta(_spec_key(model), spec, session=session)
+                index.generation, index.uid = gen, self.uid()
+                index.save(self.settings.faiss_path)  # a failed commit leaves a file ahead of SQL: rebuilt on open
+                session.commit()
+            self._index, self._model = index, model
+            self._dirty = self._needs_rebuild = False
+            self._saved_at = time.monotonic()
+            return []
+
     def rebuild_index(self) -> ClipIndex | None:
         with self._lock, locked(self.lock_path):
             index = self._build()
@@ -316,9 +371,15 @@ class Library:
             return index
 
 
-def _index_state(session: Session) -> tuple[int, int, int] | None:
-    """(dimension, generation, clip count) as ``session`` sees the database; None before any model."""
+def _spec_key(model: str) -> str:
+    """``index_meta`` key of the spec a model was loaded from (keys are short; names may not be)."""
+    return "model_spec:" + hashlib.sha1(model.encode()).hexdigest()
+
+
+def _index_state(session: Session) -> tuple[int, int, int, str | None] | None:
+    """(dimension, generation, clip count, model) as ``session`` sees the database; None before any model."""
     dim = store.get_meta("dim", session=session)
     if dim is None:
         return None
-    return int(dim), store.generation(session=session), store.count_clips(session=session)
+    return (int(dim), store.generation(session=session), store.count_clips(session=session),
+            store.get_meta("model", session=session))

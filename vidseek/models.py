@@ -66,6 +66,32 @@ class FrameVectors(Base):
     vectors: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class StagedEmbedding(Base):
+    """One video re-embedded with another model, waiting for the switch (see ``vidseek.staging``).
+
+    ``source_clip`` is the video's lowest live clip id when it was staged: re-indexing gives a video
+    new clip ids, so a changed value means the staged vectors describe an older version of the file.
+    ``clip_ids`` were reserved from the clips' own id sequence, so the FAISS index built from these
+    rows before the switch already holds the ids the clips get at the switch.
+    """
+
+    __tablename__ = "staged_embeddings"
+
+    model: Mapped[str] = mapped_column(String(255), primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True, index=True)
+    source_clip: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    dim: Mapped[int] = mapped_column(Integer)
+    times: Mapped[bytes] = mapped_column(LargeBinary)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
+    clip_ids: Mapped[bytes] = mapped_column(LargeBinary)
+    """int64, one per clip."""
+    clip_windows: Mapped[bytes] = mapped_column(LargeBinary)
+    """float64 rows of (first frame, last frame, start, end), one per clip."""
+    clip_vectors: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class IndexMeta(Base):
     """Key/value facts about the index: model name, dimension, generation."""
 

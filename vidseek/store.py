@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from vidseek.errors import ModelMismatchError
-from vidseek.models import Clip, FrameVectors, IndexMeta, Video
+from vidseek.models import Clip, FrameVectors, IndexMeta, StagedEmbedding, Video
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,9 @@ def check_model(model_name: str, *, session: Session) -> None:
     if current is not None and current != model_name:
         raise ModelMismatchError(
             f"This index was built with model '{current}', but the model in use is '{model_name}'. "
-            f"Set VIDSEEK_MODEL to the model the index was built with, or index into a new "
-            f"VIDSEEK_DATA_DIR (or database) to re-embed with the new model."
+            f"Set VIDSEEK_MODEL to the model the index was built with, or re-embed the library with "
+            f"the new model: `vidseek reembed NEW_MODEL_SPEC` (search keeps answering with the old "
+            f"model until the new index is complete), then set VIDSEEK_MODEL to it."
         )
 
 
@@ -144,7 +145,8 @@ def replace_video(record: VideoRecord, times: np.ndarray, frame_vectors: np.ndar
         session.add(video)
     video.frame_count = len(times)
     video.indexed_at = datetime.now(timezone.utc)
-    session.flush()
+    session.flush()  # the video's row is locked from here: a re-embed staging it waits, then sees new clips
+    session.execute(delete(StagedEmbedding).where(StagedEmbedding.video_id == video.id))  # describes the old file
     vectors = np.asarray(frame_vectors, dtype=np.float32)
     session.add(FrameVectors(video_id=video.id, count=len(times), dim=vectors.shape[1],
                              times=np.asarray(times, np.float64).tobytes(), vectors=vectors.tobytes()))
@@ -154,6 +156,7 @@ def replace_video(record: VideoRecord, times: np.ndarray, frame_vectors: np.ndar
     session.add_all(clips)
     session.flush()
     bump_generation(session=session)
+    check_model(record.model_name, session=session)  # after the bump: a re-embed's switch is not in flight
     return video.id, [c.id for c in clips], removed
 
 
@@ -168,6 +171,7 @@ def delete_videos(video_ids: list[int], *, session: Session) -> list[int]:
     if video_ids:
         session.execute(delete(Clip).where(Clip.video_id.in_(video_ids)))
         session.execute(delete(FrameVectors).where(FrameVectors.video_id.in_(video_ids)))
+        session.execute(delete(StagedEmbedding).where(StagedEmbedding.video_id.in_(video_ids)))
         session.execute(delete(Video).where(Video.id.in_(video_ids)))
         bump_generation(session=session)
     return removed

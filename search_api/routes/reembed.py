@@ -1,0 +1,47 @@
+"""Changing the library's model over HTTP: ``POST /api/reembed`` queues a re-embed job (202).
+
+Search keeps answering with the old model until the job has embedded every video and built the new
+index; then every process switches (``indexer.reembed``). Needs an API key, like every write.
+``python:`` encoder specs are refused here: they import code on the server, so they are chosen on
+the server's command line (``vidseek reembed --queue python:MODULE:ATTR``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from search_api.deps import ServicesDep
+from search_api.security import WriteKeyDep
+from vidseek import jobs
+
+router = APIRouter(prefix="/api", tags=["library"])
+
+
+class ReembedRequest(BaseModel):
+    model: str = Field(min_length=1, max_length=1000, description="The new model spec, e.g. ViT-B-16:openai.",
+                       examples=["ViT-B-16:openai"])
+
+
+@router.post("/reembed", status_code=202, summary="Move the library to another model; queues a re-embed job",
+             responses={401: {"description": "No valid API key (`Authorization: Bearer KEY`)."},
+                        409: {"description": "A re-embed is already queued or running, or the library already "
+                                             "uses this model."},
+                        422: {"description": "`model` is missing or not allowed over HTTP."}})
+def reembed(body: ReembedRequest, caller: WriteKeyDep, services: ServicesDep) -> JSONResponse:
+    spec = body.model.strip()
+    if spec.startswith("python:"):
+        raise HTTPException(422, "model: custom python: encoders import code on the server, so they can only be "
+                                 "chosen there: `vidseek reembed --queue python:MODULE:ATTR`")
+    with services.library.sessions() as session:
+        active = jobs.active_jobs_of_kind("reembed", session=session)
+        if active:
+            raise HTTPException(409, f"a re-embed is already queued or running (job {active[0].id}, "
+                                     f"{jobs.payload_of(active[0]).get('model')}): wait for it to end")
+        if services.library.model_name() is None:
+            raise HTTPException(409, "the index is empty: nothing to re-embed; set VIDSEEK_MODEL and index")
+        job = jobs.enqueue("reembed", session=session, payload={"model": spec, "key": caller.key_prefix})
+        session.commit()
+        body_json = jobs.job_json(job)
+    return JSONResponse(body_json, status_code=202, headers={"Location": f"/api/jobs/{body_json['id']}"})

@@ -1,0 +1,221 @@
+"""Re-embedding: the library moves to another model while search keeps answering from the old one,
+then every reader switches; interrupted runs resume; changes made meanwhile are picked up."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from media import Segment, make_video
+from sqlalchemy import select
+
+from indexer.reembed import Reembedder
+from indexer.runner import Indexer
+from indexer.worker import Worker
+from search_api.engine import SearchEngine
+from vidseek import jobs, staging, store
+from vidseek.config import Settings
+from vidseek.encoders import load_encoder
+from vidseek.library import Library
+from vidseek.models import Clip, Video
+from vidseek.vector_index import ClipIndex
+
+from .conftest import check_consistency
+
+WIDE = "python:colour_encoder:WideColourEncoder"
+
+
+def _quiet(settings: Settings) -> Library:
+    return Library(settings, notify=lambda m: None)
+
+
+def _index(settings: Settings, paths: list[Path]) -> None:
+    library = _quiet(settings)
+    Indexer(settings, library, load_encoder(settings.model)).index(paths)
+
+
+def _moments(engine: SearchEngine, query: str) -> list[tuple[str, float, float]]:
+    return [(h.video.title, h.moment.start, h.moment.end) for h in engine.search(query, limit=10).hits
+            if h.moment.score >= 0.9]
+
+
+@pytest.fixture
+def videos(tmp_path: Path) -> dict[str, Path]:
+    root = tmp_path / "media"
+    return {
+        "red": make_video(root / "red.mp4", [Segment("blue", 2), Segment("red", 4), Segment("blue", 2)]),
+        "green": make_video(root / "green.mp4", [Segment("yellow", 3), Segment("green", 4)]),
+        "white": make_video(root / "white.mp4", [Segment("white", 5)]),
+    }
+
+
+def test_reembed_switches_every_reader_to_the_new_model(db_settings: Settings, videos: dict[str, Path]) -> None:
+    _index(db_settings, list(videos.values()))
+    reader = SearchEngine(_quiet(db_settings), load_encoder(db_settings.model))  # another process, say
+    before = {q: _moments(reader, q) for q in ("red", "green", "white")}
+    assert before["red"] == [("red", 2.0, 6.0)]
+
+    library = _quiet(db_settings)
+    wide = load_encoder(WIDE)
+    seen_during: list = []
+    build = Reembedder._build_index
+
+    def build_then_search(self):  # noqa: ANN001, ANN202 - everything is staged; nothing is switched yet
+        seen_during.append((reader.encoder.name, _moments(reader, "red")))
+        return build(self)
+
+    reembedder = Reembedder(db_settings, library, wide, WIDE)
+    reembedder._build_index = build_then_search.__get__(reembedder)
+    report = reembedder.run()
+    assert report.switched and not report.failed and sorted(report.staged) == sorted(map(str, videos.values()))
+    assert seen_during == [("test:colour-v1", before["red"])]  # the old model answered until the switch
+
+    # The reader notices the new generation, opens the new index and loads the new model by itself.
+    after = {q: _moments(reader, q) for q in before}
+    assert after == before
+    assert reader.encoder.name == "test:colour-wide" and reader.library.index().dim == wide.dim
+    with library.sessions() as session:
+        assert store.get_meta("model", session=session) == "test:colour-wide"
+        assert store.get_meta("dim", session=session) == str(wide.dim)
+        assert {v.model_name for v in store.list_videos(session=session)} == {"test:colour-wide"}
+        assert staging.staged_counts("test:colour-wide", session=session) == (0, 0)
+        _times, frames = store.frames_of(store.list_videos(session=session)[0].id, session=session)
+        assert frames.shape[1] == wide.dim
+    assert ClipIndex.read_header(db_settings.faiss_path)["dim"] == wide.dim
+    check_consistency(db_settings.model_copy(update={"model": WIDE}))
+
+    # The old model is now refused, with the way out in the message; running it again does nothing.
+    with pytest.raises(Exception, match="test:colour-wide"):
+        SearchEngine(_quiet(db_settings), load_encoder(db_settings.model))
+    assert Reembedder(db_settings, _quiet(db_settings), load_encoder(WIDE), WIDE).run().already
+
+
+def test_interrupted_reembed_resumes_without_decoding_again(db_settings: Settings, videos: dict[str, Path]) -> None:
+    _index(db_settings, list(videos.values()))
+
+    class Interrupted(Exception):
+        pass
+
+    wide = load_encoder(WIDE)
+    real = wide.encode_frames
+    calls = {"n": 0}
+
+    def dies_on_third_batch(frames: np.ndarray) -> np.ndarray:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise Interrupted
+        return real(frames)
+
+    wide.encode_frames = dies_on_third_batch
+    settings = db_settings.model_copy(update={"batch_size": 8})  # one file or so per batch
+    with pytest.raises(Interrupted):
+        Reembedder(settings, _quiet(settings), wide, WIDE).run()
+    library = _quiet(settings)
+    with library.sessions() as session:
+        staged, _ = staging.staged_counts("test:colour-wide", session=session)
+        assert store.get_meta("model", session=session) == "test:colour-v1"  # nothing live changed
+    assert 1 <= staged < len(videos)
+    check_consistency(settings)
+
+    report = Reembedder(settings, library, load_encoder(WIDE), WIDE).run()
+    assert report.switched and report.reused == staged and len(report.staged) == len(videos) - staged
+    check_consistency(settings.model_copy(update={"model": WIDE}))
+
+
+def test_changes_made_during_a_reembed_are_in_the_new_index(db_settings: Settings, videos: dict[str, Path],
+                                                            tmp_path: Path) -> None:
+    _index(db_settings, list(videos.values()))
+    old = load_encoder(db_settings.model)
+    writer = _quiet(db_settings)
+    added = make_video(tmp_path / "media" / "magenta.mp4", [Segment("magenta", 4)])
+    build = Reembedder._build_index
+    rounds = {"n": 0}
+
+    def meanwhile(self):  # noqa: ANN001, ANN202 - indexing goes on with the old model while staging
+        rounds["n"] += 1
+        if rounds["n"] == 1:
+            make_video(videos["white"], [Segment("cyan", 5)])  # changed: re-indexed, so staged again
+            Indexer(db_settings, writer, old).index([videos["white"], added])
+            with writer.sessions() as session:
+                gone = store.video_by_path(str(videos["green"]), session=session).id
+            writer.delete_videos([gone])
+        return build(self)
+
+    library = _quiet(db_settings)
+    reembedder = Reembedder(db_settings, library, load_encoder(WIDE), WIDE)
+    reembedder._build_index = meanwhile.__get__(reembedder)
+    report = reembedder.run()
+    assert report.switched and rounds["n"] == 2 and report.videos == 3
+    engine = SearchEngine(library, load_encoder(WIDE))
+    assert _moments(engine, "cyan") == [("white", 0.0, 5.0)]
+    assert _moments(engine, "magenta") == [("magenta", 0.0, 4.0)]
+    assert _moments(engine, "green") == []
+    check_consistency(db_settings.model_copy(update={"model": WIDE}))
+
+
+def test_a_missing_file_stops_the_switch_and_loses_nothing(db_settings: Settings, videos: dict[str, Path],
+                                                           tmp_path: Path) -> None:
+    doomed = shutil.copy(videos["white"], tmp_path / "doomed.mp4")
+    _index(db_settings, [*videos.values(), Path(doomed)])
+    Path(doomed).unlink()
+    library = _quiet(db_settings)
+    report = Reembedder(db_settings, library, load_encoder(WIDE), WIDE).run()
+    assert not report.switched and [p for p, _ in report.failed] == [str(doomed)]
+    assert "missing" in report.failed[0][1] and "vidseek rm" in report.failed[0][1]
+    engine = SearchEngine(_quiet(db_settings), load_encoder(db_settings.model))  # still the old model
+    assert _moments(engine, "red") == [("red", 2.0, 6.0)]
+    check_consistency(db_settings)
+
+    library.delete_videos([v.id for v in _videos(library) if v.path == str(doomed)])
+    again = Reembedder(db_settings, library, load_encoder(WIDE), WIDE).run()
+    assert again.switched and again.reused == len(videos) and again.staged == []
+
+
+def _videos(library: Library) -> list[Video]:
+    with library.sessions() as session:
+        return store.list_videos(session=session)
+
+
+def test_reserved_clip_ids_are_never_handed_out_again(db_settings: Settings, videos: dict[str, Path]) -> None:
+    _index(db_settings, [videos["red"]])
+    library = _quiet(db_settings)
+    with library.sessions() as session:
+        before = store.all_clip_ids(session=session)
+        reserved = staging.reserve_clip_ids(5, session=session)
+        session.commit()
+    assert len(set(reserved.tolist())) == 5 and reserved.min() > before.max()
+    _index(db_settings, [videos["green"]])
+    with library.sessions() as session:
+        fresh = session.scalars(select(Clip.id).where(Clip.id > int(before.max()))).all()
+    assert fresh and not set(fresh) & set(reserved.tolist()) and min(fresh) > reserved.max()
+
+
+def test_worker_runs_a_reembed_job_then_indexes_with_the_new_model(db_settings: Settings, videos: dict[str, Path],
+                                                                   tmp_path: Path) -> None:
+    _index(db_settings, [videos["red"], videos["green"]])
+    worker = Worker(db_settings, lease_seconds=5.0, poll_seconds=0.05, save_interval=0)
+    engine = SearchEngine(worker.library, worker.encoder)
+    with worker.library.sessions() as session:
+        bad = jobs.enqueue("reembed", session=session, payload={"model": "python:colour_encoder:NoSuchEncoder"})
+        job = jobs.enqueue("reembed", session=session, payload={"model": WIDE})
+        session.commit()
+        bad_id, job_id = bad.id, job.id
+    assert worker.run(until_idle=True) == 2
+    with worker.library.sessions() as session:
+        failed, done = jobs.get_job(bad_id, session=session), jobs.get_job(job_id, session=session)
+    assert failed.status == "failed" and "NoSuchEncoder" in failed.error
+    assert done.status == "done" and done.progress == 1.0, done.error
+    assert worker.encoder.name == engine.encoder.name == "test:colour-wide"
+
+    blue = make_video(tmp_path / "blue.mp4", [Segment("blue", 4)])
+    with worker.library.sessions() as session:
+        index_job = jobs.enqueue("index", session=session, path=str(blue)).id
+        session.commit()
+    worker.run(until_idle=True)
+    with worker.library.sessions() as session:
+        assert jobs.get_job(index_job, session=session).status == "done"
+        assert store.video_by_path(str(blue), session=session).model_name == "test:colour-wide"
+    assert ("blue", 0.0, 4.0) in _moments(engine, "blue")
+    check_consistency(db_settings.model_copy(update={"model": WIDE}))
