@@ -117,7 +117,29 @@ def test_index_built_with_another_model_is_refused(runner: CliRunner, folder: Pa
     result = runner.invoke(main, ["search", "red"])
     assert result.exit_code == 2
     assert "built with model 'test:colour-v1'" in result.output and "VIDSEEK_MODEL" in result.output
+    assert "vidseek reembed" in result.output
     assert runner.invoke(main, ["index", str(folder)]).exit_code == 2
+
+
+def test_reembed_moves_the_library_to_the_new_model(runner: CliRunner, folder: Path, cli_env, monkeypatch) -> None:
+    wide = "python:colour_encoder:WideColourEncoder"
+    assert "nothing to re-embed" in runner.invoke(main, ["reembed", wide]).output  # empty index
+    assert runner.invoke(main, ["index", str(folder)]).exit_code == 0
+    before = json.loads(runner.invoke(main, ["search", "red", "--json"]).stdout)["results"]
+    result = runner.invoke(main, ["reembed", wide])
+    assert result.exit_code == 0, result.output
+    assert "switched to test:colour-wide" in result.output and f"VIDSEEK_MODEL={wide}" in result.output
+    assert runner.invoke(main, ["search", "red"]).exit_code == 2  # VIDSEEK_MODEL still names the old model
+    monkeypatch.setenv("VIDSEEK_MODEL", wide)
+    after = json.loads(runner.invoke(main, ["search", "red", "--json"]).stdout)["results"]
+    assert [(r["video"]["title"], r["start"], r["end"]) for r in after] == \
+        [(r["video"]["title"], r["start"], r["end"]) for r in before]
+    assert "already uses test:colour-wide" in runner.invoke(main, ["reembed", wide]).output
+
+    queued = runner.invoke(main, ["reembed", "--queue", "python:colour_encoder:ColourEncoder"])
+    assert queued.exit_code == 0 and "queued re-embed job" in queued.output
+    busy = runner.invoke(main, ["reembed", "python:colour_encoder:ColourEncoder"])
+    assert busy.exit_code == 1 and "already queued or running" in busy.output
 
 
 def test_unreachable_postgres_is_a_clear_error(runner: CliRunner, cli_env) -> None:
