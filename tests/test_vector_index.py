@@ -89,6 +89,50 @@ def test_ivf_removes_ids_and_round_trips_its_settings(kind: str, collection, tmp
     assert loaded.search(q, 5)[1].tolist() == index.search(q, 5)[1].tolist()
 
 
+@pytest.mark.parametrize("kind", ["flat", "ivf", "ivfpq"])
+def test_a_memory_mapped_index_answers_the_same_and_refuses_changes(kind: str, collection, tmp_path: Path) -> None:
+    index = _build(kind, collection) if kind != "flat" else build_index(
+        lambda: iter(collection), dim=DIM, n=30_000, requested="flat", generation=4)
+    path = tmp_path / "clips.faiss"
+    index.save(path)
+    mapped = ClipIndex.load(path, mmap=True)
+    assert mapped.read_only and not mapped.supports_remove and mapped.spec == index.spec
+    assert mapped.generation == index.generation and mapped.count == index.count
+    queries = calibration_queries(collection[1][1], n=20, seed=3)
+    for q in queries:
+        assert mapped.search(q, 10)[1].tolist() == index.search(q, 10)[1].tolist()
+    with pytest.raises(RuntimeError, match="memory-mapped"):
+        mapped.apply([int(collection[0][0][0])], np.zeros(0, np.int64), np.zeros((0, DIM), np.float32), 5)
+    with pytest.raises(RuntimeError, match="memory-mapped"):
+        mapped.add(np.array([10**9]), collection[0][1][:1])
+    assert ClipIndex.read_header(path)["generation"] == index.generation
+
+
+def test_files_of_the_first_layout_still_load(tmp_path: Path) -> None:
+    import dataclasses
+    import json
+    import struct
+
+    import faiss
+
+    blocks = id_blocks([next(clustered_vectors(100, DIM))])
+    index = build_index(lambda: iter(blocks), dim=DIM, n=100, requested="flat", generation=7)
+    header = json.dumps({"generation": 7, "dim": DIM, "count": 100, "spec": dataclasses.asdict(index.spec),
+                         "uid": "abc"}).encode()
+    path = tmp_path / "old.faiss"
+    path.write_bytes(b"VIDSEEK1" + struct.pack("<I", len(header)) + header
+                     + faiss.serialize_index(index.index).tobytes())
+    assert ClipIndex.read_header(path) == json.loads(header)
+    for mmap in (False, True):  # the old layout cannot be mapped: it is read instead
+        loaded = ClipIndex.load(path, mmap=mmap)
+        assert (loaded.generation, loaded.uid, loaded.count, loaded.read_only) == (7, "abc", 100, False)
+        assert loaded.search(blocks[0][1][5], 1)[1].tolist() == [blocks[0][0][5]]
+    path.write_bytes(b"not an index at all")
+    assert ClipIndex.read_header(path) is None
+    with pytest.raises(ValueError, match="not a vidseek index file"):
+        ClipIndex.load(path)
+
+
 def test_too_few_clips_to_train_falls_back_to_exact() -> None:
     tiny = id_blocks([next(clustered_vectors(30, DIM))])
     index = build_index(lambda: iter(tiny), dim=DIM, n=30, requested="ivf", generation=0)

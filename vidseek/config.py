@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     clip_stride: float = Field(default=2.0, gt=0, description="Seconds between clip starts.")
     batch_size: int = Field(default=32, ge=1, le=4096, description="Frames per model call.")
     index_type: str = Field(default="auto", description="FAISS index: auto, flat, ivf, ivfpq, opq, hnsw.")
+    index_mmap: bool = Field(default=False, description="Memory-map the FAISS file read-only instead of loading "
+                             "it: the inverted lists stay on disk (page cache), shared by the API processes of one "
+                             "machine; the index follows writers' saves. For readers; writers keep theirs in RAM.")
     query_cache_size: int = Field(default=1024, ge=0, description="Text-query embeddings kept in memory; 0 = off.")
     device: str = Field(default="auto", description="Torch device: auto, cpu, cuda.")
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")

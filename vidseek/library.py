@@ -18,6 +18,10 @@ Several processes (API replicas, workers, the CLI) may share one database and on
   builds the new FAISS index from them, then ``switch_model`` swaps SQL and file in one step. A
   reader whose generation check finds another model recorded opens the new file instead of
   patching (``current_model()`` tells the encoder follower, ``vidseek.encoder_follower``).
+- **Mapped readers** (``VIDSEEK_INDEX_MMAP``): the index is memory-mapped read-only from the file,
+  so it is never patched; when the generation moves, the reader maps the file again once a writer
+  has saved that generation, and repairs the file itself (load, patch, save, map) if none has within
+  ``MMAP_MAX_LAG`` seconds. Meanwhile it answers from the state it mapped.
 - **One file, many writers.** Saves, loads-for-repair and rebuilds of the FAISS file hold an
   exclusive ``flock`` on ``<index>.lock``; a save never replaces a file at a newer generation with
   an older one. The file is a checkpoint: a stale one is loaded and brought up to date by the same
@@ -47,6 +51,11 @@ from vidseek.index_choice import choose_index, outgrown
 from vidseek.vector_index import ClipIndex, build_index
 
 
+MMAP_MAX_LAG = 30.0
+"""Seconds a memory-mapped reader answers from an older generation, waiting for a writer to save the
+new one, before it brings the file up to date itself (writers save at most every 10 s while busy)."""
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -69,6 +78,8 @@ class Library:
         self._saved_at = 0.0
         self._uid: str | None = None
         self._model: str | None = None
+        self._lag_since: float | None = None
+        """When a memory-mapped reader first saw the database ahead of the file (None: not behind)."""
         """The model of the open index (as the database recorded it when it was opened or refreshed)."""
 
     @contextmanager
@@ -151,9 +162,24 @@ class Library:
                 return False
             if model != self._model:  # a re-embed switched models: its new file replaces this index
                 self._index = self._open()
+            elif index.read_only or self.settings.index_mmap:
+                return self._remap(index, gen)
             else:
                 self._index = self._synced(index)
             return True
+
+    def _remap(self, index: ClipIndex, gen: int) -> bool:
+        """A mapped reader behind the database: map the file once it is at ``gen`` (or repair it)."""
+        header = ClipIndex.read_header(self.settings.faiss_path) or {}
+        caught_up = header.get("uid") == index.uid and int(header.get("generation", -1)) >= gen
+        now = time.monotonic()
+        if self._lag_since is None:
+            self._lag_since = now
+        if not caught_up and now - self._lag_since < MMAP_MAX_LAG:
+            return False  # answer from the mapped state until a writer saves the new generation
+        self._index = self._open()
+        self._lag_since = None
+        return True
 
     def _open(self) -> ClipIndex | None:
         """Load the FAISS file, bring it up to the database, or rebuild it; None when nothing is indexed."""
@@ -169,7 +195,7 @@ class Library:
                 reason = "missing"
             else:
                 try:
-                    loaded = ClipIndex.load(path)
+                    loaded = ClipIndex.load(path, mmap=self.settings.index_mmap)
                 except Exception as exc:  # corrupt or foreign file: it is derived, so rebuild it
                     reason = f"unreadable ({exc})"
                 else:
@@ -187,10 +213,13 @@ class Library:
                         reason = stale  # a file from before ids were tied to a database: cannot be patched
                     elif loaded.generation != gen or loaded.count != n:
                         self.notify(f"FAISS index {path} is {stale}; bringing it up to date from the database.")
+                        if loaded.read_only:
+                            loaded = ClipIndex.load(path)  # patched in memory, saved, then mapped again
                         loaded = self._synced(loaded)
                         loaded.uid = uid
                         loaded.save(path)
                         self._saved_at = time.monotonic()
+                        loaded = self._mapped(loaded)
             if reason is None and loaded is not None:
                 loaded.uid = uid
                 return loaded
@@ -202,7 +231,15 @@ class Library:
             index = self._build()
             index.save(path)
             self._saved_at = time.monotonic()
+            return self._mapped(index)
+
+    def _mapped(self, index: ClipIndex) -> ClipIndex:
+        """With ``index_mmap``, the just-saved ``index`` mapped from its file instead of kept in RAM."""
+        if not self.settings.index_mmap or index.read_only:
             return index
+        mapped = ClipIndex.load(self.settings.faiss_path, mmap=True)
+        mapped.uid = index.uid
+        return mapped if mapped.generation == index.generation else index
 
     def _build(self) -> ClipIndex | None:
         """A fresh index from the clip vectors, all read in one snapshot (so it matches its generation)."""
@@ -251,7 +288,7 @@ class Library:
         """Our commit moved the database to ``gen``: apply its change, or catch up with everything."""
         with self._lock:
             index = self._index
-            if index is None:
+            if index is None or index.read_only:  # mapped: the file is brought up to date, then mapped again
                 self._index = self._open()
                 return
             if index.generation == gen - 1:  # nothing else happened in between: our change is the difference
@@ -308,7 +345,7 @@ class Library:
                                        and outgrown(index.spec, index.count, self.settings.index_type)):
                 self.rebuild_index()  # also where a grown collection moves to a bigger index type
                 return
-            if not self._dirty or index is None:
+            if not self._dirty or index is None or index.read_only:
                 return
             if not force and self.save_interval > 0 and time.monotonic() - self._saved_at < self.save_interval:
                 return
@@ -352,7 +389,7 @@ class Library:
                 index.generation, index.uid = gen, self.uid()
                 index.save(self.settings.faiss_path)  # a failed commit leaves a file ahead of SQL: rebuilt on open
                 session.commit()
-            self._index, self._model = index, model
+            self._index, self._model = self._mapped(index), model
             self._dirty = self._needs_rebuild = False
             self._saved_at = time.monotonic()
             return []
@@ -365,7 +402,7 @@ class Library:
                 self._index = None
                 return None
             index.save(self.settings.faiss_path)
-            self._index = index
+            self._index = self._mapped(index)
             self._dirty = self._needs_rebuild = False
             self._saved_at = time.monotonic()
             return index

@@ -3,6 +3,11 @@
 SQL is the truth; this file is derived from it. The file carries the SQL ``generation`` it
 matches, so a stale or missing file is noticed on open and rebuilt from the stored vectors.
 Saves are atomic: temp file, fsync, rename.
+
+File layout: the FAISS index exactly as ``faiss.write_index`` writes it, then a JSON header, its
+length (u32) and ``VIDSEEK2``. FAISS data first lets FAISS memory-map the file itself
+(``load(mmap=True)``: the inverted lists stay on disk, in the page cache, and several processes
+share them); files of the earlier layout (``VIDSEEK1``, header first) are still read.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ IVF_KINDS = ("ivf", "ivfpq")
 Blocks = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]
 
 _MAGIC = b"VIDSEEK1"
+"""Start of a file of the first layout (header first)."""
+_TRAILER = b"VIDSEEK2"
+"""End of a file of the current layout (FAISS data first, header last)."""
 
 
 class ClipIndex:
@@ -39,6 +47,8 @@ class ClipIndex:
         """The database this index belongs to (``index_meta.index_uid``); None for files from before it."""
         self._lock = threading.RLock()
         self.index = _new_faiss(dim, spec)
+        self.read_only = False
+        """Memory-mapped from its file (``load(mmap=True)``): searched, never changed (FAISS cannot)."""
 
     @property
     def count(self) -> int:
@@ -46,7 +56,12 @@ class ClipIndex:
 
     @property
     def supports_remove(self) -> bool:
-        return self.spec.kind in ("flat", *IVF_KINDS)
+        return self.spec.kind in ("flat", *IVF_KINDS) and not self.read_only
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise RuntimeError("this index is memory-mapped from its file and cannot be changed; load it "
+                               "without mmap to change it")
 
     def ids(self) -> np.ndarray:
         """Every clip id in the index (order unspecified)."""
@@ -60,6 +75,7 @@ class ClipIndex:
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
             return
+        self._writable()
         with self._lock:
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
                                     np.ascontiguousarray(ids, dtype=np.int64))
@@ -68,6 +84,7 @@ class ClipIndex:
         ids = np.fromiter(ids, dtype=np.int64)
         if len(ids) == 0:
             return
+        self._writable()
         if not self.supports_remove:
             raise NotImplementedError(f"{self.spec.kind} index cannot remove vectors; rebuild instead")
         with self._lock:
@@ -118,8 +135,8 @@ class ClipIndex:
         fd, tmp = tempfile.mkstemp(prefix=".clips-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(_MAGIC + struct.pack("<I", len(header)) + header)
                 f.write(payload.tobytes())
+                f.write(header + struct.pack("<I", len(header)) + _TRAILER)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
@@ -156,30 +173,51 @@ class ClipIndex:
         the file is missing or not an index file."""
         try:
             with open(path, "rb") as f:
-                start = f.read(12)
-                if len(start) < 12 or not start.startswith(_MAGIC):
-                    return None
-                (n,) = struct.unpack("<I", start[8:12])
-                return json.loads(f.read(n))
+                return _read_layout(f)[0]
         except (OSError, ValueError):
             return None
 
     @classmethod
-    def load(cls, path: Path) -> "ClipIndex":
-        data = path.read_bytes()
-        if not data.startswith(_MAGIC):
-            raise ValueError(f"{path} is not a vidseek index file")
-        (n,) = struct.unpack("<I", data[8:12])
-        header = json.loads(data[12 : 12 + n])
-        obj = cls.__new__(cls)
-        obj.dim = int(header["dim"])
-        obj.generation = int(header["generation"])
-        obj.uid = header.get("uid")
-        obj.spec = IndexSpec(**header["spec"])
-        obj._lock = threading.RLock()
-        obj.index = faiss.deserialize_index(np.frombuffer(data[12 + n :], dtype=np.uint8))
+    def load(cls, path: Path, *, mmap: bool = False) -> "ClipIndex":
+        """Read an index file. ``mmap``: let FAISS map the file instead of reading it (the inverted
+        lists are paged in from disk as searches touch them; the result is read-only)."""
+        with open(path, "rb") as f:
+            header, start, end = _read_layout(f)
+            if header is None:
+                raise ValueError(f"{path} is not a vidseek index file")
+            obj = cls.__new__(cls)
+            obj.dim = int(header["dim"])
+            obj.generation = int(header["generation"])
+            obj.uid = header.get("uid")
+            obj.spec = IndexSpec(**header["spec"])
+            obj._lock = threading.RLock()
+            obj.read_only = mmap and start == 0
+            if obj.read_only:
+                obj.index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
+            else:
+                f.seek(start)
+                obj.index = faiss.deserialize_index(np.frombuffer(f.read(end - start), dtype=np.uint8))
         _apply_search_params(obj.index, obj.spec)
         return obj
+
+
+def _read_layout(f) -> tuple[dict | None, int, int]:  # noqa: ANN001
+    """(header, start, end) of the FAISS data in an open index file; header None when it is not one."""
+    size = f.seek(0, os.SEEK_END)
+    if size >= 12:
+        f.seek(size - 12)
+        tail = f.read(12)
+        if tail.endswith(_TRAILER):
+            (n,) = struct.unpack("<I", tail[:4])
+            if n <= size - 12:
+                f.seek(size - 12 - n)
+                return json.loads(f.read(n)), 0, size - 12 - n
+    f.seek(0)
+    start = f.read(12)
+    if len(start) < 12 or not start.startswith(_MAGIC):
+        return None, 0, 0
+    (n,) = struct.unpack("<I", start[8:12])
+    return json.loads(f.read(n)), 12 + n, size
 
 
 @functools.cache

@@ -116,7 +116,9 @@ def test_two_replicas_follow_index_and_delete_from_another_process(database_url:
     timings: dict[str, list[float]] = {"index": [], "worker": [], "delete": []}
     with ExitStack() as stack:
         logs = [tmp_path / "replica-a.log", tmp_path / "replica-b.log"]
-        replicas = [_serve(stack, env, log) for log in logs]
+        # B maps the FAISS file read-only (VIDSEEK_INDEX_MMAP) and follows the writers' saves instead
+        # of patching its own copy: both ways must see every change within the bound.
+        replicas = [_serve(stack, env, logs[0]), _serve(stack, {**env, "VIDSEEK_INDEX_MMAP": "1"}, logs[1])]
         for base, log in zip(replicas, logs):
             _wait_ready(base, log)
             assert _titles(base, "red") == ({"red"} if first == "indexed" else set())
