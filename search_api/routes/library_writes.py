@@ -38,26 +38,25 @@ def _accepted(job: dict) -> JSONResponse:
     return JSONResponse(job, status_code=202, headers={"Location": f"/api/jobs/{job['id']}"})
 
 
-def _duplicate(services, digest: str) -> JSONResponse | None:  # noqa: ANN001
+def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
     """409 when this content is indexed (and its file still there) or already queued from an upload."""
-    with services.library.sessions() as session:
-        for video in session.scalars(select(Video).where(Video.fingerprint == digest).order_by(Video.id)):
-            if Path(video.path).is_file():
-                clips = len(store.clip_ids_of([video.id], session=session))
-                return JSONResponse(
-                    {"detail": f"this file is already indexed as video {video.id} ({video.title}); "
-                               f"it was not stored or queued again",
-                     "duplicate_of": video.id, "video": video_detail_json(video, clips)},
-                    status_code=409, headers={"Location": f"/api/videos/{video.id}"})
-        pending = session.scalars(select(Job).where(Job.kind == "index", Job.status.in_(jobs.ACTIVE))
-                                  .order_by(Job.id))
-        for job in pending:
-            if jobs.payload_of(job).get("fingerprint") == digest:
-                return JSONResponse(
-                    {"detail": f"this file was already uploaded and is waiting to be indexed (job {job.id}); "
-                               f"it was not stored or queued again",
-                     "duplicate_of_job": job.id, "job": jobs.job_json(job)},
-                    status_code=409, headers={"Location": f"/api/jobs/{job.id}"})
+    for video in session.scalars(select(Video).where(Video.fingerprint == digest).order_by(Video.id)):
+        if Path(video.path).is_file():
+            clips = len(store.clip_ids_of([video.id], session=session))
+            return JSONResponse(
+                {"detail": f"this file is already indexed as video {video.id} ({video.title}); "
+                           f"it was not stored or queued again",
+                 "duplicate_of": video.id, "video": video_detail_json(video, clips)},
+                status_code=409, headers={"Location": f"/api/videos/{video.id}"})
+    pending = session.scalars(select(Job).where(Job.kind == "index", Job.status.in_(jobs.ACTIVE))
+                              .order_by(Job.id))
+    for job in pending:
+        if jobs.payload_of(job).get("fingerprint") == digest:
+            return JSONResponse(
+                {"detail": f"this file was already uploaded and is waiting to be indexed (job {job.id}); "
+                           f"it was not stored or queued again",
+                 "duplicate_of_job": job.id, "job": jobs.job_json(job)},
+                status_code=409, headers={"Location": f"/api/jobs/{job.id}"})
     return None
 
 
@@ -68,21 +67,24 @@ def _store_and_queue(services, temp: Path, client_name: str, size: int, caller) 
     except DecodeError as exc:
         raise UploadProblem(415, f"{FIELD}: not a video this server can index: {exc}") from None
     digest = fingerprint(temp, size)
-    duplicate = _duplicate(services, digest)
-    if duplicate is not None:
-        return duplicate
     name = final_name(client_name, temp)
-    path = place(temp, Path(services.settings.media_dir), name)
-    try:
-        with services.library.sessions() as session:
+    with services.library.sessions() as session:
+        # Check, store and queue as one step under the uploads lock: of two uploads of the same
+        # content at the same moment (on any replica) the second sees the first's job.
+        store.take_uploads_lock(session=session)
+        duplicate = _duplicate(session, digest)
+        if duplicate is not None:
+            return duplicate
+        path = place(temp, Path(services.settings.media_dir), name)
+        try:
             job = jobs.enqueue("index", session=session, path=str(path),
                                payload={"source": "upload", "original_name": client_name, "size": size,
                                         "fingerprint": digest, "key": caller.key_prefix})
             session.commit()
             body = jobs.job_json(job)
-    except BaseException:
-        path.unlink(missing_ok=True)  # not queued: do not leave an orphan in the media folder
-        raise
+        except BaseException:
+            path.unlink(missing_ok=True)  # not queued: do not leave an orphan in the media folder
+            raise
     return _accepted(body)
 
 

@@ -126,6 +126,26 @@ def test_a_duplicate_by_content_is_reported_not_queued_again(live: Live, clips) 
     assert live.client.get("/api/jobs").json()["total"] == 1
 
 
+def test_simultaneous_uploads_of_one_file_queue_it_once(live: Live, clips) -> None:  # noqa: ANN001
+    import threading
+
+    key = live.make_key()
+    start = threading.Barrier(4)
+    answers: list[int] = []
+
+    def send() -> None:
+        start.wait()
+        answers.append(upload(live, clips["cyan"], key=key).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(answers) == [202, 409, 409, 409]
+    assert len(media_files(live)) == 1 and live.client.get("/api/jobs").json()["total"] == 1
+
+
 def test_bad_requests(live: Live, clips) -> None:  # noqa: ANN001
     key = live.make_key()
     no_file = live.client.post("/api/videos", data={"title": "x"}, files={"other": ("a.mp4", b"123")},
