@@ -8,7 +8,8 @@ Several processes (API replicas, workers, the CLI) may share one database and on
 - **Readers stay current.** ``index()`` compares the database's generation (one indexed read) with
   the in-memory index's before handing it out (at most every ``refresh_interval`` seconds); when it
   moved, the index is brought up to the database by difference: clip ids gone from SQL are removed,
-  new ones are fetched and added. Clip ids are never reused and a clip's vector never changes, so
+  new ones are fetched and added. The difference is read from ``index_changes`` (what each missed
+  generation removed and added) when its rows are all there, else from comparing every clip id. Clip ids are never reused and a clip's vector never changes, so
   the id sets alone say what differs, whoever wrote it and in whatever order.
 - **No half states.** A change is applied to the in-memory index as one step under its lock
   (``ClipIndex.apply``), and searches take that lock, so a search sees a video's old clips or its
@@ -258,10 +259,16 @@ class Library:
         one step), or a rebuilt index when vectors must go and this type cannot remove them."""
         with self.snapshot() as session:
             gen = store.generation(session=session)
-            wanted = store.all_clip_ids(session=session)
-            have = index.ids()
-            gone = np.setdiff1d(have, wanted, assume_unique=True)
-            new = np.setdiff1d(wanted, have, assume_unique=True)
+            change = store.changes_since(index.generation, gen, session=session)
+            if change is not None:  # the usual case: read just what the missed generations changed
+                gone, new = change
+                if len(gone) and not index.supports_remove:  # ids added and removed meanwhile are not in it
+                    gone = np.intersect1d(gone, index.ids())
+            else:
+                wanted = store.all_clip_ids(session=session)
+                have = index.ids()
+                gone = np.setdiff1d(have, wanted, assume_unique=True)
+                new = np.setdiff1d(wanted, have, assume_unique=True)
             if len(gone) and not index.supports_remove:
                 return self._build() or index
             ids, vectors = store.clip_vectors_by_ids(new, session=session)

@@ -92,6 +92,17 @@ class StagedEmbedding(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class IndexChange(Base):
+    """The clip ids one generation removed and added (int64 blobs); the recent ones are kept so a
+    reader a few generations behind catches up by these instead of comparing every clip id."""
+
+    __tablename__ = "index_changes"
+
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    removed: Mapped[bytes] = mapped_column(LargeBinary)
+    added: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class IndexMeta(Base):
     """Key/value facts about the index: model name, dimension, generation."""
 

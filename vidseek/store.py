@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from vidseek.errors import ModelMismatchError
-from vidseek.models import Clip, FrameVectors, IndexMeta, StagedEmbedding, Video
+from vidseek.models import Clip, FrameVectors, IndexChange, IndexMeta, StagedEmbedding, Video
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,13 @@ def ensure_meta(key: str, value: str, *, session: Session) -> None:
     session.execute(insert(IndexMeta).values(key=key, value=value).on_conflict_do_nothing(index_elements=["key"]))
 
 
+def take_uploads_lock(*, session: Session) -> None:
+    """Hold the uploads lock until the session's transaction ends: a row lock on PostgreSQL, the
+    database write lock on SQLite. Upload duplicate checks and their enqueue run under it."""
+    ensure_meta("uploads_lock", "0", session=session)
+    session.execute(text("UPDATE index_meta SET value = value WHERE key = 'uploads_lock'"))
+
+
 def generation(*, session: Session) -> int:
     return int(get_meta("generation", session=session) or 0)
 
@@ -83,6 +90,33 @@ def bump_generation(*, session: Session) -> int:
     new = (int(current.value) if current is not None else 0) + 1
     set_meta("generation", str(new), session=session)
     return new
+
+
+CHANGES_KEPT = 10_000
+"""Generations whose change rows are kept; a reader further behind compares all clip ids instead."""
+
+
+def record_change(gen: int, removed: list[int], added: list[int], *, session: Session) -> None:
+    """Remember what generation ``gen`` (just bumped in this transaction) removed and added."""
+    session.add(IndexChange(generation=gen, removed=np.asarray(removed, np.int64).tobytes(),
+                            added=np.asarray(added, np.int64).tobytes()))
+    if gen % 100 == 0:
+        session.execute(delete(IndexChange).where(IndexChange.generation <= gen - CHANGES_KEPT))
+
+
+def changes_since(generation_: int, until: int, *, session: Session) -> tuple[np.ndarray, np.ndarray] | None:
+    """(ids removed, ids added and still there) by generations ``generation_ + 1 .. until``, or None
+    when a change row of that range is missing (written before change rows existed, pruned, or by a
+    model switch): then compare all ids."""
+    if until <= generation_:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows = session.execute(select(IndexChange.removed, IndexChange.added)
+                           .where(IndexChange.generation > generation_, IndexChange.generation <= until)).all()
+    if len(rows) != until - generation_:
+        return None
+    removed = np.unique(np.concatenate([np.frombuffer(r[0], np.int64) for r in rows] + [np.zeros(0, np.int64)]))
+    added = np.unique(np.concatenate([np.frombuffer(r[1], np.int64) for r in rows] + [np.zeros(0, np.int64)]))
+    return removed, np.setdiff1d(added, removed, assume_unique=True)  # ids are never reused
 
 
 def claim_model(model_name: str, dim: int, *, session: Session) -> None:
@@ -155,8 +189,9 @@ def replace_video(record: VideoRecord, times: np.ndarray, frame_vectors: np.ndar
              for (first, last, start, end), vec in zip(windows, clip_vectors)]
     session.add_all(clips)
     session.flush()
-    bump_generation(session=session)
+    gen = bump_generation(session=session)
     check_model(record.model_name, session=session)  # after the bump: a re-embed's switch is not in flight
+    record_change(gen, removed, [c.id for c in clips], session=session)
     return video.id, [c.id for c in clips], removed
 
 
@@ -173,7 +208,7 @@ def delete_videos(video_ids: list[int], *, session: Session) -> list[int]:
         session.execute(delete(FrameVectors).where(FrameVectors.video_id.in_(video_ids)))
         session.execute(delete(StagedEmbedding).where(StagedEmbedding.video_id.in_(video_ids)))
         session.execute(delete(Video).where(Video.id.in_(video_ids)))
-        bump_generation(session=session)
+        record_change(bump_generation(session=session), removed, [], session=session)
     return removed
 
 

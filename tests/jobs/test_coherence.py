@@ -182,3 +182,39 @@ def test_a_stale_file_is_patched_and_a_foreign_one_rebuilt(settings: Settings, t
     messages.clear()
     assert Library(other, notify=messages.append).index().count == 0
     assert any("from another database" in m for m in messages)
+
+
+def test_a_reader_catches_up_from_the_change_rows_and_without_them(db_settings: Settings, tmp_path: Path,
+                                                                   monkeypatch) -> None:  # noqa: ANN001
+    from indexer.runner import Indexer
+    from vidseek.models import IndexChange
+
+    paths = [make_video(tmp_path / f"{c}.mp4", [Segment(c, 4)]) for c in ("red", "green", "blue", "cyan")]
+    writer = Library(db_settings, notify=lambda m: None)
+    indexer = Indexer(db_settings, writer, load_encoder(db_settings.model))
+    indexer.index(paths[:2])
+    reader = Library(db_settings, notify=lambda m: None)
+    index = reader.index()
+
+    # three generations behind (two videos added, one deleted): read from their change rows only
+    indexer.index(paths[2:])
+    with writer.sessions() as session:
+        green = store.video_by_path(str(paths[1]), session=session).id
+    writer.delete_videos([green])
+    real = store.all_clip_ids
+    monkeypatch.setattr(store, "all_clip_ids", lambda **kw: (_ for _ in ()).throw(AssertionError("full scan")))
+    assert reader.refresh(force=True) and reader.index() is index
+    monkeypatch.setattr(store, "all_clip_ids", real)
+    assert faiss_ids(index) == sql_clip_ids(reader)
+
+    # a missing change row (pruned, or written before they existed): every clip id is compared instead
+    indexer.index([make_video(tmp_path / "yellow.mp4", [Segment("yellow", 4)])])
+    with writer.sessions() as session:
+        red = store.video_by_path(str(paths[0]), session=session).id
+    writer.delete_videos([red])
+    with writer.sessions() as session:
+        session.query(IndexChange).filter(IndexChange.generation == store.generation(session=session)).delete()
+        session.commit()
+    assert reader.refresh(force=True) and faiss_ids(reader.index()) == sql_clip_ids(reader)
+    assert sorted(h.video.title for h in SearchEngine(reader, load_encoder(db_settings.model))
+                  .search("yellow", limit=3).hits if h.moment.score > 0.9) == ["yellow"]
