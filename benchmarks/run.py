@@ -58,7 +58,8 @@ def main() -> None:
     parser.add_argument("--api-sizes", default=None)
     parser.add_argument("--hour", action="store_true")
     parser.add_argument("--large", type=int, default=0)
-    parser.add_argument("--only", default="indexing,search,api,memory,large")
+    parser.add_argument("--mmap", type=int, default=0, help="clips for the mapped-reader comparison (0: skip)")
+    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     seconds = args.video_seconds or (30 if args.short else 180)
@@ -71,7 +72,7 @@ def main() -> None:
     def save() -> None:
         (RESULTS / "results.json").write_text(json.dumps(results, indent=2, default=str))
         md = [f"# vidseek benchmark results\n\nmachine: {results['machine']}\n"]
-        for key in ("indexing", "precision", "search", "api", "memory", "large"):
+        for key in ("indexing", "precision", "search", "api", "memory", "large", "mmap"):
             if key in results:
                 md.append(f"\n## {key}\n\n" + _table(results[key]))
         (RESULTS / "results.md").write_text("".join(md))
@@ -117,6 +118,11 @@ def main() -> None:
         from benchmarks import large_index
 
         results["large"] = [large_index.measure(args.large)]
+        save()
+    if "mmap" in only and args.mmap:
+        from benchmarks import mmap_reader
+
+        results["mmap"] = [mmap_reader.measure(args.mmap)]
         save()
     save()
     print((RESULTS / "results.md").read_text())

@@ -16,3 +16,19 @@ def test_search_benchmark_reports_recall_and_latency_fields() -> None:
     exact, ivf = rows
     assert exact["recall_at_10"] == 1.0 and ivf["recall_at_10"] >= 0.9
     assert all(r["p50_ms"] > 0 and r["bytes_per_clip"] > 2000 and r["build_s"] >= 0 for r in rows)
+
+
+def test_mapped_reader_benchmark_compares_two_processes_on_one_file() -> None:
+    from benchmarks import mmap_reader
+
+    row = mmap_reader.measure(3000, "ivf", n_queries=10)
+    assert row["same_answers"] is True and row["file_mb"] > 5
+    assert row["ram_anon_mb_after_open"] > row["mmap_anon_mb_after_open"]  # the point of mapping
+    assert all(row[f"{mode}_p50_ms"] > 0 and row[f"{mode}_open_s"] > 0 for mode in ("ram", "mmap"))
+
+
+def test_catch_up_benchmark_times_both_ways_of_following_a_write() -> None:
+    from benchmarks import catch_up
+
+    row = catch_up.measure(3000, rounds=1)
+    assert row["change_rows_ms_median"] > 0 and row["all_ids_ms_median"] > 0 and row["ratio"] > 0

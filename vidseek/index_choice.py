@@ -15,7 +15,7 @@ TARGET_RECALL = 0.95
 
 IVF_FLAT_MAX = 2_000_000
 """Above this, full vectors in RAM (2 KB a clip at 512-d) cost more than they are worth: product
-quantisation keeps 64 bytes a clip, and grounding re-scores candidates on exact frame vectors."""
+quantisation keeps 128 bytes a clip, and grounding re-scores candidates on exact frame vectors."""
 
 PQ_FETCH = 256
 """Product-quantised codes rank only roughly: a PQ search returns at least this many (or 8x the
@@ -74,7 +74,7 @@ def choose_index(n_clips: int, requested: str = "auto") -> IndexSpec:
     if requested == "hnsw":
         return IndexSpec("hnsw")
     if requested in ("ivfpq", "opq") or (requested == "auto" and n_clips >= IVF_FLAT_MAX):
-        return IndexSpec("ivfpq", nlist=ivf_lists(n_clips), nprobe=16, pq_m=64, opq=requested == "opq",
+        return IndexSpec("ivfpq", nlist=ivf_lists(n_clips), nprobe=16, pq_m=128, opq=requested == "opq",
                          trained_on=n_clips)
     return IndexSpec("ivf", nlist=ivf_lists(n_clips), nprobe=16, trained_on=n_clips)
 
