@@ -256,7 +256,6 @@ class Worker:
             return Outcome("; ".join(f"{p}: {why}" for p, why in report.failed), permanent=True)
         return Outcome()
 
-
     def _reembed(self, spec: object) -> Outcome:
         from indexer.reembed import Reembedder
 

@@ -50,9 +50,15 @@ def _running_on(sessions, pid: int) -> bool:  # noqa: ANN001
 
 
 def _copy_for_check(settings: Settings, where: Path) -> Settings:
-    """The data dir as a restarted process finds it (copied: the check must not repair the real one)."""
+    """The data dir as a restarted process finds it (copied: the check must not repair the real one).
+
+    Copied by a child process: this process holds SQLite connections to the database, and closing
+    any file descriptor of a file drops every POSIX lock the process holds on it. A copy made here
+    would drop SQLite's locks on the WAL index, the next worker would take the database for unused
+    and truncate that index, and this process would die of SIGBUS in its mapped view of it.
+    """
     shutil.rmtree(where, ignore_errors=True)
-    shutil.copytree(settings.data_dir, where)
+    subprocess.run(["cp", "-a", str(settings.data_dir), str(where)], check=True)
     url = settings.database_url
     if url and url.startswith("sqlite"):
         url = f"sqlite:///{where / 'vidseek.db'}"
