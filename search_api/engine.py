@@ -3,28 +3,66 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from search_api.ground import Moment, moments_in_video, rank
+from search_api.relevance import BANDS, MIN_SPREAD, Z_HIGH, Z_MEDIUM, Background, background_of, band, lowest_score_in
 from vidseek import store
 from vidseek.encoder_follower import EncoderFollower
 from vidseek.encoders import Encoder
 from vidseek.errors import ModelChangedError
 from vidseek.library import Library
 from vidseek.models import Video
-from vidseek.vector_index import fetch_size, rerank
+from vidseek.vector_index import fetch_size
 
 VideoFilter = Callable[[Video], bool]
+
+
+MARGIN = 0.05
+"""How far a moment may score above the best 4 s clip it lies in (meanP of fewer frames can beat
+the clip around it). Videos whose best clip is this far below the score that settles the answer
+are not grounded, and the ANN search stops widening once its weakest clip is."""
+FIRST_FETCH = 64
+"""Clips asked of the ANN index at first; the same for every page size, so pages agree."""
+MAX_FETCH = 16384
+"""The most clips one query widens to (only ``min_relevance=low`` with ``sort=date``/``count`` or
+very selective filters get near it); beyond it the answer is what was found."""
+SAMPLE_CLIPS = 1024
+"""Library clips in the relevance background sample."""
+SAMPLE_REFRESH_S = 10.0
+"""A library that changed is sampled again at most this often."""
 
 
 @dataclass(frozen=True)
 class Hit:
     moment: Moment
     video: Video
+    relevance: str = "high"
+    """``high``, ``medium`` or ``low``: see ``search_api.relevance``."""
+    z: float = 0.0
+    """Background spreads the moment's score lies above the query's background."""
+
+
+@dataclass(frozen=True)
+class Need:
+    """How much of the ranked list an answer needs: the first ``moments`` moments, or every moment
+    of the first ``videos`` videos (by their best moment), or (both None) every moment that passes."""
+
+    moments: int | None = None
+    videos: int | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """The moments of one query that pass ``min_relevance``, best first, at one state of the library."""
+
+    hits: list[Hit]
+    hidden: int
+    """Moments found that scored below ``min_relevance`` (at least this many exist)."""
+    background: Background
 
 
 @dataclass(frozen=True)
@@ -32,6 +70,10 @@ class SearchOutcome:
     hits: list[Hit]
     took_ms: float
     total_clips: int
+    hidden: int = 0
+    background: Background | None = None
+    more: bool = False
+    """Whether a next page exists."""
 
 
 class SearchEngine:
@@ -42,6 +84,7 @@ class SearchEngine:
         with library.sessions() as session:
             store.check_model(encoder.name, session=session)
         self.encoders = EncoderFollower(library, encoder, load or _loader(library))
+        self._sample: tuple[int, float, np.ndarray] | None = None  # (generation, taken at, vectors)
 
     @property
     def encoder(self) -> Encoder:
@@ -52,54 +95,86 @@ class SearchEngine:
         self.library.index()  # a re-embed that switched models is noticed before encoding
         return self.encoder.encode_text([text])[0]
 
-    def search(self, text: str, *, limit: int = 10, offset: int = 0, video_filter: VideoFilter | None = None) -> SearchOutcome:
+    def search(self, text: str, *, limit: int = 10, offset: int = 0, video_filter: VideoFilter | None = None,
+               min_relevance: str = "medium") -> SearchOutcome:
+        """The moments ``[offset, offset + limit)`` of a phrase, best first (retried once when a
+        re-embed switches the model mid-query)."""
         started = time.perf_counter()
         for attempt in range(2):
             try:
-                hits = self.search_vector(self.encode_query(text), limit=limit, offset=offset,
-                                          video_filter=video_filter)
+                found = self.find(self.encode_query(text), Need(moments=offset + limit + 1),
+                                  video_filter=video_filter, min_relevance=min_relevance)
                 break
             except ModelChangedError:
                 if attempt:
                     raise
         index = self.library.index()
-        return SearchOutcome(hits, (time.perf_counter() - started) * 1000.0, index.count if index else 0)
+        return SearchOutcome(found.hits[offset:offset + limit], (time.perf_counter() - started) * 1000.0,
+                             index.count if index else 0, found.hidden, found.background,
+                             more=len(found.hits) > offset + limit)
 
     def search_vector(self, query: np.ndarray, *, limit: int = 10, offset: int = 0,
-                      video_filter: VideoFilter | None = None) -> list[Hit]:
-        """ANN over the clips, then grounding, all against one state of the library: the FAISS state
-        that answers is at the generation of the database snapshot the hits are resolved in (a write
-        landing in between makes it refresh and try again), so no video is ever seen half replaced."""
+                      video_filter: VideoFilter | None = None, min_relevance: str = "medium") -> list[Hit]:
+        """The moments ``[offset, offset + limit)`` of a query vector, best first."""
+        found = self.find(query, Need(moments=offset + limit), video_filter=video_filter,
+                          min_relevance=min_relevance)
+        return found.hits[offset:offset + limit]
+
+    def find(self, query: np.ndarray, need: Need, *, video_filter: VideoFilter | None = None,
+             min_relevance: str = "medium") -> Found:
+        """The ranked moments that pass ``min_relevance``, as far down as ``need`` asks, all against
+        one state of the library: the FAISS state that answers is at the generation of the database
+        snapshot the hits are resolved in (a write landing in between makes it refresh and try
+        again), so no video is ever seen half replaced."""
+        if min_relevance not in BANDS:
+            raise ValueError(f"min_relevance must be one of {', '.join(BANDS)}, not {min_relevance!r}")
         for attempt in range(3):
             index = self.library.index()
-            if index is None or index.count == 0 or limit <= 0:
-                return []
+            if index is None or index.count == 0 or need == Need(moments=0):
+                return Found([], 0, Background(0.0, MIN_SPREAD))
             if index.dim != query.shape[-1] or self.library.current_model() != self.encoders.current().name:
                 raise ModelChangedError(f"the library switched to model {self.library.current_model()} while "
                                         f"this query was being answered; run it again")
-            hits = self._search_at_one_state(index, query, limit, offset, video_filter, strict=attempt < 2)
-            if hits is not None:
-                return hits
+            found = self._find_at_one_state(index, query, need, video_filter, min_relevance, strict=attempt < 2)
+            if found is not None:
+                return found
             self.library.refresh(force=True)
-        return []
+        return Found([], 0, Background(0.0, MIN_SPREAD))
 
-    def _search_at_one_state(self, index, query: np.ndarray, limit: int, offset: int,  # noqa: ANN001
-                             video_filter: VideoFilter | None, *, strict: bool) -> list[Hit] | None:
-        want = offset + limit
-        k = max(3 * want, 32)  # ~3 candidate clips merge into each moment; widened below if too few
+    def _find_at_one_state(self, index, query: np.ndarray, need: Need, video_filter: VideoFilter | None,  # noqa: ANN001
+                           min_relevance: str, *, strict: bool) -> Found | None:
+        grounding = _Grounding(query, need, min_relevance, video_filter, self.encoder.dim)
+        k = FIRST_FETCH
         with self.library.snapshot() as session:
             gen = store.generation(session=session)
+            grounding.background = self._background(query, gen, session)
             while True:
                 scores, ids, index_gen = index.search_at(query, fetch_size(index.spec, k))
                 if index_gen != gen and strict:
                     return None
                 if index.spec.kind == "ivfpq":  # compressed codes rank roughly: re-rank on exact vectors
                     ids, vectors = store.clip_vectors_by_ids(ids, session=session)
-                    ids = rerank(ids, vectors, query, k)
-                hits = self._ground(query, [int(i) for i in ids], video_filter, session=session)
-                if len(hits) >= want or k >= index.count:
-                    return hits[offset:want]
+                    exact = vectors @ query if len(ids) else np.zeros(0, np.float32)
+                    order = np.argsort(-exact, kind="stable")[:k]
+                    ids, scores = ids[order], exact[order]
+                exhausted = len(ids) < k or k >= index.count or k >= MAX_FETCH
+                settled = grounding.add_candidates([int(i) for i in ids], [float(s) for s in scores],
+                                                   exhausted=exhausted, session=session)
+                if settled or exhausted:
+                    return grounding.found()
                 k *= 4
+
+    def _background(self, query: np.ndarray, gen: int, session) -> Background:  # noqa: ANN001
+        """The query's background from a sample of library clips (re-sampled as the library changes)."""
+        now = time.monotonic()
+        sample = self._sample
+        if sample is None or (sample[0] != gen and now - sample[1] > SAMPLE_REFRESH_S) \
+                or sample[2].shape[-1] != query.shape[-1]:
+            vectors = store.sample_clip_vectors(SAMPLE_CLIPS, session=session)
+            sample = self._sample = (gen, now, vectors)
+        if sample[2].size == 0:
+            return Background(0.0, MIN_SPREAD)
+        return background_of(sample[2] @ query)
 
     def frame_scores(self, video_id: int, query: np.ndarray, first: int = 0, last: int = 2**31 - 1
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -111,35 +186,79 @@ class SearchEngine:
             return times, np.zeros(0, np.float32)
         return times, vectors @ query
 
-    def _ground(self, query: np.ndarray, clip_ids: list[int], video_filter: VideoFilter | None,
-                session=None) -> list[Hit]:  # noqa: ANN001
-        if session is None:
-            with self.library.snapshot() as own:
-                return self._ground(query, clip_ids, video_filter, own)
-        clips = store.clips_by_ids(clip_ids, session=session)
-        by_video: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for cid in clip_ids:
-            clip = clips.get(cid)
-            if clip is not None:
-                by_video[clip.video_id].append((clip.first_frame, clip.last_frame))
-        videos = store.videos_by_ids(list(by_video), session=session)
-        moments: list[Moment] = []
-        for video_id, candidates in by_video.items():
-            video = videos.get(video_id)
-            if video is None or (video_filter is not None and not video_filter(video)):
+
+class _Grounding:
+    """One query's grounding in progress: candidate videos are grounded whole, in the order of their
+    best candidate clip, until no video left can change the answer ``need`` asks for."""
+
+    def __init__(self, query: np.ndarray, need: Need, min_relevance: str, video_filter: VideoFilter | None,
+                 dim: int) -> None:
+        self.query, self.need, self.min_relevance, self.video_filter, self.dim = query, need, min_relevance, video_filter, dim
+        self.background = Background(0.0, MIN_SPREAD)
+        self.best_clip: dict[int, float] = {}  # video id -> best candidate clip score
+        self.seen_clips: set[int] = set()
+        self.done: set[int] = set()  # videos grounded or filtered out
+        self.moments: list[Moment] = []
+        self.videos: dict[int, Video] = {}
+
+    def add_candidates(self, ids: list[int], scores: list[float], *, exhausted: bool, session) -> bool:  # noqa: ANN001
+        """Take the ANN's clips (best first); True when the answer is settled."""
+        new = [i for i in ids if i not in self.seen_clips]
+        clips = store.clips_by_ids(new, session=session)
+        for cid, score in zip(ids, scores):
+            if cid in self.seen_clips or cid not in clips:
                 continue
-            context = max(1, round(video.clip_seconds * video.sample_fps))
-            # Only the frames the candidates and their neighbourhoods can reach are read (a few KB each).
-            lo = max(0, min(f for f, _ in candidates) - context)
-            hi = max(last for _, last in candidates) + context
-            times, vectors = store.frame_window(video_id, lo, hi, dim=self.encoder.dim, session=session)
-            if len(times) == 0:
-                continue
-            local = [(f - lo, last - lo) for f, last in candidates if last - lo < len(times)]
-            found = moments_in_video(video_id, times, vectors, query, local, step=1.0 / video.sample_fps,
-                                     duration=video.duration, context=context)
-            moments.extend(replace(m, first=m.first + lo, last=m.last + lo) for m in found)
-        return [Hit(m, videos[m.video_id]) for m in rank(moments)]
+            self.seen_clips.add(cid)
+            vid = clips[cid].video_id
+            self.best_clip[vid] = max(self.best_clip.get(vid, -1.0), score)
+        pending = sorted((v for v in self.best_clip if v not in self.done), key=lambda v: (-self.best_clip[v], v))
+        for vid in pending:
+            if self.best_clip[vid] + MARGIN < self.settling_score():
+                return True  # this video and every later one (and every clip not fetched) score lower
+            self._ground(vid, session)
+        weakest = scores[-1] if scores else float("-inf")
+        return not exhausted and weakest + MARGIN < self.settling_score()
+
+    def _ground(self, vid: int, session) -> None:  # noqa: ANN001
+        self.done.add(vid)
+        video = store.videos_by_ids([vid], session=session).get(vid)
+        if video is None or (self.video_filter is not None and not self.video_filter(video)):
+            return
+        times, vectors = store.frames_of(vid, session=session)
+        if len(times) == 0:
+            return
+        self.videos[vid] = video
+        self.moments.extend(moments_in_video(vid, times, vectors, self.query, self.background,
+                                             step=1.0 / video.sample_fps, duration=video.duration))
+
+    def _ranked(self) -> tuple[list[Moment], float]:
+        ranked = rank(self.moments)
+        top = ranked[0].score if ranked else float("inf")
+        return ranked, (lowest_score_in(self.min_relevance, top, self.background) if ranked else float("-inf"))
+
+    def settling_score(self) -> float:
+        """A moment scoring below this cannot enter the answer ``need`` asks for."""
+        ranked, cutoff = self._ranked()
+        if not ranked:  # nothing yet: only the band's own floor is known
+            return float("-inf") if self.min_relevance == "low" or not self.background.calibrated else \
+                self.background.above(Z_MEDIUM if self.min_relevance == "medium" else Z_HIGH)
+        passing = [m for m in ranked if m.score >= cutoff]
+        if self.need.moments is not None and len(passing) >= self.need.moments:
+            return passing[self.need.moments - 1].score
+        if self.need.videos is not None:
+            best_of_video: dict[int, float] = {}
+            for m in passing:
+                best_of_video.setdefault(m.video_id, m.score)
+            if len(best_of_video) >= self.need.videos:
+                return list(best_of_video.values())[self.need.videos - 1]
+        return cutoff
+
+    def found(self) -> Found:
+        ranked, cutoff = self._ranked()
+        top = ranked[0].score if ranked else 0.0
+        hits = [Hit(m, self.videos[m.video_id], band(m.score, top, self.background),
+                    round(self.background.z(m.score), 2)) for m in ranked if m.score >= cutoff]
+        return Found(hits, len(ranked) - len(hits), self.background)
 
 
 def _loader(library: Library) -> Callable[[str], Encoder]:

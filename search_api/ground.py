@@ -1,9 +1,33 @@
-"""Pure temporal grounding over one video's frame scores.
+"""Pure temporal grounding: one video's frame-score curve cut into distinct moments.
 
-A candidate clip from the ANN search says "somewhere around here". Grounding looks at the
-per-frame scores of the clip and its neighbourhood, takes the best frame inside the clip as the
-peak, and grows the moment outwards while frames score like the peak (see ``ground_span``).
-Candidates that overlap or touch are merged, so one video yields distinct moments.
+Every sampled frame of a candidate video is scored against the query once; the curve is then
+segmented, independently of which clips the ANN search happened to return (so a query's moments
+never depend on ``limit`` or ``offset``):
+
+1. **Smooth**: a 3-frame running median removes single-frame spikes (a noise frame is never a
+   moment) without moving the edges of anything two frames or longer.
+2. **Baseline**: the video's own level is the median of its smoothed curve, capped at
+   ``BASE_Z`` spreads above the query's library background: a video that is mostly about the
+   query does not raise its own bar (so a video that matches throughout is one whole moment),
+   and a video that scores low throughout gives its events room to stand out.
+3. **Peaks, strongest first**: the best frame not yet in a moment starts one if it is clearly
+   above both the baseline (``MIN_RISE``) and the background (``PEAK_Z`` spreads); otherwise
+   nothing left in the video is a moment.
+4. **Hysteresis growth**: the moment grows from its peak while frames stay above
+   ``baseline + STAY x (peak - baseline)``; a dip below that of up to ``MAX_GAP`` frames is
+   bridged when the curve comes back above it (a cut, a cross-fade, a frame of motion blur). The
+   band is relative to the peak, so shot-to-shot offsets inside one event keep it one moment,
+   while frames that score like the baseline end it.
+5. **Strong first, weak never bridges**: a moment stops where another one starts, and a weaker
+   region that touches an earlier (stronger) moment is dropped rather than returned beside it or
+   joined to it: a weak stretch neither extends nor bridges a strong moment, nor takes a result
+   slot as a fragment of it. Separate occurrences (apart by more than ``MAX_GAP``) stay separate.
+6. **Minimum length**: a moment of one frame is not returned (videos of one or two frames aside).
+
+In a library too small to calibrate (``Background.calibrated`` false) the background test of
+step 3 is skipped and a video with no stand-out stretch is returned whole.
+
+A moment's score is the cosine of the query with the meanP vector of its frames (CLIP4Clip).
 """
 
 from __future__ import annotations
@@ -12,7 +36,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from search_api.relevance import Background
 from vidseek.pool import mean_pool
+
+STAY = 0.4
+"""A moment keeps frames above this share of the way from the baseline to its peak."""
+MAX_GAP = 2
+"""Frames below the stay level that one moment bridges when the curve comes back."""
+MIN_RISE = 0.02
+"""A peak must stand this far above its video's baseline (about 2.5x CLIP's frame jitter)."""
+PEAK_Z = 2.0
+"""... and this many background spreads above the query's library background."""
+BASE_Z = 2.0
+"""The video's baseline is capped this many spreads above the query's background."""
+MIN_FRAMES = 2
 
 
 @dataclass(frozen=True)
@@ -37,57 +74,79 @@ class Moment:
     last: int
 
 
-def ground_span(scores: np.ndarray, first: int, last: int, *, context: int, keep: float = 0.5,
-                min_band: float = 0.02) -> Span | None:
-    """The run of frames around the best frame of ``[first, last]`` that score like it, or None
-    when the candidate is dominated: its best frame falls below the band of the best frame in
-    its neighbourhood, so the better run next door (found from its own candidate) is the moment.
-
-    The band reaches down ``keep`` of the way from the peak to the median of the neighbourhood
-    ``[first - context, last + context]`` (at least ``min_band``, about the frame-to-frame jitter
-    of CLIP cosines, so a flat stretch stays one moment), and up ``min_band`` above the peak: a
-    clearly better run next door is another moment (found and merged from its own candidate),
-    so a weak candidate never swallows or bridges strong ones.
-    """
-    n = len(scores)
-    if not 0 <= first <= last < n:
-        raise ValueError(f"clip frames [{first}, {last}] outside 0..{n - 1}")
-    lo_bound, hi_bound = max(0, first - context), min(n - 1, last + context)
-    peak = first + int(np.argmax(scores[first : last + 1]))
-    top = float(scores[peak])
-    baseline = float(np.median(scores[lo_bound : hi_bound + 1]))
-    best = float(np.max(scores[lo_bound : hi_bound + 1]))
-    if top < best - max(keep * (best - baseline), min_band):
-        return None
-    low, high = top - max(keep * (top - baseline), min_band), top + min_band
-    lo = peak
-    while lo > lo_bound and low <= scores[lo - 1] <= high:
-        lo -= 1
-    hi = peak
-    while hi < hi_bound and low <= scores[hi + 1] <= high:
-        hi += 1
-    return Span(lo, hi)
+def smooth(scores: np.ndarray) -> np.ndarray:
+    """3-frame running median (edges use their two available frames' lower value)."""
+    s = np.asarray(scores, dtype=np.float64)
+    if len(s) < 3:
+        return s.copy()
+    padded = np.concatenate([[min(s[0], s[1])], s, [min(s[-1], s[-2])]])
+    return np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
 
 
-def merge_spans(spans: list[Span]) -> list[Span]:
-    """Union of spans that overlap or touch (adjacent frames), sorted by start."""
-    merged: list[Span] = []
-    for span in sorted(spans, key=lambda s: s.first):
-        if merged and span.first <= merged[-1].last + 1:
-            merged[-1] = Span(merged[-1].first, max(merged[-1].last, span.last))
-        else:
-            merged.append(span)
-    return merged
+def baseline(curve: np.ndarray, background: Background) -> float:
+    """The level a moment of this video must rise above (see the module docstring, step 2)."""
+    return min(float(np.median(curve)), background.above(BASE_Z))
+
+
+def segment(scores: np.ndarray, background: Background) -> list[Span]:
+    """The distinct moments of one video's frame scores, strongest first, as frame spans."""
+    curve = smooth(scores)
+    n = len(curve)
+    if n == 0:
+        return []
+    base = baseline(curve, background)
+    owner = np.full(n, -1)  # which moment (or dropped region) holds each frame
+    spans: list[Span] = []
+    order = np.argsort(-curve, kind="stable")
+    region = 0
+    for peak in order:
+        if owner[peak] != -1:
+            continue
+        top = curve[peak]
+        if top - base < MIN_RISE or (background.calibrated and background.z(top) < PEAK_Z):
+            break  # the remaining frames are all lower: nothing else stands out
+        stay = base + STAY * (top - base)
+        first, last = _grow(curve, owner, int(peak), stay)
+        touches = (first > 0 and owner[first - 1] != -1) or (last < n - 1 and owner[last + 1] != -1)
+        owner[first : last + 1] = region
+        region += 1
+        if touches:
+            continue  # a weaker region beside a stronger moment: neither joined nor returned
+        if last - first + 1 >= MIN_FRAMES or n <= MIN_FRAMES:
+            spans.append(Span(first, last))
+    if not spans and not background.calibrated:
+        return [Span(0, n - 1)]  # too small a library to tell whether a flat video matches: keep it whole
+    return spans
+
+
+def _grow(curve: np.ndarray, owner: np.ndarray, peak: int, stay: float) -> tuple[int, int]:
+    """Frames around ``peak`` above ``stay``, bridging dips of up to ``MAX_GAP`` frames, never
+    into frames another region holds."""
+    n = len(curve)
+
+    def reach(direction: int) -> int:
+        edge = peak
+        i = peak + direction
+        gap = 0
+        while 0 <= i < n and owner[i] == -1:
+            if curve[i] >= stay:
+                edge, gap = i, 0
+            else:
+                gap += 1
+                if gap > MAX_GAP:
+                    break
+            i += direction
+        return edge
+
+    return reach(-1), reach(+1)
 
 
 def moments_in_video(video_id: int, times: np.ndarray, frame_vectors: np.ndarray, query: np.ndarray,
-                     candidates: list[tuple[int, int]], *, step: float, duration: float, context: int) -> list[Moment]:
-    """Ground each candidate clip (first, last frame) of one video and return its distinct moments."""
+                     background: Background, *, step: float, duration: float) -> list[Moment]:
+    """The distinct moments of one video for one query: all its frames in, segmented (above)."""
     scores = frame_vectors @ query
-    grounded = (ground_span(scores, f, l, context=context) for f, l in candidates)
-    spans = merge_spans([span for span in grounded if span is not None])
     moments = []
-    for span in spans:
+    for span in segment(scores, background):
         peak = span.first + int(np.argmax(scores[span.first : span.last + 1]))
         end = float(times[span.last]) + step
         if duration > times[span.last]:

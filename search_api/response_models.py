@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -35,6 +37,9 @@ class Moment(BaseModel):
 
     rank: int
     score: float
+    relevance: Literal["high", "medium", "low"] = Field(description="Band from the query's calibration "
+                                                                    "(see README: relevance).")
+    z: float = Field(description="Background spreads the score lies above the query's background.")
     video: VideoRef
     start: float = Field(description="Seconds from the start of the video.")
     end: float
@@ -48,6 +53,20 @@ class Moment(BaseModel):
     curve: Curve
 
 
+class Calibration(BaseModel):
+    background: float = Field(description="Median score of a sample of library clips for this query.")
+    spread: float = Field(description="Robust standard deviation of those scores.")
+
+
+class VideoGroup(BaseModel):
+    rank: int
+    video: VideoRef
+    score: float = Field(description="The best moment's score.")
+    relevance: Literal["high", "medium", "low"]
+    count: int = Field(description="Moments of this video that pass min_relevance.")
+    moments: list[Moment]
+
+
 class SearchResponse(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -57,6 +76,12 @@ class SearchResponse(BaseModel):
     limit: int
     offset: int
     next_offset: int | None = Field(description="Offset of the next page; null on the last page.")
+    min_relevance: Literal["high", "medium", "low"]
+    hidden: int = Field(description="Moments found that scored below min_relevance and are not shown (at least).")
+    group_by: Literal["none", "video"]
+    sort: Literal["score", "count", "date"]
+    calibration: Calibration
+    groups: list[VideoGroup] | None = Field(None, description="With group_by=video: the page's videos.")
 
 
 class VideoInfo(VideoRef):

@@ -38,6 +38,8 @@ def hit_json(hit: Hit, rank: int, base_url: str = "") -> dict:
     return {
         "rank": rank,
         "score": round(m.score, 4),
+        "relevance": hit.relevance,
+        "z": hit.z,
         "video": video_json(hit.video),
         "start": start,
         "end": end,
@@ -56,3 +58,14 @@ def results_json(query: str, took_ms: float, hits: list[Hit], *, offset: int = 0
         "took_ms": round(took_ms, 2),
         "results": [hit_json(h, offset + i + 1, base_url) for i, h in enumerate(hits)],
     }
+
+
+def groups_json(groups, results: list[dict], *, offset: int = 0) -> list[dict]:  # noqa: ANN001
+    """One entry per video of a grouped page; ``results`` are the page's moment JSONs in group order."""
+    out, at = [], 0
+    for i, group in enumerate(groups):
+        moments = results[at:at + len(group.hits)]
+        at += len(group.hits)
+        out.append({"rank": offset + i + 1, "video": video_json(group.video), "score": round(group.best.moment.score, 4),
+                    "relevance": group.best.relevance, "count": len(group.hits), "moments": moments})
+    return out

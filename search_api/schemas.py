@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -27,6 +28,14 @@ class MomentFilters(BaseModel):
                                     description="Relevance cut-off: no moment scoring below it.")
     min_duration: float | None = Field(None, ge=0, allow_inf_nan=False, description="Shortest video, seconds.")
     max_duration: float | None = Field(None, ge=0, allow_inf_nan=False, description="Longest video, seconds.")
+    min_relevance: Literal["high", "medium", "low"] = Field(
+        "medium", description="Weakest relevance band shown: 'low' shows everything, the default hides what "
+                              "scores like unrelated material (the response says how many were hidden).")
+    group_by: Literal["none", "video"] = Field("none", description="'video': one entry per video, with its moments; "
+                                                                   "limit and offset then count videos.")
+    sort: Literal["score", "count", "date"] = Field(
+        "score", description="'score': best first; 'count': videos with most matching moments first (with "
+                             "group_by=video); 'date': newest video (file modification time) first.")
     indexed_after: datetime | None = Field(None, description="Only videos indexed after this ISO 8601 time "
                                                              "(UTC when no offset is given).")
 
@@ -34,6 +43,8 @@ class MomentFilters(BaseModel):
     def _durations_in_order(self) -> "MomentFilters":
         if self.min_duration is not None and self.max_duration is not None and self.min_duration > self.max_duration:
             raise ValueError(f"min_duration ({self.min_duration}) is larger than max_duration ({self.max_duration})")
+        if self.sort == "count" and self.group_by != "video":
+            raise ValueError("sort=count orders videos by their number of moments: use it with group_by=video")
         return self
 
 

@@ -156,33 +156,52 @@ def _engine(settings: Settings):  # noqa: ANN202
 
 @main.command()
 @click.argument("query")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="Moments per page (videos, with --group-by video).")
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--min-relevance", type=click.Choice(["high", "medium", "low"]), default="medium", show_default=True,
+              help="Weakest relevance band shown; 'low' shows everything.")
+@click.option("--group-by", type=click.Choice(["none", "video"]), default="none", show_default=True,
+              help="'video': videos ranked by their best moment, each with its moments.")
+@click.option("--sort", type=click.Choice(["score", "count", "date"]), default="score", show_default=True,
+              help="'count': videos with most moments first (with --group-by video); 'date': newest video first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result JSON (see PRODUCT.md).")
 @click.pass_context
 @_guard
-def search(ctx: click.Context, query: str, limit: int, offset: int, as_json: bool) -> None:
+def search(ctx: click.Context, query: str, as_json: bool, **page) -> None:
     """Find the moments that match QUERY, best first."""
     if not query.strip():
         raise UsageProblem("QUERY is empty: say what to look for, e.g. vidseek search \"a dog on a beach\"")
-    _run_search(_settings(ctx), query, limit=limit, offset=offset, as_json=as_json)
+    from search_api.schemas import MomentFilters
+
+    try:
+        params = MomentFilters(**page)
+    except ValidationError as exc:
+        raise UsageProblem("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+    _run_search(_settings(ctx), query, params, as_json=as_json)
 
 
-def _run_search(settings: Settings, query: str, *, limit: int, offset: int, as_json: bool) -> None:
-    from search_api.results import results_json
+def _run_search(settings: Settings, query: str, params, *, as_json: bool) -> None:  # noqa: ANN001
+    from search_api.moments import moments_json
 
     engine = _engine(settings)
-    outcome = engine.search(query, limit=limit, offset=offset)
+    body = moments_json(engine, query, lambda: engine.encode_query(query), params)
     if as_json:
-        click.echo(json.dumps(results_json(query, outcome.took_ms, outcome.hits, offset=offset), indent=2))
+        click.echo(json.dumps(body, indent=2))
         return
-    if not outcome.hits:
-        click.echo("no matches")
+    hidden = f" ({body['hidden']} weaker hidden: --min-relevance low shows them)" if body["hidden"] else ""
+    if not body["results"]:
+        click.echo(f"no matches{hidden}")
         return
-    rows = [(str(offset + i + 1), f"{h.moment.score:.3f}", f"{clock(h.moment.start)}-{clock(h.moment.end)}",
-             clock(h.moment.peak), h.video.title, h.video.path) for i, h in enumerate(outcome.hits)]
-    _table(("#", "score", "moment", "peak", "title", "path"), rows)
-    click.echo(f"{len(outcome.hits)} moments in {outcome.took_ms:.0f} ms")
+    for group in body.get("groups") or [None]:
+        results = body["results"] if group is None else group["moments"]
+        if group is not None:
+            click.echo(f"{group['rank']}. {group['video']['title']}  {group['count']} moment(s), best "
+                       f"{group['score']:.3f} ({group['relevance']})  {group['video']['path']}")
+        rows = [(str(r["rank"]), f"{r['score']:.3f}", r["relevance"], f"{clock(r['start'])}-{clock(r['end'])}",
+                 clock(r["peak"]), r["video"]["title"], r["video"]["path"]) for r in results]
+        _table(("#", "score", "relevance", "moment", "peak", "title", "path"), rows)
+    click.echo(f"{len(body['results'])} moments in {body['took_ms']:.0f} ms{hidden}")
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

@@ -242,6 +242,24 @@ def clip_vectors_by_ids(ids: np.ndarray, *, session: Session, block: int = 5000)
     return np.concatenate(out_ids), np.vstack(out_vecs)
 
 
+def sample_clip_vectors(n: int, *, session: Session) -> np.ndarray:
+    """Vectors of about ``n`` clips spread evenly over the library (the relevance background).
+
+    Looks up ``n`` ids evenly spaced between the lowest and highest clip id (indexed reads, no
+    scan); when deletions left too few of them, samples the list of ids that exist instead.
+    """
+    lo, hi = session.execute(select(func.min(Clip.id), func.max(Clip.id))).one()
+    if lo is None:
+        return np.zeros((0, 0), np.float32)
+    probe = np.unique(np.linspace(lo, hi, n).round().astype(np.int64))
+    ids, vectors = clip_vectors_by_ids(probe, session=session)
+    if len(ids) < min(n, hi - lo + 1) // 2:
+        existing = all_clip_ids(session=session)
+        picked = existing[np.unique(np.linspace(0, len(existing) - 1, min(n, len(existing))).round().astype(np.int64))]
+        ids, vectors = clip_vectors_by_ids(picked, session=session)
+    return vectors
+
+
 def iter_clip_vectors(*, session: Session, block: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """All clip (ids, vectors) in blocks, by id, so a rebuild never holds the rows twice."""
     last = 0

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api", tags=["exports"])
 
 def _results(services: Services, params: TextSearch) -> list[dict]:
     page = find_moments(services.engine, services.queries.vector(params.q), params)
-    return results_json(params.q, 0.0, page.hits, offset=params.offset)["results"]
+    return results_json(params.q, 0.0, page.hits, offset=params.offset if page.groups is None else 0)["results"]
 
 
 def _attachment(body: str, media_type: str, q: str, suffix: str) -> Response:

@@ -114,7 +114,7 @@ def test_unexpected_errors_are_json_without_a_trace(served: ServedLibrary, monke
         def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
             raise RuntimeError("boom in /srv/secret/place")
 
-        monkeypatch.setattr(client.app.state.services.engine, "search_vector", broken)
+        monkeypatch.setattr(client.app.state.services.engine, "find", broken)
         response = client.get("/api/search", params={"q": "red"})
     assert response.status_code == 500
     assert response.json()["detail"].startswith("internal error (RuntimeError)")

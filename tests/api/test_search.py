@@ -25,10 +25,12 @@ def _spans(body: dict) -> list[tuple[int, float, float]]:
 
 def test_result_json_has_every_field(client: TestClient, served: ServedLibrary) -> None:
     body = _search(client, q="red", limit=3)
-    assert set(body) == {"query", "took_ms", "results", "limit", "offset", "next_offset"}
+    assert set(body) == {"query", "took_ms", "results", "limit", "offset", "next_offset", "min_relevance", "hidden",
+                         "group_by", "sort", "calibration", "groups"}
+    assert (body["min_relevance"], body["group_by"], body["sort"], body["groups"]) == ("medium", "none", "score", None)
     assert (body["query"], body["limit"], body["offset"], body["next_offset"]) == ("red", 3, 0, 3)
     first = body["results"][0]
-    assert set(first) == {"rank", "score", "video", "start", "end", "peak", "fps", "frames", "timecode",
+    assert set(first) == {"rank", "score", "relevance", "z", "video", "start", "end", "peak", "fps", "frames", "timecode",
                           "thumbnail_url", "video_url", "clip_id", "curve"}
     vid = served.ids["red"]
     assert first["video"] == {"id": vid, "path": str(served.paths["red"]), "title": "red twice", "duration": 20.0}

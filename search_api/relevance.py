@@ -1,0 +1,105 @@
+"""Pure per-query calibration: what a score means for this query, and the relevance bands.
+
+Raw cosines mean different things per query (CLIP puts every text-image pair in a narrow band
+whose position depends on the words), so no fixed threshold separates matches from junk. Each
+query is instead measured against a background: its scores with a fixed sample of the library's
+clips. Most clips of any library are unrelated to any one query, so the lower part of those scores
+says where "unrelated" lies for this query and how far it spreads: the level and spread are read
+off the 5th and 25th percentiles as those of a normal distribution, which the real matches (the
+upper tail) do not move while they are fewer than three quarters of the sample.
+
+A moment's ``z`` is how many spreads its score lies above the background. Its band:
+
+- ``high``: ``z >= Z_HIGH`` and the score is within ``TOP_SHARE`` of the way from the background
+  to the query's best moment (close to the top hit, not just above background);
+- ``medium``: ``z >= Z_MEDIUM``;
+- ``low``: the rest, which scores like the background's upper tail.
+
+Bands are monotone in the score, so filtering by band cuts the ranked list at one score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BANDS = ("low", "medium", "high")
+"""Weakest first; ``min_relevance`` keeps a band and every band after it."""
+
+Z_HIGH = 4.0
+Z_MEDIUM = 2.5
+TOP_SHARE = 0.7
+Z05, Z25 = 1.6449, 0.6745
+"""How many standard deviations the 5th and 25th percentiles of a normal lie below its median."""
+MIN_SAMPLE = 256
+"""Fewer sampled clips than this (a library under ~9 minutes at the default clips) cannot be calibrated."""
+MIN_SPREAD = 0.005
+"""Floor of the spread: a sample of near-identical scores must not make every difference huge."""
+
+
+@dataclass(frozen=True)
+class Background:
+    """Where unrelated material scores for one query."""
+
+    level: float
+    """Median score of the library sample."""
+    spread: float
+    """Robust standard deviation of the sample's scores (at least ``MIN_SPREAD``)."""
+    calibrated: bool = True
+    """False for a library too small to tell (see ``background_of``)."""
+
+    def z(self, score: float) -> float:
+        return (score - self.level) / self.spread
+
+    def above(self, z: float) -> float:
+        """The score ``z`` spreads above the background."""
+        return self.level + z * self.spread
+
+
+def background_of(sample_scores: np.ndarray) -> Background:
+    """The background of a query from its scores with a sample of library clips.
+
+    Estimated from the lower part of the distribution (its 5th and 25th percentiles, read as a
+    normal distribution's), so it stays right while up to three quarters of the library matches.
+    A library too small to say what unrelated material looks like (fewer than ``MIN_SAMPLE``
+    clips) is marked uncalibrated: its level is its weakest clip, nothing found there is hidden
+    by default (``band`` gives ``medium`` at least) and grounding keeps a video that has no
+    stand-out stretch as one whole moment (it may be all match or all miss; nothing can tell).
+    """
+    scores = np.asarray(sample_scores, dtype=np.float64)
+    if len(scores) == 0:
+        return Background(0.0, MIN_SPREAD)
+    if len(scores) < MIN_SAMPLE:
+        return Background(float(scores.min()), MIN_SPREAD, calibrated=False)
+    q05, q25, q50 = np.quantile(scores, [0.05, 0.25, 0.5])
+    spread = max(float(q25 - q05) / (Z05 - Z25), MIN_SPREAD)
+    return Background(min(float(q25) + Z25 * spread, float(q50)), spread)
+
+
+def band(score: float, top: float, background: Background) -> str:
+    """The relevance band of a moment scoring ``score`` when the query's best moment scores ``top``."""
+    z = background.z(score)
+    if not background.calibrated:
+        z = max(z, Z_MEDIUM)
+    near_top = score >= background.level + TOP_SHARE * (top - background.level)
+    if z >= Z_HIGH and near_top:
+        return "high"
+    if z >= Z_MEDIUM:
+        return "medium"
+    return "low"
+
+
+def lowest_score_in(min_band: str, top: float, background: Background) -> float:
+    """The lowest score that still reaches ``min_band`` (``-inf`` for ``low``: everything passes)."""
+    if min_band not in BANDS:
+        raise ValueError(f"relevance must be one of {', '.join(BANDS)}, not {min_band!r}")
+    if min_band == "low":
+        return float("-inf")
+    if min_band == "medium":
+        return background.above(Z_MEDIUM) if background.calibrated else float("-inf")
+    return max(background.above(Z_HIGH), background.level + TOP_SHARE * (top - background.level))
+
+
+def passes(band_: str, min_band: str) -> bool:
+    return BANDS.index(band_) >= BANDS.index(min_band)
