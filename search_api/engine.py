@@ -21,10 +21,17 @@ from vidseek.vector_index import fetch_size
 VideoFilter = Callable[[Video], bool]
 
 
-MARGIN = 0.05
-"""How far a moment may score above the best 4 s clip it lies in (meanP of fewer frames can beat
-the clip around it). Videos whose best clip is this far below the score that settles the answer
-are not grounded, and the ANN search stops widening once its weakest clip is."""
+SLACK = 0.02
+"""Added to ``reach``: meanP of fewer frames has a longer mean vector, so scores a little higher."""
+
+
+def reach(settling: float, background: Background) -> float:
+    """How far below ``settling`` a video's best clip may lie and the video still hold a moment
+    scoring ``settling``: a moment can beat the clips it lies in (a 2 s event inside 4 s clips
+    shares each clip with 2 s of other material, so the clip scores about half-way between the
+    event and the background). Videos whose best clip lies further below are not grounded, and the
+    ANN search stops widening once its weakest clip does."""
+    return 0.5 * max(0.0, settling - background.level) + SLACK
 FIRST_FETCH = 64
 """Clips asked of the ANN index at first; the same for every page size, so pages agree."""
 MAX_FETCH = 16384
@@ -213,11 +220,13 @@ class _Grounding:
             self.best_clip[vid] = max(self.best_clip.get(vid, -1.0), score)
         pending = sorted((v for v in self.best_clip if v not in self.done), key=lambda v: (-self.best_clip[v], v))
         for vid in pending:
-            if self.best_clip[vid] + MARGIN < self.settling_score():
+            settling = self.settling_score()
+            if self.best_clip[vid] + reach(settling, self.background) < settling:
                 return True  # this video and every later one (and every clip not fetched) score lower
             self._ground(vid, session)
         weakest = scores[-1] if scores else float("-inf")
-        return not exhausted and weakest + MARGIN < self.settling_score()
+        settling = self.settling_score()
+        return not exhausted and weakest + reach(settling, self.background) < settling
 
     def _ground(self, vid: int, session) -> None:  # noqa: ANN001
         self.done.add(vid)

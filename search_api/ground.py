@@ -6,7 +6,7 @@ never depend on ``limit`` or ``offset``):
 
 1. **Smooth**: a 3-frame running median removes single-frame spikes (a noise frame is never a
    moment) without moving the edges of anything two frames or longer.
-2. **Baseline**: the video's own level is the median of its smoothed curve, capped at
+2. **Baseline**: the video's own level is the lower quartile of its smoothed curve, capped at
    ``BASE_Z`` spreads above the query's library background: a video that is mostly about the
    query does not raise its own bar (so a video that matches throughout is one whole moment),
    and a video that scores low throughout gives its events room to stand out.
@@ -47,8 +47,10 @@ MIN_RISE = 0.02
 """A peak must stand this far above its video's baseline (about 2.5x CLIP's frame jitter)."""
 PEAK_Z = 2.0
 """... and this many background spreads above the query's library background."""
-BASE_Z = 2.0
-"""The video's baseline is capped this many spreads above the query's background."""
+BASE_QUANTILE = 0.25
+"""The video's own level: this quantile of its smoothed curve (an event may fill half of it) ..."""
+BASE_Z = 2.5
+"""... capped this many spreads above the query's library background."""
 MIN_FRAMES = 2
 
 
@@ -85,7 +87,7 @@ def smooth(scores: np.ndarray) -> np.ndarray:
 
 def baseline(curve: np.ndarray, background: Background) -> float:
     """The level a moment of this video must rise above (see the module docstring, step 2)."""
-    return min(float(np.median(curve)), background.above(BASE_Z))
+    return min(float(np.quantile(curve, BASE_QUANTILE)), background.above(BASE_Z))
 
 
 def segment(scores: np.ndarray, background: Background) -> list[Span]:

@@ -6,7 +6,7 @@ query is instead measured against a background: its scores with a fixed sample o
 clips. Most clips of any library are unrelated to any one query, so the lower part of those scores
 says where "unrelated" lies for this query and how far it spreads: the level and spread are read
 off the 5th and 25th percentiles as those of a normal distribution, which the real matches (the
-upper tail) do not move while they are fewer than three quarters of the sample.
+upper tail) barely move while they are up to about a third of the sample.
 
 A moment's ``z`` is how many spreads its score lies above the background. Its band:
 
@@ -61,7 +61,7 @@ def background_of(sample_scores: np.ndarray) -> Background:
     """The background of a query from its scores with a sample of library clips.
 
     Estimated from the lower part of the distribution (its 5th and 25th percentiles, read as a
-    normal distribution's), so it stays right while up to three quarters of the library matches.
+    normal distribution's), so it stays close while up to about a third of the library matches.
     A library too small to say what unrelated material looks like (fewer than ``MIN_SAMPLE``
     clips) is marked uncalibrated: its level is its weakest clip, nothing found there is hidden
     by default (``band`` gives ``medium`` at least) and grounding keeps a video that has no

@@ -145,3 +145,26 @@ def test_reembed_moves_the_library_to_the_new_model(runner: CliRunner, folder: P
 def test_unreachable_postgres_is_a_clear_error(runner: CliRunner, cli_env) -> None:
     result = runner.invoke(main, ["--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/x", "info"])
     assert result.exit_code == 2 and "cannot open database" in result.output and "Traceback" not in result.output
+
+
+def test_search_relevance_and_grouping_options(runner: CliRunner, tmp_path: Path, cli_env) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from calibrated_library import build
+
+    from vidseek.config import Settings
+    from vidseek.library import Library
+
+    planted = build(Library(Settings(data_dir=Path(cli_env["VIDSEEK_DATA_DIR"]), model=cli_env["VIDSEEK_MODEL"]),
+                            notify=lambda m: None))
+    body = json.loads(runner.invoke(main, ["search", "red", "--json", "--limit", "50", "--min-relevance", "high"]).stdout)
+    assert {r["relevance"] for r in body["results"]} == {"high"} and body["hidden"] >= 1
+    table = runner.invoke(main, ["search", "red", "--min-relevance", "high"])
+    assert table.exit_code == 0 and "weaker hidden: --min-relevance low shows them" in table.output
+    grouped = json.loads(runner.invoke(main, ["search", "red", "--json", "--group-by", "video", "--sort", "count",
+                                              "--limit", "50"]).stdout)
+    assert {g["video"]["title"] for g in grouped["groups"]} == {p.title for p in planted}
+    assert grouped["groups"][0]["count"] == 2
+    refused = runner.invoke(main, ["search", "red", "--sort", "count"])
+    assert refused.exit_code == 2 and "group_by=video" in refused.output

@@ -1,68 +1,123 @@
+"""The grounding rules, one test each, on frame-score curves with CLIP-like statistics (pure, no IO).
+
+CLIP-like: a relevant frame scores ~0.30, an unrelated one ~0.17; each shot shifts its frames by
+an offset (sigma ~0.025) and frames jitter within a shot (sigma ~0.008).
+"""
+
+from __future__ import annotations
+
 import numpy as np
 import pytest
 
-from search_api.ground import Span, ground_span, merge_spans, moments_in_video, rank
+from search_api.ground import Span, moments_in_video, rank, segment, smooth
+from search_api.relevance import Background
+
+CLIP_BG = Background(level=0.17, spread=0.025)
 
 
-def test_span_grows_from_peak_over_the_matching_run() -> None:
-    scores = np.array([0, 0, 0.1, 0.9, 1.0, 0.95, 0.2, 0, 0, 0])
-    assert ground_span(scores, 2, 5, context=4) == Span(3, 5)
+def curve(*pieces: tuple[float, int], jitter: float = 0.008, seed: int = 0) -> np.ndarray:
+    """Concatenated (level, frames) pieces plus per-frame jitter."""
+    rng = np.random.default_rng(seed)
+    levels = np.concatenate([np.full(n, level) for level, n in pieces])
+    return levels + rng.normal(0.0, jitter, len(levels))
 
 
-def test_span_may_extend_beyond_the_clip_within_context() -> None:
-    scores = np.array([0, 1, 1, 1, 1, 1, 1, 0])
-    assert ground_span(scores, 3, 4, context=2) == Span(1, 6)
-    assert ground_span(scores, 3, 4, context=1) == Span(2, 5)
+def spans(scores: np.ndarray, background: Background = CLIP_BG) -> list[tuple[int, int]]:
+    return sorted((s.first, s.last) for s in segment(scores, background))
 
 
-def test_weak_candidate_next_to_strong_runs_is_dropped_so_it_cannot_bridge_them() -> None:
-    scores = np.array([1, 1, 0, 0.01, 0, 0, 1, 1])
-    assert ground_span(scores, 2, 5, context=2) is None
-    assert ground_span(scores, 2, 5, context=0) == Span(2, 5)  # nothing better in reach: a weak moment
+def test_short_event_in_a_long_video_is_just_the_event() -> None:
+    scores = curve((0.17, 40), (0.31, 4), (0.17, 46))  # 90 s, the event at 40-44 s
+    assert spans(scores) == [(40, 43)]
 
 
-def test_jitter_within_the_band_keeps_a_long_moment_whole() -> None:
-    scores = np.array([0.1, 0.1, 0.30, 0.29, 0.31, 0.295, 0.30, 0.1])
-    assert ground_span(scores, 3, 5, context=3) == Span(2, 6)
+def test_adjacent_segment_does_not_join_the_moment() -> None:
+    scores = curve((0.21, 8), (0.31, 6))  # a related-looking segment 0-8 s, the match 8-14 s
+    assert spans(scores) == [(8, 13)]
 
 
-def test_flat_scores_keep_the_whole_neighbourhood() -> None:
-    assert ground_span(np.ones(6), 2, 3, context=1) == Span(1, 4)
+def test_one_event_across_shot_changes_is_one_moment() -> None:
+    # a 60 s event in six shots, their offsets within 1.5 sigma of the event's level
+    shots = list(zip((0.33, 0.27, 0.30, 0.265, 0.32, 0.29), (9, 14, 6, 12, 11, 8)))
+    scores = curve((0.17, 30), *shots, (0.17, 30), seed=4)
+    assert spans(scores) == [(30, 89)]
 
 
-def test_span_rejects_frames_outside_the_video() -> None:
-    with pytest.raises(ValueError):
-        ground_span(np.ones(3), 2, 5, context=1)
+def test_event_with_a_dip_of_two_frames_stays_one_moment() -> None:
+    scores = curve((0.17, 20), (0.31, 8), (0.18, 2), (0.31, 8), (0.17, 20))
+    assert spans(scores) == [(20, 37)]
 
 
-def test_merge_joins_overlapping_and_touching_but_not_separate() -> None:
-    spans = [Span(10, 12), Span(0, 2), Span(3, 4), Span(6, 8), Span(7, 9)]
-    assert merge_spans(spans) == [Span(0, 4), Span(6, 12)]
-    assert merge_spans([Span(0, 2), Span(4, 5)]) == [Span(0, 2), Span(4, 5)]
+def test_noise_spike_of_one_frame_is_not_a_moment() -> None:
+    scores = curve((0.17, 60))
+    scores[25] = 0.32
+    assert spans(scores) == []
 
 
-def test_two_runs_become_two_moments_with_times_and_peak() -> None:
-    times = np.arange(12.0)
-    hot = {2, 3, 4, 8, 9}
-    vectors = np.array([[1.0, 0.0] if i in hot else [0.0, 1.0] for i in range(12)], np.float32)
-    vectors[3] = [1.0, 0.05]
-    query = np.array([1.0, 0.0], np.float32)
-    moments = moments_in_video(5, times, vectors, query, [(1, 4), (3, 6), (8, 11)], step=1.0, duration=12.0, context=3)
-    assert [(m.start, m.end) for m in moments] == [(2.0, 5.0), (8.0, 10.0)]
-    assert moments[0].peak in (2.0, 4.0) and all(m.video_id == 5 for m in moments)
-    assert all(m.score > 0.99 for m in moments)
+def test_two_separate_occurrences_stay_two_moments() -> None:
+    scores = curve((0.17, 10), (0.31, 5), (0.17, 12), (0.30, 6), (0.17, 10))
+    assert spans(scores) == [(10, 14), (27, 32)]
 
 
-def test_end_is_capped_at_duration() -> None:
-    vectors = np.ones((3, 2), np.float32)
-    (m,) = moments_in_video(1, np.array([0.0, 1.0, 2.0]), vectors, np.array([1.0, 0.0], np.float32), [(0, 2)],
-                            step=1.0, duration=2.4, context=2)
-    assert (m.start, m.end) == (0.0, 2.4)
+def test_weak_region_never_extends_or_bridges_a_strong_moment() -> None:
+    # strong A, a weak same-topic stretch touching it, then strong B: A and B stay separate and
+    # the weak stretch joins neither
+    scores = curve((0.17, 10), (0.32, 6), (0.22, 10), (0.31, 6), (0.17, 10))
+    (a_first, a_last), (b_first, b_last) = spans(scores)  # exactly two moments
+    assert (a_first, b_last) == (10, 31)
+    assert 15 <= a_last <= 16 and 25 <= b_first <= 26  # at most a frame of the weak stretch (jitter)
 
 
-def test_rank_orders_by_score() -> None:
-    times = np.arange(4.0)
-    vectors = np.array([[1, 0], [0, 1], [0, 1], [1, 0.3]], np.float32)
-    ms = moments_in_video(1, times, vectors, np.array([1.0, 0.0], np.float32), [(0, 0), (3, 3)],
-                          step=1.0, duration=4, context=0)
-    assert [m.start for m in rank(ms)] == [0.0, 3.0]
+def test_moment_is_never_mostly_background() -> None:
+    rng = np.random.default_rng(5)
+    for trial in range(20):
+        event_at, event_len = int(rng.integers(5, 80)), int(rng.integers(3, 20))
+        scores = curve((0.17, event_at), (0.30, event_len), (0.17, 100 - event_at), seed=trial)
+        for first, last in spans(scores):
+            frames = scores[first:last + 1]
+            assert np.mean(frames < 0.17 + 2 * 0.025) < 0.5, (trial, first, last)
+
+
+def test_no_whole_video_moment_unless_the_whole_video_matches() -> None:
+    assert spans(curve((0.17, 45))) == []  # unrelated throughout: nothing
+    assert spans(curve((0.30, 45))) == [(0, 44)]  # a match throughout: the whole video
+    long_event = spans(curve((0.17, 3), (0.31, 39), (0.17, 3)))
+    assert long_event == [(3, 41)]
+
+
+def test_strongest_moment_comes_first_and_one_frame_video_can_match() -> None:
+    scores = curve((0.17, 10), (0.28, 5), (0.17, 10), (0.33, 5), (0.17, 10))
+    assert [(s.first, s.last) for s in segment(scores, CLIP_BG)] == [(25, 29), (10, 14)]
+    assert segment(np.array([0.31]), CLIP_BG) == [Span(0, 0)]
+
+
+def test_uncalibrated_library_keeps_a_flat_video_whole() -> None:
+    flat = curve((0.20, 12), jitter=0.001)
+    assert spans(flat, Background(0.19, 0.005, calibrated=False)) == [(0, 11)]
+    assert spans(flat, Background(0.19, 0.005, calibrated=True)) == []
+
+
+def test_smoothing_removes_single_frames_and_keeps_two_frame_runs() -> None:
+    x = np.array([0, 0, 1, 0, 0, 1, 1, 0, 0], dtype=float)
+    assert smooth(x).tolist() == [0, 0, 0, 0, 0, 1, 1, 0, 0]
+    assert smooth(np.array([1.0, 0.0, 0.0])).tolist()[0] == 0.0  # a spike at the edge goes too
+
+
+@pytest.mark.parametrize("step", [1.0, 0.5])
+def test_moment_times_score_and_peak(step: float) -> None:
+    rng = np.random.default_rng(0)
+    query = np.zeros(16, np.float32)
+    query[0] = 1.0
+    n = 30
+    scores = curve((0.17, 10), (0.31, 6), (0.17, 14))
+    # frame vectors whose cosine with the query is the curve
+    rest = rng.standard_normal((n, 15)).astype(np.float32)
+    rest /= np.linalg.norm(rest, axis=1, keepdims=True)
+    vectors = np.hstack([scores[:, None], rest * np.sqrt(1 - scores[:, None] ** 2)]).astype(np.float32)
+    times = np.arange(n) * step
+    [moment] = moments_in_video(7, times, vectors, query, CLIP_BG, step=step, duration=n * step)
+    assert (moment.video_id, moment.first, moment.last) == (7, 10, 15)
+    assert moment.start == 10 * step and moment.end == 16 * step
+    assert 10 * step <= moment.peak <= 15 * step
+    assert moment.score > 0.30  # meanP of the event frames: above any single frame's mean level
+    assert rank([moment]) == [moment]

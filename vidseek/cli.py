@@ -571,3 +571,7 @@ def keys_revoke(ctx: click.Context, ref: str) -> None:
             raise click.ClickException(str(exc)) from None
         session.commit()
         click.echo(f"revoked key {row.id} ({row.prefix}…, {row.name!r})")
+
+
+from vidseek.cli_eval import eval_command  # noqa: E402 - registered last: it imports helpers from this module
+main.add_command(eval_command)
