@@ -8,7 +8,6 @@ gives the overall numbers.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
@@ -22,7 +21,7 @@ DEFAULT_LIMIT = 10
 class Searcher(Protocol):
     """What evaluation needs of ``SearchEngine``."""
 
-    def search(self, text: str, *, limit: int = 10, **options):  # noqa: ANN201 - returns a SearchOutcome
+    def search(self, text: str, *, limit: int = 10, min_relevance: str = "medium"):  # noqa: ANN201 - returns a SearchOutcome
         ...
 
 
@@ -49,31 +48,19 @@ class Evaluation:
     overall: dict[str, float]
 
 
-def supports_min_relevance(engine: Searcher) -> bool:
-    """Whether ``engine.search`` takes ``min_relevance`` (engines before relevance bands do not)."""
-    try:
-        return "min_relevance" in inspect.signature(engine.search).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def ranked_spans(engine: Searcher, text: str, *, limit: int, min_relevance: str | None = None) -> list[Span]:
+def ranked_spans(engine: Searcher, text: str, *, limit: int, min_relevance: str = "low") -> list[Span]:
     """The moments search returns for ``text``, best first, keyed by video path."""
-    options = {"min_relevance": min_relevance} if min_relevance is not None else {}
-    outcome = engine.search(text, limit=limit, **options)
+    outcome = engine.search(text, limit=limit, min_relevance=min_relevance)
     return [Span(hit.video.path, float(hit.moment.start), float(hit.moment.end)) for hit in outcome.hits]
 
 
 def evaluate(engine: Searcher, queries: Iterable[LabelledQuery], *, limit: int = DEFAULT_LIMIT,
-             min_relevance: str | None = None, on_query: Callable[[QueryResult], None] | None = None) -> Evaluation:
+             min_relevance: str = "low", on_query: Callable[[QueryResult], None] | None = None) -> Evaluation:
     """Search every query (``limit`` moments each) and score the results against the truths.
 
-    ``min_relevance`` is passed to the engine only when given; an engine that cannot take it is
-    refused (ValueError) rather than silently scored with its default. ``on_query`` is called after
-    each query (progress).
+    ``min_relevance`` is the weakest band counted (``low``: the whole ranked list). ``on_query`` is
+    called after each query (progress).
     """
-    if min_relevance is not None and not supports_min_relevance(engine):
-        raise ValueError("this search engine has no relevance bands: run without --min-relevance")
     results = []
     for query, truths in queries:
         ranked = ranked_spans(engine, query, limit=limit, min_relevance=min_relevance)

@@ -18,7 +18,7 @@ from vidseek.timecode import counting_rate
 
 EDL_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0)
 """Rates SMPTE timecode (and so an EDL) can be written at."""
-CSV_FIELDS = ("rank", "score", "video_id", "title", "path", "fps", "start", "end", "peak",
+CSV_FIELDS = ("rank", "score", "relevance", "video_id", "title", "path", "fps", "start", "end", "peak",
               "start_frame", "end_frame", "peak_frame", "start_timecode", "end_timecode", "peak_timecode")
 
 
@@ -45,7 +45,7 @@ def timeline(results: list[dict], name: str) -> otio.schema.Timeline:
         track.append(otio.schema.Clip(name=f"{r['rank']:03d} {video['title']}", media_reference=media,
                                       source_range=source,
                                       metadata={"cmx_3600": {"reel": reel_name(video["path"])},
-                                                "vidseek": {"score": r["score"], "video_id": video["id"],
+                                                "vidseek": {"score": r["score"], "relevance": r.get("relevance"), "video_id": video["id"],
                                                             "peak_frame": r["frames"]["peak"]}}))
     result = otio.schema.Timeline(name=name)
     result.tracks.append(track)
@@ -79,7 +79,7 @@ def to_csv(results: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for r in results:
-        writer.writerow({"rank": r["rank"], "score": r["score"], "video_id": r["video"]["id"],
+        writer.writerow({"rank": r["rank"], "score": r["score"], "relevance": r.get("relevance", ""), "video_id": r["video"]["id"],
                          "title": r["video"]["title"], "path": r["video"]["path"], "fps": r["fps"],
                          **{key: r[key] for key in ("start", "end", "peak")},
                          **{f"{key}_frame": n for key, n in r["frames"].items()},

@@ -66,7 +66,6 @@ def _run_eval(ctx: click.Context, labels: Path, fmt: str | None, *, limit: int, 
               per_query: bool, as_json: bool) -> None:
     """Read LABELS (format errors first, before any model loads), match, search, report."""
     from search_api.annotations import read_labels
-    from search_api.evaluate import supports_min_relevance
     from vidseek.cli import UsageProblem, _engine, _settings
 
     try:
@@ -75,10 +74,11 @@ def _run_eval(ctx: click.Context, labels: Path, fmt: str | None, *, limit: int, 
         raise UsageProblem(str(exc)) from None
     engine = _engine(_settings(ctx))
     labelled = _match(labels, fmt, parsed, _library_paths(engine.library))
-    _warn_unmatched(labelled)
+    _warn_ambiguous(labelled)
     if not labelled.queries:
         raise UsageProblem(_nothing_matched(labelled))
-    band = min_relevance if supports_min_relevance(engine) else None
+    _warn_missing(labelled)
+    band = min_relevance
     started = time.perf_counter()
     evaluation = _evaluate_with_progress(engine, labelled, limit=limit, min_relevance=band)
     seconds = time.perf_counter() - started
@@ -89,7 +89,7 @@ def _run_eval(ctx: click.Context, labels: Path, fmt: str | None, *, limit: int, 
     if per_query:
         _print_per_query(evaluation.queries)
     _print_summary(evaluation, skipped=len(labelled.skipped))
-    click.echo(f"{len(evaluation.queries)} queries in {seconds:.1f} s, {limit} moments each, "
+    click.echo(f"{_queries(len(evaluation.queries))} in {seconds:.1f} s, {limit} moments each, "
                f"min relevance {band or 'default'}, model {engine.encoder.name}")
 
 
@@ -124,13 +124,20 @@ def _shown(names: list[str]) -> str:
     return ", ".join(names[:SHOWN_NAMES]) + more
 
 
-def _warn_unmatched(labelled: LabelledSet) -> None:
-    """One warning line for videos not in the library, one per ambiguous name."""
-    skipped = len(labelled.skipped)
+def _queries(n: int) -> str:
+    return f"{n} quer{'y' if n == 1 else 'ies'}"
+
+
+def _warn_missing(labelled: LabelledSet) -> None:
+    """One warning line for the labelled videos that are not in the library."""
     if labelled.missing:
         click.echo(f"warning: {labelled.path}: {len(labelled.missing)} labelled video(s) are not in the library "
-                   f"({_shown(labelled.missing)}); {skipped} quer{'y' if skipped == 1 else 'ies'} skipped. "
+                   f"({_shown(labelled.missing)}); {_queries(len(labelled.skipped))} skipped. "
                    "Index them with `vidseek index`, or check they are named by path or file name", err=True)
+
+
+def _warn_ambiguous(labelled: LabelledSet) -> None:
+    """One warning line per labelled name whose file stem several indexed videos share."""
     for name, paths in labelled.ambiguous.items():
         click.echo(f"warning: {labelled.path}: video {name!r} is ambiguous: its file name matches "
                    f"{len(paths)} indexed videos ({_shown(paths)}); its moments are skipped. "
@@ -174,7 +181,7 @@ def _print_summary(evaluation: Evaluation, *, skipped: int) -> None:
     overall = evaluation.overall
     rows = [(label, f"{overall[key]:.3f}", meaning) for key, label, meaning in METRICS]
     rows += [("queries", str(overall["queries"]), "labelled queries searched"),
-             ("skipped", str(skipped), "queries whose videos are not in the library")]
+             ("skipped", str(skipped), "queries with no labelled video found in the library")]
     _table(("metric", "value", "meaning"), rows)
 
 
