@@ -13,11 +13,14 @@ never depend on ``limit`` or ``offset``):
 3. **Peaks, strongest first**: the best frame not yet in a moment starts one if it is clearly
    above both the baseline (``MIN_RISE``) and the background (``PEAK_Z`` spreads); otherwise
    nothing left in the video is a moment.
-4. **Hysteresis growth**: the moment grows from its peak while frames stay above
+4. **Hysteresis growth**: the moment may reach from its peak as far as frames stay above
    ``baseline + STAY x (peak - baseline)``; a dip below that of up to ``MAX_GAP`` frames is
-   bridged when the curve comes back above it (a cut, a cross-fade, a frame of motion blur). The
-   band is relative to the peak, so shot-to-shot offsets inside one event keep it one moment,
-   while frames that score like the baseline end it.
+   bridged when the curve comes back above it (a cut, a cross-fade, a frame of motion blur).
+   Within that reach each edge is put where the sum of ``curve - (baseline + EDGE x (peak -
+   baseline))`` from the peak is largest: a weaker shot inside an event stays in when stronger
+   frames follow it, a weaker stretch at the border stays out. The levels are relative to the
+   peak, so shot-to-shot offsets inside one event keep it one moment, while frames that score like
+   the baseline end it.
 5. **Strong first, weak never bridges**: a moment stops where another one starts, and a weaker
    region that touches an earlier (stronger) moment is dropped rather than returned beside it or
    joined to it: a weak stretch neither extends nor bridges a strong moment, nor takes a result
@@ -41,6 +44,8 @@ from vidseek.pool import mean_pool
 
 STAY = 0.4
 """A moment keeps frames above this share of the way from the baseline to its peak."""
+EDGE = 0.5
+"""... and its edges where the frames beyond, summed, score below this share of the way."""
 MAX_GAP = 2
 """Frames below the stay level that one moment bridges when the curve comes back."""
 MIN_RISE = 0.02
@@ -107,8 +112,7 @@ def segment(scores: np.ndarray, background: Background) -> list[Span]:
         top = curve[peak]
         if top - base < MIN_RISE or (background.calibrated and background.z(top) < PEAK_Z):
             break  # the remaining frames are all lower: nothing else stands out
-        stay = base + STAY * (top - base)
-        first, last = _grow(curve, owner, int(peak), stay)
+        first, last = _grow(curve, owner, int(peak), base + STAY * (top - base), base + EDGE * (top - base))
         touches = (first > 0 and owner[first - 1] != -1) or (last < n - 1 and owner[last + 1] != -1)
         owner[first : last + 1] = region
         region += 1
@@ -121,26 +125,31 @@ def segment(scores: np.ndarray, background: Background) -> list[Span]:
     return spans
 
 
-def _grow(curve: np.ndarray, owner: np.ndarray, peak: int, stay: float) -> tuple[int, int]:
-    """Frames around ``peak`` above ``stay``, bridging dips of up to ``MAX_GAP`` frames, never
-    into frames another region holds."""
+def _grow(curve: np.ndarray, owner: np.ndarray, peak: int, stay: float, edge: float) -> tuple[int, int]:
+    """The moment around ``peak``: how far it may reach is set by ``stay`` (frames above it, dips
+    below it of up to ``MAX_GAP`` frames bridged, never into frames another region holds); where
+    inside that reach each edge falls is set by ``edge``: the edge that maximises the sum of
+    ``curve - edge`` from the peak, so a weaker shot inside an event stays in when stronger frames
+    follow, and a weaker stretch at its border (scoring below ``edge``) stays out."""
     n = len(curve)
 
-    def reach(direction: int) -> int:
-        edge = peak
-        i = peak + direction
-        gap = 0
+    def side(direction: int) -> int:
+        best_at, best_sum, total = peak, 0.0, 0.0
+        i, gap = peak + direction, 0
         while 0 <= i < n and owner[i] == -1:
             if curve[i] >= stay:
-                edge, gap = i, 0
+                gap = 0
             else:
                 gap += 1
                 if gap > MAX_GAP:
                     break
+            total += curve[i] - edge
+            if total > best_sum:
+                best_at, best_sum = i, total
             i += direction
-        return edge
+        return best_at
 
-    return reach(-1), reach(+1)
+    return side(-1), side(+1)
 
 
 def moments_in_video(video_id: int, times: np.ndarray, frame_vectors: np.ndarray, query: np.ndarray,
