@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from search_api.ground import Moment, moments_in_video, rank
+from search_api.ground import PEAK_Z, Moment, moments_in_video, rank
 from search_api.relevance import BANDS, MIN_SPREAD, Z_HIGH, Z_MEDIUM, Background, background_of, band, lowest_score_in
 from vidseek import store
 from vidseek.encoder_follower import EncoderFollower
@@ -37,6 +37,9 @@ FIRST_FETCH = 64
 MAX_FETCH = 16384
 """The most clips one query widens to (only ``min_relevance=low`` with ``sort=date``/``count`` or
 very selective filters get near it); beyond it the answer is what was found."""
+COUNT_VIDEOS = 32
+"""Candidate videos past the settled answer grounded only to count the moments hidden below
+``min_relevance`` (so ``hidden`` is a count of at least what was found, at a bounded cost)."""
 SAMPLE_CLIPS = 1024
 """Library clips in the relevance background sample."""
 SAMPLE_REFRESH_S = 10.0
@@ -206,6 +209,7 @@ class _Grounding:
         self.seen_clips: set[int] = set()
         self.done: set[int] = set()  # videos grounded or filtered out
         self.moments: list[Moment] = []
+        self.counted: list[Moment] = []  # moments of videos grounded only to count what is hidden
         self.videos: dict[int, Video] = {}
 
     def add_candidates(self, ids: list[int], scores: list[float], *, exhausted: bool, session) -> bool:  # noqa: ANN001
@@ -219,26 +223,41 @@ class _Grounding:
             vid = clips[cid].video_id
             self.best_clip[vid] = max(self.best_clip.get(vid, -1.0), score)
         pending = sorted((v for v in self.best_clip if v not in self.done), key=lambda v: (-self.best_clip[v], v))
-        for vid in pending:
+        for at, vid in enumerate(pending):
             settling = self.settling_score()
             if self.best_clip[vid] + reach(settling, self.background) < settling:
+                self._count_hidden(pending[at:at + COUNT_VIDEOS], session)
                 return True  # this video and every later one (and every clip not fetched) score lower
             self._ground(vid, session)
         weakest = scores[-1] if scores else float("-inf")
         settling = self.settling_score()
         return not exhausted and weakest + reach(settling, self.background) < settling
 
+    def _count_hidden(self, videos: list[int], session) -> None:  # noqa: ANN001
+        """Ground the next few candidate videos that may hold moments just below ``min_relevance``,
+        only to say how many were hidden (kept apart: the answer itself is already settled)."""
+        if self.min_relevance == "low":
+            return
+        floor = self.background.above(PEAK_Z if self.min_relevance == "medium" else Z_MEDIUM)
+        for vid in videos:
+            if self.best_clip[vid] + reach(floor, self.background) < floor:
+                return
+            self.counted.extend(self._moments_of(vid, session))
+
     def _ground(self, vid: int, session) -> None:  # noqa: ANN001
         self.done.add(vid)
+        self.moments.extend(self._moments_of(vid, session))
+
+    def _moments_of(self, vid: int, session) -> list[Moment]:  # noqa: ANN001
         video = store.videos_by_ids([vid], session=session).get(vid)
         if video is None or (self.video_filter is not None and not self.video_filter(video)):
-            return
+            return []
         times, vectors = store.frames_of(vid, session=session)
         if len(times) == 0:
-            return
+            return []
         self.videos[vid] = video
-        self.moments.extend(moments_in_video(vid, times, vectors, self.query, self.background,
-                                             step=1.0 / video.sample_fps, duration=video.duration))
+        return moments_in_video(vid, times, vectors, self.query, self.background,
+                                step=1.0 / video.sample_fps, duration=video.duration)
 
     def _ranked(self) -> tuple[list[Moment], float]:
         ranked = rank(self.moments)
@@ -267,7 +286,8 @@ class _Grounding:
         top = ranked[0].score if ranked else 0.0
         hits = [Hit(m, self.videos[m.video_id], band(m.score, top, self.background),
                     round(self.background.z(m.score), 2)) for m in ranked if m.score >= cutoff]
-        return Found(hits, len(ranked) - len(hits), self.background)
+        hidden = len(ranked) - len(hits) + sum(m.score < cutoff for m in self.counted)
+        return Found(hits, hidden, self.background)
 
 
 def _loader(library: Library) -> Callable[[str], Encoder]:

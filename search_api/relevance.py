@@ -15,6 +15,8 @@ A moment's ``z`` is how many spreads its score lies above the background. Its ba
 - ``medium``: ``z >= Z_MEDIUM``;
 - ``low``: the rest, which scores like the background's upper tail.
 
+A library too small to calibrate is banded by the gap to the top hit alone (``background_of``).
+
 Bands are monotone in the score, so filtering by band cuts the ranked list at one score.
 """
 
@@ -32,6 +34,10 @@ Z_MEDIUM = 2.5
 TOP_SHARE = 0.7
 Z05, Z25 = 1.6449, 0.6745
 """How many standard deviations the 5th and 25th percentiles of a normal lie below its median."""
+MIN_GAP = 0.02
+"""In a library too small to calibrate, a top hit this close to the weakest clip stands out from nothing."""
+UNCALIBRATED_SHARE = 0.3
+"""In a library too small to calibrate, ``medium`` needs this share of the way to the top hit."""
 MIN_SAMPLE = 256
 """Fewer sampled clips than this (a library under ~9 minutes at the default clips) cannot be calibrated."""
 MIN_SPREAD = 0.005
@@ -63,9 +69,11 @@ def background_of(sample_scores: np.ndarray) -> Background:
     Estimated from the lower part of the distribution (its 5th and 25th percentiles, read as a
     normal distribution's), so it stays close while up to about a third of the library matches.
     A library too small to say what unrelated material looks like (fewer than ``MIN_SAMPLE``
-    clips) is marked uncalibrated: its level is its weakest clip, nothing found there is hidden
-    by default (``band`` gives ``medium`` at least) and grounding keeps a video that has no
-    stand-out stretch as one whole moment (it may be all match or all miss; nothing can tell).
+    clips) is marked uncalibrated: its level is its weakest clip, bands there come from the gap to
+    the top hit alone (``high`` from ``TOP_SHARE`` of the way from the weakest clip to the top hit,
+    ``medium`` from ``UNCALIBRATED_SHARE``; all ``low`` when the top hit is within ``MIN_GAP`` of
+    the weakest clip), and grounding keeps a video that has no stand-out
+    stretch as one whole moment (it may be all match or all miss; only the gap can tell).
     """
     scores = np.asarray(sample_scores, dtype=np.float64)
     if len(scores) == 0:
@@ -79,9 +87,10 @@ def background_of(sample_scores: np.ndarray) -> Background:
 
 def band(score: float, top: float, background: Background) -> str:
     """The relevance band of a moment scoring ``score`` when the query's best moment scores ``top``."""
-    z = background.z(score)
     if not background.calibrated:
-        z = max(z, Z_MEDIUM)
+        share = _share_of_top(score, top, background)
+        return "high" if share >= TOP_SHARE else "medium" if share >= UNCALIBRATED_SHARE else "low"
+    z = background.z(score)
     near_top = score >= background.level + TOP_SHARE * (top - background.level)
     if z >= Z_HIGH and near_top:
         return "high"
@@ -96,9 +105,22 @@ def lowest_score_in(min_band: str, top: float, background: Background) -> float:
         raise ValueError(f"relevance must be one of {', '.join(BANDS)}, not {min_band!r}")
     if min_band == "low":
         return float("-inf")
+    if not background.calibrated:
+        share = TOP_SHARE if min_band == "high" else UNCALIBRATED_SHARE
+        if top - background.level < MIN_GAP:
+            return float("inf")  # nothing stands out: all of it is low
+        return background.level + share * (top - background.level)
     if min_band == "medium":
-        return background.above(Z_MEDIUM) if background.calibrated else float("-inf")
+        return background.above(Z_MEDIUM)
     return max(background.above(Z_HIGH), background.level + TOP_SHARE * (top - background.level))
+
+
+def _share_of_top(score: float, top: float, background: Background) -> float:
+    """How far ``score`` lies on the way from the background level to the top hit (1 at the top;
+    0 when even the top hit does not stand ``MIN_GAP`` above the weakest clip: nothing stands out)."""
+    if top - background.level < MIN_GAP:
+        return 0.0
+    return (score - background.level) / (top - background.level)
 
 
 def passes(band_: str, min_band: str) -> bool:

@@ -24,10 +24,17 @@ def test_background_is_where_unrelated_clips_score_however_many_match(matching: 
     assert abs(bg.level - 0.17) < 0.012 and abs(bg.spread - 0.025) < 0.008
 
 
-def test_a_small_library_is_not_calibrated_and_hides_nothing() -> None:
+def test_a_small_library_is_banded_by_the_gap_to_the_top_hit() -> None:
     bg = background_of(_library_scores(n=40))
-    assert not bg.calibrated
-    assert band(0.18, 0.30, bg) == "medium" and lowest_score_in("medium", 0.30, bg) == float("-inf")
+    assert not bg.calibrated and bg.level == _library_scores(n=40).min()
+    top = 0.30
+    assert band(top, top, bg) == "high"
+    assert band(bg.level + 0.5 * (top - bg.level), top, bg) == "medium"
+    assert band(bg.level + 0.1 * (top - bg.level), top, bg) == "low"
+    assert lowest_score_in("low", top, bg) == float("-inf")
+    flat = Background(0.2, 0.005, calibrated=False)
+    assert band(0.21, 0.21, flat) == "low"  # even the best scores like the weakest clip: nothing stands out
+    assert lowest_score_in("medium", 0.21, flat) == float("inf")
 
 
 def test_bands_follow_distance_from_background_and_from_the_top_hit() -> None:
@@ -38,8 +45,9 @@ def test_bands_follow_distance_from_background_and_from_the_top_hit() -> None:
     assert band(0.19, 0.30, bg) == "low"  # scores like the background's upper tail
 
 
-def test_bands_are_monotone_in_score_so_a_cutoff_is_one_score() -> None:
-    bg = Background(0.17, 0.025)
+@pytest.mark.parametrize("calibrated", [True, False])
+def test_bands_are_monotone_in_score_so_a_cutoff_is_one_score(calibrated: bool) -> None:
+    bg = Background(0.17, 0.025, calibrated=calibrated)
     top = 0.33
     scores = np.linspace(0.10, top, 200)
     ranks = [BANDS.index(band(float(s), top, bg)) for s in scores]

@@ -101,7 +101,7 @@ def test_real_open_clip_model_serves_search(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match="untrained"):
         index_videos(settings, [video])
     with TestClient(create_app(settings)) as client:
-        response = client.get("/api/search", params={"q": "dog", "limit": 5})
+        response = client.get("/api/search", params={"q": "dog", "limit": 5, "min_relevance": "low"})
         assert response.status_code == 200
         body = response.json()
         assert body["results"] and body["results"][0]["video"]["path"] == str(video.resolve())

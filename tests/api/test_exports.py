@@ -70,7 +70,7 @@ def test_edl_needs_a_smpte_rate() -> None:
 
 
 def test_csv_has_seconds_frames_and_timecodes(client: TestClient) -> None:
-    params = {"q": "green", "limit": 2}
+    params = {"q": "green", "limit": 2, "min_relevance": "low"}  # the green moment and the best of the rest
     moments = _moments(client, **params)
     response = client.get("/api/export.csv", params=params)
     assert response.headers["content-type"].startswith("text/csv")
@@ -79,6 +79,7 @@ def test_csv_has_seconds_frames_and_timecodes(client: TestClient) -> None:
     assert len(rows) == len(moments) == 2
     for row, m in zip(rows, moments):
         assert (int(row["rank"]), int(row["video_id"]), row["path"]) == (m["rank"], m["video"]["id"], m["video"]["path"])
+        assert row["relevance"] == m["relevance"]
         assert (float(row["start"]), float(row["end"]), float(row["peak"])) == (m["start"], m["end"], m["peak"])
         assert (int(row["start_frame"]), int(row["end_frame"])) == (m["frames"]["start"], m["frames"]["end"])
         assert (row["start_timecode"], row["peak_timecode"]) == (m["timecode"]["start"], m["timecode"]["peak"])

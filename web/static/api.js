@@ -78,6 +78,13 @@ export function similar(clipId, { limit, offset = 0, filters = [] }, signal) {
   return getJson(`api/search/similar?${params}`, signal);
 }
 
+/** The link of a text search's moments as a file: ``format`` is "csv", "edl" or "otio"; same parameters as search. */
+export function exportUrl(format, query, { limit, filters = [] }) {
+  const params = new URLSearchParams({ q: query, limit: String(limit) });
+  for (const [k, v] of filters) if (v !== undefined && v !== null && v !== "") params.append(k, v);
+  return `api/export.${format}?${params}`;
+}
+
 export function videos(signal) {
   return getJson("api/videos", signal);
 }

@@ -1,15 +1,23 @@
 // The vidseek search page: search as you type, moment cards, a player that plays the moment, the library.
 
 import * as api from "./api.js";
-import { clock, formatDate, nextOffset, score, span, streamUrl, urlWithQuery, videoDuration } from "./format.js";
+import {
+  clock, formatDate, hiddenText, nextOffset, relevanceLabel, score, span, streamUrl, urlWithQuery, videoDuration,
+} from "./format.js";
 import { drawStrip, stripFor } from "./strip.js";
 import { setJobsVisible } from "./jobs.js";
 
 const PAGE_SIZE = 24;
+const GROUP_PAGE_SIZE = 12; // videos per page when grouped by video
+const MAX_EXPORT = 1000; // the API's largest limit
 const DEBOUNCE_MS = 250;
 const LOOP_KEY = "vidseek.loop";
-// Page URL parameters that are not filters for the API.
-const NOT_FILTERS = new Set(["q", "similar", "limit", "offset"]);
+// Result options, kept in the page URL (defaults left out) and sent with every search.
+const RELEVANCE = ["high", "medium", "low"]; // strongest first
+const DEFAULT_RELEVANCE = "medium";
+const SORTS = ["score", "count", "date"];
+// Page URL parameters that are not filters for the API (the options are sent from the controls).
+const NOT_FILTERS = new Set(["q", "similar", "limit", "offset", "min_relevance", "group_by", "sort"]);
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 
@@ -21,6 +29,15 @@ const ui = {
   layout: $("layout"),
   results: $("results"),
   loadMore: $("load-more"),
+  minRelevance: $("min-relevance"),
+  groupToggle: $("group-toggle"),
+  sortOption: $("sort-option"),
+  sort: $("sort-select"),
+  exports: $("exports"),
+  exportLinks: { csv: $("export-csv"), edl: $("export-edl"), otio: $("export-otio") },
+  hiddenNote: $("hidden-note"),
+  hiddenCount: $("hidden-count"),
+  showHidden: $("show-hidden"),
   empty: $("state-empty"),
   noMatches: $("state-no-matches"),
   noMatchesQuery: $("no-matches-query"),
@@ -54,7 +71,10 @@ const ui = {
 
 const state = {
   request: null, // what the results are for: see textRequest / similarRequest
-  results: [],
+  results: [], // the moments shown, in page order (grouped: the groups' moments in group order)
+  grouped: false, // the results are shown as one section per video
+  units: 0, // moments loaded, or videos when grouped: what offsets count
+  hidden: 0, // weaker moments the latest answer says it left out
   next: null,
   selected: -1,
   seq: 0,
@@ -94,24 +114,95 @@ function showState(which, detail = "") {
   if (which === "error") ui.errorDetail.textContent = detail;
 }
 
-// A request is a text search (?q=) or "more like this moment" (?similar=CLIP_ID).
+// ---------------------------------------------------------------- result options
+
+/** What the option controls say: {minRelevance, grouped, sort}. */
+function currentOptions() {
+  const minRelevance = RELEVANCE.includes(ui.minRelevance.value) ? ui.minRelevance.value : DEFAULT_RELEVANCE;
+  const grouped = ui.groupToggle.checked;
+  const sort = grouped && SORTS.includes(ui.sort.value) ? ui.sort.value : "score";
+  return { minRelevance, grouped, sort };
+}
+
+/** Set the controls from the page URL (unknown values fall back to the defaults). */
+function optionsFromUrl() {
+  const params = new URLSearchParams(location.search);
+  const minRelevance = params.get("min_relevance");
+  ui.minRelevance.value = RELEVANCE.includes(minRelevance) ? minRelevance : DEFAULT_RELEVANCE;
+  ui.groupToggle.checked = params.get("group_by") === "video";
+  const sort = params.get("sort");
+  ui.sort.value = SORTS.includes(sort) ? sort : "score";
+  showSortOption();
+}
+
+function showSortOption() {
+  show(ui.sortOption, ui.groupToggle.checked);
+}
+
+/** The API parameters of ``options``. Sort only goes with grouping (sort=count needs it). */
+function optionParams(options) {
+  const params = [["min_relevance", options.minRelevance]];
+  if (options.grouped) params.push(["group_by", "video"], ["sort", options.sort]);
+  return params;
+}
+
+function pageSize(request) {
+  return request.options.grouped ? GROUP_PAGE_SIZE : PAGE_SIZE;
+}
+
+/** A control changed: keep it in the URL and run what is shown again with it. */
+function optionsChanged() {
+  showSortOption();
+  if (!state.request) {
+    syncUrl(null);
+    return Promise.resolve();
+  }
+  return run({ ...state.request, options: currentOptions() });
+}
+
+// A request is a text search (?q=) or "more like this moment" (?similar=CLIP_ID), with the result
+// options it was asked with.
 function textRequest(q) {
-  return { kind: "text", key: q, label: q, q };
+  return { kind: "text", key: q, label: q, q, options: currentOptions() };
 }
 
 function similarRequest(clipId, label) {
-  return { kind: "similar", key: `similar:${clipId}`, label: label || `clip ${clipId}`, clipId: String(clipId) };
+  return { kind: "similar", key: `similar:${clipId}`, label: label || `clip ${clipId}`, clipId: String(clipId),
+    options: currentOptions() };
 }
 
 function fetchPage(request, offset, signal) {
-  const options = { limit: PAGE_SIZE, offset, filters: filtersFromUrl() };
-  return request.kind === "similar" ? api.similar(request.clipId, options, signal) : api.search(request.q, options, signal);
+  const filters = [...optionParams(request.options), ...filtersFromUrl()];
+  const options = { limit: pageSize(request), offset, filters };
+  return request.kind === "similar"
+    ? api.similar(request.clipId, options, signal) : api.search(request.q, options, signal);
+}
+
+/** The moments of an answer (and its videos when grouped: null otherwise). */
+function pageOf(data, request) {
+  if (request.options.grouped && Array.isArray(data.groups)) {
+    const groups = data.groups.filter((g) => g && g.video && Array.isArray(g.moments));
+    return { groups, results: groups.flatMap((g) => g.moments) };
+  }
+  return { groups: null, results: Array.isArray(data.results) ? data.results : [] };
+}
+
+function hiddenOf(data) {
+  const n = Number(data.hidden);
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
 }
 
 function syncUrl(request) {
   const url = new URL(urlWithQuery(location.href, request && request.kind === "text" ? request.q : ""), location.href);
   if (request && request.kind === "similar") url.searchParams.set("similar", request.clipId);
   else url.searchParams.delete("similar");
+  const options = request ? request.options : currentOptions();
+  if (options.minRelevance !== DEFAULT_RELEVANCE) url.searchParams.set("min_relevance", options.minRelevance);
+  else url.searchParams.delete("min_relevance");
+  if (options.grouped) url.searchParams.set("group_by", "video");
+  else url.searchParams.delete("group_by");
+  if (options.grouped && options.sort !== "score") url.searchParams.set("sort", options.sort);
+  else url.searchParams.delete("sort");
   const target = url.pathname + url.search + url.hash;
   if (target !== location.pathname + location.search + location.hash) history.replaceState(history.state, "", target);
   document.title = request ? `${request.kind === "similar" ? "like " : ""}${request.label} – vidseek` : "vidseek";
@@ -157,14 +248,22 @@ async function run(request) {
   try {
     const data = await fetchPage(request, 0, controller.signal);
     if (seq !== state.seq) return;
-    const results = Array.isArray(data.results) ? data.results : [];
+    const page = pageOf(data, request);
     closePlayer({ restoreFocus: false });
     clearResults();
-    state.results = results;
-    state.next = nextOffset(data, 0, PAGE_SIZE, results.length);
-    renderCards(results, 0);
+    state.grouped = page.groups !== null;
+    ui.results.classList.toggle("grouped", state.grouped);
+    ui.results.setAttribute("aria-label", state.grouped ? "Matching videos" : "Matching moments");
+    state.results = page.results;
+    state.units = state.grouped ? page.groups.length : page.results.length;
+    state.next = nextOffset(data, 0, pageSize(request), state.units);
+    state.hidden = hiddenOf(data);
+    renderPage(page, 0);
     ui.results.dataset.query = request.key;
-    showState(results.length ? "none" : "no-matches");
+    ui.results.dataset.minRelevance = request.options.minRelevance;
+    ui.results.dataset.groupBy = state.grouped ? "video" : "none";
+    ui.results.dataset.sort = request.options.sort;
+    showState(page.results.length ? "none" : "no-matches");
     setStatus(summary(data));
   } catch (err) {
     if (err && err.name === "AbortError") return;
@@ -178,6 +277,8 @@ async function run(request) {
       setLoading(false);
       state.controller = null;
       updateLoadMore();
+      updateHiddenNote();
+      updateExports();
     }
   }
 }
@@ -194,11 +295,17 @@ async function loadMore() {
   try {
     const data = await fetchPage(request, offset, controller.signal);
     if (seq !== state.seq) return;
-    const results = Array.isArray(data.results) ? data.results : [];
+    let page = pageOf(data, request);
+    // a page is shown the way the first one was
+    if (state.grouped && page.groups === null) page = { groups: [], results: [] };
+    if (!state.grouped && page.groups !== null) page = { groups: null, results: page.results };
+    const received = state.grouped ? page.groups.length : page.results.length;
     const from = state.results.length;
-    state.results = state.results.concat(results);
-    state.next = results.length ? nextOffset(data, offset, PAGE_SIZE, results.length) : null;
-    renderCards(results, from);
+    state.results = state.results.concat(page.results);
+    state.units += received;
+    state.next = received ? nextOffset(data, offset, pageSize(request), received) : null;
+    state.hidden = hiddenOf(data);
+    renderPage(page, from);
     setStatus(summary(data));
   } catch (err) {
     if (err && err.name === "AbortError") return;
@@ -209,6 +316,8 @@ async function loadMore() {
       setLoading(false);
       state.controller = null;
       updateLoadMore();
+      updateHiddenNote();
+      updateExports();
     }
   }
 }
@@ -231,7 +340,8 @@ function summary(data) {
   const took = Number(data.took_ms);
   const ms = Number.isFinite(took) ? ` in ${took < 10 ? took.toFixed(1) : Math.round(took)} ms` : "";
   const like = state.request && state.request.kind === "similar" ? `Moments like ${state.request.label}: ` : "";
-  return `${like}${n} moment${n === 1 ? "" : "s"}${state.next === null ? "" : " so far"}${ms}`;
+  const videos = state.grouped ? ` in ${state.units} video${state.units === 1 ? "" : "s"}` : "";
+  return `${like}${n} moment${n === 1 ? "" : "s"}${videos}${state.next === null ? "" : " so far"}${ms}`;
 }
 
 function updateLoadMore() {
@@ -239,16 +349,65 @@ function updateLoadMore() {
   ui.loadMore.disabled = state.loading;
 }
 
+/** "N weaker matches hidden — show them", while the answer left some out. */
+function updateHiddenNote() {
+  const visible = Boolean(state.request) && state.hidden > 0 && state.request.options.minRelevance !== "low"
+    && ui.error.hidden;
+  show(ui.hiddenNote, visible);
+  ui.hiddenCount.textContent = visible ? hiddenText(state.hidden) : "";
+}
+
+/** The export links: the text search shown, with its options and filters, as far as it is loaded. */
+function updateExports() {
+  const request = state.request;
+  const visible = Boolean(request) && request.kind === "text" && state.results.length > 0;
+  show(ui.exports, visible);
+  if (!visible) return;
+  const limit = Math.min(MAX_EXPORT, Math.max(state.units, pageSize(request)));
+  const filters = [...optionParams(request.options), ...filtersFromUrl()];
+  for (const [format, link] of Object.entries(ui.exportLinks)) {
+    link.href = api.exportUrl(format, request.q, { limit, filters });
+    link.setAttribute("aria-label", `Export ${request.label} as ${format.toUpperCase()}`);
+  }
+}
+
 function clearResults() {
   state.results = [];
+  state.grouped = false;
+  state.units = 0;
+  state.hidden = 0;
   state.next = null;
   state.selected = -1;
   ui.results.replaceChildren();
+  ui.results.classList.remove("grouped");
+  ui.results.setAttribute("aria-label", "Matching moments");
   delete ui.results.dataset.query;
+  delete ui.results.dataset.minRelevance;
+  delete ui.results.dataset.groupBy;
+  delete ui.results.dataset.sort;
   updateLoadMore();
+  updateHiddenNote();
+  updateExports();
 }
 
 // ---------------------------------------------------------------- cards
+
+/** The rank a card shows: the API's, or (grouped, where each page counts again) its place on the page. */
+function rankOf(result, index) {
+  return state.grouped ? index + 1 : result.rank ?? index + 1;
+}
+
+/** The relevance badge: words (not colour alone) and a ``relevance-BAND`` class; null for no band. */
+function relevanceBadge(band, testid) {
+  const label = relevanceLabel(band);
+  if (!label) return null;
+  const badge = document.createElement("span");
+  badge.className = `relevance relevance-${band}`;
+  badge.dataset.testid = testid;
+  badge.dataset.relevance = band;
+  badge.textContent = label;
+  return badge;
+}
 
 function card(result, index) {
   const item = document.createElement("li");
@@ -261,7 +420,10 @@ function card(result, index) {
   button.dataset.videoId = String(result.video.id);
   const title = result.video.title || result.video.path || `video ${result.video.id}`;
   const when = `${clock(result.start)}–${clock(result.end)}`;
-  button.setAttribute("aria-label", `${title}, ${clock(result.start)} to ${clock(result.end)}, score ${score(result.score)}`);
+  const band = relevanceLabel(result.relevance);
+  if (band) button.dataset.relevance = result.relevance;
+  button.setAttribute("aria-label", `${title}, ${clock(result.start)} to ${clock(result.end)}, `
+    + `${band ? `${band}, ` : ""}score ${score(result.score)}`);
 
   const thumb = document.createElement("span");
   thumb.className = "thumb";
@@ -279,8 +441,15 @@ function card(result, index) {
   badge.textContent = span(Number(result.end) - Number(result.start));
   const rank = document.createElement("span");
   rank.className = "rank";
-  rank.textContent = String(result.rank ?? index + 1);
+  rank.textContent = String(rankOf(result, index));
   thumb.append(img, badge, rank);
+  const relevance = relevanceBadge(result.relevance, "result-relevance");
+  if (relevance) {
+    if (Number.isFinite(Number(result.z))) {
+      relevance.title = `${Number(result.z).toFixed(1)} spreads above this query's background`;
+    }
+    thumb.append(relevance);
+  }
 
   const body = document.createElement("span");
   body.className = "card-body";
@@ -309,9 +478,76 @@ function card(result, index) {
   return item;
 }
 
-function renderCards(results, from) {
+function renderCards(results, from, into = ui.results) {
   const fragment = document.createDocumentFragment();
   results.forEach((r, i) => fragment.append(card(r, from + i)));
+  into.append(fragment);
+}
+
+/** One video of a grouped answer: its title, how many moments match, the best band, and its moment cards. */
+function groupSection(group, from) {
+  const item = document.createElement("li");
+  item.className = "group-item";
+  const section = document.createElement("section");
+  section.className = "group";
+  section.dataset.testid = "result-group";
+  section.dataset.videoId = String(group.video.id);
+  section.dataset.count = String(group.count ?? group.moments.length);
+  if (relevanceLabel(group.relevance)) section.dataset.relevance = group.relevance;
+  const title = group.video.title || group.video.path || `video ${group.video.id}`;
+  const headingId = `group-${state.seq}-${from}`;
+  section.setAttribute("aria-labelledby", headingId);
+
+  const head = document.createElement("header");
+  head.className = "group-head";
+  const heading = document.createElement("h2");
+  heading.className = "group-title";
+  heading.id = headingId;
+  heading.dataset.testid = "group-title";
+  heading.textContent = title;
+  heading.title = group.video.path || title;
+  const meta = document.createElement("p");
+  meta.className = "group-meta";
+  const count = Number(group.count ?? group.moments.length);
+  const counted = document.createElement("span");
+  counted.dataset.testid = "group-count";
+  counted.textContent = `${count} matching moment${count === 1 ? "" : "s"}`;
+  meta.append(counted);
+  const badge = relevanceBadge(group.relevance, "group-relevance");
+  if (badge) {
+    const best = document.createElement("span");
+    best.className = "group-best";
+    best.append("best: ", badge);
+    meta.append(best);
+  }
+  if (Number.isFinite(Number(group.video.duration))) {
+    const length = document.createElement("span");
+    length.textContent = `${clock(group.video.duration)} video`;
+    meta.append(length);
+  }
+  head.append(heading, meta);
+
+  const grid = document.createElement("ol");
+  grid.className = "grid group-grid";
+  grid.setAttribute("aria-label", `Moments in ${title}`);
+  renderCards(group.moments, from, grid);
+  section.append(head, grid);
+  item.append(section);
+  return item;
+}
+
+/** Append a page of the answer: moment cards, or one section per video. */
+function renderPage(page, from) {
+  if (page.groups === null) {
+    renderCards(page.results, from);
+    return;
+  }
+  const fragment = document.createDocumentFragment();
+  let at = from;
+  for (const group of page.groups) {
+    fragment.append(groupSection(group, at));
+    at += group.moments.length;
+  }
   ui.results.append(fragment);
 }
 
@@ -341,6 +577,26 @@ function select(index, { focus = true, play = state.selected >= 0 && !ui.player.
 function columns() {
   const template = getComputedStyle(ui.results).gridTemplateColumns;
   return Math.max(1, template.split(" ").filter(Boolean).length);
+}
+
+/** Grouped: the card in the row above (-1) or below (+1) on screen, nearest across; -1 when none. */
+function verticalNeighbour(index, direction) {
+  const here = cardAt(index);
+  if (!here) return -1;
+  const box = here.getBoundingClientRect();
+  const middle = box.left + box.width / 2;
+  const candidates = [];
+  for (const other of ui.results.querySelectorAll('[data-testid="result-card"]')) {
+    const b = other.getBoundingClientRect();
+    const gap = direction > 0 ? b.top - box.bottom : box.top - b.bottom;
+    const across = Math.abs(b.left + b.width / 2 - middle);
+    if (gap >= -1) candidates.push({ index: Number(other.dataset.index), gap, across });
+  }
+  if (!candidates.length) return -1;
+  const nearest = Math.min(...candidates.map((c) => c.gap));
+  const row = candidates.filter((c) => c.gap <= nearest + 2);
+  row.sort((a, b) => a.across - b.across);
+  return row[0].index;
 }
 
 // ---------------------------------------------------------------- player
@@ -384,8 +640,9 @@ function openPlayer(index) {
   const title = result.video.title || result.video.path;
   ui.playerTitle.textContent = title;
   ui.playerTitle.title = result.video.path || "";
-  ui.playerMeta.textContent = `#${result.rank ?? index + 1} · ${clock(player.start)}–${clock(player.end)} `
-    + `(${span(player.end - player.start)}) · score ${score(result.score)}`;
+  const band = relevanceLabel(result.relevance);
+  ui.playerMeta.textContent = `#${rankOf(result, index)} · ${clock(player.start)}–${clock(player.end)} `
+    + `(${span(player.end - player.start)}) · ${band ? `${band} · ` : ""}score ${score(result.score)}`;
   const details = [];
   if (result.timecode && result.timecode.start) details.push(`TC ${result.timecode.start} – ${result.timecode.end}`);
   if (result.frames && result.frames.start !== undefined) {
@@ -673,8 +930,14 @@ document.addEventListener("keydown", (event) => {
     select(0);
     return;
   }
-  const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -columns(), ArrowDown: columns() }[event.key];
-  const next = state.selected + step;
+  let next;
+  if (state.grouped && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
+    next = verticalNeighbour(state.selected, event.key === "ArrowDown" ? 1 : -1);
+    if (next < 0 && event.key === "ArrowDown") return;
+  } else {
+    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -columns(), ArrowDown: columns() }[event.key];
+    next = state.selected + step;
+  }
   if (next < 0) {
     if (event.key === "ArrowUp" && ui.player.hidden) ui.input.focus();
     return;
@@ -699,6 +962,19 @@ ui.form.addEventListener("submit", (event) => {
 });
 ui.input.addEventListener("input", scheduleSearch);
 ui.loadMore.addEventListener("click", loadMore);
+ui.minRelevance.addEventListener("change", optionsChanged);
+ui.groupToggle.addEventListener("change", optionsChanged);
+ui.sort.addEventListener("change", optionsChanged);
+ui.showHidden.addEventListener("click", () => {
+  const before = state.request ? state.request.options.minRelevance : DEFAULT_RELEVANCE;
+  ui.minRelevance.value = "low";
+  optionsChanged().then(() => {
+    // carry the focus (the button is gone) to the first match that was hidden, or the first result
+    if (!state.results.length) return;
+    const weaker = state.results.findIndex((r) => RELEVANCE.indexOf(r.relevance) > RELEVANCE.indexOf(before));
+    select(weaker >= 0 ? weaker : 0, { play: false });
+  });
+});
 window.addEventListener("hashchange", route);
 
 // ---------------------------------------------------------------- start
@@ -708,6 +984,7 @@ function start() {
   const params = new URLSearchParams(location.search);
   const q = (params.get("q") || "").trim();
   const similar = (params.get("similar") || "").trim();
+  optionsFromUrl();
   route();
   if (q) {
     ui.input.value = q;

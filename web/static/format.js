@@ -78,3 +78,16 @@ export function formatDate(iso) {
   if (Number.isNaN(d.getTime())) return String(iso);
   return d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
+
+/** Relevance bands of the API, strongest first, with the words the page shows for them. */
+export const RELEVANCE_LABELS = { high: "strong match", medium: "good match", low: "weak match" };
+
+/** The words for a band ("strong match"), or "" for none or one the page does not know. */
+export function relevanceLabel(band) {
+  return Object.prototype.hasOwnProperty.call(RELEVANCE_LABELS, band) ? RELEVANCE_LABELS[band] : "";
+}
+
+/** "1 weaker match hidden", "3 weaker matches hidden". */
+export function hiddenText(n) {
+  return `${n} weaker match${n === 1 ? "" : "es"} hidden`;
+}
