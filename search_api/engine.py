@@ -37,6 +37,8 @@ FIRST_FETCH = 64
 MAX_FETCH = 16384
 """The most clips one query widens to (only ``min_relevance=low`` with ``sort=date``/``count`` or
 very selective filters get near it); beyond it the answer is what was found."""
+LOAD_VIDEOS = 8
+"""Candidate videos whose rows and frames are read in one go (most answers settle within a few)."""
 COUNT_VIDEOS = 32
 """Candidate videos past the settled answer grounded only to count the moments hidden below
 ``min_relevance`` (so ``hidden`` is a count of at least what was found, at a bounded cost)."""
@@ -210,17 +212,17 @@ class _Grounding:
         self.done: set[int] = set()  # videos grounded or filtered out
         self.moments: list[Moment] = []
         self.counted: list[Moment] = []  # moments of videos grounded only to count what is hidden
+        self.loaded: dict[int, tuple[Video, tuple[np.ndarray, np.ndarray]] | None] = {}  # None: filtered out or no frames
         self.videos: dict[int, Video] = {}
 
     def add_candidates(self, ids: list[int], scores: list[float], *, exhausted: bool, session) -> bool:  # noqa: ANN001
         """Take the ANN's clips (best first); True when the answer is settled."""
-        new = [i for i in ids if i not in self.seen_clips]
-        clips = store.clips_by_ids(new, session=session)
+        video_of = store.video_of_clips([i for i in ids if i not in self.seen_clips], session=session)
         for cid, score in zip(ids, scores):
-            if cid in self.seen_clips or cid not in clips:
+            if cid in self.seen_clips or cid not in video_of:
                 continue
             self.seen_clips.add(cid)
-            vid = clips[cid].video_id
+            vid = video_of[cid]
             self.best_clip[vid] = max(self.best_clip.get(vid, -1.0), score)
         pending = sorted((v for v in self.best_clip if v not in self.done), key=lambda v: (-self.best_clip[v], v))
         for at, vid in enumerate(pending):
@@ -228,10 +230,21 @@ class _Grounding:
             if self.best_clip[vid] + reach(settling, self.background) < settling:
                 self._count_hidden(pending[at:at + COUNT_VIDEOS], session)
                 return True  # this video and every later one (and every clip not fetched) score lower
-            self._ground(vid, session)
+            if vid not in self.loaded:
+                self._load(pending[at:at + LOAD_VIDEOS], session)
+            self.done.add(vid)
+            self.moments.extend(self._moments_of(vid))
         weakest = scores[-1] if scores else float("-inf")
         settling = self.settling_score()
         return not exhausted and weakest + reach(settling, self.background) < settling
+
+    def _load(self, video_ids: list[int], session) -> None:  # noqa: ANN001
+        """Read these videos' rows and frames (one statement each), skipping those the filter refuses."""
+        videos = store.videos_by_ids(video_ids, session=session)
+        wanted = [v for v, video in videos.items() if self.video_filter is None or self.video_filter(video)]
+        frames = store.frames_of_videos(wanted, session=session)
+        for vid in video_ids:
+            self.loaded[vid] = (videos[vid], frames[vid]) if vid in frames else None
 
     def _count_hidden(self, videos: list[int], session) -> None:  # noqa: ANN001
         """Ground the next few candidate videos that may hold moments just below ``min_relevance``,
@@ -239,20 +252,16 @@ class _Grounding:
         if self.min_relevance == "low":
             return
         floor = self.background.above(PEAK_Z if self.min_relevance == "medium" else Z_MEDIUM)
+        videos = [v for v in videos if self.best_clip[v] + reach(floor, self.background) >= floor]
+        self._load([v for v in videos if v not in self.loaded], session)
         for vid in videos:
-            if self.best_clip[vid] + reach(floor, self.background) < floor:
-                return
-            self.counted.extend(self._moments_of(vid, session))
+            self.counted.extend(self._moments_of(vid))
 
-    def _ground(self, vid: int, session) -> None:  # noqa: ANN001
-        self.done.add(vid)
-        self.moments.extend(self._moments_of(vid, session))
-
-    def _moments_of(self, vid: int, session) -> list[Moment]:  # noqa: ANN001
-        video = store.videos_by_ids([vid], session=session).get(vid)
-        if video is None or (self.video_filter is not None and not self.video_filter(video)):
+    def _moments_of(self, vid: int) -> list[Moment]:
+        loaded = self.loaded.get(vid)
+        if loaded is None:
             return []
-        times, vectors = store.frames_of(vid, session=session)
+        video, (times, vectors) = loaded
         if len(times) == 0:
             return []
         self.videos[vid] = video

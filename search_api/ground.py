@@ -44,7 +44,7 @@ from vidseek.pool import mean_pool
 
 STAY = 0.4
 """A moment keeps frames above this share of the way from the baseline to its peak."""
-EDGE = 0.5
+EDGE = 0.6
 """... and its edges where the frames beyond, summed, score below this share of the way."""
 MAX_GAP = 2
 """Frames below the stay level that one moment bridges when the curve comes back."""
