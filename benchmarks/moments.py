@@ -155,16 +155,32 @@ def run_vidseek(engine, world: World) -> MethodRun:  # noqa: ANN001 (search_api.
     """Top 10 of every query from the engine, timed, and whether bigger pages start with the same 10."""
     kwargs = _quality_kwargs(engine.search_vector)
     engine.search_vector(world.queries[0].vector, limit=TOP, **kwargs)  # warm: calibration sample, caches
-    results, seconds, unstable = {}, [], 0
+    results, seconds, unstable, bands = {}, [], 0, {}
     for q in world.queries:
         started = time.perf_counter()
-        top = _spans_of(engine.search_vector(q.vector, limit=TOP, **kwargs))
+        hits = engine.search_vector(q.vector, limit=TOP, **kwargs)
         seconds.append(time.perf_counter() - started)
+        top = _spans_of(hits)
         results[q.text] = top
+        bands[q.text] = [getattr(h, "relevance", "n/a") for h in hits]
         pages = [_spans_of(engine.search_vector(q.vector, limit=n, **kwargs))[:TOP] for n in LIMITS[1:]]
         unstable += any(page != top for page in pages)
     return MethodRun("vidseek", results, seconds,
-                     {"limit_stable": unstable == 0, "limit_unstable_queries": unstable})
+                     {"limit_stable": unstable == 0, "limit_unstable_queries": unstable,
+                      **band_precision(results, bands, world.truths)})
+
+
+def band_precision(results: dict[str, list[Span]], bands: dict[str, list[str]],
+                   truths: dict[str, list[Span]]) -> dict[str, object]:
+    """Per relevance band of the top-10 results: how many there are, and the share that overlaps a
+    true moment of its query (``true_high`` should be near 1, ``true_low`` near 0)."""
+    out: dict[str, object] = {}
+    for band in ("high", "medium", "low"):
+        flags = [any(covers(r, t) for t in truths[q]) for q in results
+                 for r, b in zip(results[q], bands[q]) if b == band]
+        out[f"n_{band}"] = len(flags)
+        out[f"true_{band}"] = round(float(np.mean(flags)), 3) if flags else "n/a"
+    return out
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,9 @@ STAY = 0.4
 """A moment keeps frames above this share of the way from the baseline to its peak."""
 EDGE = 0.6
 """... and its edges where the frames beyond, summed, score below this share of the way."""
+EDGE_Z = 4.0
+"""... but never above this many spreads over the query's background (clearly relevant frames at a
+moment's border stay in it: a video that matches throughout stays whole)."""
 MAX_GAP = 2
 """Frames below the stay level that one moment bridges when the curve comes back."""
 MIN_RISE = 0.02
@@ -112,7 +115,9 @@ def segment(scores: np.ndarray, background: Background) -> list[Span]:
         top = curve[peak]
         if top - base < MIN_RISE or (background.calibrated and background.z(top) < PEAK_Z):
             break  # the remaining frames are all lower: nothing else stands out
-        first, last = _grow(curve, owner, int(peak), base + STAY * (top - base), base + EDGE * (top - base))
+        edge = min(base + EDGE * (top - base), background.above(EDGE_Z)) if background.calibrated \
+            else base + EDGE * (top - base)
+        first, last = _grow(curve, owner, int(peak), base + STAY * (top - base), edge)
         touches = (first > 0 and owner[first - 1] != -1) or (last < n - 1 and owner[last + 1] != -1)
         owner[first : last + 1] = region
         region += 1
