@@ -309,7 +309,7 @@ def video_of_clips(ids: list[int], *, session: Session) -> dict[int, int]:
     """clip id -> its video's id, for the clips of ``ids`` that exist (no vectors read)."""
     if not ids:
         return {}
-    return dict(session.execute(select(Clip.id, Clip.video_id).where(Clip.id.in_(ids))).tuples().all())
+    return dict(session.execute(select(Clip.id, Clip.video_id).where(Clip.id.in_(ids))).all())
 
 
 def frames_of_videos(video_ids: list[int], *, session: Session) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -317,7 +317,7 @@ def frames_of_videos(video_ids: list[int], *, session: Session) -> dict[int, tup
     if not video_ids:
         return {}
     rows = session.execute(select(FrameVectors.video_id, FrameVectors.count, FrameVectors.dim, FrameVectors.times,
-                                  FrameVectors.vectors).where(FrameVectors.video_id.in_(video_ids))).tuples()
+                                  FrameVectors.vectors).where(FrameVectors.video_id.in_(video_ids))).all()
     return {vid: (np.frombuffer(times, dtype=np.float64),
                   np.frombuffer(vectors, dtype=np.float32).reshape(count, dim))
             for vid, count, dim, times, vectors in rows}
