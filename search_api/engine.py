@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -37,11 +37,16 @@ FIRST_FETCH = 64
 MAX_FETCH = 16384
 """The most clips one query widens to (only ``min_relevance=low`` with ``sort=date``/``count`` or
 very selective filters get near it); beyond it the answer is what was found."""
-LOAD_VIDEOS = 8
-"""Candidate videos whose rows and frames are read in one go (most answers settle within a few)."""
+PAD = 24
+"""Frames read either side of a video's candidate clips (widened while a moment reaches an edge)."""
 COUNT_VIDEOS = 32
 """Candidate videos past the settled answer grounded only to count the moments hidden below
 ``min_relevance`` (so ``hidden`` is a count of at least what was found, at a bounded cost)."""
+NO_MATCH_FETCH = 256
+"""Without a filter, a query none of whose first this many clips lies under a moment that passes
+``min_relevance`` is answered "no match" without widening further (a weaker clip could only hide
+a 2 s flash between unrelated frames; scanning on for it would cost the most on exactly the queries
+that match nothing)."""
 SAMPLE_CLIPS = 1024
 """Library clips in the relevance background sample."""
 SAMPLE_REFRESH_S = 10.0
@@ -169,7 +174,8 @@ class SearchEngine:
                     exact = vectors @ query if len(ids) else np.zeros(0, np.float32)
                     order = np.argsort(-exact, kind="stable")[:k]
                     ids, scores = ids[order], exact[order]
-                exhausted = len(ids) < k or k >= index.count or k >= MAX_FETCH
+                exhausted = len(ids) < k or k >= index.count or k >= MAX_FETCH or \
+                    (k >= NO_MATCH_FETCH and video_filter is None and not grounding.moments_pass())
                 settled = grounding.add_candidates([int(i) for i in ids], [float(s) for s in scores],
                                                    exhausted=exhausted, session=session)
                 if settled or exhausted:
@@ -200,51 +206,94 @@ class SearchEngine:
 
 
 class _Grounding:
-    """One query's grounding in progress: candidate videos are grounded whole, in the order of their
-    best candidate clip, until no video left can change the answer ``need`` asks for."""
+    """One query's grounding in progress: candidate videos are grounded in the order of their best
+    candidate clip, each on one window of its frames around its candidate clips (widened while a
+    moment reaches an edge), until no video left can change the answer ``need`` asks for."""
 
     def __init__(self, query: np.ndarray, need: Need, min_relevance: str, video_filter: VideoFilter | None,
                  dim: int) -> None:
         self.query, self.need, self.min_relevance, self.video_filter, self.dim = query, need, min_relevance, video_filter, dim
         self.background = Background(0.0, MIN_SPREAD)
         self.best_clip: dict[int, float] = {}  # video id -> best candidate clip score
+        self.span: dict[int, tuple[int, int]] = {}  # video id -> frames its candidate clips cover
         self.seen_clips: set[int] = set()
-        self.done: set[int] = set()  # videos grounded or filtered out
-        self.moments: list[Moment] = []
+        self.read: dict[int, tuple[int, int]] = {}  # video id -> the window grounded
+        self.by_video: dict[int, list[Moment]] = {}
         self.counted: list[Moment] = []  # moments of videos grounded only to count what is hidden
-        self.loaded: dict[int, tuple[Video, tuple[np.ndarray, np.ndarray]] | None] = {}  # None: filtered out or no frames
-        self.videos: dict[int, Video] = {}
+        self.videos: dict[int, Video | None] = {}  # None: gone, or refused by the filter
+
+    @property
+    def moments(self) -> list[Moment]:
+        return [m for found in self.by_video.values() for m in found]
+
+    def moments_pass(self) -> bool:
+        """Whether any moment found so far passes ``min_relevance``."""
+        ranked, cutoff = self._ranked()
+        return bool(ranked) and ranked[0].score >= cutoff
 
     def add_candidates(self, ids: list[int], scores: list[float], *, exhausted: bool, session) -> bool:  # noqa: ANN001
         """Take the ANN's clips (best first); True when the answer is settled."""
-        video_of = store.video_of_clips([i for i in ids if i not in self.seen_clips], session=session)
+        where = store.clip_frames([i for i in ids if i not in self.seen_clips], session=session)
         for cid, score in zip(ids, scores):
-            if cid in self.seen_clips or cid not in video_of:
+            if cid in self.seen_clips or cid not in where:
                 continue
             self.seen_clips.add(cid)
-            vid = video_of[cid]
+            vid, first, last = where[cid]
             self.best_clip[vid] = max(self.best_clip.get(vid, -1.0), score)
-        pending = sorted((v for v in self.best_clip if v not in self.done), key=lambda v: (-self.best_clip[v], v))
+            lo, hi = self.span.get(vid, (first, last))
+            self.span[vid] = (min(lo, first), max(hi, last))
+        pending = sorted((v for v in self.best_clip if self._stale(v)), key=lambda v: (-self.best_clip[v], v))
+        self._load_videos(pending, session)
         for at, vid in enumerate(pending):
             settling = self.settling_score()
             if self.best_clip[vid] + reach(settling, self.background) < settling:
                 self._count_hidden(pending[at:at + COUNT_VIDEOS], session)
                 return True  # this video and every later one (and every clip not fetched) score lower
-            if vid not in self.loaded:
-                self._load(pending[at:at + LOAD_VIDEOS], session)
-            self.done.add(vid)
-            self.moments.extend(self._moments_of(vid))
+            self.by_video[vid] = self._ground(vid, session, self.read)
         weakest = scores[-1] if scores else float("-inf")
         settling = self.settling_score()
         return not exhausted and weakest + reach(settling, self.background) < settling
 
-    def _load(self, video_ids: list[int], session) -> None:  # noqa: ANN001
-        """Read these videos' rows and frames (one statement each), skipping those the filter refuses."""
-        videos = store.videos_by_ids(video_ids, session=session)
-        wanted = [v for v, video in videos.items() if self.video_filter is None or self.video_filter(video)]
-        frames = store.frames_of_videos(wanted, session=session)
+    def _stale(self, vid: int) -> bool:
+        """Whether the video's candidate clips reach beyond what was grounded of it."""
+        if self.videos.get(vid, True) is None:
+            return False
+        read = self.read.get(vid)
+        lo, hi = self.span[vid]
+        return read is None or lo < read[0] or hi > read[1]
+
+    def _load_videos(self, video_ids: list[int], session) -> None:  # noqa: ANN001
+        rows = store.videos_by_ids([v for v in video_ids if v not in self.videos], session=session)
+        for vid, video in rows.items():
+            self.videos[vid] = video if self.video_filter is None or self.video_filter(video) else None
         for vid in video_ids:
-            self.loaded[vid] = (videos[vid], frames[vid]) if vid in frames else None
+            self.videos.setdefault(vid, None)
+
+    def _ground(self, vid: int, session, read: dict[int, tuple[int, int]]) -> list[Moment]:  # noqa: ANN001
+        """The moments of frames ``span - PAD .. span + PAD`` of one video, the window widened while a
+        moment reaches one of its edges (so each moment is whole: with a baseline that is the same
+        for every video, a moment depends only on the frames around it)."""
+        video = self.videos[vid]
+        if video is None:
+            return []
+        n = video.frame_count
+        first, last = self.span[vid]
+        lo, hi = max(0, first - PAD), min(n - 1, last + PAD)
+        while True:
+            times, vectors = store.frame_window(vid, lo, hi, dim=self.dim, session=session)
+            if len(times) == 0:
+                read[vid] = (lo, hi)
+                return []
+            hi = lo + len(times) - 1
+            found = moments_in_video(vid, times, vectors, self.query, self.background,
+                                     step=1.0 / video.sample_fps, duration=video.duration)
+            at_lo = lo > 0 and any(m.first == 0 for m in found)
+            at_hi = hi < n - 1 and any(m.last == hi - lo for m in found)
+            if not (at_lo or at_hi):
+                break
+            lo, hi = (max(0, lo - 4 * PAD) if at_lo else lo), (min(n - 1, hi + 4 * PAD) if at_hi else hi)
+        read[vid] = (lo, hi)
+        return [replace(m, first=m.first + lo, last=m.last + lo) for m in found]
 
     def _count_hidden(self, videos: list[int], session) -> None:  # noqa: ANN001
         """Ground the next few candidate videos that may hold moments just below ``min_relevance``,
@@ -252,21 +301,11 @@ class _Grounding:
         if self.min_relevance == "low":
             return
         floor = self.background.above(PEAK_Z if self.min_relevance == "medium" else Z_MEDIUM)
-        videos = [v for v in videos if self.best_clip[v] + reach(floor, self.background) >= floor]
-        self._load([v for v in videos if v not in self.loaded], session)
+        scratch: dict[int, tuple[int, int]] = {}
         for vid in videos:
-            self.counted.extend(self._moments_of(vid))
-
-    def _moments_of(self, vid: int) -> list[Moment]:
-        loaded = self.loaded.get(vid)
-        if loaded is None:
-            return []
-        video, (times, vectors) = loaded
-        if len(times) == 0:
-            return []
-        self.videos[vid] = video
-        return moments_in_video(vid, times, vectors, self.query, self.background,
-                                step=1.0 / video.sample_fps, duration=video.duration)
+            if self.best_clip[vid] + reach(floor, self.background) < floor:
+                return
+            self.counted.extend(self._ground(vid, session, scratch))
 
     def _ranked(self) -> tuple[list[Moment], float]:
         ranked = rank(self.moments)

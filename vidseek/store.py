@@ -305,22 +305,12 @@ def frame_window(video_id: int, first: int, last: int, *, dim: int, session: Ses
     return times, np.frombuffer(row[1], dtype=np.float32).reshape(len(times), dim)
 
 
-def video_of_clips(ids: list[int], *, session: Session) -> dict[int, int]:
-    """clip id -> its video's id, for the clips of ``ids`` that exist (no vectors read)."""
+def clip_frames(ids: list[int], *, session: Session) -> dict[int, tuple[int, int, int]]:
+    """clip id -> (video id, first frame, last frame), for the clips of ``ids`` that exist (no vectors read)."""
     if not ids:
         return {}
-    return dict(session.execute(select(Clip.id, Clip.video_id).where(Clip.id.in_(ids))).all())
-
-
-def frames_of_videos(video_ids: list[int], *, session: Session) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """(times, vectors) of the sampled frames of each of these videos, in one statement."""
-    if not video_ids:
-        return {}
-    rows = session.execute(select(FrameVectors.video_id, FrameVectors.count, FrameVectors.dim, FrameVectors.times,
-                                  FrameVectors.vectors).where(FrameVectors.video_id.in_(video_ids))).all()
-    return {vid: (np.frombuffer(times, dtype=np.float64),
-                  np.frombuffer(vectors, dtype=np.float32).reshape(count, dim))
-            for vid, count, dim, times, vectors in rows}
+    rows = session.execute(select(Clip.id, Clip.video_id, Clip.first_frame, Clip.last_frame).where(Clip.id.in_(ids)))
+    return {cid: (vid, first, last) for cid, vid, first, last in rows}
 
 
 def clips_by_ids(ids: list[int], *, session: Session) -> dict[int, Clip]:
