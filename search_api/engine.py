@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 
 from search_api.ground import PEAK_Z, Moment, moments_in_video, rank
-from search_api.relevance import BANDS, MIN_SPREAD, Z_HIGH, Z_MEDIUM, Background, background_of, band, lowest_score_in
+from search_api.relevance import BANDS, MIN_SPREAD, Background, background_of, band, lowest_score_in
 from vidseek import store
 from vidseek.encoder_follower import EncoderFollower
 from vidseek.encoders import Encoder
@@ -102,6 +102,7 @@ class SearchEngine:
             store.check_model(encoder.name, session=session)
         self.encoders = EncoderFollower(library, encoder, load or _loader(library))
         self._sample: tuple[int, float, np.ndarray] | None = None  # (generation, taken at, vectors)
+        self._clip_count = 0
 
     @property
     def encoder(self) -> Encoder:
@@ -164,6 +165,7 @@ class SearchEngine:
         k = FIRST_FETCH
         with self.library.snapshot() as session:
             gen = store.generation(session=session)
+            self._clip_count = index.count
             grounding.background = self._background(query, gen, session)
             while True:
                 scores, ids, index_gen = index.search_at(query, fetch_size(index.spec, k))
@@ -192,7 +194,7 @@ class SearchEngine:
             sample = self._sample = (gen, now, vectors)
         if sample[2].size == 0:
             return Background(0.0, MIN_SPREAD)
-        return background_of(sample[2] @ query)
+        return background_of(sample[2] @ query, library_clips=self._clip_count)
 
     def frame_scores(self, video_id: int, query: np.ndarray, first: int = 0, last: int = 2**31 - 1
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -300,7 +302,7 @@ class _Grounding:
         only to say how many were hidden (kept apart: the answer itself is already settled)."""
         if self.min_relevance == "low":
             return
-        floor = self.background.above(PEAK_Z if self.min_relevance == "medium" else Z_MEDIUM)
+        floor = self.background.above(PEAK_Z if self.min_relevance == "medium" else self.background.medium_z)
         scratch: dict[int, tuple[int, int]] = {}
         for vid in videos:
             if self.best_clip[vid] + reach(floor, self.background) < floor:
@@ -317,7 +319,8 @@ class _Grounding:
         ranked, cutoff = self._ranked()
         if not ranked:  # nothing yet: only the band's own floor is known
             return float("-inf") if self.min_relevance == "low" or not self.background.calibrated else \
-                self.background.above(Z_MEDIUM if self.min_relevance == "medium" else Z_HIGH)
+                self.background.above(self.background.medium_z if self.min_relevance == "medium"
+                                      else self.background.high_z)
         passing = [m for m in ranked if m.score >= cutoff]
         if self.need.moments is not None and len(passing) >= self.need.moments:
             return passing[self.need.moments - 1].score

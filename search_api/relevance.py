@@ -10,9 +10,11 @@ upper tail) barely move while they are up to about a third of the sample.
 
 A moment's ``z`` is how many spreads its score lies above the background. Its band:
 
-- ``high``: ``z >= Z_HIGH`` and the score is within ``TOP_SHARE`` of the way from the background
-  to the query's best moment (close to the top hit, not just above background);
-- ``medium``: ``z >= Z_MEDIUM``;
+- ``high``: ``z >= Z_HIGH`` (or the ``medium`` bar, if higher) and the score is within
+  ``TOP_SHARE`` of the way from the background to the query's best moment (close to the top hit,
+  not just above background);
+- ``medium``: ``z >= Z_MEDIUM``, or the chance tail of the library's size if higher (``tail_z``:
+  in a library of N clips the best unrelated one lies about that far up by chance);
 - ``low``: the rest, which scores like the background's upper tail.
 
 A library too small to calibrate is banded by the gap to the top hit alone (``background_of``).
@@ -23,6 +25,7 @@ Bands are monotone in the score, so filtering by band cuts the ranked list at on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -54,6 +57,17 @@ class Background:
     """Robust standard deviation of the sample's scores (at least ``MIN_SPREAD``)."""
     calibrated: bool = True
     """False for a library too small to tell (see ``background_of``)."""
+    tail: float = 0.0
+    """The ``z`` that the best of the library's unrelated clips reaches by chance (see ``tail_z``)."""
+
+    @property
+    def medium_z(self) -> float:
+        """The ``z`` a moment needs for ``medium``: ``Z_MEDIUM``, or the library's chance tail if higher."""
+        return max(Z_MEDIUM, self.tail)
+
+    @property
+    def high_z(self) -> float:
+        return max(Z_HIGH, self.medium_z)
 
     def z(self, score: float) -> float:
         return (score - self.level) / self.spread
@@ -63,7 +77,17 @@ class Background:
         return self.level + z * self.spread
 
 
-def background_of(sample_scores: np.ndarray) -> Background:
+def tail_z(clips: int) -> float:
+    """How many spreads above the background the best of ``clips`` unrelated clips lies by chance
+    (the normal quantile at 1 - 1/clips: 3.1 for a thousand clips, 3.7 for ten thousand, 4.8 for
+    a million). In a big library something unrelated always scores a few spreads up; a moment has
+    to beat that to count as a match."""
+    if clips < 2:
+        return 0.0
+    return NormalDist().inv_cdf(1.0 - 1.0 / clips)
+
+
+def background_of(sample_scores: np.ndarray, library_clips: int = 0) -> Background:
     """The background of a query from its scores with a sample of library clips.
 
     Estimated from the lower part of the distribution (its 5th and 25th percentiles, read as a
@@ -82,7 +106,7 @@ def background_of(sample_scores: np.ndarray) -> Background:
         return Background(float(scores.min()), MIN_SPREAD, calibrated=False)
     q05, q25, q50 = np.quantile(scores, [0.05, 0.25, 0.5])
     spread = max(float(q25 - q05) / (Z05 - Z25), MIN_SPREAD)
-    return Background(min(float(q25) + Z25 * spread, float(q50)), spread)
+    return Background(min(float(q25) + Z25 * spread, float(q50)), spread, tail=tail_z(library_clips))
 
 
 def band(score: float, top: float, background: Background) -> str:
@@ -92,9 +116,9 @@ def band(score: float, top: float, background: Background) -> str:
         return "high" if share >= TOP_SHARE else "medium" if share >= UNCALIBRATED_SHARE else "low"
     z = background.z(score)
     near_top = score >= background.level + TOP_SHARE * (top - background.level)
-    if z >= Z_HIGH and near_top:
+    if z >= background.high_z and near_top:
         return "high"
-    if z >= Z_MEDIUM:
+    if z >= background.medium_z:
         return "medium"
     return "low"
 
@@ -111,8 +135,8 @@ def lowest_score_in(min_band: str, top: float, background: Background) -> float:
             return float("inf")  # nothing stands out: all of it is low
         return background.level + share * (top - background.level)
     if min_band == "medium":
-        return background.above(Z_MEDIUM)
-    return max(background.above(Z_HIGH), background.level + TOP_SHARE * (top - background.level))
+        return background.above(background.medium_z)
+    return max(background.above(background.high_z), background.level + TOP_SHARE * (top - background.level))
 
 
 def _share_of_top(score: float, top: float, background: Background) -> float:

@@ -60,3 +60,13 @@ def test_bands_are_monotone_in_score_so_a_cutoff_is_one_score(calibrated: bool) 
 def test_unknown_band_is_refused() -> None:
     with pytest.raises(ValueError, match="relevance must be one of"):
         lowest_score_in("great", 0.3, Background(0.17, 0.025))
+
+
+def test_a_bigger_library_raises_the_bar_to_its_chance_tail() -> None:
+    scores = _library_scores(matching=0.0)
+    small, big = background_of(scores, library_clips=1_000), background_of(scores, library_clips=1_000_000)
+    assert 3.0 < small.tail < 3.2 and 4.7 < big.tail < 4.8
+    assert small.medium_z == small.tail and big.medium_z == big.tail  # both above Z_MEDIUM (2.5)
+    score = small.above(4.0)  # four spreads up: beyond chance among a thousand clips, not among a million
+    assert band(score, score, small) in ("medium", "high") and band(score, score, big) == "low"
+    assert lowest_score_in("medium", score, big) == big.above(big.tail)
