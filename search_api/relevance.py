@@ -95,8 +95,8 @@ def background_of(sample_scores: np.ndarray, library_clips: int = 0) -> Backgrou
     A library too small to say what unrelated material looks like (fewer than ``MIN_SAMPLE``
     clips) is marked uncalibrated: its level is its weakest clip, bands there come from the gap to
     the top hit alone (``high`` from ``TOP_SHARE`` of the way from the weakest clip to the top hit,
-    ``medium`` from ``UNCALIBRATED_SHARE``; all ``low`` when the top hit is within ``MIN_GAP`` of
-    the weakest clip), and grounding keeps a video that has no stand-out
+    ``medium`` from ``UNCALIBRATED_SHARE``; all ``medium`` when the top hit is within ``MIN_GAP``
+    of the weakest clip), and grounding keeps a video that has no stand-out
     stretch as one whole moment (it may be all match or all miss; only the gap can tell).
     """
     scores = np.asarray(sample_scores, dtype=np.float64)
@@ -131,8 +131,8 @@ def lowest_score_in(min_band: str, top: float, background: Background) -> float:
         return float("-inf")
     if not background.calibrated:
         share = TOP_SHARE if min_band == "high" else UNCALIBRATED_SHARE
-        if top - background.level < MIN_GAP:
-            return float("inf")  # nothing stands out: all of it is low
+        if top - background.level < MIN_GAP:  # nothing stands out: all of it is medium
+            return float("inf") if min_band == "high" else float("-inf")
         return background.level + share * (top - background.level)
     if min_band == "medium":
         return background.above(background.medium_z)
@@ -140,10 +140,11 @@ def lowest_score_in(min_band: str, top: float, background: Background) -> float:
 
 
 def _share_of_top(score: float, top: float, background: Background) -> float:
-    """How far ``score`` lies on the way from the background level to the top hit (1 at the top;
-    0 when even the top hit does not stand ``MIN_GAP`` above the weakest clip: nothing stands out)."""
+    """How far ``score`` lies on the way from the background level to the top hit (1 at the top).
+    When even the top hit does not stand ``MIN_GAP`` above the weakest clip, nothing stands out:
+    all of it may match or none of it, so it is all ``medium`` (shown, never "strong")."""
     if top - background.level < MIN_GAP:
-        return 0.0
+        return UNCALIBRATED_SHARE
     return (score - background.level) / (top - background.level)
 
 

@@ -283,22 +283,25 @@ def frames_of(video_id: int, *, session: Session) -> tuple[np.ndarray, np.ndarra
     return times, vectors
 
 
-_FRAME_WINDOW = text("SELECT substr(times, :t_at, :t_len), substr(vectors, :v_at, :v_len) "
-                     "FROM frame_vectors WHERE video_id = :video_id")
+_FRAME_WINDOW = ("SELECT substr(times, {0}, {0}), substr(vectors, {0}, {0}) FROM frame_vectors "
+                 "WHERE video_id = {0}")
 
 
 def frame_window(video_id: int, first: int, last: int, *, dim: int, session: Session) -> tuple[np.ndarray, np.ndarray]:
     """(times, vectors) of sampled frames ``first..last`` (inclusive, clamped) of one video.
 
-    Reads only those bytes of the stored blobs (``substr``, one statement), so grounding a
-    candidate in an hour-long video costs a few kilobytes, not the whole video's vectors.
+    Reads only those bytes of the stored blobs (``substr``, one statement, sent to the driver as
+    it is: grounding runs it for every candidate video), so grounding a candidate in an hour-long
+    video costs a few kilobytes, not the whole video's vectors.
     """
     first = max(0, first)
     n = last - first + 1
     if n <= 0:
         return np.zeros(0), np.zeros((0, dim), np.float32)
-    row = session.execute(_FRAME_WINDOW, {"t_at": first * 8 + 1, "t_len": n * 8, "v_at": first * dim * 4 + 1,
-                                          "v_len": n * dim * 4, "video_id": video_id}).first()
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    row = connection.exec_driver_sql(_FRAME_WINDOW.format(mark),
+                                     (first * 8 + 1, n * 8, first * dim * 4 + 1, n * dim * 4, video_id)).first()
     if row is None or not row[0]:
         return np.zeros(0), np.zeros((0, dim), np.float32)
     times = np.frombuffer(row[0], dtype=np.float64)

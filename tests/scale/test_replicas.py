@@ -75,7 +75,8 @@ def _wait_ready(base: str, log: Path, timeout: float = 90.0) -> None:
 
 def _results(base: str, query: str) -> list[str]:
     """Titles of the moments found, best first."""
-    response = httpx.get(f"{base}/api/search", params={"q": query, "limit": 20}, timeout=10)
+    # every video counts as seen, matching or not: relevance bands must not hide any
+    response = httpx.get(f"{base}/api/search", params={"q": query, "limit": 20, "min_relevance": "low"}, timeout=10)
     response.raise_for_status()
     return [r["video"]["title"] for r in response.json()["results"]]
 
