@@ -1,4 +1,5 @@
-"""The search core shared by the CLI and the API: encode, ANN search with over-fetch, ground, rank."""
+"""The search core shared by the CLI and the API: encode, calibrate against the library, ANN search
+stopped by score, ground each candidate video's window (``search_api.ground``), rank and band."""
 
 from __future__ import annotations
 
@@ -21,17 +22,6 @@ from vidseek.vector_index import fetch_size
 VideoFilter = Callable[[Video], bool]
 
 
-SLACK = 0.02
-"""Added to ``reach``: meanP of fewer frames has a longer mean vector, so scores a little higher."""
-
-
-def reach(settling: float, background: Background) -> float:
-    """How far below ``settling`` a video's best clip may lie and the video still hold a moment
-    scoring ``settling``: a moment can beat the clips it lies in (a 2 s event inside 4 s clips
-    shares each clip with 2 s of other material, so the clip scores about half-way between the
-    event and the background). Videos whose best clip lies further below are not grounded, and the
-    ANN search stops widening once its weakest clip does."""
-    return 0.5 * max(0.0, settling - background.level) + SLACK
 FIRST_FETCH = 64
 """Clips asked of the ANN index at first; the same for every page size, so pages agree."""
 MAX_FETCH = 16384
@@ -51,6 +41,19 @@ SAMPLE_CLIPS = 1024
 """Library clips in the relevance background sample."""
 SAMPLE_REFRESH_S = 10.0
 """A library that changed is sampled again at most this often."""
+
+
+SLACK = 0.02
+"""Added to ``reach``: meanP of fewer frames has a longer mean vector, so scores a little higher."""
+
+
+def reach(settling: float, background: Background) -> float:
+    """How far below ``settling`` a video's best clip may lie and the video still hold a moment
+    scoring ``settling``: a moment can beat the clips it lies in (a 2 s event inside 4 s clips
+    shares each clip with 2 s of other material, so the clip scores about half-way between the
+    event and the background). Videos whose best clip lies further below are not grounded, and the
+    ANN search stops widening once its weakest clip does."""
+    return 0.5 * max(0.0, settling - background.level) + SLACK
 
 
 @dataclass(frozen=True)
