@@ -313,8 +313,14 @@ def _skip_reason(names: list[str], ambiguous: dict[str, list[str]]) -> str:
     return "its videos are not in the library"
 
 
+def match_labels(path: Path, fmt: str, labels: list[Label], library_paths: Iterable[str]) -> LabelledSet:
+    """Match the labels read from ``path`` to the indexed videos ``library_paths`` (resolved paths);
+    relative paths in the labels are taken from ``path``'s folder, then the current folder."""
+    matcher = VideoMatcher(library_paths, base_dirs=[path.resolve().parent, Path.cwd()])
+    return match_to_library(path, fmt, labels, matcher)
+
+
 def load_labelled_set(path: Path, library_paths: Iterable[str], fmt: str | None = None) -> LabelledSet:
     """Read ``path`` and match it to the indexed videos ``library_paths`` (resolved paths)."""
     fmt, labels = read_labels(path, fmt)
-    matcher = VideoMatcher(library_paths, base_dirs=[path.resolve().parent, Path.cwd()])
-    return match_to_library(path, fmt, labels, matcher)
+    return match_labels(path, fmt, labels, library_paths)

@@ -10,14 +10,14 @@ from typing import Callable
 import numpy as np
 
 from search_api.ground import PEAK_Z, Moment, moments_in_video, rank
-from search_api.relevance import BANDS, MIN_SPREAD, Background, background_of, band, lowest_score_in
+from search_api.relevance import BANDS, MIN_SPREAD, Background, background_of, band, floor_score, lowest_score_in
 from vidseek import store
 from vidseek.encoder_follower import EncoderFollower
 from vidseek.encoders import Encoder
 from vidseek.errors import ModelChangedError
 from vidseek.library import Library
 from vidseek.models import Video
-from vidseek.vector_index import fetch_size
+from vidseek.vector_index import fetch_size, rerank_scored
 
 VideoFilter = Callable[[Video], bool]
 
@@ -105,7 +105,6 @@ class SearchEngine:
             store.check_model(encoder.name, session=session)
         self.encoders = EncoderFollower(library, encoder, load or _loader(library))
         self._sample: tuple[int, float, np.ndarray] | None = None  # (generation, taken at, vectors)
-        self._clip_count = 0
 
     @property
     def encoder(self) -> Encoder:
@@ -168,17 +167,13 @@ class SearchEngine:
         k = FIRST_FETCH
         with self.library.snapshot() as session:
             gen = store.generation(session=session)
-            self._clip_count = index.count
-            grounding.background = self._background(query, gen, session)
+            grounding.background = self._background(query, gen, index.count, session)
             while True:
                 scores, ids, index_gen = index.search_at(query, fetch_size(index.spec, k))
                 if index_gen != gen and strict:
                     return None
                 if index.spec.kind == "ivfpq":  # compressed codes rank roughly: re-rank on exact vectors
-                    ids, vectors = store.clip_vectors_by_ids(ids, session=session)
-                    exact = vectors @ query if len(ids) else np.zeros(0, np.float32)
-                    order = np.argsort(-exact, kind="stable")[:k]
-                    ids, scores = ids[order], exact[order]
+                    ids, scores = rerank_scored(*store.clip_vectors_by_ids(ids, session=session), query, k)
                 exhausted = len(ids) < k or k >= index.count or k >= MAX_FETCH or \
                     (k >= NO_MATCH_FETCH and video_filter is None and not grounding.moments_pass())
                 settled = grounding.add_candidates([int(i) for i in ids], [float(s) for s in scores],
@@ -187,8 +182,8 @@ class SearchEngine:
                     return grounding.found()
                 k *= 4
 
-    def _background(self, query: np.ndarray, gen: int, session) -> Background:  # noqa: ANN001
-        """The query's background from a sample of library clips (re-sampled as the library changes)."""
+    def _background(self, query: np.ndarray, gen: int, clips: int, session) -> Background:  # noqa: ANN001
+        """The query's background from a sample of the library's ``clips`` clips (re-sampled as it changes)."""
         now = time.monotonic()
         sample = self._sample
         if sample is None or (sample[0] != gen and now - sample[1] > SAMPLE_REFRESH_S) \
@@ -197,7 +192,7 @@ class SearchEngine:
             sample = self._sample = (gen, now, vectors)
         if sample[2].size == 0:
             return Background(0.0, MIN_SPREAD)
-        return background_of(sample[2] @ query, library_clips=self._clip_count)
+        return background_of(sample[2] @ query, library_clips=clips)
 
     def frame_scores(self, video_id: int, query: np.ndarray, first: int = 0, last: int = 2**31 - 1
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -226,6 +221,7 @@ class _Grounding:
         self.by_video: dict[int, list[Moment]] = {}
         self.counted: list[Moment] = []  # moments of videos grounded only to count what is hidden
         self.videos: dict[int, Video | None] = {}  # None: gone, or refused by the filter
+        self._ranked_cache: tuple[list[Moment], float] | None = None  # _ranked(), until by_video changes
 
     @property
     def moments(self) -> list[Moment]:
@@ -255,6 +251,7 @@ class _Grounding:
                 self._count_hidden(pending[at:at + COUNT_VIDEOS], session)
                 return True  # this video and every later one (and every clip not fetched) score lower
             self.by_video[vid] = self._ground(vid, session, self.read)
+            self._ranked_cache = None
         weakest = scores[-1] if scores else float("-inf")
         settling = self.settling_score()
         return not exhausted and weakest + reach(settling, self.background) < settling
@@ -305,7 +302,7 @@ class _Grounding:
         only to say how many were hidden (kept apart: the answer itself is already settled)."""
         if self.min_relevance == "low":
             return
-        floor = self.background.above(PEAK_Z if self.min_relevance == "medium" else self.background.medium_z)
+        floor = self.background.above(PEAK_Z) if self.min_relevance == "medium" else floor_score("medium", self.background)
         scratch: dict[int, tuple[int, int]] = {}
         for vid in videos:
             if self.best_clip[vid] + reach(floor, self.background) < floor:
@@ -313,17 +310,18 @@ class _Grounding:
             self.counted.extend(self._ground(vid, session, scratch))
 
     def _ranked(self) -> tuple[list[Moment], float]:
-        ranked = rank(self.moments)
-        top = ranked[0].score if ranked else float("inf")
-        return ranked, (lowest_score_in(self.min_relevance, top, self.background) if ranked else float("-inf"))
+        """The moments found, best first, and the lowest score that passes ``min_relevance``."""
+        if self._ranked_cache is None:
+            ranked = rank(self.moments)
+            cutoff = lowest_score_in(self.min_relevance, ranked[0].score, self.background) if ranked else float("-inf")
+            self._ranked_cache = ranked, cutoff
+        return self._ranked_cache
 
     def settling_score(self) -> float:
         """A moment scoring below this cannot enter the answer ``need`` asks for."""
         ranked, cutoff = self._ranked()
         if not ranked:  # nothing yet: only the band's own floor is known
-            return float("-inf") if self.min_relevance == "low" or not self.background.calibrated else \
-                self.background.above(self.background.medium_z if self.min_relevance == "medium"
-                                      else self.background.high_z)
+            return floor_score(self.min_relevance, self.background)
         passing = [m for m in ranked if m.score >= cutoff]
         if self.need.moments is not None and len(passing) >= self.need.moments:
             return passing[self.need.moments - 1].score

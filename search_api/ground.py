@@ -92,18 +92,13 @@ def smooth(scores: np.ndarray) -> np.ndarray:
     return a + b + c - np.maximum(np.maximum(a, b), c) - np.minimum(np.minimum(a, b), c)  # the middle one
 
 
-def baseline(background: Background) -> float:
-    """The level a moment must rise above (see the module docstring, step 2)."""
-    return background.level
-
-
 def segment(scores: np.ndarray, background: Background) -> list[Span]:
     """The distinct moments of one video's frame scores, strongest first, as frame spans."""
     curve = smooth(scores)
     n = len(curve)
     if n == 0:
         return []
-    base = baseline(background)
+    base = background.level  # the baseline (module docstring, step 2)
     owner = np.full(n, -1)  # which moment (or dropped region) holds each frame
     spans: list[Span] = []
     order = np.argsort(-curve, kind="stable")

@@ -110,42 +110,35 @@ def background_of(sample_scores: np.ndarray, library_clips: int = 0) -> Backgrou
 
 
 def band(score: float, top: float, background: Background) -> str:
-    """The relevance band of a moment scoring ``score`` when the query's best moment scores ``top``."""
-    if not background.calibrated:
-        share = _share_of_top(score, top, background)
-        return "high" if share >= TOP_SHARE else "medium" if share >= UNCALIBRATED_SHARE else "low"
-    z = background.z(score)
-    near_top = score >= background.level + TOP_SHARE * (top - background.level)
-    if z >= background.high_z and near_top:
-        return "high"
-    if z >= background.medium_z:
-        return "medium"
-    return "low"
+    """The relevance band of a moment scoring ``score`` when the query's best moment scores ``top``:
+    the strongest band whose lowest score (``lowest_score_in``, the one statement of the rules) it reaches."""
+    return next(b for b in reversed(BANDS) if score >= lowest_score_in(b, top, background))
+
+
+def floor_score(min_band: str, background: Background) -> float:
+    """The least a moment must score to reach ``min_band`` whatever the query's top hit turns out
+    to be (``-inf`` for ``low``, and in a library too small to calibrate)."""
+    if min_band not in BANDS:
+        raise ValueError(f"relevance must be one of {', '.join(BANDS)}, not {min_band!r}")
+    if min_band == "low" or not background.calibrated:
+        return float("-inf")
+    return background.above(background.medium_z if min_band == "medium" else background.high_z)
 
 
 def lowest_score_in(min_band: str, top: float, background: Background) -> float:
-    """The lowest score that still reaches ``min_band`` (``-inf`` for ``low``: everything passes)."""
-    if min_band not in BANDS:
-        raise ValueError(f"relevance must be one of {', '.join(BANDS)}, not {min_band!r}")
+    """The lowest score that still reaches ``min_band`` when the query's best moment scores ``top``
+    (``-inf`` for ``low``: everything passes)."""
+    floor = floor_score(min_band, background)
     if min_band == "low":
-        return float("-inf")
-    if not background.calibrated:
-        share = TOP_SHARE if min_band == "high" else UNCALIBRATED_SHARE
-        if top - background.level < MIN_GAP:  # nothing stands out: all of it is medium
+        return floor
+    if not background.calibrated:  # banded by the gap to the top hit alone
+        if top - background.level < MIN_GAP:  # nothing stands out: all of it is medium, none high
             return float("inf") if min_band == "high" else float("-inf")
+        share = TOP_SHARE if min_band == "high" else UNCALIBRATED_SHARE
         return background.level + share * (top - background.level)
     if min_band == "medium":
-        return background.above(background.medium_z)
-    return max(background.above(background.high_z), background.level + TOP_SHARE * (top - background.level))
-
-
-def _share_of_top(score: float, top: float, background: Background) -> float:
-    """How far ``score`` lies on the way from the background level to the top hit (1 at the top).
-    When even the top hit does not stand ``MIN_GAP`` above the weakest clip, nothing stands out:
-    all of it may match or none of it, so it is all ``medium`` (shown, never "strong")."""
-    if top - background.level < MIN_GAP:
-        return UNCALIBRATED_SHARE
-    return (score - background.level) / (top - background.level)
+        return floor
+    return max(floor, background.level + TOP_SHARE * (top - background.level))
 
 
 def passes(band_: str, min_band: str) -> bool:

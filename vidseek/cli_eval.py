@@ -65,7 +65,7 @@ def eval_command(ctx: click.Context, labels: Path, fmt: str | None, limit: int, 
 def _run_eval(ctx: click.Context, labels: Path, fmt: str | None, *, limit: int, min_relevance: str,
               per_query: bool, as_json: bool) -> None:
     """Read LABELS (format errors first, before any model loads), match, search, report."""
-    from search_api.annotations import read_labels
+    from search_api.annotations import match_labels, read_labels
     from vidseek.cli import UsageProblem, _engine, _settings
 
     try:
@@ -73,24 +73,23 @@ def _run_eval(ctx: click.Context, labels: Path, fmt: str | None, *, limit: int, 
     except AnnotationError as exc:
         raise UsageProblem(str(exc)) from None
     engine = _engine(_settings(ctx))
-    labelled = _match(labels, fmt, parsed, _library_paths(engine.library))
+    labelled = match_labels(labels, fmt, parsed, _library_paths(engine.library))
     _warn_ambiguous(labelled)
     if not labelled.queries:
         raise UsageProblem(_nothing_matched(labelled))
     _warn_missing(labelled)
-    band = min_relevance
     started = time.perf_counter()
-    evaluation = _evaluate_with_progress(engine, labelled, limit=limit, min_relevance=band)
+    evaluation = _evaluate_with_progress(engine, labelled, limit=limit, min_relevance=min_relevance)
     seconds = time.perf_counter() - started
     if as_json:
-        body = _eval_json(labelled, evaluation, model=engine.encoder.name, limit=limit, min_relevance=band)
+        body = _eval_json(labelled, evaluation, model=engine.encoder.name, limit=limit, min_relevance=min_relevance)
         click.echo(json.dumps(body, indent=2))
         return
     if per_query:
         _print_per_query(evaluation.queries)
     _print_summary(evaluation, skipped=len(labelled.skipped))
     click.echo(f"{_queries(len(evaluation.queries))} in {seconds:.1f} s, {limit} moments each, "
-               f"min relevance {band or 'default'}, model {engine.encoder.name}")
+               f"min relevance {min_relevance}, model {engine.encoder.name}")
 
 
 def _library_paths(library) -> list[str]:  # noqa: ANN001
@@ -100,14 +99,7 @@ def _library_paths(library) -> list[str]:  # noqa: ANN001
         return [video.path for video in store.list_videos(session=session)]
 
 
-def _match(labels: Path, fmt: str, parsed, library_paths: list[str]) -> LabelledSet:  # noqa: ANN001
-    from search_api.annotations import VideoMatcher, match_to_library
-
-    matcher = VideoMatcher(library_paths, base_dirs=[labels.resolve().parent, Path.cwd()])
-    return match_to_library(labels, fmt, parsed, matcher)
-
-
-def _evaluate_with_progress(engine, labelled: LabelledSet, *, limit: int, min_relevance: str | None  # noqa: ANN001
+def _evaluate_with_progress(engine, labelled: LabelledSet, *, limit: int, min_relevance: str  # noqa: ANN001
                             ) -> Evaluation:
     """``evaluate`` with a progress bar on stderr when it is a terminal."""
     from search_api.evaluate import evaluate
@@ -162,7 +154,7 @@ def _query_json(result: QueryResult) -> dict:
 
 
 def _eval_json(labelled: LabelledSet, evaluation: Evaluation, *, model: str, limit: int,
-               min_relevance: str | None) -> dict:
+               min_relevance: str) -> dict:
     """The ``--json`` body: settings, overall numbers, every query, every skipped query."""
     return {
         "labels": str(labelled.path), "format": labelled.format, "model": model, "limit": limit,

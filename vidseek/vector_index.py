@@ -269,10 +269,16 @@ def fetch_size(spec: IndexSpec, k: int) -> int:
 
 def rerank(ids: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` of ``ids`` whose exact ``vectors`` score best against ``query``, best first."""
+    return rerank_scored(ids, vectors, query, k)[0]
+
+
+def rerank_scored(ids: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Like ``rerank``, with the exact scores of the ids it keeps."""
     if len(ids) == 0:
-        return ids
-    order = np.argsort(-(vectors @ query), kind="stable")[:k]
-    return ids[order]
+        return ids, np.zeros(0, np.float32)
+    scores = vectors @ query
+    order = np.argsort(-scores, kind="stable")[:k]
+    return ids[order], scores[order]
 
 
 def pq_bytes(dim: int) -> int:
