@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from page_actions import load_every_page
 from serve_process import running_server
 
 pytestmark = pytest.mark.browser
@@ -335,13 +336,7 @@ def test_grouped_pages_follow_next_offset_in_videos(calibrated_page, calibrated_
     page.goto("/?" + urlencode({"q": "red", "group_by": "video", "sort": "count"}))
     settled(page, "red", group_by="video", sort="count")
     assert page.locator(GROUP).count() == 3
-    more = page.get_by_test_id("load-more")
-    while more.is_visible():
-        count = page.locator(GROUP).count()
-        more.click()
-        page.wait_for_function(f"() => document.querySelectorAll('{GROUP}').length > {count}"
-                               " || document.querySelector('[data-testid=load-more]').hidden")
-        page.wait_for_function("() => document.body.dataset.loading === 'false'")
+    load_every_page(page, GROUP)
     shown = page.locator(GROUP).evaluate_all("gs => gs.map(g => Number(g.dataset.videoId))")
     assert shown == videos  # every video once, in the API's order
     assert offsets[:3] == ["0", "3", "6"]

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 from browser_media import VIDEOS
 from media import truth
+from page_actions import load_every_page
 
 pytestmark = pytest.mark.browser
 
@@ -380,13 +381,7 @@ def test_load_more_follows_next_offset(page, api) -> None:  # noqa: ANN001
     page.goto("/?q=blue")
     page.locator(cards_for("blue")).first.wait_for()
     assert page.locator(CARD).count() == 2
-    more = page.get_by_test_id("load-more")
-    while more.is_visible():
-        count = page.locator(CARD).count()
-        more.click()
-        page.wait_for_function(f"() => document.querySelectorAll('{CARD}').length > {count}"
-                               " || document.querySelector('[data-testid=load-more]').hidden")
-        page.wait_for_function("() => document.body.dataset.loading === 'false'")
+    load_every_page(page, CARD)
     shown = page.locator(CARD).evaluate_all("cs => cs.map(c => [Number(c.dataset.videoId), c.dataset.index])")
     assert len(shown) == len(everything)
     assert [int(i) for _, i in shown] == list(range(len(everything)))
