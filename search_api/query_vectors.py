@@ -9,6 +9,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from indexer.decode import DEFAULT_INPUT_SIZE
 from search_api.query_cache import QueryEmbeddingCache
+from search_api.schemas import MAX_IMAGE_PIXELS
 from vidseek import store
 from vidseek.encoders import Encoder, input_size_of
 from vidseek.library import Library
@@ -43,11 +44,23 @@ def phrases_vector(cache: QueryEmbeddingCache, positive: list[str], negative: li
 
 def image_frame(data: bytes, size: tuple[int, int]) -> np.ndarray:
     """An uploaded image as one (H, W, 3) uint8 RGB frame: scaled to cover ``size`` (h, w), centre-cropped."""
+    unreadable = (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError)
+    too_large = f"over {MAX_IMAGE_PIXELS // 1_000_000} megapixels: send a smaller image"
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
-        raise QueryProblem(f"not a readable image ({type(exc).__name__}: {exc})") from None
+        opened = Image.open(io.BytesIO(data))  # reads the header only
+    except Image.DecompressionBombError:
+        raise QueryProblem(too_large) from None
+    except unreadable as exc:
+        raise QueryProblem(f"not a readable image ({type(exc).__name__})") from None
+    with opened:
+        if opened.width * opened.height > MAX_IMAGE_PIXELS:
+            raise QueryProblem(f"{opened.width}x{opened.height} is {too_large}")
+        try:
+            side = max(size)  # JPEG: decode at the smallest scale still covering size, either way up (EXIF)
+            opened.draft("RGB", (side, side))
+            image = ImageOps.exif_transpose(opened).convert("RGB")
+        except unreadable as exc:
+            raise QueryProblem(f"not a readable image ({type(exc).__name__})") from None
     height, width = size
     return np.asarray(ImageOps.fit(image, (width, height), method=Image.Resampling.BICUBIC), dtype=np.uint8)
 

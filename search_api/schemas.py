@@ -1,14 +1,54 @@
-"""What callers send: search parameters (query string or JSON body), each with its bounds."""
+"""What callers send: search parameters (query string or JSON body), each with its bounds.
+
+Every bound lives here, once. The fixed ones (``MAX_*``, ids) are in the fields, so the OpenAPI
+document shows them; the ones a server may lower (``max_query_chars``, ``max_page_size``,
+``max_result_window`` in the settings) are checked by each model's ``within`` against the settings.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator, model_validator
+
+from vidseek.config import Settings
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 100_000
+MAX_CHARS = 1000
+"""Longest query text or phrase; ``max_query_chars`` may lower it."""
+MAX_ID = 2**31 - 1
+"""Largest row id: ids are 32-bit INTEGER columns on PostgreSQL."""
+MAX_VIDEO_IDS = 1000
+"""Most ``video_id`` filters in one request."""
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+"""Largest example image for ``POST /api/search/image``."""
+MAX_IMAGE_PIXELS = 50_000_000
+"""Largest example image in pixels (a 12000x12000 PNG can be 17 KiB): refused before it is decoded."""
+
+
+def _whole_number(value: object) -> object:
+    """Ids are written as digits: ``12``, not ``12.0``, ``+12`` or ``1_2`` (pydantic's lax int parsing)."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()):
+            raise ValueError(f"must be a whole number written in digits, e.g. 12 (not {value[:20]!r})")
+    elif isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number, e.g. 12")
+    return value
+
+
+Digits = BeforeValidator(_whole_number)
+RowId = Annotated[int, Digits, Field(ge=1, le=MAX_ID)]
+"""A database id in a query string or body: 1 .. 2^31 - 1, in digits."""
+Phrase = Annotated[str, StringConstraints(max_length=MAX_CHARS)]
+
+
+class LimitExceeded(ValueError):
+    """A value is within the fixed bounds but over one this server's settings lower (answered 422)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
 
 
 def _not_blank(value: str | None) -> str | None:
@@ -21,9 +61,13 @@ class MomentFilters(BaseModel):
     """Which moments may be returned, and which page of them."""
 
     limit: int = Field(10, ge=1, le=MAX_LIMIT, description="Moments per page.")
-    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Moments to skip: the previous page's next_offset.")
-    video_id: list[int] = Field(default_factory=list, description="Only these videos (repeat the parameter).")
-    path_prefix: str | None = Field(None, min_length=1, description="Only videos whose path starts with this.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Moments to skip: the previous page's next_offset "
+                                                            "(offset + limit at most the server's result window, "
+                                                            "1000 by default).")
+    video_id: list[RowId] = Field(default_factory=list, max_length=MAX_VIDEO_IDS,
+                                  description="Only these videos (repeat the parameter).")
+    path_prefix: str | None = Field(None, min_length=1, max_length=4096,
+                                    description="Only videos whose path starts with this.")
     min_score: float | None = Field(None, ge=-1.0, le=1.0, allow_inf_nan=False,
                                     description="Relevance cut-off: no moment scoring below it.")
     min_duration: float | None = Field(None, ge=0, allow_inf_nan=False, description="Shortest video, seconds.")
@@ -47,23 +91,44 @@ class MomentFilters(BaseModel):
             raise ValueError("sort=count orders videos by their number of moments: use it with group_by=video")
         return self
 
+    def texts(self) -> list[tuple[str, str]]:
+        """(field, text) of every query text, for the length limit."""
+        return []
+
+    def within(self, settings: Settings) -> "MomentFilters":
+        """This request, or LimitExceeded naming the first field over a limit of this server's settings."""
+        for field, text in self.texts():
+            if len(text) > settings.max_query_chars:
+                raise LimitExceeded(field, f"at most {settings.max_query_chars} characters ({len(text)} given)")
+        if self.limit > settings.max_page_size:
+            raise LimitExceeded("limit", f"at most {settings.max_page_size} per page ({self.limit} asked)")
+        if self.offset + self.limit > settings.max_result_window:
+            raise LimitExceeded("offset", f"offset + limit may be at most {settings.max_result_window} "
+                                          f"({self.offset} + {self.limit} asked): narrow the query or its filters "
+                                          f"rather than paging this deep")
+        return self
+
 
 class TextSearch(MomentFilters):
-    q: str = Field(..., max_length=1000, description="What to look for, in words.")
+    q: str = Field(..., max_length=MAX_CHARS, description="What to look for, in words.")
 
     _q_not_blank = field_validator("q")(_not_blank)
 
+    def texts(self) -> list[tuple[str, str]]:
+        return [("q", self.q)]
+
 
 class SimilarSearch(MomentFilters):
-    clip_id: int = Field(..., ge=1, description="A result's clip_id: find moments like that one.")
+    clip_id: Annotated[int, Digits] = Field(..., ge=1, le=MAX_ID,
+                                            description="A result's clip_id: find moments like that one.")
 
 
 class PhraseSearch(MomentFilters):
     """``POST /api/search``: phrases to find and phrases to avoid, combined into one query."""
 
-    q: str | None = Field(None, max_length=1000, description="What to look for; joins the positive phrases.")
-    positive: list[str] = Field(default_factory=list, max_length=32, description="More phrases to look for.")
-    negative: list[str] = Field(default_factory=list, max_length=32, description="Phrases to steer away from.")
+    q: str | None = Field(None, max_length=MAX_CHARS, description="What to look for; joins the positive phrases.")
+    positive: list[Phrase] = Field(default_factory=list, max_length=32, description="More phrases to look for.")
+    negative: list[Phrase] = Field(default_factory=list, max_length=32, description="Phrases to steer away from.")
     negative_weight: float = Field(0.5, ge=0.0, le=2.0, allow_inf_nan=False,
                                    description="How hard the negative phrases push away.")
 
@@ -81,6 +146,10 @@ class PhraseSearch(MomentFilters):
         if not self.q and not self.positive:
             raise ValueError("give q or at least one positive phrase")
         return self
+
+    def texts(self) -> list[tuple[str, str]]:
+        return ([("q", self.q)] if self.q else []) + [
+            (f"{name}.{i}", text) for name in ("positive", "negative") for i, text in enumerate(getattr(self, name))]
 
     @property
     def phrases(self) -> list[str]:

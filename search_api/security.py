@@ -16,17 +16,19 @@ anonymous one) so a stale key saved in a browser cannot break searching; on a wr
 from __future__ import annotations
 
 import ipaddress
-import json
 import math
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 
+from search_api.body_limit import BodyLimit, body_limit
+from search_api.schemas import MAX_IMAGE_BYTES
 from vidseek import keys
 from vidseek.models import ApiKey
 
@@ -125,35 +127,6 @@ def _unauthorized(detail: str, *, invalid: bool = False) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
 
 
-async def _json_body(request: Request) -> dict:
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        return {}
-    try:
-        body = json.loads(await request.body() or b"null")
-    except ValueError:
-        return {}  # the route's own validation says what is wrong
-    return body if isinstance(body, dict) else {}
-
-
-def _check_limits(settings, params: dict) -> None:  # noqa: ANN001
-    max_chars = settings.max_query_chars
-    texts = [("q", params.get("q"))]
-    for name in ("positive", "negative"):
-        values = params.get(name)
-        if isinstance(values, list):
-            texts += [(f"{name}.{i}", v) for i, v in enumerate(values)]
-    for name, value in texts:
-        if isinstance(value, str) and len(value) > max_chars:
-            raise HTTPException(422, f"{name}: at most {max_chars} characters ({len(value)} given)")
-    limit = params.get("limit")
-    try:
-        too_many = limit is not None and int(limit) > settings.max_page_size
-    except (TypeError, ValueError):
-        too_many = False  # not a number: the route's own validation says so
-    if too_many:
-        raise HTTPException(422, f"limit: at most {settings.max_page_size} per page ({limit} asked)")
-
-
 async def api_guard(request: Request) -> None:
     """The app-wide check on every ``/api`` request (see the module docstring)."""
     if not request.url.path.startswith("/api"):
@@ -181,11 +154,6 @@ async def api_guard(request: Request) -> None:
             raise _unauthorized("the API key is not valid (unknown or revoked)", invalid=True)
         raise _unauthorized(f"this server needs an API key for every request: send `Authorization: Bearer KEY`; "
                             f"{CREATE_HINT}")
-
-    params: dict = dict(request.query_params)
-    if request.method == "POST" and request.url.path.rstrip("/") == "/api/search":
-        params = {**params, **await _json_body(request)}
-    _check_limits(settings, params)
 
 
 async def write_refusal(request: Request) -> HTTPException | None:
@@ -230,12 +198,14 @@ WriteKeyDep = Annotated[Caller, Depends(require_write_key)]
 
 
 def install_security(app, settings, *, serve_host: str | None) -> None:  # noqa: ANN001
-    """The app-wide parts: where it is served (for the no-key rule), the rate limiter, CORS.
+    """The app-wide parts: where it is served (for the no-key rule), body sizes, the rate limiter, CORS.
 
     CORS is closed unless ``cors_origins`` names origins: then FastAPI's CORSMiddleware answers
     preflights and adds the headers for those origins only (``*`` for any).
     """
     app.state.serve_host = serve_host
+    app.add_middleware(BodyLimit, limit_of=partial(body_limit, max_body_bytes=settings.max_body_bytes,
+                                                   max_image_bytes=MAX_IMAGE_BYTES))
     per_minute = getattr(settings, "rate_limit_per_minute", 0)
     app.state.rate_limiter = RateLimiter(per_minute) if per_minute > 0 else None
     origins = list(getattr(settings, "cors_origins", []) or [])

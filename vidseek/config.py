@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     require_key_for_reads: bool = Field(default=False, description="Searches and listings need an API key too.")
     max_query_chars: int = Field(default=1000, ge=1, le=1000, description="Longest query text (q), characters.")
     max_page_size: int = Field(default=1000, ge=1, le=1000, description="Largest `limit` a request may ask for.")
+    max_result_window: int = Field(default=1000, ge=1, le=100_000,
+                                   description="Deepest a search may page: offset + limit at most this, so one "
+                                               "request's work stays bounded.")
+    max_body_bytes: int = Field(default=1024**2, ge=1024, description="Largest JSON request body, bytes "
+                                                                     "(uploads have max_upload_bytes).")
     rate_limit_per_minute: int = Field(default=0, ge=0, description="API requests per minute per key (or client "
                                                                    "address without one); 0 = no limit.")
     cors_origins: Annotated[list[str], NoDecode] = Field(

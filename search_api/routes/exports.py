@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Callable
+from typing import Callable
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from search_api import exports
-from search_api.deps import ServicesDep
+from search_api.deps import ServicesDep, TextSearchDep
 from search_api.moments import find_moments
 from search_api.results import results_json
 from search_api.schemas import TextSearch
@@ -40,18 +40,18 @@ async def _export(services: Services, params: TextSearch, write: Callable[[list[
 
 
 @router.get("/export.otio", summary="The moments as an OpenTimelineIO timeline", response_class=Response)
-async def export_otio(params: Annotated[TextSearch, Query()], services: ServicesDep) -> Response:
+async def export_otio(params: TextSearchDep, services: ServicesDep) -> Response:
     body = await _export(services, params, lambda results: exports.to_otio(results, params.q))
     return _attachment(body, "application/json", params.q, "otio")
 
 
 @router.get("/export.edl", summary="The moments as a CMX3600 EDL", response_class=Response)
-async def export_edl(params: Annotated[TextSearch, Query()], services: ServicesDep) -> Response:
+async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
     body = await _export(services, params, lambda results: exports.to_edl(results, params.q))
     return _attachment(body, "text/plain; charset=utf-8", params.q, "edl")
 
 
 @router.get("/export.csv", summary="The moments as CSV: seconds, frames and timecodes", response_class=Response)
-async def export_csv(params: Annotated[TextSearch, Query()], services: ServicesDep) -> Response:
+async def export_csv(params: TextSearchDep, services: ServicesDep) -> Response:
     body = await _export(services, params, exports.to_csv)
     return _attachment(body, "text/csv; charset=utf-8", params.q, "csv")

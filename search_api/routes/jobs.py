@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import func, select
 
-from search_api.deps import ServicesDep
+from search_api.deps import JobId, ServicesDep
+from search_api.schemas import MAX_ID
 from vidseek import jobs
 from vidseek.models import Job
 
@@ -21,7 +22,7 @@ def list_jobs(services: ServicesDep,
               status: Annotated[Literal["queued", "running", "done", "failed"] | None,
                                 Query(description="Only jobs in this state.")] = None,
               limit: Annotated[int, Query(ge=1, le=MAX_JOBS_PAGE)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+              offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> dict:
     with services.library.sessions() as session:
         page = jobs.list_jobs(session=session, status=status, limit=limit, offset=offset)
         counts = jobs.counts(session=session)
@@ -36,7 +37,7 @@ def list_jobs(services: ServicesDep,
 
 @router.get("/{job_id}", summary="One job: status, progress (0..1), attempts, error",
             responses={404: {"description": "No job has this id."}})
-def get_job(job_id: int, services: ServicesDep) -> dict:
+def get_job(job_id: JobId, services: ServicesDep) -> dict:
     with services.library.sessions() as session:
         job = jobs.get_job(job_id, session=session)
         if job is None:

@@ -5,31 +5,29 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Query, UploadFile
+from fastapi import APIRouter, File, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from search_api.deps import ServicesDep
+from search_api.deps import MomentFiltersDep, PhraseSearchDep, ServicesDep, SimilarSearchDep, TextSearchDep
 from search_api.moments import moments_json
 from search_api.query_vectors import QueryProblem, clip_vector, image_vector, phrases_vector
 from search_api.response_models import SearchResponse
-from search_api.schemas import MomentFilters, PhraseSearch, SimilarSearch, TextSearch
+from search_api.schemas import MAX_IMAGE_BYTES
 
 router = APIRouter(prefix="/api/search", tags=["search"])
-
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 # Encoding a query (torch), the FAISS search and the SQL reads all block: every search runs in a
 # worker thread so the event loop keeps serving other requests (video streams, thumbnails) meanwhile.
 
 
 @router.get("", response_model=SearchResponse, summary="Moments that match a phrase")
-async def search_text(params: Annotated[TextSearch, Query()], services: ServicesDep) -> dict:
+async def search_text(params: TextSearchDep, services: ServicesDep) -> dict:
     make_query = partial(services.queries.vector, params.q)
     return await run_in_threadpool(moments_json, services.engine, params.q, make_query, params)
 
 
 @router.post("", response_model=SearchResponse, summary="Moments that match phrases and avoid others")
-async def search_phrases(body: PhraseSearch, services: ServicesDep) -> dict:
+async def search_phrases(body: PhraseSearchDep, services: ServicesDep) -> dict:
     make_query = partial(phrases_vector, services.queries, body.phrases, body.negative, body.negative_weight)
     try:
         return await run_in_threadpool(moments_json, services.engine, body.label, make_query, body)
@@ -38,7 +36,7 @@ async def search_phrases(body: PhraseSearch, services: ServicesDep) -> dict:
 
 
 @router.post("/image", response_model=SearchResponse, summary="Moments that look like an uploaded image")
-async def search_image(params: Annotated[MomentFilters, Query()], services: ServicesDep,
+async def search_image(params: MomentFiltersDep, services: ServicesDep,
                        file: Annotated[UploadFile, File(description="A JPEG, PNG or WebP image.")]) -> dict:
     data = await file.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
@@ -52,7 +50,7 @@ async def search_image(params: Annotated[MomentFilters, Query()], services: Serv
 
 
 @router.get("/similar", response_model=SearchResponse, summary="More moments like the one a clip_id names")
-async def search_similar(params: Annotated[SimilarSearch, Query()], services: ServicesDep) -> dict:
+async def search_similar(params: SimilarSearchDep, services: ServicesDep) -> dict:
     vector = await run_in_threadpool(clip_vector, services.library, params.clip_id)
     if vector is None:
         raise HTTPException(404, f"clip_id: no clip has id {params.clip_id}")

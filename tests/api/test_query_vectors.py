@@ -81,3 +81,30 @@ def test_cached_vectors_cannot_be_changed_by_a_caller() -> None:
     vector = QueryEmbeddingCache(CountingTextEncoder()).vector("a")
     with pytest.raises(ValueError):
         vector[0] = 5.0
+
+
+def test_cache_is_capped_by_bytes_least_recent_out() -> None:
+    from search_api.query_cache import entry_bytes
+
+    encode = CountingTextEncoder()
+    one = entry_bytes("x" * 100, np.zeros(2, np.float32))
+    cache = QueryEmbeddingCache(encode, size=100, max_bytes=3 * one)
+    for letter in "abcd":
+        cache.vector(letter * 100)
+    assert len(cache) == 3 and cache.bytes <= cache.max_bytes  # "a..." went, though 100 entries would fit
+    cache.vector("b" * 100)
+    assert encode.calls[-1] == "d" * 100  # "b..." was still cached
+    cache.vector("e" * 10_000)  # larger than the whole cap: answered, never kept
+    assert len(cache) == 3 and cache.bytes == 3 * one
+
+
+def test_cache_counts_a_repeated_text_once() -> None:
+    from search_api.query_cache import entry_bytes
+
+    cache = QueryEmbeddingCache(CountingTextEncoder(), size=0)
+    cache.vector("a")
+    assert len(cache) == 0 and cache.bytes == 0
+    counted = QueryEmbeddingCache(CountingTextEncoder(), size=10)
+    vector = counted.vector("a")
+    counted.vector("a")
+    assert len(counted) == 1 and counted.bytes == entry_bytes("a", vector)
