@@ -56,11 +56,12 @@ def find_moments(engine: SearchEngine, query: np.ndarray, params: MomentFilters)
     if params.group_by == "video":
         groups = group_by_video(hits, params.sort)
         page = groups[params.offset:end]
-        return MomentPage([h for g in page for h in g.hits], page, end if len(groups) > end else None,
+        return MomentPage([h for g in page for h in g.hits], page, end if params.has_next_page(len(groups)) else None,
                           hidden, found.background)
     if params.sort == "date":
         hits = newest_first(hits)
-    return MomentPage(hits[params.offset:end], None, end if len(hits) > end else None, hidden, found.background)
+    return MomentPage(hits[params.offset:end], None, end if params.has_next_page(len(hits)) else None, hidden,
+                      found.background)
 
 
 def moments_json(engine: SearchEngine, label: str, make_query: Callable[[], np.ndarray],

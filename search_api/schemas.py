@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from vidseek.config import Settings
 
@@ -83,6 +83,9 @@ class MomentFilters(BaseModel):
     indexed_after: datetime | None = Field(None, description="Only videos indexed after this ISO 8601 time "
                                                              "(UTC when no offset is given).")
 
+    _result_window: int | None = PrivateAttr(None)
+    """Set by ``within``: the deepest page this server serves (``max_result_window``)."""
+
     @model_validator(mode="after")
     def _durations_in_order(self) -> "MomentFilters":
         if self.min_duration is not None and self.max_duration is not None and self.min_duration > self.max_duration:
@@ -106,7 +109,14 @@ class MomentFilters(BaseModel):
             raise LimitExceeded("offset", f"offset + limit may be at most {settings.max_result_window} "
                                           f"({self.offset} + {self.limit} asked): narrow the query or its filters "
                                           f"rather than paging this deep")
+        self._result_window = settings.max_result_window
         return self
+
+    def has_next_page(self, available: int) -> bool:
+        """Whether ``available`` results (moments or groups) leave a next page this server would serve:
+        one that starts past this one and, at the same limit, ends inside the result window."""
+        end = self.offset + self.limit
+        return available > end and (self._result_window is None or end + self.limit <= self._result_window)
 
 
 class TextSearch(MomentFilters):

@@ -121,3 +121,4 @@ def test_unreadable_image_message_shows_no_python_repr(live: Live) -> None:
     answer = live.client.post("/api/search/image", files={"file": ("x.png", b"not an image", "image/png")})
     assert answer.status_code == 422
     assert "0x" not in answer.json()["detail"] and "<" not in answer.json()["detail"]
+
