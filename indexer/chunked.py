@@ -27,9 +27,7 @@ import math
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
-
-from indexer.decode import Frame, PyAVDecoder, centre_crop, scaled_size
+from indexer.decode import Frame, ModelInput, PyAVDecoder
 from indexer.sample import _EPS, SampleClock
 
 
@@ -70,7 +68,7 @@ def frames_in_chunk(path: Path, *, fps: float, size: tuple[int, int], start_step
             target = origin + (start_step - 1) / fps
             container.seek(math.floor(target / stream.time_base), stream=stream, backward=True, any_frame=False)
         clock = SampleClock(fps)
-        out_size: tuple[int, int] | None = None
+        model_input = ModelInput(size)  # the same scaling, turn (display matrix) and crop as the whole file
         previous: float | None = None
         try:
             for frame in container.decode(stream):
@@ -86,10 +84,6 @@ def frames_in_chunk(path: Path, *, fps: float, size: tuple[int, int], start_step
                     return
                 if not clock.take(t) or t + _EPS < a:
                     continue
-                if out_size is None:
-                    out_size = scaled_size(frame.width, frame.height, size)
-                rgb = frame.reformat(width=out_size[0], height=out_size[1], format="rgb24",
-                                     interpolation="BILINEAR").to_ndarray()
-                yield Frame(t, np.ascontiguousarray(centre_crop(rgb, size)))
+                yield Frame(t, model_input(frame))
         except av.error.FFmpegError as exc:
             raise Unchunkable(f"decoding failed ({exc})") from None

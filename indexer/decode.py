@@ -3,10 +3,17 @@
 Two backends: PyAV (default) and decord. Frames are chosen by presentation timestamp
 (``SampleClock``), scaled by the decoder's own scaler straight to the model's input size
 (short side to fit, then centre crop), and yielded one at a time so a video is never held whole.
+
+Frames come out the way a player shows them: a display matrix (a phone's portrait video is stored
+landscape with "turn 90 degrees clockwise" in its metadata) is applied as FFmpeg's ``autorotate``
+does, and the probe reports the displayed size. PyAV gives the stored picture, so it is scaled in
+the stored orientation (to the size that covers the model input once turned) and turned as a numpy
+array, before the centre crop. decord (0.6) turns its frames itself, by the same matrix.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -28,8 +35,11 @@ class VideoInfo:
     fps: float
     """Average frame rate of the video stream."""
     width: int
+    """Displayed width: the stored height when the video is turned by 90 or 270 degrees."""
     height: int
     codec: str
+    rotation: int = 0
+    """Clockwise degrees (0, 90, 180 or 270) a player turns the stored picture to show it."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,48 @@ def scaled_size(width: int, height: int, size: tuple[int, int]) -> tuple[int, in
     out_h, out_w = size
     scale = max(out_w / width, out_h / height)
     return max(out_w, round(width * scale)), max(out_h, round(height * scale))
+
+
+def clockwise_turn(ccw_degrees: float) -> int:
+    """PyAV's ``VideoFrame.rotation`` (the display matrix's angle, counter-clockwise, in [-180, 180]) as the
+    clockwise quarter turn a player applies: 0, 90, 180 or 270 (other angles round to the nearest)."""
+    if not math.isfinite(ccw_degrees):
+        return 0
+    return (-round(ccw_degrees / 90)) % 4 * 90
+
+
+def turned_size(width: int, height: int, turn: int) -> tuple[int, int]:
+    """(width, height) of a ``width`` x ``height`` picture after a clockwise ``turn``."""
+    return (height, width) if turn in (90, 270) else (width, height)
+
+
+def upright(image: np.ndarray, turn: int) -> np.ndarray:
+    """``image`` (H, W, ...) turned ``turn`` degrees clockwise, as a player shows it (a view, no copy)."""
+    return np.rot90(image, k=-(turn // 90)) if turn else image
+
+
+def frame_turn(frame) -> int:  # frame: an av.VideoFrame
+    """The clockwise turn a decoded PyAV frame's display matrix asks for (0 without one)."""
+    return clockwise_turn(getattr(frame, "rotation", 0) or 0)
+
+
+class ModelInput:
+    """Decoded PyAV frames as model input: scaled by ``sws_scale`` in the stored orientation to the size that
+    covers ``size`` once turned, turned upright (numpy), then centre-cropped. The turn and scale are fixed by
+    the first frame: a display matrix is per stream."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.size = size
+        self._plan: tuple[int, tuple[int, int]] | None = None
+
+    def __call__(self, frame) -> np.ndarray:  # frame: an av.VideoFrame
+        if self._plan is None:
+            turn = frame_turn(frame)
+            shown = scaled_size(*turned_size(frame.width, frame.height, turn), self.size)
+            self._plan = (turn, turned_size(*shown, turn))  # back to the stored orientation for the scaler
+        turn, (width, height) = self._plan
+        rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR").to_ndarray()
+        return np.ascontiguousarray(centre_crop(upright(rgb, turn), self.size))
 
 
 def centre_crop(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -113,10 +165,24 @@ class PyAVDecoder:
                 duration = container.duration / 1_000_000
             rate = stream.average_rate or stream.guessed_rate or stream.base_rate
             fps = float(rate) if rate else 0.0
-            width, height = ctx.width, ctx.height
-            if not width or not height:
+            if not ctx.width or not ctx.height:
                 raise DecodeError("video stream has no frame size")
-            return VideoInfo(duration=duration, fps=fps, width=width, height=height, codec=ctx.name)
+            turn = self._first_frame_turn(container, stream)
+            width, height = turned_size(ctx.width, ctx.height, turn)
+            return VideoInfo(duration=duration, fps=fps, width=width, height=height, codec=ctx.name, rotation=turn)
+
+    @staticmethod
+    def _first_frame_turn(container, stream) -> int:
+        """The display matrix's turn, as FFmpeg attaches it to decoded frames; 0 when no frame decodes (the
+        decode stage then says what is wrong)."""
+        import av
+
+        try:
+            for frame in container.decode(stream):
+                return frame_turn(frame)
+        except av.error.FFmpegError:
+            pass
+        return 0
 
     def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
         import av
@@ -128,7 +194,7 @@ class PyAVDecoder:
                 stream.codec_context.skip_frame = "NONKEY"
             origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else None
             clock = SampleClock(fps)
-            target: tuple[int, int] | None = None
+            model_input = ModelInput(size)
             index = 0
             try:
                 for frame in container.decode(stream):
@@ -142,16 +208,16 @@ class PyAVDecoder:
                     t = max(0.0, t_abs - origin)
                     if not clock.take(t):
                         continue
-                    if target is None:
-                        target = scaled_size(frame.width, frame.height, size)
-                    rgb = frame.reformat(width=target[0], height=target[1], format="rgb24",
-                                         interpolation="BILINEAR").to_ndarray()
-                    yield Frame(t, np.ascontiguousarray(centre_crop(rgb, size)))
+                    yield Frame(t, model_input(frame))
             except av.error.FFmpegError as exc:
                 raise DecodeError(f"decoding failed after {index} frames ({_describe(exc)}); file truncated or corrupt?") from None
 
 
 class DecordDecoder:
+    """decord applies the display matrix itself (``transpose`` in its filter graph, FFmpeg's clockwise
+    convention), and its ``width``/``height`` are the displayed size; so its frames need no turn here, and the
+    size of its first frame is the displayed one. (Turning them again would show them sideways.)"""
+
     name = "decord"
     _chunk = 32
 

@@ -50,4 +50,5 @@ def load_services(settings: Settings, encoder: Encoder | None, *, query_cache_si
     return Services(settings=settings, library=library, engine=engine,
                     queries=QueryEmbeddingCache(engine.encode_query, query_cache_size,
                                                 model=library.current_model),
-                    thumbnails=ThumbnailCache(settings.data_dir / "thumbnails"))
+                    thumbnails=ThumbnailCache(settings.data_dir / "thumbnails",
+                                              max_bytes=settings.thumbnail_cache_bytes))

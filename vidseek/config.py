@@ -27,6 +27,9 @@ class Settings(BaseSettings):
                              "it: the inverted lists stay on disk (page cache), shared by the API processes of one "
                              "machine; the index follows writers' saves. For readers; writers keep theirs in RAM.")
     query_cache_size: int = Field(default=1024, ge=0, description="Text-query embeddings kept in memory; 0 = off.")
+    thumbnail_cache_bytes: int = Field(default=256 * 1024**2, ge=0, description="Largest size of the on-disk "
+                                       "thumbnail cache (data_dir/thumbnails), bytes; past it the least recently "
+                                       "served thumbnails are deleted; 0 = no cap.")
     device: str = Field(default="auto", description="Torch device: auto, cpu, cuda.")
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
     # The jobs queue (vidseek/jobs.py, indexer/worker.py).

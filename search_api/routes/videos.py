@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from search_api.deps import ServicesDep, VideoDep
 from search_api.response_models import VideoInfo, VideoList
@@ -16,6 +17,7 @@ from vidseek import store
 from vidseek.errors import DecodeError
 
 router = APIRouter(prefix="/api/videos", tags=["videos"])
+log = logging.getLogger(__name__)
 
 
 @router.get("", response_model=VideoList, summary="Every indexed video, with clip count and status")
@@ -43,16 +45,26 @@ def stream_video(video: VideoDep) -> FileResponse:
     return FileResponse(path, media_type=media_type(path))
 
 
-@router.get("/{video_id}/thumbnail", summary="JPEG of the frame at t seconds", response_class=FileResponse)
+@router.get("/{video_id}/thumbnail", summary="JPEG of the frame at t seconds", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}}})
 async def thumbnail(video: VideoDep, services: ServicesDep,
-                    t: Annotated[float, Query(ge=0, allow_inf_nan=False, description="Seconds.")] = 0.0) -> FileResponse:
+                    t: Annotated[float, Query(ge=0, allow_inf_nan=False, description="Seconds.")] = 0.0) -> Response:
     if t > video.duration:
         raise HTTPException(422, f"t: {t} is past the end of video {video.id} ({video.duration:.3f} s)")
+    # The host path goes to the server log only, never into the answer.
     if indexed_file(video) is None:
-        raise HTTPException(404, f"the file of video {video.id} is gone: {video.path}")
+        log.warning("thumbnail of video %d: its file %s is gone", video.id, video.path)
+        raise HTTPException(404, f"the file of video {video.id} is gone; re-index it or restore the file")
     try:
-        # Decoding is blocking work: off the event loop.
-        path = await run_in_threadpool(services.thumbnails.get, video, t)
+        # Decoding is blocking work: off the event loop. Bytes, not a file: another request may evict it.
+        data = await run_in_threadpool(services.thumbnails.jpeg, video, t)
     except DecodeError as exc:
-        raise HTTPException(500, str(exc)) from None
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})
+        log.warning("thumbnail of video %d at %.1f s: %s", video.id, t, exc)
+        raise HTTPException(410, f"the file of video {video.id} can no longer be read; re-index it or restore "
+                                 "the file") from None
+    except OSError as exc:
+        log.warning("thumbnail of video %d at %.1f s cannot be stored in %s: %s", video.id, t,
+                    services.thumbnails.root, exc)
+        raise HTTPException(503, "thumbnails cannot be stored on the server right now (its thumbnail folder is "
+                                 "full or not writable); try again later") from None
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})
