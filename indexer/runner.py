@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from indexer.decode import DEFAULT_INPUT_SIZE, VideoInfo, get_decoder, truncation_problem
-from indexer.discover import find_videos, fingerprint
+from indexer.discover import find_videos, fingerprint, printable
 from indexer.pipeline import DecodedVideo, embed_videos
 from indexer.progress import Progress
 from indexer.sample import clip_windows
@@ -130,8 +130,8 @@ class Indexer:
         with self.library.sessions() as session:
             store.claim_model(self.encoder.name, self.encoder.dim, session=session)
             session.commit()
-        files, missing = find_videos(paths)
-        report.failed.extend((str(p), reason) for p, reason in missing)
+        files, problems = find_videos(paths)
+        report.failed.extend((printable(p), reason) for p, reason in problems)
         jobs = self._probe(self._plan(files, report, force), report)
         if jobs:
             self._embed_and_store(jobs, report)

@@ -7,6 +7,8 @@
   version of the file (same size and mtime: it would fail again; a change queues it anew).
 - A file modified in the last ``settle`` seconds is left for the next pass (it may still be copying).
 - An indexed video under a watched folder whose file is gone gets a ``delete`` job (once).
+- A path that cannot be indexed (a symlink loop, a FIFO, a name that is not UTF-8, ...) is listed
+  in ``problems`` on every pass and never queued; the watch goes on.
 
 Which files count and the size+mtime test are the indexer's own (``discover.find_videos``, the
 runner's skip rule); a touched file with the same content is queued, and the worker then only
@@ -24,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from indexer.discover import find_videos
+from indexer.discover import find_videos, printable
 from vidseek import jobs, store
 from vidseek.clock import as_utc
 from vidseek.config import Settings
@@ -43,6 +45,8 @@ class ScanResult:
     unchanged: int = 0
     waiting: int = 0
     """Files skipped because a job for them is queued or running, they are settling, or they failed as they are."""
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    """(path, reason) for each path that cannot be indexed, as ``discover.find_videos`` finds them."""
 
     @property
     def changed(self) -> bool:
@@ -69,7 +73,8 @@ def scan_once(roots: list[Path], *, session: Session, settings: Settings, settle
     roots = [Path(r).expanduser().resolve() for r in roots]
     now = time.time() if now is None else now
     result = ScanResult()
-    files, _missing = find_videos([r for r in roots if r.is_dir()])
+    files, problems = find_videos([r for r in roots if r.is_dir()])
+    result.problems = [(printable(p), reason) for p, reason in problems]
     model = store.get_meta("model", session=session)
     active_paths = set(session.scalars(select(Job.path).where(Job.status.in_(jobs.ACTIVE), Job.path.is_not(None))))
     deleting = set(session.scalars(select(Job.video_id).where(Job.status.in_(jobs.ACTIVE), Job.kind == "delete",
