@@ -36,7 +36,7 @@ def find_videos(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw).expanduser()
-        candidates = _walk(path, problems) if _is_dir(path) else [path]
+        candidates = _walk(path, problems) if is_folder(path) else [path]
         for candidate in candidates:
             real, reason = _regular_file(candidate)
             if real is None:
@@ -46,7 +46,7 @@ def find_videos(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     return list(found), list(dict.fromkeys(problems))  # a file both named and under a named folder: once
 
 
-def _is_dir(path: Path) -> bool:
+def is_folder(path: Path) -> bool:
     """Like ``Path.is_dir`` but never raises (3.11's lets EACCES through); ``_regular_file`` says why."""
     try:
         return stat.S_ISDIR(path.stat().st_mode)

@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from indexer.decode import DEFAULT_INPUT_SIZE, VideoInfo, get_decoder, truncation_problem
-from indexer.discover import find_videos, fingerprint, printable
+from indexer.discover import find_videos, fingerprint, is_folder, printable
 from indexer.pipeline import DecodedVideo, embed_videos
 from indexer.progress import Progress
 from indexer.sample import clip_windows
@@ -136,7 +136,7 @@ class Indexer:
         if jobs:
             self._embed_and_store(jobs, report)
         if prune:
-            roots = [Path(p).expanduser().resolve() for p in paths if Path(p).expanduser().is_dir()]
+            roots = [Path(os.path.realpath(Path(p).expanduser())) for p in paths if is_folder(Path(p).expanduser())]
             report.removed = self.library.remove_missing(roots)
             self.library.save_index()
         report.wall_seconds = time.perf_counter() - started
