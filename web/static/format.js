@@ -72,6 +72,11 @@ export function urlWithQuery(href, query) {
   return url.pathname + url.search + url.hash;
 }
 
+/** The classes of a status badge ("status-badge status-done"): the status kept to safe class characters. */
+export function statusBadgeClass(status) {
+  return `status-badge status-${String(status).replace(/[^a-z0-9_-]/gi, "")}`;
+}
+
 export function formatDate(iso) {
   if (!iso) return "";
   const d = new Date(iso);

@@ -2,47 +2,42 @@
 // when the server wants one, and the list of background jobs, refreshed while any is queued or running.
 
 import * as api from "./api.js";
-import { formatDate } from "./format.js";
+import { byTestId, show } from "./dom.js";
+import { formatDate, statusBadgeClass } from "./format.js";
 
 const POLL_MS = 1500;
 const ACTIVE = new Set(["queued", "running"]);
 const KEPT_RESULTS = 6;
 
-const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
-
 const ui = {
-  view: $("jobs-view"),
-  summary: $("jobs-summary"),
-  filter: $("jobs-filter"),
-  refresh: $("jobs-refresh"),
-  error: $("jobs-error"),
-  empty: $("jobs-empty"),
-  rows: $("jobs-rows"),
-  drop: $("upload-drop"),
-  input: $("upload-input"),
-  panel: $("upload-panel"),
-  name: $("upload-name"),
-  percent: $("upload-percent"),
-  progress: $("upload-progress"),
-  cancel: $("upload-cancel"),
-  results: $("upload-results"),
-  keyForm: $("key-form"),
-  keyMessage: $("key-message"),
-  keyInput: $("key-input"),
-  keyCancel: $("key-cancel"),
-  keySaved: $("key-saved"),
-  keyPrefix: $("key-prefix"),
-  keyForget: $("key-forget"),
-  keyNone: $("key-none"),
-  keyOpen: $("key-open"),
+  view: byTestId("jobs-view"),
+  summary: byTestId("jobs-summary"),
+  filter: byTestId("jobs-filter"),
+  refresh: byTestId("jobs-refresh"),
+  error: byTestId("jobs-error"),
+  empty: byTestId("jobs-empty"),
+  rows: byTestId("jobs-rows"),
+  drop: byTestId("upload-drop"),
+  input: byTestId("upload-input"),
+  panel: byTestId("upload-panel"),
+  name: byTestId("upload-name"),
+  percent: byTestId("upload-percent"),
+  progress: byTestId("upload-progress"),
+  cancel: byTestId("upload-cancel"),
+  results: byTestId("upload-results"),
+  keyForm: byTestId("key-form"),
+  keyMessage: byTestId("key-message"),
+  keyInput: byTestId("key-input"),
+  keyCancel: byTestId("key-cancel"),
+  keySaved: byTestId("key-saved"),
+  keyPrefix: byTestId("key-prefix"),
+  keyForget: byTestId("key-forget"),
+  keyNone: byTestId("key-none"),
+  keyOpen: byTestId("key-open"),
 };
 
 const jobsState = { visible: false, timer: 0, controller: null, highlight: new Set() };
 const up = { queue: [], current: null, handle: null };
-
-function show(node, visible) {
-  node.hidden = !visible;
-}
 
 // ---------------------------------------------------------------- the list
 
@@ -96,7 +91,7 @@ function jobRow(job) {
 
   const status = document.createElement("td");
   const badge = document.createElement("span");
-  badge.className = `status-badge status-${String(job.status).replace(/[^a-z0-9_-]/gi, "")}`;
+  badge.className = statusBadgeClass(job.status);
   badge.dataset.testid = "job-status";
   badge.textContent = job.status;
   status.append(badge);

@@ -1,0 +1,169 @@
+// The result list's elements: a card per moment (thumbnail, span, rank, relevance badge, time, score, strip),
+// and, when grouped by video, a section per video holding its moments' cards. Builds elements only.
+
+import { clock, relevanceLabel, score, span } from "./format.js";
+import { stripFor } from "./strip.js";
+
+/** The rank a card shows: the API's, or (grouped, where each page counts again) its place on the page. */
+export function rankOf(result, index, grouped) {
+  return grouped ? index + 1 : result.rank ?? index + 1;
+}
+
+/** The relevance badge: words (not colour alone) and a ``relevance-BAND`` class; null for no band. */
+function relevanceBadge(band, testid) {
+  const label = relevanceLabel(band);
+  if (!label) return null;
+  const badge = document.createElement("span");
+  badge.className = `relevance relevance-${band}`;
+  badge.dataset.testid = testid;
+  badge.dataset.relevance = band;
+  badge.textContent = label;
+  return badge;
+}
+
+/** The card of the moment at ``index`` (its place in the whole list), showing ``rank``. */
+function momentCard(result, index, rank) {
+  const item = document.createElement("li");
+  item.className = "card-item";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "card";
+  button.dataset.testid = "result-card";
+  button.dataset.index = String(index);
+  button.dataset.videoId = String(result.video.id);
+  const title = result.video.title || result.video.path || `video ${result.video.id}`;
+  const when = `${clock(result.start)}–${clock(result.end)}`;
+  const band = relevanceLabel(result.relevance);
+  if (band) button.dataset.relevance = result.relevance;
+  button.setAttribute("aria-label", `${title}, ${clock(result.start)} to ${clock(result.end)}, `
+    + `${band ? `${band}, ` : ""}score ${score(result.score)}`);
+
+  const thumb = document.createElement("span");
+  thumb.className = "thumb";
+  const img = document.createElement("img");
+  img.src = result.thumbnail_url;
+  img.alt = `Frame at ${clock(result.peak ?? result.start)} of ${title}`;
+  img.loading = "lazy";
+  img.decoding = "async";
+  img.width = 320;
+  img.height = 180;
+  img.dataset.testid = "result-thumbnail";
+  img.addEventListener("error", () => thumb.classList.add("thumb-missing"), { once: true });
+  const badge = document.createElement("span");
+  badge.className = "badge";
+  badge.textContent = span(Number(result.end) - Number(result.start));
+  const rankBadge = document.createElement("span");
+  rankBadge.className = "rank";
+  rankBadge.textContent = String(rank);
+  thumb.append(img, badge, rankBadge);
+  const relevance = relevanceBadge(result.relevance, "result-relevance");
+  if (relevance) {
+    if (Number.isFinite(Number(result.z))) {
+      relevance.title = `${Number(result.z).toFixed(1)} spreads above this query's background`;
+    }
+    thumb.append(relevance);
+  }
+
+  const body = document.createElement("span");
+  body.className = "card-body";
+  const name = document.createElement("span");
+  name.className = "card-title";
+  name.dataset.testid = "result-title";
+  name.textContent = title;
+  name.title = result.video.path || title;
+  const line = document.createElement("span");
+  line.className = "card-line";
+  const time = document.createElement("span");
+  time.className = "card-time";
+  time.dataset.testid = "result-time";
+  time.textContent = when;
+  if (result.timecode && result.timecode.start) time.title = `${result.timecode.start} – ${result.timecode.end}`;
+  const sc = document.createElement("span");
+  sc.className = "card-score";
+  sc.dataset.testid = "result-score";
+  sc.textContent = score(result.score);
+  sc.title = "Relevance score";
+  line.append(time, sc);
+  body.append(name, line, stripFor(result));
+
+  button.append(thumb, body);
+  item.append(button);
+  return item;
+}
+
+/** Append the cards of ``results`` to ``list``, the first being the moment at ``from``. */
+function appendCards(list, results, from, grouped) {
+  const fragment = document.createDocumentFragment();
+  results.forEach((r, i) => fragment.append(momentCard(r, from + i, rankOf(r, from + i, grouped))));
+  list.append(fragment);
+}
+
+/** One video of a grouped answer: its title, how many moments match, the best band, and its moment cards. */
+function groupSection(group, from, headingId) {
+  const item = document.createElement("li");
+  item.className = "group-item";
+  const section = document.createElement("section");
+  section.className = "group";
+  section.dataset.testid = "result-group";
+  section.dataset.videoId = String(group.video.id);
+  section.dataset.count = String(group.count ?? group.moments.length);
+  if (relevanceLabel(group.relevance)) section.dataset.relevance = group.relevance;
+  const title = group.video.title || group.video.path || `video ${group.video.id}`;
+  section.setAttribute("aria-labelledby", headingId);
+
+  const head = document.createElement("header");
+  head.className = "group-head";
+  const heading = document.createElement("h2");
+  heading.className = "group-title";
+  heading.id = headingId;
+  heading.dataset.testid = "group-title";
+  heading.textContent = title;
+  heading.title = group.video.path || title;
+  const meta = document.createElement("p");
+  meta.className = "group-meta";
+  const count = Number(group.count ?? group.moments.length);
+  const counted = document.createElement("span");
+  counted.dataset.testid = "group-count";
+  counted.textContent = `${count} matching moment${count === 1 ? "" : "s"}`;
+  meta.append(counted);
+  const badge = relevanceBadge(group.relevance, "group-relevance");
+  if (badge) {
+    const best = document.createElement("span");
+    best.className = "group-best";
+    best.append("best: ", badge);
+    meta.append(best);
+  }
+  if (Number.isFinite(Number(group.video.duration))) {
+    const length = document.createElement("span");
+    length.textContent = `${clock(group.video.duration)} video`;
+    meta.append(length);
+  }
+  head.append(heading, meta);
+
+  const grid = document.createElement("ol");
+  grid.className = "grid group-grid";
+  grid.setAttribute("aria-label", `Moments in ${title}`);
+  appendCards(grid, group.moments, from, true);
+  section.append(head, grid);
+  item.append(section);
+  return item;
+}
+
+/**
+ * Append a page of an answer to ``list``: moment cards, or (``page.groups`` not null) one section per video.
+ * ``from`` is the index of the page's first moment in the whole list; group headings get the ids
+ * ``headingPrefix-INDEX``.
+ */
+export function appendPage(list, page, from, headingPrefix) {
+  if (page.groups === null) {
+    appendCards(list, page.results, from, false);
+    return;
+  }
+  const fragment = document.createDocumentFragment();
+  let at = from;
+  for (const group of page.groups) {
+    fragment.append(groupSection(group, at, `${headingPrefix}-${at}`));
+    at += group.moments.length;
+  }
+  list.append(fragment);
+}
