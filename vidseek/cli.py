@@ -446,7 +446,14 @@ def watch_(ctx: click.Context, folders: tuple[Path, ...], interval: float, settl
     library = _library(settings)
     roots = [p.expanduser().resolve() for p in folders]
 
+    shown: set[tuple[str, str]] = set()  # a bad file is named once, not on every scan, until it changes
+
     def report(result) -> None:  # noqa: ANN001
+        for path, reason in result.problems:
+            if (path, reason) not in shown:
+                click.echo(f"error: {path}: {reason}", err=True)
+        shown.clear()  # one gone and back (or with a new reason) is named again
+        shown.update(result.problems)
         for path in result.indexed:
             click.echo(f"queued index: {path}")
         for path in result.deleted:
