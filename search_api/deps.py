@@ -7,7 +7,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Query, Request
 
-from search_api.schemas import MAX_ID, Digits, LimitExceeded, MomentFilters, PhraseSearch, SimilarSearch, TextSearch
+from search_api.schemas import Digits, IdRange, LimitExceeded, MomentFilters, PhraseSearch, SimilarSearch, TextSearch
 from search_api.services import Services
 from vidseek import store
 from vidseek.models import Video
@@ -22,8 +22,8 @@ def get_services(request: Request) -> Services:
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
-VideoId = Annotated[int, Digits, Path(ge=1, le=MAX_ID, description="A video's id (`GET /api/videos`).")]
-JobId = Annotated[int, Digits, Path(ge=1, le=MAX_ID, description="A job's id (`GET /api/jobs`).")]
+VideoId = Annotated[int, IdRange, Digits, Path(description="A video's id (`GET /api/videos`).")]
+JobId = Annotated[int, IdRange, Digits, Path(description="A job's id (`GET /api/jobs`).")]
 
 
 def get_video(video_id: VideoId, services: ServicesDep) -> Video:

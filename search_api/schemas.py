@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from annotated_types import Interval
 from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from vidseek.config import Settings
@@ -39,7 +40,9 @@ def _whole_number(value: object) -> object:
 
 
 Digits = BeforeValidator(_whole_number)
-RowId = Annotated[int, Digits, Field(ge=1, le=MAX_ID)]
+IdRange = Interval(ge=1, le=MAX_ID)
+"""As annotated_types, not Field(ge, le): beside a validator, only these reach the JSON Schema as minimum/maximum."""
+RowId = Annotated[int, IdRange, Digits]
 """A database id in a query string or body: 1 .. 2^31 - 1, in digits."""
 Phrase = Annotated[str, StringConstraints(max_length=MAX_CHARS)]
 
