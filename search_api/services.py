@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import text
 
 from search_api.engine import SearchEngine
 from search_api.query_cache import QueryEmbeddingCache
 from search_api.thumbnails import ThumbnailCache
+from search_api.uploads import sweep_stale_temp_files
 from vidseek.config import Settings
 from vidseek.encoders import Encoder, load_encoder
 from vidseek.library import Library
@@ -41,6 +43,11 @@ def load_services(settings: Settings, encoder: Encoder | None, *, query_cache_si
     Raises ModelMismatchError when the index was built with another model.
     """
     library = Library(settings, notify=log.warning)
+    if settings.media_dir is not None:  # what killed uploads left (never a file another live process holds)
+        removed = sweep_stale_temp_files(Path(settings.media_dir))
+        if removed:
+            log.warning("removed %d upload temp file(s) that interrupted uploads left in %s", removed,
+                        settings.media_dir)
     if encoder is None:
         encoder = load_encoder(settings.model, device=settings.device, threads=settings.threads,
                                precision=settings.precision)

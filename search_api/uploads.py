@@ -8,16 +8,27 @@ the media folder itself so the final step is a rename on the same file system, a
 ``.part``) keeps folder watchers from picking it up half-written.
 
 What the file *is* is decided by probing it with the decoder, never by its name or Content-Type.
+
+**Temp files left by a killed upload** are removed at server start and now and then during uploads
+(``sweep_stale_temp_files``), and only these: regular files named ``.upload-*.part`` directly in the
+media folder, that no live process holds and that have not changed for ``STALE_TEMP_SECONDS``. The
+process writing one holds an exclusive ``flock`` on it from its creation until its request ends (the
+kernel drops it when the process dies, even by SIGKILL), so a replica sharing the media folder never
+loses an upload in progress. The age is the fallback for file systems whose locks other machines do
+not see: a live upload writes its file with every chunk and is checked and moved within seconds of
+its last byte, so one untouched for minutes is left over.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 import time
 import unicodedata
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -25,6 +36,11 @@ from fastapi.concurrency import run_in_threadpool
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from indexer.discover import VIDEO_EXTENSIONS
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: only the age rule protects uploads in progress
+    fcntl = None  # type: ignore[assignment]
 
 FIELD = "file"
 MAX_OTHER_FIELD_BYTES = 64 * 1024
@@ -51,6 +67,30 @@ class Received:
     filename: str
     """The client's file name, as sent (not yet safe)."""
     size: int
+    hold: _Hold | None = field(default=None, repr=False, compare=False)
+    """The lock on ``temp_path``: held while this object lives (until the request that made it ends)."""
+
+
+class _Hold:
+    """An exclusive ``flock`` on an upload temp file (on its own duplicate of the file's descriptor, so
+    closing the written file keeps it), released by ``release()`` or when this object is dropped."""
+
+    def __init__(self, fd: int) -> None:
+        self._close = weakref.finalize(self, os.close, fd)
+
+    def release(self) -> None:
+        self._close()
+
+
+def _hold(fd: int) -> _Hold:
+    """Lock the just-created temp file open on ``fd`` (nobody else can hold it yet)."""
+    held = os.dup(fd)
+    if fcntl is not None:
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a file system without locks: the age rule still protects it
+            pass
+    return _Hold(held)
 
 
 def human_bytes(n: int) -> str:
@@ -151,21 +191,40 @@ def place(temp_path: Path, directory: Path, name: str) -> Path:
     raise UploadProblem(409, f"file: too many files are already called {name!r} in the media folder")
 
 
-STALE_TEMP_SECONDS = 6 * 3600
+STALE_TEMP_SECONDS = 120.0
+"""Least seconds an unheld upload temp file must be untouched before it is removed (see the module
+docstring): far more than a live upload goes between writes, or takes from its last byte to its move."""
 _last_sweep = 0.0
 
 
 def sweep_stale_temp_files(directory: Path, *, older_than: float = STALE_TEMP_SECONDS) -> int:
-    """Remove upload temp files a crashed process left behind (not touched for ``older_than`` seconds)."""
-    now, removed = time.time(), 0
-    for temp in directory.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-        try:
-            if now - temp.stat().st_mtime > older_than:
-                temp.unlink()
-                removed += 1
-        except OSError:
-            pass
-    return removed
+    """Remove the upload temp files killed uploads left in ``directory`` (the media folder): those no
+    process holds and nobody touched for ``older_than`` seconds. Returns how many went."""
+    now = time.time()
+    return sum(_remove_if_left_over(temp, now, older_than)
+               for temp in directory.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
+
+
+def _remove_if_left_over(path: Path, now: float, older_than: float) -> bool:
+    try:  # opened without following links or blocking on a pipe; only a regular file qualifies
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or now - info.st_mtime <= older_than:
+            return False
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a live upload holds it
+            except OSError:
+                return False
+        path.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 class _Parts:
@@ -180,6 +239,7 @@ class _Parts:
         self.target: str | None = None
         self.file = None
         self.temp_path: Path | None = None
+        self.hold: _Hold | None = None
         self.filename: str | None = None
         self.size = 0
         self.other_bytes = 0
@@ -211,6 +271,7 @@ class _Parts:
             filename = options.get(b"filename")
             self.filename = filename.decode("utf-8", errors="replace") if filename is not None else ""
             fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=self.directory)
+            self.hold = _hold(fd)
             self.temp_path = Path(temp)
             self.file = os.fdopen(fd, "wb")
             self.target = "file"
@@ -246,6 +307,8 @@ class _Parts:
         self.close()
         if self.temp_path is not None:
             self.temp_path.unlink(missing_ok=True)
+        if self.hold is not None:
+            self.hold.release()
 
 
 async def receive_upload(request: Request, directory: Path, max_bytes: int) -> Received:
@@ -288,4 +351,4 @@ async def receive_upload(request: Request, directory: Path, max_bytes: int) -> R
     if not parts.done:
         parts.discard()
         raise UploadProblem(422, f"{FIELD}: the upload ended before the file did")
-    return Received(parts.temp_path, parts.filename or "", parts.size)
+    return Received(parts.temp_path, parts.filename or "", parts.size, parts.hold)

@@ -10,6 +10,7 @@ TESTS_DIR = Path(__file__).parent
 sys.path.insert(0, str(TESTS_DIR))
 
 from media import Segment, make_video  # noqa: E402
+from pg_databases import fresh_databases  # noqa: E402
 
 from vidseek.config import Settings  # noqa: E402
 
@@ -49,40 +50,15 @@ def colour_library(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-PG_DSN = os.environ.get("VIDSEEK_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
-
-
-def _pg_connect():
-    import psycopg
-
-    return psycopg.connect(PG_DSN, autocommit=True, connect_timeout=3)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, data_dir: Path):
     """Each backend in turn: the embedded SQLite file, then a fresh database on the local PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite:///{data_dir / 'vidseek.db'}"
         return
-    try:
-        admin = _pg_connect()
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("VIDSEEK_REQUIRE_POSTGRES"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable ({exc})")
     name = f"vidseek_test_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        from sqlalchemy.pool import NullPool  # noqa: F401 - engines are disposed with the test's objects
-
-        import gc
-
-        gc.collect()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with fresh_databases(iter([name])) as urls:
+        yield next(urls)
 
 
 @pytest.fixture

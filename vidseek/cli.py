@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from vidseek import store
 from vidseek.config import Settings
-from vidseek.errors import DecodeError, ModelError, ModelMismatchError, VidseekError
+from vidseek.errors import DecodeError, ModelError, ModelMismatchError, StorageError, VidseekError
 from vidseek.timecode import clock
 
 
@@ -44,7 +44,7 @@ def _guard(fn):  # noqa: ANN001, ANN202
     def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         try:
             return fn(*args, **kwargs)
-        except (ModelError, ModelMismatchError) as exc:
+        except (ModelError, ModelMismatchError, StorageError) as exc:  # exit 2: fix the setting or file, run again
             raise UsageProblem(str(exc)) from None
         except (VidseekError, DecodeError) as exc:
             raise click.ClickException(str(exc)) from None
@@ -333,6 +333,9 @@ def reembed(ctx: click.Context, spec: str, queue: bool, progress: bool | None) -
             raise click.ClickException(f"a re-embed is already queued or running (job {active[0].id}, "
                                        f"{jobs.payload_of(active[0]).get('model')}): wait for it to end")
         if queue:
+            from vidseek.encoders import check_spec
+
+            check_spec(spec)  # can the workers load it? (a few seconds at most; ModelError: exit 2)
             job = jobs.enqueue("reembed", session=session, payload={"model": spec})
             session.commit()
             click.echo(f"queued re-embed job {job.id} ({spec}); follow it with GET /api/jobs/{job.id}")

@@ -19,3 +19,8 @@ class DecodeError(VidseekError):
 
 class ModelChangedError(VidseekError):
     """The library switched to another model (a re-embed finished) while a query was being answered."""
+
+
+class StorageError(VidseekError):
+    """A file of the library (the database, the FAISS index path) cannot be used as it is; nothing was
+    changed. The message names the file and what to do."""

@@ -26,7 +26,13 @@ Several processes (API replicas, workers, the CLI) may share one database and on
 - **One file, many writers.** Saves, loads-for-repair and rebuilds of the FAISS file hold an
   exclusive ``flock`` on ``<index>.lock``; a save never replaces a file at a newer generation with
   an older one. The file is a checkpoint: a stale one is loaded and brought up to date by the same
-  difference, a missing, unreadable or foreign one (``uid`` of another database) is rebuilt.
+  difference, a missing, unreadable, corrupt (payload checksum) or foreign one (``uid`` of another
+  database) is rebuilt (``file_verdict`` decides from the file's header and the database's state).
+- **Opening the database** (``open_sessions``): a SQLite file is opened under ``<db>.lock`` (its
+  first connection switches a new file to WAL, which concurrent first opens would otherwise fail
+  with "database is locked"; migrations take their own lock, see ``migrations/env.py``). A file
+  that is not a SQLite database, or a damaged one, is a ``StorageError`` naming it: nothing is
+  written to it.
 """
 
 from __future__ import annotations
@@ -38,18 +44,21 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session, sessionmaker
 
 from vidseek import staging, store
 from vidseek.config import Settings
 from vidseek.db import open_database
+from vidseek.errors import StorageError
 from vidseek.filelock import locked
 from vidseek.index_choice import choose_index, outgrown
-from vidseek.vector_index import ClipIndex, build_index
+from vidseek.vector_index import ClipIndex, IndexCorruptError, build_index, check_index_path
 
 
 MMAP_MAX_LAG = 30.0
@@ -70,7 +79,8 @@ class Library:
         """Seconds between checks of the database's generation by ``index()`` (0: every call)."""
         self.save_interval = save_interval
         """Least seconds between FAISS file saves by ``save_index()`` (0: every call); ``force`` overrides."""
-        self._sessions = open_database(settings.sqlalchemy_url)
+        self._sessions = open_sessions(settings.sqlalchemy_url)
+        check_index_path(settings.faiss_path)
         self._index: ClipIndex | None = None
         self._dirty = False
         self._needs_rebuild = False
@@ -178,44 +188,40 @@ class Library:
             self._lag_since = now
         if not caught_up and now - self._lag_since < MMAP_MAX_LAG:
             return False  # answer from the mapped state until a writer saves the new generation
-        self._index = self._open()
+        self._index = self._open(verify=False)  # a writer just saved it: not read through again
         self._lag_since = None
         return True
 
-    def _open(self) -> ClipIndex | None:
-        """Load the FAISS file, bring it up to the database, or rebuild it; None when nothing is indexed."""
+    def _open(self, *, verify: bool = True) -> ClipIndex | None:
+        """Load the FAISS file, bring it up to the database, or rebuild it; None when nothing is indexed.
+        ``verify``: check the file's checksum (a mapped reader skips it when following a writer's save)."""
         with self.snapshot() as session:
             state = _index_state(session)
         if state is None:
             return None
         dim, gen, n, self._model = state
         uid, path, requested = self.uid(), self.settings.faiss_path, self.settings.index_type
+        check_index_path(path)
         with locked(self.lock_path):
             loaded, reason = None, None
             if not path.exists():
                 reason = "missing"
             else:
                 try:
-                    loaded = ClipIndex.load(path, mmap=self.settings.index_mmap)
-                except Exception as exc:  # corrupt or foreign file: it is derived, so rebuild it
+                    loaded = ClipIndex.load(path, mmap=self.settings.index_mmap, verify=verify)
+                except IndexCorruptError:
+                    reason = "corrupt (its contents do not match the checksum saved with it)"
+                except Exception as exc:  # unreadable or foreign file: it is derived, so rebuild it
                     reason = f"unreadable ({exc})"
                 else:
-                    stale = (f"stale (file at generation {loaded.generation} with {loaded.count} clips, "
-                             f"database at generation {gen} with {n} clips)")
-                    if loaded.dim != dim:
-                        reason = f"for vectors of dimension {loaded.dim}, the database has {dim}"
-                    elif requested != "auto" and loaded.spec.kind != requested:
-                        reason = f"of type {loaded.spec.kind}, settings ask for {requested}"
-                    elif loaded.uid is not None and loaded.uid != uid:
-                        reason = "from another database"
-                    elif loaded.generation > gen:
-                        reason = f"ahead of the database (file at generation {loaded.generation}, database at {gen})"
-                    elif loaded.uid is None and (loaded.generation != gen or loaded.count != n):
-                        reason = stale  # a file from before ids were tied to a database: cannot be patched
-                    elif loaded.generation != gen or loaded.count != n:
-                        self.notify(f"FAISS index {path} is {stale}; bringing it up to date from the database.")
+                    action, why = file_verdict(FileFacts.of(loaded), dim=dim, generation=gen, count=n, uid=uid,
+                                               requested=requested)
+                    if action == "rebuild":
+                        reason = why
+                    elif action == "patch":
+                        self.notify(f"FAISS index {path} is {why}; bringing it up to date from the database.")
                         if loaded.read_only:
-                            loaded = ClipIndex.load(path)  # patched in memory, saved, then mapped again
+                            loaded = ClipIndex.load(path, verify=False)  # patched in memory, saved, mapped again
                         loaded = self._synced(loaded)
                         loaded.uid = uid
                         loaded.save(path)
@@ -238,7 +244,7 @@ class Library:
         """With ``index_mmap``, the just-saved ``index`` mapped from its file instead of kept in RAM."""
         if not self.settings.index_mmap or index.read_only:
             return index
-        mapped = ClipIndex.load(self.settings.faiss_path, mmap=True)
+        mapped = ClipIndex.load(self.settings.faiss_path, mmap=True, verify=False)  # just saved from `index`
         mapped.uid = index.uid
         return mapped if mapped.generation == index.generation else index
 
@@ -413,6 +419,79 @@ class Library:
             self._dirty = self._needs_rebuild = False
             self._saved_at = time.monotonic()
             return index
+
+
+class FileFacts(NamedTuple):
+    """What an index file's header says about it."""
+
+    dim: int
+    kind: str
+    uid: str | None
+    generation: int
+    count: int
+
+    @classmethod
+    def of(cls, index: ClipIndex) -> FileFacts:
+        return cls(index.dim, index.spec.kind, index.uid, index.generation, index.count)
+
+
+def file_verdict(file: FileFacts, *, dim: int, generation: int, count: int, uid: str,
+                 requested: str) -> tuple[str, str | None]:
+    """What to do with a readable index file, given the database's state (pure):
+    ``("use", None)``, ``("patch", why)`` (stale: brought up to date by clip-id difference) or
+    ``("rebuild", why)``."""
+    if file.dim != dim:
+        return "rebuild", f"for vectors of dimension {file.dim}, the database has {dim}"
+    if requested != "auto" and file.kind != requested:
+        return "rebuild", f"of type {file.kind}, settings ask for {requested}"
+    if file.uid is not None and file.uid != uid:
+        return "rebuild", "from another database"
+    if file.generation > generation:
+        return "rebuild", f"ahead of the database (file at generation {file.generation}, database at {generation})"
+    if file.generation == generation and file.count == count:
+        return "use", None
+    stale = (f"stale (file at generation {file.generation} with {file.count} clips, "
+             f"database at generation {generation} with {count} clips)")
+    if file.uid is None:  # a file from before ids were tied to a database: cannot be patched
+        return "rebuild", stale
+    return "patch", stale
+
+
+def open_sessions(url: str) -> sessionmaker[Session]:
+    """``open_database``, under ``<file>.lock`` for SQLite; a file that is not a readable SQLite
+    database is a StorageError naming it (nothing written to it)."""
+    path = sqlite_file(url)
+    try:
+        if path is None:
+            return open_database(url)
+        with locked(path.with_name(path.name + ".lock")):
+            return open_database(url)
+    except DatabaseError as exc:
+        why = path is not None and damaged_sqlite(exc.orig)
+        if not why:
+            raise
+        raise StorageError(f"The database file {path} is not a readable vidseek database ({why}): restore it "
+                           "from a backup, or move it away and run `vidseek index` again to build a new one "
+                           "(nothing was written to it).") from None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+
+
+def damaged_sqlite(error: BaseException | None) -> str | None:
+    """SQLite's words when ``error`` says the file is damaged or not a database at all, else None."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None or code & 0xFF not in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return None
+    return str(error).splitlines()[0] if str(error) else "damaged"
 
 
 def _spec_key(model: str) -> str:

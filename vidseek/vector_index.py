@@ -8,12 +8,18 @@ File layout: the FAISS index exactly as ``faiss.write_index`` writes it, then a 
 length (u32) and ``VIDSEEK2``. FAISS data first lets FAISS memory-map the file itself
 (``load(mmap=True)``: the inverted lists stay on disk, in the page cache, and several processes
 share them); files of the earlier layout (``VIDSEEK1``, header first) are still read.
+
+The header carries ``blake2b``, the BLAKE2b digest of the FAISS data, checked on load: a payload
+damaged under an intact header (zeroed or overwritten vectors load silently in FAISS) raises
+``IndexCorruptError`` instead of answering wrongly; the library then rebuilds the file from SQL. Files
+saved before the checksum have none: they load as before and get one at their next save.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import os
 import struct
@@ -26,6 +32,7 @@ import faiss
 import numpy as np
 
 from vidseek.ann_tuning import calibration_queries, exact_top_k, recall_at_k, smallest_setting
+from vidseek.errors import StorageError
 from vidseek.index_choice import PQ_FETCH, TARGET_RECALL, IndexSpec, choose_index, training_size
 
 IVF_KINDS = ("ivf", "ivfpq")
@@ -36,6 +43,25 @@ _MAGIC = b"VIDSEEK1"
 """Start of a file of the first layout (header first)."""
 _TRAILER = b"VIDSEEK2"
 """End of a file of the current layout (FAISS data first, header last)."""
+_HASH_BLOCK = 1 << 22
+
+
+class IndexCorruptError(ValueError):
+    """An index file whose FAISS data does not match the checksum in its header."""
+
+
+def payload_digest(data) -> str:  # noqa: ANN001 - bytes, memoryview or a uint8 array
+    """The checksum kept in the header: BLAKE2b (32 bytes, hex) of the FAISS data."""
+    return hashlib.blake2b(memoryview(data).cast("B"), digest_size=32).hexdigest()
+
+
+def check_index_path(path: Path) -> None:
+    """Refuse a path where the index file cannot be written (a folder, a pipe...), naming it."""
+    if path.exists() and not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise StorageError(f"The FAISS index path {path} is {what}, so the index cannot be saved there: move it "
+                           "out of the way (vidseek then rebuilds the index from the database) or point "
+                           "VIDSEEK_DATA_DIR at another folder.")
 
 
 class ClipIndex:
@@ -128,9 +154,11 @@ class ClipIndex:
 
     def save(self, path: Path) -> None:
         with self._lock:
-            header = json.dumps({"generation": self.generation, "dim": self.dim, "count": self.count,
-                                 "spec": dataclasses.asdict(self.spec), "uid": self.uid}).encode()
             payload = faiss.serialize_index(self.index)
+            header = json.dumps({"generation": self.generation, "dim": self.dim, "count": self.count,
+                                 "spec": dataclasses.asdict(self.spec), "uid": self.uid,
+                                 "blake2b": payload_digest(payload)}).encode()
+        check_index_path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".clips-", suffix=".tmp", dir=path.parent)
         try:
@@ -178,13 +206,16 @@ class ClipIndex:
             return None
 
     @classmethod
-    def load(cls, path: Path, *, mmap: bool = False) -> "ClipIndex":
+    def load(cls, path: Path, *, mmap: bool = False, verify: bool = True) -> "ClipIndex":
         """Read an index file. ``mmap``: let FAISS map the file instead of reading it (the inverted
-        lists are paged in from disk as searches touch them; the result is read-only)."""
+        lists are paged in from disk as searches touch them; the result is read-only). ``verify``:
+        check the FAISS data against the header's checksum (IndexCorruptError when it differs; a
+        mapped load reads the file once for it)."""
         with open(path, "rb") as f:
             header, start, end = _read_layout(f)
             if header is None:
                 raise ValueError(f"{path} is not a vidseek index file")
+            expected = header.get("blake2b") if verify else None
             obj = cls.__new__(cls)
             obj.dim = int(header["dim"])
             obj.generation = int(header["generation"])
@@ -193,12 +224,31 @@ class ClipIndex:
             obj._lock = threading.RLock()
             obj.read_only = mmap and start == 0
             if obj.read_only:
+                if expected is not None and _file_digest(f, start, end) != expected:
+                    raise IndexCorruptError(f"{path}: its FAISS data does not match the checksum in its header")
                 obj.index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
             else:
                 f.seek(start)
-                obj.index = faiss.deserialize_index(np.frombuffer(f.read(end - start), dtype=np.uint8))
+                data = f.read(end - start)
+                if expected is not None and payload_digest(data) != expected:
+                    raise IndexCorruptError(f"{path}: its FAISS data does not match the checksum in its header")
+                obj.index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         _apply_search_params(obj.index, obj.spec)
         return obj
+
+
+def _file_digest(f, start: int, end: int) -> str:  # noqa: ANN001
+    """``payload_digest`` of bytes ``start..end`` of an open file, read in blocks."""
+    h = hashlib.blake2b(digest_size=32)
+    f.seek(start)
+    left = end - start
+    while left > 0:
+        block = f.read(min(_HASH_BLOCK, left))
+        if not block:
+            break
+        h.update(block)
+        left -= len(block)
+    return h.hexdigest()
 
 
 def _read_layout(f) -> tuple[dict | None, int, int]:  # noqa: ANN001

@@ -4,6 +4,11 @@ Search keeps answering with the old model until the job has embedded every video
 index; then every process switches (``indexer.reembed``). Needs an API key, like every write.
 ``python:`` encoder specs are refused here: they import code on the server, so they are chosen on
 the server's command line (``vidseek reembed --queue python:MODULE:ATTR``).
+
+The spec is checked before it is queued (``vidseek.encoders.check_spec``, without building the
+model): an unknown architecture or tag, a missing weights file, or pretrained weights neither cached
+here nor fetchable within a few seconds is a 422 saying so, instead of a job that holds a worker
+in network retries and then fails.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from pydantic import BaseModel, Field
 from search_api.deps import ServicesDep
 from search_api.security import WriteKeyDep
 from vidseek import jobs
+from vidseek.encoders import check_spec
+from vidseek.errors import ModelError
 
 router = APIRouter(prefix="/api", tags=["library"])
 
@@ -28,20 +35,31 @@ class ReembedRequest(BaseModel):
              responses={401: {"description": "No valid API key (`Authorization: Bearer KEY`)."},
                         409: {"description": "A re-embed is already queued or running, or the library already "
                                              "uses this model."},
-                        422: {"description": "`model` is missing or not allowed over HTTP."}})
+                        422: {"description": "`model` is missing, not allowed over HTTP, or cannot be loaded "
+                                             "here (unknown architecture or tag, weights not fetchable)."}})
 def reembed(body: ReembedRequest, caller: WriteKeyDep, services: ServicesDep) -> JSONResponse:
     spec = body.model.strip()
     if spec.startswith("python:"):
         raise HTTPException(422, "model: custom python: encoders import code on the server, so they can only be "
                                  "chosen there: `vidseek reembed --queue python:MODULE:ATTR`")
     with services.library.sessions() as session:
-        active = jobs.active_jobs_of_kind("reembed", session=session)
-        if active:
-            raise HTTPException(409, f"a re-embed is already queued or running (job {active[0].id}, "
-                                     f"{jobs.payload_of(active[0]).get('model')}): wait for it to end")
+        _refuse_if_busy(session)
         if services.library.model_name() is None:
             raise HTTPException(409, "the index is empty: nothing to re-embed; set VIDSEEK_MODEL and index")
+    try:
+        check_spec(spec)  # a few seconds at most (this handler runs in a worker thread, off the event loop)
+    except ModelError as exc:
+        raise HTTPException(422, f"model: {exc}") from None
+    with services.library.sessions() as session:
+        _refuse_if_busy(session)  # again: one may have been queued while the spec was checked
         job = jobs.enqueue("reembed", session=session, payload={"model": spec, "key": caller.key_prefix})
         session.commit()
         body_json = jobs.job_json(job)
     return JSONResponse(body_json, status_code=202, headers={"Location": f"/api/jobs/{body_json['id']}"})
+
+
+def _refuse_if_busy(session) -> None:  # noqa: ANN001
+    active = jobs.active_jobs_of_kind("reembed", session=session)
+    if active:
+        raise HTTPException(409, f"a re-embed is already queued or running (job {active[0].id}, "
+                                 f"{jobs.payload_of(active[0]).get('model')}): wait for it to end")

@@ -219,3 +219,107 @@ def test_worker_runs_a_reembed_job_then_indexes_with_the_new_model(db_settings: 
         assert store.video_by_path(str(blue), session=session).model_name == "test:colour-wide"
     assert ("blue", 0.0, 4.0) in _moments(engine, "blue")
     check_consistency(db_settings.model_copy(update={"model": WIDE}))
+
+
+# ------------------------------------------------- a spec that cannot be loaded is refused before queueing
+
+
+@pytest.fixture
+def fresh_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An empty Hugging Face cache and no ~/.cache/clip, so no weights are cached; returns the cache."""
+    from huggingface_hub import constants
+
+    cache = tmp_path / "hf-cache"
+    cache.mkdir()
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return cache
+
+
+def _refused(spec: str) -> str:
+    from vidseek.encoders import check_spec
+    from vidseek.errors import ModelError
+
+    with pytest.raises(ModelError) as refused:
+        check_spec(spec)
+    return str(refused.value)
+
+
+def test_unknown_architectures_tags_and_files_are_refused_with_where_to_look() -> None:
+    from vidseek.encoders import check_spec
+
+    assert "list_pretrained()" in _refused("NoSuchNet:openai")
+    assert "known tags: openai" in _refused("ViT-B-32:no_such_tag")
+    assert "does not exist" in _refused("ViT-B-32:/nowhere/weights.bin")
+    assert "python:MODULE:ATTR" in _refused("no-colon")
+    assert "has no attribute 'Nope'" in _refused("python:colour_encoder:Nope")
+    check_spec("ViT-B-32:random")  # needs no weights
+    check_spec(WIDE)  # imported, not built
+
+
+def test_uncached_weights_offline_are_refused_at_once(fresh_hub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    started = time.monotonic()
+    message = _refused("ViT-B-32:openai")
+    assert time.monotonic() - started < 2
+    assert message.startswith("Could not fetch pretrained weights 'openai' for ViT-B-32") and "HF_HUB_OFFLINE" in message
+
+
+def test_a_hub_that_does_not_answer_is_given_a_few_seconds(fresh_hub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    import huggingface_hub
+
+    from vidseek import encoders
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    hung = threading.Event()
+    monkeypatch.setattr(huggingface_hub, "get_hf_file_metadata", lambda *a, **k: hung.wait(60))  # a dead route
+    monkeypatch.setattr(encoders, "FETCH_CHECK_SECONDS", 0.5)
+    started = time.monotonic()
+    from vidseek.errors import ModelError
+
+    with pytest.raises(ModelError, match="no answer within 0.5 s"):
+        encoders.check_spec("ViT-B-32:laion2b_s34b_b79k", timeout=encoders.FETCH_CHECK_SECONDS)
+    assert time.monotonic() - started < 3
+    hung.set()
+
+
+def test_cached_weights_pass_offline(fresh_hub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vidseek.encoders import check_spec
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    repo = fresh_hub / "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("abc123")
+    (repo / "snapshots" / "abc123").mkdir(parents=True)
+    (repo / "snapshots" / "abc123" / "open_clip_model.safetensors").write_bytes(b"weights")
+    check_spec("ViT-B-32:laion2b_s34b_b79k")  # no network needed
+
+
+def test_reembed_queue_refuses_unfetchable_weights_at_once(cli_env, tmp_path: Path, fresh_hub: Path,  # noqa: ANN001
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from click.testing import CliRunner
+
+    from vidseek.cli import main
+
+    make_video(tmp_path / "v" / "red.mp4", [Segment("blue", 2), Segment("red", 4)])
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", str(tmp_path / "v")]).exit_code == 0
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    started = time.monotonic()
+    result = runner.invoke(main, ["reembed", "--queue", "ViT-B-32:openai"])
+    assert time.monotonic() - started < 20  # importing open_clip included
+    assert result.exit_code == 2 and "Could not fetch pretrained weights 'openai'" in result.output, result.output
+    unknown = runner.invoke(main, ["reembed", "--queue", "NoSuchNet:openai"])
+    assert unknown.exit_code == 2 and "Unknown open_clip architecture 'NoSuchNet'" in unknown.output
+    library = Library(Settings(), notify=lambda m: None)
+    with library.sessions() as session:
+        assert jobs.active_jobs_of_kind("reembed", session=session) == []  # nothing queued
+    queued = runner.invoke(main, ["reembed", "--queue", "ViT-B-32:random"])
+    assert queued.exit_code == 0 and "queued re-embed job" in queued.output

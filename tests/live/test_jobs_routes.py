@@ -72,17 +72,17 @@ def test_jobs_list_filters_and_pages(live: Live) -> None:
 
 
 def test_reembed_queues_one_job_and_refuses_what_it_cannot_take(live: Live) -> None:
-    assert live.client.post("/api/reembed", json={"model": "ViT-B-16:openai"}).status_code == 401
+    assert live.client.post("/api/reembed", json={"model": "ViT-B-16:random"}).status_code == 401
     auth = live.auth(live.make_key())
     python_spec = live.client.post("/api/reembed", json={"model": "python:os:getcwd"}, headers=auth)
     assert python_spec.status_code == 422 and "vidseek reembed --queue" in python_spec.json()["detail"]
     missing = live.client.post("/api/reembed", json={}, headers=auth)
     assert missing.status_code == 422 and "model" in missing.json()["detail"]
 
-    queued = live.client.post("/api/reembed", json={"model": "ViT-B-16:openai"}, headers=auth)
+    queued = live.client.post("/api/reembed", json={"model": "ViT-B-16:random"}, headers=auth)
     assert queued.status_code == 202, queued.text
     job = queued.json()
-    assert (job["kind"], job["status"], job["payload"]["model"]) == ("reembed", "queued", "ViT-B-16:openai")
+    assert (job["kind"], job["status"], job["payload"]["model"]) == ("reembed", "queued", "ViT-B-16:random")
     assert queued.headers["location"] == f"/api/jobs/{job['id']}"
     again = live.client.post("/api/reembed", json={"model": "ViT-L-14:openai"}, headers=auth)
     assert again.status_code == 409 and f"job {job['id']}" in again.json()["detail"]

@@ -234,3 +234,94 @@ def test_place_never_overwrites(tmp_path: Path, monkeypatch, links: bool) -> Non
     assert [p.name for p in placed] == ["a (2).mp4", "a (3).mp4"]
     assert [p.read_bytes() for p in placed] == [b"second", b"third"]
     assert (tmp_path / "a.mp4").read_bytes() == b"first"
+
+
+# ------------------------------------------------------------- temp files that killed uploads left
+
+_HOLDER = r"""
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)  # like a live upload on another server sharing the media folder
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def _aged(path: Path, seconds: float = 600) -> Path:
+    import os
+    import time
+
+    then = time.time() - seconds
+    os.utime(path, (then, then), follow_symlinks=False)
+    return path
+
+
+def test_server_start_removes_only_what_killed_uploads_left(live_factory, tmp_path: Path) -> None:  # noqa: ANN001
+    import subprocess
+    import sys
+
+    media = tmp_path / "media"
+    media.mkdir()
+    dead = media / ".upload-dead1234.part"
+    dead.write_bytes(b"half a video")
+    _aged(dead)
+    for name in (".upload-live.part", ".upload-fresh.part", "holiday.part", ".upload-x.mp4"):
+        (media / name).write_bytes(b"x")
+    for name in (".upload-live.part", "holiday.part", ".upload-x.mp4"):
+        _aged(media / name)
+    (media / ".upload-folder.part").mkdir()
+    _aged(media / ".upload-folder.part")
+    (media / "sub").mkdir()
+    nested = media / "sub" / ".upload-nested.part"
+    nested.write_bytes(b"x")
+    _aged(nested)
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"x")
+    _aged(outside)
+    (media / ".upload-link.part").symlink_to(outside)
+    _aged(media / ".upload-link.part")
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(media / ".upload-live.part")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        live_factory()  # the app starts: the sweep runs once, before any upload
+        left = sorted(str(p.relative_to(media)) for p in media.rglob("*"))
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert ".upload-dead1234.part" not in left  # untouched for 10 minutes and held by nobody
+    assert left == sorted([".upload-live.part", ".upload-fresh.part", "holiday.part", ".upload-x.mp4",
+                           ".upload-folder.part", "sub", "sub/.upload-nested.part", ".upload-link.part"])
+    assert outside.exists()
+
+
+class _SweepingRequest(_StreamedRequest):
+    """A body during which the sweep runs, as another server starting would, treating every file as old."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(chunks=4)
+        self.directory, self.swept = directory, []
+
+    async def stream(self):  # noqa: ANN201
+        from search_api.uploads import sweep_stale_temp_files
+
+        async for chunk in super().stream():
+            if self.sent == 2:
+                self.swept.append(sweep_stale_temp_files(self.directory, older_than=-1))
+            yield chunk
+
+
+def test_an_upload_in_progress_holds_its_temp_file_until_its_request_ends(tmp_path: Path) -> None:
+    import gc
+
+    from search_api.uploads import sweep_stale_temp_files
+
+    request = _SweepingRequest(tmp_path)
+    received = asyncio.run(receive_upload(request, tmp_path, max_bytes=1024 * 1024))
+    assert request.swept == [0] and received.temp_path.stat().st_size == received.size  # mid-body: kept
+    _aged(received.temp_path)
+    assert sweep_stale_temp_files(tmp_path) == 0  # written, being probed and moved: still held
+    temp = received.temp_path
+    del received
+    gc.collect()
+    assert sweep_stale_temp_files(tmp_path) == 1 and not temp.exists()  # its request is over: left over
