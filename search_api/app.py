@@ -10,7 +10,9 @@ from typing import AsyncIterator
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from search_api.error_model import install_error_model
 from search_api.errors import install_error_handlers
+from search_api.headers import install_security_headers
 from search_api.routes import ROUTERS
 from search_api.security import api_guard, install_security
 from search_api.services import load_services
@@ -57,8 +59,10 @@ def create_app(settings: Settings, *, encoder: Encoder | None = None, static_dir
     app.state.static_dir = static_dir or STATIC_DIR
     install_error_handlers(app)
     install_security(app, settings, serve_host=serve_host)
+    install_security_headers(app)  # after install_security: outside CORS and the body limit
     for router in ROUTERS:
         app.include_router(router)
+    install_error_model(app)
     if app.state.static_dir.is_dir():
         app.mount("/static", StaticFiles(directory=app.state.static_dir), name="static")
     return app

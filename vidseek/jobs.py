@@ -81,14 +81,26 @@ def payload_of(job: Job) -> dict[str, Any]:
     return json.loads(job.payload) if job.payload else {}
 
 
-def job_json(job: Job) -> dict:
+PRIVATE_PAYLOAD = ("key", "original_name")
+"""Payload fields only an owner sees: the prefix of the key that asked, the name the upload was sent as."""
+
+
+def job_json(job: Job, *, private: bool = True) -> dict:
+    """The job as the API shows it. ``private=False`` (an anonymous caller): no host path (``path`` is
+    null, and the path is cut out of ``error``), no key prefix and no original upload name."""
     def iso(value: datetime | None) -> str | None:
         value = as_utc(value)
         return value.isoformat() if value is not None else None
 
-    return {"id": job.id, "kind": job.kind, "status": job.status, "video_id": job.video_id, "path": job.path,
+    payload, path, error = payload_of(job), job.path, job.error
+    if not private:
+        payload = {k: v for k, v in payload.items() if k not in PRIVATE_PAYLOAD}
+        if path and error:
+            error = error.replace(path, "the job's file")
+        path = None
+    return {"id": job.id, "kind": job.kind, "status": job.status, "video_id": job.video_id, "path": path,
             "progress": float(job.progress or 0.0), "attempts": job.attempts, "max_attempts": job.max_attempts,
-            "error": job.error, "payload": payload_of(job), "worker": job.worker,
+            "error": error, "payload": payload, "worker": job.worker,
             "created_at": iso(job.created_at), "updated_at": iso(job.updated_at),
             "started_at": iso(job.started_at), "finished_at": iso(job.finished_at)}
 

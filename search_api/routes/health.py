@@ -13,7 +13,9 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database answers and the index is loaded; 503 otherwise")
+@router.get("/readyz", summary="The database answers and the index is loaded; 503 otherwise",
+            responses={503: {"description": "Not ready: the model and index are not loaded yet, or the database "
+                                            "does not answer."}})
 def readyz(request: Request) -> JSONResponse:  # sync: FastAPI runs it in a thread, the SQL check blocks
     services = getattr(request.app.state, "services", None)
     if services is None:

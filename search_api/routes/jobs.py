@@ -1,10 +1,14 @@
-"""Background jobs (index, reindex, delete, reembed): list them, follow one."""
+"""Background jobs (index, reindex, delete, reembed): list them, follow one.
+
+Anyone who may read sees every job, but only a caller with a valid key sees where its file lies on
+the server, which key queued it and what an upload was called (``jobs.job_json(private=...)``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import func, select
 
 from search_api.deps import JobId, ServicesDep
@@ -17,8 +21,14 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 MAX_JOBS_PAGE = 500
 
 
+def _owner(request: Request) -> bool:
+    """The caller sent a valid key (``search_api.security.Caller``)."""
+    caller = getattr(request.state, "caller", None)
+    return caller is not None and caller.key_id is not None
+
+
 @router.get("", summary="Jobs, newest first; filter by status, page with limit and offset")
-def list_jobs(services: ServicesDep,
+def list_jobs(request: Request, services: ServicesDep,
               status: Annotated[Literal["queued", "running", "done", "failed"] | None,
                                 Query(description="Only jobs in this state.")] = None,
               limit: Annotated[int, Query(ge=1, le=MAX_JOBS_PAGE)] = 50,
@@ -30,16 +40,16 @@ def list_jobs(services: ServicesDep,
         if status is not None:
             query = query.where(Job.status == status)
         total = int(session.scalar(query) or 0)
-        items = [jobs.job_json(j) for j in page]
+        items = [jobs.job_json(j, private=_owner(request)) for j in page]
     return {"jobs": items, "total": total, "counts": counts, "limit": limit, "offset": offset,
             "next_offset": offset + len(items) if offset + len(items) < total else None}
 
 
 @router.get("/{job_id}", summary="One job: status, progress (0..1), attempts, error",
             responses={404: {"description": "No job has this id."}})
-def get_job(job_id: JobId, services: ServicesDep) -> dict:
+def get_job(job_id: JobId, request: Request, services: ServicesDep) -> dict:
     with services.library.sessions() as session:
         job = jobs.get_job(job_id, session=session)
         if job is None:
             raise HTTPException(404, f"no job has id {job_id}")
-        return jobs.job_json(job)
+        return jobs.job_json(job, private=_owner(request))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
 from search_api.deps import ServicesDep, VideoDep
+from search_api.ranged_file import RangedFileResponse
 from search_api.response_models import VideoInfo, VideoList
 from search_api.results import video_detail_json
 from search_api.video_files import indexed_file, media_type
@@ -35,14 +36,27 @@ def video_details(video: VideoDep, services: ServicesDep) -> dict:
     return video_detail_json(video, clips)
 
 
-@router.get("/{video_id}/stream", response_class=FileResponse,
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+_STREAM_RESPONSES = {
+    200: {"description": "The whole file (also when the Range is in another unit or not a valid byte range).",
+          "content": {"video/*": _FILE, "application/octet-stream": _FILE}},
+    206: {"description": "The bytes asked for; several ranges as multipart/byteranges.",
+          "content": {"video/*": _FILE, "application/octet-stream": _FILE, "multipart/byteranges": _FILE}},
+    416: {"description": "No byte range asked for lies within the file (`Content-Range: bytes */SIZE`)."}}
+_RANGE = "`bytes=START-END`, several comma-separated, or `bytes=-N` for the last N bytes (RFC 9110)."
+
+
+@router.get("/{video_id}/stream", response_class=Response, responses=_STREAM_RESPONSES,
             summary="The video file; HTTP Range requests get 206 Partial Content")
-@router.head("/{video_id}/stream", response_class=FileResponse, include_in_schema=False)
-def stream_video(video: VideoDep) -> FileResponse:
+@router.head("/{video_id}/stream", response_class=Response, include_in_schema=False)
+def stream_video(video: VideoDep, byte_range: Annotated[str | None, Header(alias="Range", description=_RANGE)] = None,
+                 ) -> FileResponse:
     path = indexed_file(video)
-    if path is None:
-        raise HTTPException(404, f"the file of video {video.id} is gone: {video.path}")
-    return FileResponse(path, media_type=media_type(path))
+    if path is None:  # the host path goes to the server log only, as for thumbnails
+        log.warning("stream of video %d: its file %s is gone", video.id, video.path)
+        raise HTTPException(404, f"the file of video {video.id} is gone; re-index it or restore the file")
+    # Range is read by the response itself (RangedFileResponse); the parameter documents it.
+    return RangedFileResponse(path, media_type=media_type(path))
 
 
 @router.get("/{video_id}/thumbnail", summary="JPEG of the frame at t seconds", response_class=Response,

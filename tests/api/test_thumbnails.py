@@ -27,7 +27,7 @@ from search_api.app import create_app
 from search_api.thumbnails import ThumbnailCache
 from vidseek.config import Settings
 
-NAMES = ["truncated", "garbage", "locked", "directory", "raced", "full disk", "chmod"]
+NAMES = ["truncated", "garbage", "locked", "directory", "raced", "full disk", "chmod", "removed"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,19 @@ def test_a_file_replaced_by_a_directory_is_404_without_the_path(library: Library
     path.mkdir()
     response = library.client.get(f"/api/videos/{library.ids['directory']}/thumbnail", params={"t": 1})
     assert_unreadable_answer(response, library, "directory", status=404)
+
+
+def test_a_removed_file_is_404_without_the_path_for_stream_and_thumbnail(
+        library: Library, caplog: pytest.LogCaptureFixture) -> None:
+    path = library.paths["removed"]
+    path.unlink()
+    vid = library.ids["removed"]
+    with caplog.at_level(logging.WARNING):
+        for url in (f"/api/videos/{vid}/stream", f"/api/videos/{vid}/thumbnail?t=1"):
+            response = library.client.get(url)
+            assert_unreadable_answer(response, library, "removed", status=404)
+            assert response.json()["detail"] == f"the file of video {vid} is gone; re-index it or restore the file"
+    assert caplog.text.count(str(path)) == 2, "the server log says which file, each time"
 
 
 def test_a_file_replaced_while_answering_is_410(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
