@@ -7,6 +7,7 @@ document shows them; the ones a server may lower (``max_query_chars``, ``max_pag
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -44,7 +45,36 @@ IdRange = Interval(ge=1, le=MAX_ID)
 """As annotated_types, not Field(ge, le): beside a validator, only these reach the JSON Schema as minimum/maximum."""
 RowId = Annotated[int, IdRange, Digits]
 """A database id in a query string or body: 1 .. 2^31 - 1, in digits."""
-Phrase = Annotated[str, StringConstraints(max_length=MAX_CHARS)]
+
+
+def _not_blank(value: object) -> object:
+    """Query texts say something: blank ones are refused in words, the rest are stripped."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("must not be empty: say what to look for, e.g. 'a dog on a beach'")
+        return value.strip()
+    return value
+
+
+QueryText = Annotated[str, StringConstraints(max_length=MAX_CHARS, pattern=r"\S"), BeforeValidator(_not_blank)]
+"""A query text or phrase: up to MAX_CHARS, not blank (``pattern: \\S`` in the JSON Schema), stripped."""
+Phrase = QueryText
+
+
+def _number_not_boolean(value: object) -> object:
+    """Pydantic would read ``true`` in a JSON body as 1; a number field takes numbers only (query
+    strings never carry booleans)."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    return value
+
+
+def _iso_time(value: object) -> object:
+    """``indexed_after`` is written as an ISO 8601 time; pydantic would also read a bare number as
+    seconds since 1970, which the API document does not promise."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+\s*", value)):
+        raise ValueError("must be an ISO 8601 time such as 2024-06-01T12:00:00Z, not a number")
+    return value
 
 
 class LimitExceeded(ValueError):
@@ -52,12 +82,6 @@ class LimitExceeded(ValueError):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
-
-
-def _not_blank(value: str | None) -> str | None:
-    if value is not None and not value.strip():
-        raise ValueError("must not be empty: say what to look for, e.g. 'a dog on a beach'")
-    return None if value is None else value.strip()
 
 
 class MomentFilters(BaseModel):
@@ -88,6 +112,10 @@ class MomentFilters(BaseModel):
 
     _result_window: int | None = PrivateAttr(None)
     """Set by ``within``: the deepest page this server serves (``max_result_window``)."""
+
+    _numbers_not_booleans = field_validator("limit", "offset", "min_score", "min_duration", "max_duration",
+                                            mode="before")(_number_not_boolean)
+    _time_in_words = field_validator("indexed_after", mode="before")(_iso_time)
 
     @model_validator(mode="after")
     def _durations_in_order(self) -> "MomentFilters":
@@ -123,9 +151,7 @@ class MomentFilters(BaseModel):
 
 
 class TextSearch(MomentFilters):
-    q: str = Field(..., max_length=MAX_CHARS, description="What to look for, in words.")
-
-    _q_not_blank = field_validator("q")(_not_blank)
+    q: QueryText = Field(..., description="What to look for, in words.")
 
     def texts(self) -> list[tuple[str, str]]:
         return [("q", self.q)]
@@ -139,20 +165,13 @@ class SimilarSearch(MomentFilters):
 class PhraseSearch(MomentFilters):
     """``POST /api/search``: phrases to find and phrases to avoid, combined into one query."""
 
-    q: str | None = Field(None, max_length=MAX_CHARS, description="What to look for; joins the positive phrases.")
+    q: QueryText | None = Field(None, description="What to look for; joins the positive phrases.")
     positive: list[Phrase] = Field(default_factory=list, max_length=32, description="More phrases to look for.")
     negative: list[Phrase] = Field(default_factory=list, max_length=32, description="Phrases to steer away from.")
     negative_weight: float = Field(0.5, ge=0.0, le=2.0, allow_inf_nan=False,
                                    description="How hard the negative phrases push away.")
 
-    _q_not_blank = field_validator("q")(_not_blank)
-
-    @field_validator("positive", "negative")
-    @classmethod
-    def _phrases_not_blank(cls, phrases: list[str]) -> list[str]:
-        if any(not p.strip() for p in phrases):
-            raise ValueError("phrases must not be empty")
-        return [p.strip() for p in phrases]
+    _weight_not_boolean = field_validator("negative_weight", mode="before")(_number_not_boolean)
 
     @model_validator(mode="after")
     def _something_to_find(self) -> "PhraseSearch":

@@ -53,3 +53,34 @@ def test_ids_must_fit_the_database(value: int) -> None:
 def test_ids_in_range_pass() -> None:
     assert SimilarSearch(clip_id="12").clip_id == 12
     assert TextSearch(q="x", video_id=["3", MAX_ID]).video_id == [3, MAX_ID]
+
+
+def _refusal(**body) -> tuple[tuple, str]:  # noqa: ANN003
+    with pytest.raises(ValidationError) as caught:
+        PhraseSearch(**body)
+    error = caught.value.errors()[0]
+    return error["loc"], error["msg"]
+
+
+def test_blank_texts_are_refused_in_words_and_in_the_document() -> None:
+    assert _refusal(q="  \t") == (("q",), "Value error, must not be empty: say what to look for, e.g. 'a dog on a beach'")
+    assert _refusal(q="red", negative=["blue", " "])[0] == ("negative", 1)
+    assert PhraseSearch(q="  red ", positive=[" blue"]).phrases == ["red", "blue"]  # stripped
+    for model, field in ((TextSearch, "q"), (PhraseSearch, "q")):
+        schema = model.model_json_schema()["properties"][field]
+        text = schema if "pattern" in schema else next(s for s in schema["anyOf"] if s.get("type") == "string")
+        assert text["pattern"] == r"\S" and text["maxLength"] == 1000  # a generated client sees the same rule
+    assert PhraseSearch.model_json_schema()["properties"]["negative"]["items"]["pattern"] == r"\S"
+
+
+@pytest.mark.parametrize("field", ["limit", "offset", "min_score", "min_duration", "negative_weight"])
+def test_numbers_are_not_booleans(field: str) -> None:
+    # pydantic alone reads true as 1: a JSON body with "limit": true would get one result
+    assert _refusal(q="red", **{field: True}) == ((field,), "Value error, must be a number, not true")
+
+
+@pytest.mark.parametrize("value", [0, 1700000000, "1700000000", " 1.5 "])
+def test_indexed_after_is_a_time_not_a_number(value: object) -> None:
+    loc, message = _refusal(q="red", indexed_after=value)
+    assert loc == ("indexed_after",) and "ISO 8601" in message
+    assert PhraseSearch(q="red", indexed_after="2024-06-01T12:00:00Z").indexed_after.year == 2024
