@@ -45,24 +45,6 @@ def test_a_damaged_database_is_one_sentence_and_exit_2_for_every_command(damage,
     assert not (data_dir / "clips.faiss").exists()
 
 
-def test_damaged_sqlite_tells_damage_from_other_errors() -> None:
-    import sqlite3
-
-    from vidseek.library import damaged_sqlite, sqlite_file
-
-    class Fake(sqlite3.DatabaseError):
-        def __init__(self, message: str, code: int) -> None:
-            super().__init__(message)
-            self.sqlite_errorcode = code
-
-    assert damaged_sqlite(Fake("file is not a database", 26)) == "file is not a database"
-    assert damaged_sqlite(Fake("database disk image is malformed", 11 | (1 << 8))) == "database disk image is malformed"
-    assert damaged_sqlite(Fake("database is locked", 5)) is None  # busy: not damage
-    assert damaged_sqlite(ValueError("x")) is None
-    assert sqlite_file("sqlite:////tmp/x/vidseek.db") == Path("/tmp/x/vidseek.db")
-    assert sqlite_file("sqlite://") is None and sqlite_file("postgresql+psycopg://u@h/db") is None
-
-
 # ------------------------------------------------------------------------------ the FAISS path
 
 
@@ -88,32 +70,3 @@ def test_a_folder_at_the_faiss_path_is_one_sentence_naming_it(cli_env, data_dir:
     result = runner.invoke(main, ["search", "red", "--json"])
     assert result.exit_code == 0, result.output
     assert index_file.is_file()
-
-
-# ------------------------------------------------------------------- why a file must be rebuilt (pure)
-
-DB = {"dim": 8, "generation": 5, "count": 100, "uid": "u1", "requested": "auto"}
-
-
-@pytest.mark.parametrize(("file", "expected"), [  # file: dim, kind, uid, generation, count
-    ((8, "flat", "u1", 5, 100), ("use", None)),
-    ((8, "flat", None, 5, 100), ("use", None)),  # a file from before uids, current
-    ((8, "flat", "u1", 3, 90), ("patch", "stale")),
-    ((8, "flat", None, 3, 90), ("rebuild", "stale")),  # cannot be patched without a uid
-    ((16, "flat", "u1", 5, 100), ("rebuild", "dimension 16")),
-    ((8, "flat", "u2", 5, 100), ("rebuild", "another database")),
-    ((8, "flat", "u1", 6, 100), ("rebuild", "ahead of the database")),
-])
-def test_file_verdict(file: tuple, expected: tuple[str, str | None]) -> None:
-    from vidseek.library import FileFacts, file_verdict
-
-    action, why = file_verdict(FileFacts(*file), **DB)
-    assert action == expected[0]
-    assert (why is None) if expected[1] is None else (expected[1] in why)
-
-
-def test_file_verdict_rebuilds_another_type_than_asked() -> None:
-    from vidseek.library import FileFacts, file_verdict
-
-    action, why = file_verdict(FileFacts(8, "flat", "u1", 5, 100), **{**DB, "requested": "ivf"})
-    assert action == "rebuild" and "settings ask for ivf" in why

@@ -40,7 +40,7 @@ def test_upgrade_to_head_and_back_to_empty(database_url: str, data_dir) -> None:
 
 _OPENER = r"""
 import sys
-from vidseek.library import open_sessions  # how every command and server opens the database
+from vidseek.db import open_sessions  # how every command and server opens the database
 print("ready", flush=True)
 for line in sys.stdin:  # one database URL per round: open it the moment the line arrives
     try:

@@ -27,12 +27,8 @@ Several processes (API replicas, workers, the CLI) may share one database and on
   exclusive ``flock`` on ``<index>.lock``; a save never replaces a file at a newer generation with
   an older one. The file is a checkpoint: a stale one is loaded and brought up to date by the same
   difference, a missing, unreadable, corrupt (payload checksum) or foreign one (``uid`` of another
-  database) is rebuilt (``file_verdict`` decides from the file's header and the database's state).
-- **Opening the database** (``open_sessions``): a SQLite file is opened under ``<db>.lock`` (its
-  first connection switches a new file to WAL, which concurrent first opens would otherwise fail
-  with "database is locked"; migrations take their own lock, see ``migrations/env.py``). A file
-  that is not a SQLite database, or a damaged one, is a ``StorageError`` naming it: nothing is
-  written to it.
+  database) is rebuilt (``vidseek.index_verdict`` decides from the file's header and the database's
+  state; this module does the IO).
 """
 
 from __future__ import annotations
@@ -44,20 +40,18 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, Iterator
 
 import numpy as np
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from vidseek import staging, store
 from vidseek.config import Settings
-from vidseek.db import open_database
-from vidseek.errors import StorageError
+from vidseek.db import open_sessions
 from vidseek.filelock import locked
 from vidseek.index_choice import choose_index, outgrown
+from vidseek.index_verdict import DatabaseState, FileFacts, file_verdict
 from vidseek.vector_index import ClipIndex, IndexCorruptError, build_index, check_index_path
 
 
@@ -127,10 +121,6 @@ class Library:
         with self.sessions() as session:
             return store.get_meta(_spec_key(model), session=session)
 
-    def _blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        with self.sessions() as session:
-            yield from store.iter_clip_vectors(session=session)
-
     def uid(self) -> str:
         """This database's index identity (made on first use); a FAISS file from another is rebuilt."""
         if self._uid is None:
@@ -199,46 +189,57 @@ class Library:
             state = _index_state(session)
         if state is None:
             return None
-        dim, gen, n, self._model = state
-        uid, path, requested = self.uid(), self.settings.faiss_path, self.settings.index_type
+        self._model = state.model
+        path = self.settings.faiss_path
         check_index_path(path)
         with locked(self.lock_path):
-            loaded, reason = None, None
-            if not path.exists():
-                reason = "missing"
-            else:
-                try:
-                    loaded = ClipIndex.load(path, mmap=self.settings.index_mmap, verify=verify)
-                except IndexCorruptError:
-                    reason = "corrupt (its contents do not match the checksum saved with it)"
-                except Exception as exc:  # unreadable or foreign file: it is derived, so rebuild it
-                    reason = f"unreadable ({exc})"
-                else:
-                    action, why = file_verdict(FileFacts.of(loaded), dim=dim, generation=gen, count=n, uid=uid,
-                                               requested=requested)
-                    if action == "rebuild":
-                        reason = why
-                    elif action == "patch":
-                        self.notify(f"FAISS index {path} is {why}; bringing it up to date from the database.")
-                        if loaded.read_only:
-                            loaded = ClipIndex.load(path, verify=False)  # patched in memory, saved, mapped again
-                        loaded = self._synced(loaded)
-                        loaded.uid = uid
-                        loaded.save(path)
-                        self._saved_at = time.monotonic()
-                        loaded = self._mapped(loaded)
-            if reason is None and loaded is not None:
-                loaded.uid = uid
-                return loaded
-            if n == 0 and reason == "missing":
-                empty = ClipIndex(dim, choose_index(0, requested), gen)
-                empty.uid = uid
+            loaded, reason = self._read_file(path, verify=verify)
+            if loaded is not None:
+                action, reason = file_verdict(FileFacts.of(loaded), dim=state.dim, generation=state.generation,
+                                              count=state.count, uid=self.uid(), requested=self.settings.index_type)
+                if action == "use":
+                    loaded.uid = self.uid()
+                    return loaded
+                if action == "patch":
+                    self.notify(f"FAISS index {path} is {reason}; bringing it up to date from the database.")
+                    return self._patched(loaded)
+            if state.count == 0 and reason == "missing":
+                empty = ClipIndex(state.dim, choose_index(0, self.settings.index_type), state.generation)
+                empty.uid = self.uid()
                 return empty
-            self.notify(f"FAISS index {path} is {reason}; rebuilding it from the {n} clips in the database.")
+            self.notify(f"FAISS index {path} is {reason}; rebuilding it from the {state.count} clips in the database.")
             index = self._build()
-            index.save(path)
-            self._saved_at = time.monotonic()
+            if index is None:  # everything was deleted meanwhile
+                return None
+            self._save_new(index)
             return self._mapped(index)
+
+    def _read_file(self, path: Path, *, verify: bool) -> tuple[ClipIndex | None, str | None]:
+        """The index in the file, or None and why it cannot be used ("missing", "corrupt ...", "unreadable ...")."""
+        if not path.exists():
+            return None, "missing"
+        try:
+            return ClipIndex.load(path, mmap=self.settings.index_mmap, verify=verify), None
+        except IndexCorruptError:
+            return None, "corrupt (its contents do not match the checksum saved with it)"
+        except Exception as exc:  # noqa: BLE001 - unreadable or foreign file: it is derived, so rebuild it
+            return None, f"unreadable ({exc})"
+
+    def _patched(self, loaded: ClipIndex) -> ClipIndex:
+        """A stale file's index brought up to the database, saved, and mapped again when mapping."""
+        if loaded.read_only:
+            loaded = ClipIndex.load(self.settings.faiss_path, verify=False)  # patched in memory, saved, mapped again
+        index = self._synced(loaded)
+        index.uid = self.uid()
+        self._save_new(index)
+        index = self._mapped(index)
+        index.uid = self.uid()
+        return index
+
+    def _save_new(self, index: ClipIndex) -> None:
+        """Save an index made under the file lock (the caller holds it)."""
+        index.save(self.settings.faiss_path)
+        self._saved_at = time.monotonic()
 
     def _mapped(self, index: ClipIndex) -> ClipIndex:
         """With ``index_mmap``, the just-saved ``index`` mapped from its file instead of kept in RAM."""
@@ -311,15 +312,6 @@ class Library:
                 index.apply(removed, ids, np.asarray(vectors, np.float32).reshape(len(ids), index.dim), gen)
             else:
                 self._index = self._synced(index)
-            self._dirty = True
-
-    def _apply(self, index: ClipIndex, removed: list[int], ids: np.ndarray, vectors: np.ndarray, gen: int) -> None:
-        """Kept for callers of the old API: apply one change to ``index``."""
-        with self._lock:
-            if removed and not index.supports_remove:
-                self._needs_rebuild = True
-                removed = []
-            index.apply(removed, ids, vectors, gen)
             self._dirty = True
 
     def delete_videos(self, video_ids: list[int]) -> None:
@@ -421,88 +413,15 @@ class Library:
             return index
 
 
-class FileFacts(NamedTuple):
-    """What an index file's header says about it."""
-
-    dim: int
-    kind: str
-    uid: str | None
-    generation: int
-    count: int
-
-    @classmethod
-    def of(cls, index: ClipIndex) -> FileFacts:
-        return cls(index.dim, index.spec.kind, index.uid, index.generation, index.count)
-
-
-def file_verdict(file: FileFacts, *, dim: int, generation: int, count: int, uid: str,
-                 requested: str) -> tuple[str, str | None]:
-    """What to do with a readable index file, given the database's state (pure):
-    ``("use", None)``, ``("patch", why)`` (stale: brought up to date by clip-id difference) or
-    ``("rebuild", why)``."""
-    if file.dim != dim:
-        return "rebuild", f"for vectors of dimension {file.dim}, the database has {dim}"
-    if requested != "auto" and file.kind != requested:
-        return "rebuild", f"of type {file.kind}, settings ask for {requested}"
-    if file.uid is not None and file.uid != uid:
-        return "rebuild", "from another database"
-    if file.generation > generation:
-        return "rebuild", f"ahead of the database (file at generation {file.generation}, database at {generation})"
-    if file.generation == generation and file.count == count:
-        return "use", None
-    stale = (f"stale (file at generation {file.generation} with {file.count} clips, "
-             f"database at generation {generation} with {count} clips)")
-    if file.uid is None:  # a file from before ids were tied to a database: cannot be patched
-        return "rebuild", stale
-    return "patch", stale
-
-
-def open_sessions(url: str) -> sessionmaker[Session]:
-    """``open_database``, under ``<file>.lock`` for SQLite; a file that is not a readable SQLite
-    database is a StorageError naming it (nothing written to it)."""
-    path = sqlite_file(url)
-    try:
-        if path is None:
-            return open_database(url)
-        with locked(path.with_name(path.name + ".lock")):
-            return open_database(url)
-    except DatabaseError as exc:
-        why = path is not None and damaged_sqlite(exc.orig)
-        if not why:
-            raise
-        raise StorageError(f"The database file {path} is not a readable vidseek database ({why}): restore it "
-                           "from a backup, or move it away and run `vidseek index` again to build a new one "
-                           "(nothing was written to it).") from None
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite URL; None for other databases and in-memory SQLite."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
-
-
-_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
-
-
-def damaged_sqlite(error: BaseException | None) -> str | None:
-    """SQLite's words when ``error`` says the file is damaged or not a database at all, else None."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is None or code & 0xFF not in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
-        return None
-    return str(error).splitlines()[0] if str(error) else "damaged"
-
-
 def _spec_key(model: str) -> str:
     """``index_meta`` key of the spec a model was loaded from (keys are short; names may not be)."""
     return "model_spec:" + hashlib.sha1(model.encode()).hexdigest()
 
 
-def _index_state(session: Session) -> tuple[int, int, int, str | None] | None:
-    """(dimension, generation, clip count, model) as ``session`` sees the database; None before any model."""
+def _index_state(session: Session) -> DatabaseState | None:
+    """What ``session`` sees of the database's index state; None before any model."""
     dim = store.get_meta("dim", session=session)
     if dim is None:
         return None
-    return (int(dim), store.generation(session=session), store.count_clips(session=session),
-            store.get_meta("model", session=session))
+    return DatabaseState(int(dim), store.generation(session=session), store.count_clips(session=session),
+                         store.get_meta("model", session=session))
