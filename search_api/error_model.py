@@ -58,8 +58,8 @@ DESCRIPTIONS = {
     422: "A parameter is wrong: `detail` names each one (`limit: ...; q: ...`).",
     429: "Too many requests from this key or address: retry after `Retry-After` seconds.",
     500: "An unexpected error; the server log has the details.",
-    503: "The model and index are not loaded yet, the database does not answer, or the library's model "
-         "changed under the query (a re-embed finished twice while it ran: ask again) or is not this server's.",
+    503: "The server cannot answer now: the model and index are not loaded yet, the database or a library file "
+         "cannot be used, or the library's model changed during the query (ask again); `detail` says which.",
 }
 
 HEADERS = {
