@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from search_api.engine import Hit
+from search_api.hits import Hit
 from vidseek.models import Video
 
 SORTS = ("score", "count", "date")

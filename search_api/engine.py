@@ -1,5 +1,9 @@
 """The search core shared by the CLI and the API: encode, calibrate against the library, ANN search
-stopped by score, ground each candidate video's window (``search_api.ground``), rank and band."""
+stopped by score, ground each candidate video's window (``search_api.ground``), rank and band.
+
+``SearchEngine.page`` is the one search entry: a query (text, vector, or a function making the
+vector) and its filters in, one page out (``search_api.paging.MomentPage``), retried once when a
+re-embed switches the model mid-query. The API routes, the exports and the CLI all go through it."""
 
 from __future__ import annotations
 
@@ -9,8 +13,12 @@ from typing import Callable
 
 import numpy as np
 
+from search_api.filters import video_filter as filters_predicate
 from search_api.ground import PEAK_Z, Moment, moments_in_video, rank
+from search_api.hits import Found, FrameScores, Hit, Need, VideoFilter
+from search_api.paging import MomentPage, need_for, page_of
 from search_api.relevance import BANDS, MIN_SPREAD, Background, background_of, band, floor_score, lowest_score_in
+from search_api.schemas import MomentFilters
 from vidseek import store
 from vidseek.encoder_follower import EncoderFollower
 from vidseek.encoders import Encoder
@@ -19,8 +27,11 @@ from vidseek.library import Library
 from vidseek.models import Video
 from vidseek.vector_index import fetch_size, rerank_scored
 
-VideoFilter = Callable[[Video], bool]
+__all__ = ["Found", "Hit", "MomentPage", "Need", "QuerySource", "SearchEngine", "SearchOutcome", "VideoFilter"]
 
+QuerySource = str | np.ndarray | Callable[[], np.ndarray]
+"""A query: text (encoded by the engine's current model), a vector, or a function making the vector
+(called again when a re-embed switches the model mid-query)."""
 
 FIRST_FETCH = 64
 """Clips asked of the ANN index at first; the same for every page size, so pages agree."""
@@ -57,39 +68,11 @@ def reach(settling: float, background: Background) -> float:
 
 
 @dataclass(frozen=True)
-class Hit:
-    moment: Moment
-    video: Video
-    relevance: str = "high"
-    """``high``, ``medium`` or ``low``: see ``search_api.relevance``."""
-    z: float = 0.0
-    """Background spreads the moment's score lies above the query's background."""
-
-
-@dataclass(frozen=True)
-class Need:
-    """How much of the ranked list an answer needs: the first ``moments`` moments, or every moment
-    of the first ``videos`` videos (by their best moment), or (both None) every moment that passes."""
-
-    moments: int | None = None
-    videos: int | None = None
-
-
-@dataclass(frozen=True)
-class Found:
-    """The moments of one query that pass ``min_relevance``, best first, at one state of the library."""
-
-    hits: list[Hit]
-    hidden: int
-    """Moments found that scored below ``min_relevance`` (at least this many exist)."""
-    background: Background
-
-
-@dataclass(frozen=True)
 class SearchOutcome:
+    """A page of moments as ``SearchEngine.search`` gives it (``page`` gives the whole page)."""
+
     hits: list[Hit]
     took_ms: float
-    total_clips: int
     hidden: int = 0
     background: Background | None = None
     more: bool = False
@@ -115,30 +98,42 @@ class SearchEngine:
         self.library.index()  # a re-embed that switched models is noticed before encoding
         return self.encoder.encode_text([text])[0]
 
-    def search(self, text: str, *, limit: int = 10, offset: int = 0, video_filter: VideoFilter | None = None,
-               min_relevance: str = "medium") -> SearchOutcome:
-        """The moments ``[offset, offset + limit)`` of a phrase, best first (retried once when a
-        re-embed switches the model mid-query)."""
+    def page(self, query: QuerySource, filters: MomentFilters, *,
+             video_filter: VideoFilter | None = None) -> MomentPage:
+        """The page of ``query``'s moments (or videos) that ``filters`` asks for: the one search of the
+        API and the CLI. Retried once, with the query made again, when a re-embed switches the model
+        mid-query (``ModelChangedError`` otherwise). ``video_filter`` narrows the filters' videos further."""
         started = time.perf_counter()
+        wanted = filters_predicate(filters, video_filter)
         for attempt in range(2):
             try:
-                found = self.find(self.encode_query(text), Need(moments=offset + limit + 1),
-                                  video_filter=video_filter, min_relevance=min_relevance)
+                vector = self._query_vector(query)
+                found = self.find(vector, need_for(filters), video_filter=wanted, min_relevance=filters.min_relevance)
                 break
             except ModelChangedError:
                 if attempt:
                     raise
-        index = self.library.index()
-        return SearchOutcome(found.hits[offset:offset + limit], (time.perf_counter() - started) * 1000.0,
-                             index.count if index else 0, found.hidden, found.background,
-                             more=len(found.hits) > offset + limit)
+        return page_of(found, filters, query=vector, took_ms=(time.perf_counter() - started) * 1000.0)
+
+    def _query_vector(self, query: QuerySource) -> np.ndarray:
+        if isinstance(query, str):
+            return self.encode_query(query)
+        if callable(query):
+            return query()
+        return np.asarray(query)
+
+    def search(self, text: str, *, limit: int = 10, offset: int = 0, video_filter: VideoFilter | None = None,
+               min_relevance: str = "medium") -> SearchOutcome:
+        """The moments ``[offset, offset + limit)`` of a phrase, best first (``page`` with only paging set)."""
+        page = self.page(text, MomentFilters(limit=limit, offset=offset, min_relevance=min_relevance),
+                         video_filter=video_filter)
+        return SearchOutcome(page.hits, page.took_ms, page.hidden, page.background, more=page.next_offset is not None)
 
     def search_vector(self, query: np.ndarray, *, limit: int = 10, offset: int = 0,
                       video_filter: VideoFilter | None = None, min_relevance: str = "medium") -> list[Hit]:
         """The moments ``[offset, offset + limit)`` of a query vector, best first."""
-        found = self.find(query, Need(moments=offset + limit), video_filter=video_filter,
-                          min_relevance=min_relevance)
-        return found.hits[offset:offset + limit]
+        return self.page(query, MomentFilters(limit=limit, offset=offset, min_relevance=min_relevance),
+                         video_filter=video_filter).hits
 
     def find(self, query: np.ndarray, need: Need, *, video_filter: VideoFilter | None = None,
              min_relevance: str = "medium") -> Found:
@@ -194,16 +189,6 @@ class SearchEngine:
             return Background(0.0, MIN_SPREAD)
         return background_of(sample[2] @ query, library_clips=clips)
 
-    def frame_scores(self, video_id: int, query: np.ndarray, first: int = 0, last: int = 2**31 - 1
-                     ) -> tuple[np.ndarray, np.ndarray]:
-        """(times, cosine of ``query`` with each sampled frame) for frames ``first..last`` of one video;
-        both empty when it has none."""
-        with self.library.snapshot() as session:
-            times, vectors = store.frame_window(video_id, first, last, dim=self.encoder.dim, session=session)
-        if len(times) == 0:
-            return times, np.zeros(0, np.float32)
-        return times, vectors @ query
-
 
 class _Grounding:
     """One query's grounding in progress: candidate videos are grounded in the order of their best
@@ -221,6 +206,7 @@ class _Grounding:
         self.by_video: dict[int, list[Moment]] = {}
         self.counted: list[Moment] = []  # moments of videos grounded only to count what is hidden
         self.videos: dict[int, Video | None] = {}  # None: gone, or refused by the filter
+        self.frame_scores: dict[int, FrameScores] = {}  # video id -> the scores of the window grounded
         self._ranked_cache: tuple[list[Moment], float] | None = None  # _ranked(), until by_video changes
 
     @property
@@ -250,7 +236,7 @@ class _Grounding:
             if self.best_clip[vid] + reach(settling, self.background) < settling:
                 self._count_hidden(pending[at:at + COUNT_VIDEOS], session)
                 return True  # this video and every later one (and every clip not fetched) score lower
-            self.by_video[vid] = self._ground(vid, session, self.read)
+            self.by_video[vid] = self._ground(vid, session, self.read, keep_scores=True)
             self._ranked_cache = None
         weakest = scores[-1] if scores else float("-inf")
         settling = self.settling_score()
@@ -271,10 +257,12 @@ class _Grounding:
         for vid in video_ids:
             self.videos.setdefault(vid, None)
 
-    def _ground(self, vid: int, session, read: dict[int, tuple[int, int]]) -> list[Moment]:  # noqa: ANN001
+    def _ground(self, vid: int, session, read: dict[int, tuple[int, int]], *,  # noqa: ANN001
+                keep_scores: bool = False) -> list[Moment]:
         """The moments of frames ``span - PAD .. span + PAD`` of one video, the window widened while a
         moment reaches one of its edges (so each moment is whole: with a baseline that is the same
-        for every video, a moment depends only on the frames around it)."""
+        for every video, a moment depends only on the frames around it). ``keep_scores``: the
+        window's frame scores are kept for the moments' relevance curves (``Found.frame_scores``)."""
         video = self.videos[vid]
         if video is None:
             return []
@@ -295,6 +283,8 @@ class _Grounding:
                 break
             lo, hi = (max(0, lo - 4 * PAD) if at_lo else lo), (min(n - 1, hi + 4 * PAD) if at_hi else hi)
         read[vid] = (lo, hi)
+        if keep_scores:
+            self.frame_scores[vid] = FrameScores(lo, times, vectors @ self.query)
         return [replace(m, first=m.first + lo, last=m.last + lo) for m in found]
 
     def _count_hidden(self, videos: list[int], session) -> None:  # noqa: ANN001
@@ -339,7 +329,7 @@ class _Grounding:
         hits = [Hit(m, self.videos[m.video_id], band(m.score, top, self.background),
                     round(self.background.z(m.score), 2)) for m in ranked if m.score >= cutoff]
         hidden = len(ranked) - len(hits) + sum(m.score < cutoff for m in self.counted)
-        return Found(hits, hidden, self.background)
+        return Found(hits, hidden, self.background, self.frame_scores)
 
 
 def _loader(library: Library) -> Callable[[str], Encoder]:

@@ -58,7 +58,8 @@ DESCRIPTIONS = {
     422: "A parameter is wrong: `detail` names each one (`limit: ...; q: ...`).",
     429: "Too many requests from this key or address: retry after `Retry-After` seconds.",
     500: "An unexpected error; the server log has the details.",
-    503: "The model and index are not loaded yet (or the database does not answer).",
+    503: "The server cannot answer now: the model and index are not loaded yet, the database or a library file "
+         "cannot be used, or the library's model changed during the query (ask again); `detail` says which.",
 }
 
 HEADERS = {

@@ -3,7 +3,8 @@
 The body is ``search_api.error_model.ErrorBody``, which the OpenAPI document declares for every error.
 A method a path does not take is 405 with ``Allow`` listing every method of that path; ``OPTIONS`` is
 answered 204 with the same ``Allow`` (CORS preflights, when CORS is on, are answered before this by
-CORSMiddleware).
+CORSMiddleware). vidseek's own errors (``vidseek.errors.VidseekError``) are their sentence with the
+status of ``vidseek_status``, never a 500.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from search_api.headers import security_headers
+from vidseek.errors import DecodeError, ModelChangedError, ModelError, ModelMismatchError, StorageError, VidseekError
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,36 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
                         status_code=500, headers=security_headers(request.url.path))
 
 
+VIDSEEK_STATUSES: dict[type[VidseekError], int] = {
+    ModelChangedError: 503,  # a re-embed switched models during the query, and again during its one retry
+    ModelMismatchError: 503,  # the library's model is one this server cannot load or was not started with
+    ModelError: 503,  # the server's model cannot be loaded
+    StorageError: 503,  # a file of the library cannot be used as it is
+    DecodeError: 422,  # the media sent cannot be decoded
+}
+"""The status of each of vidseek's own errors; any other ``VidseekError`` is 422 (the request cannot be
+answered as asked; declared on every operation that takes parameters)."""
+
+WITHHELD = (ModelError, StorageError)
+"""Errors whose message names host paths: the sentence goes to the server log, the answer says what kind."""
+
+
+def vidseek_status(exc: VidseekError) -> int:
+    return next((status for kind, status in VIDSEEK_STATUSES.items() if isinstance(exc, kind)), 422)
+
+
+async def _vidseek_error(request: Request, exc: VidseekError) -> JSONResponse:
+    status = vidseek_status(exc)
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, WITHHELD):
+        log.error("%s %s: %s", request.method, request.url.path, detail)
+        detail = (f"the server cannot answer this right now ({type(exc).__name__}: its model or library files "
+                  "need an operator); the server log says what to fix")
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(VidseekError, _vidseek_error)
     app.add_exception_handler(Exception, _unexpected)

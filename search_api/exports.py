@@ -1,7 +1,8 @@
 """A query's moments as files an editor imports: OpenTimelineIO, CMX3600 EDL, CSV.
 
-All three are made from the result JSON of ``results.hit_json``, so seconds, frame numbers and
-timecodes are the same numbers the search API shows.
+All three are made from the moments of the result JSON (``response_models.MomentSpan``, built by
+``results.moment_spans``), so seconds, frame numbers and timecodes are the same numbers the search
+API shows.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
+from search_api.response_models import MomentSpan
 from vidseek.timecode import counting_rate
 
 EDL_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0)
@@ -31,57 +33,56 @@ def reel_name(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", Path(path).stem)[:8] or "AX"
 
 
-def timeline(results: list[dict], name: str) -> otio.schema.Timeline:
+def timeline(moments: list[MomentSpan], name: str) -> otio.schema.Timeline:
     """One video track, the moments back to back, each clip's source range at its file's own rate."""
     track = otio.schema.Track(name="moments", kind=otio.schema.TrackKind.Video)
-    for r in results:
-        rate, video = counting_rate(r["fps"]), r["video"]
+    for m in moments:
+        rate, video = counting_rate(m.fps), m.video
         media = otio.schema.ExternalReference(
-            target_url=Path(video["path"]).as_uri(),
-            available_range=TimeRange(RationalTime(0, rate), RationalTime(round(video["duration"] * rate), rate)))
-        media.name = Path(video["path"]).name
-        source = TimeRange(RationalTime(r["frames"]["start"], rate),
-                           RationalTime(max(1, r["frames"]["end"] - r["frames"]["start"]), rate))
-        track.append(otio.schema.Clip(name=f"{r['rank']:03d} {video['title']}", media_reference=media,
+            target_url=Path(video.path).as_uri(),
+            available_range=TimeRange(RationalTime(0, rate), RationalTime(round(video.duration * rate), rate)))
+        media.name = Path(video.path).name
+        source = TimeRange(RationalTime(m.frames.start, rate), RationalTime(max(1, m.frames.end - m.frames.start), rate))
+        track.append(otio.schema.Clip(name=f"{m.rank:03d} {video.title}", media_reference=media,
                                       source_range=source,
-                                      metadata={"cmx_3600": {"reel": reel_name(video["path"])},
-                                                "vidseek": {"score": r["score"], "relevance": r.get("relevance"), "video_id": video["id"],
-                                                            "peak_frame": r["frames"]["peak"]}}))
+                                      metadata={"cmx_3600": {"reel": reel_name(video.path)},
+                                                "vidseek": {"score": m.score, "relevance": m.relevance,
+                                                            "video_id": video.id, "peak_frame": m.frames.peak}}))
     result = otio.schema.Timeline(name=name)
     result.tracks.append(track)
     return result
 
 
-def to_otio(results: list[dict], name: str) -> str:
-    return otio.adapters.write_to_string(timeline(results, name), "otio_json")
+def to_otio(moments: list[MomentSpan], name: str) -> str:
+    return otio.adapters.write_to_string(timeline(moments, name), "otio_json")
 
 
-def edl_rate(results: list[dict]) -> float:
+def edl_rate(moments: list[MomentSpan]) -> float:
     """An EDL has one rate: that of the first moment at a SMPTE rate; moments at other rates are converted."""
-    for r in results:
-        rate = counting_rate(r["fps"])
+    for m in moments:
+        rate = counting_rate(m.fps)
         if any(abs(rate - smpte_rate) < 1e-6 for smpte_rate in EDL_RATES):
             return rate
     raise ExportProblem("an EDL needs a SMPTE frame rate (23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60) and "
-                        f"none of these moments' videos has one ({', '.join(sorted({str(r['fps']) for r in results}))} "
+                        f"none of these moments' videos has one ({', '.join(sorted({str(m.fps) for m in moments}))} "
                         "fps): export as .otio or .csv instead")
 
 
-def to_edl(results: list[dict], name: str) -> str:
+def to_edl(moments: list[MomentSpan], name: str) -> str:
     """CMX3600 by the OpenTimelineIO adapter; record times run from 00:00:00:00."""
-    if not results:
+    if not moments:
         return f"TITLE: {name}\n\n"  # the adapter cannot write an empty track
-    return otio.adapters.write_to_string(timeline(results, name), "cmx_3600", rate=edl_rate(results))
+    return otio.adapters.write_to_string(timeline(moments, name), "cmx_3600", rate=edl_rate(moments))
 
 
-def to_csv(results: list[dict]) -> str:
+def to_csv(moments: list[MomentSpan]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
-    for r in results:
-        writer.writerow({"rank": r["rank"], "score": r["score"], "relevance": r.get("relevance", ""), "video_id": r["video"]["id"],
-                         "title": r["video"]["title"], "path": r["video"]["path"], "fps": r["fps"],
-                         **{key: r[key] for key in ("start", "end", "peak")},
-                         **{f"{key}_frame": n for key, n in r["frames"].items()},
-                         **{f"{key}_timecode": tc for key, tc in r["timecode"].items()}})
+    for m in moments:
+        writer.writerow({"rank": m.rank, "score": m.score, "relevance": m.relevance, "video_id": m.video.id,
+                         "title": m.video.title, "path": m.video.path, "fps": m.fps,
+                         "start": m.start, "end": m.end, "peak": m.peak,
+                         **{f"{key}_frame": n for key, n in m.frames.model_dump().items()},
+                         **{f"{key}_timecode": tc for key, tc in m.timecode.model_dump().items()}})
     return out.getvalue()

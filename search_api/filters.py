@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from search_api.engine import VideoFilter
+from search_api.hits import VideoFilter
 from search_api.schemas import MomentFilters
 from vidseek.models import Video
 
@@ -14,9 +14,10 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
-def video_filter(filters: MomentFilters) -> VideoFilter | None:
-    """A predicate a video must pass for its moments to be returned; None when nothing is filtered."""
-    checks: list[VideoFilter] = []
+def video_filter(filters: MomentFilters, also: VideoFilter | None = None) -> VideoFilter | None:
+    """A predicate a video must pass for its moments to be returned (the filters', and ``also`` when
+    given); None when nothing is filtered."""
+    checks: list[VideoFilter] = [also] if also is not None else []
     if filters.video_id:
         wanted = set(filters.video_id)
         checks.append(lambda v: v.id in wanted)

@@ -1,10 +1,13 @@
-"""What the API answers, for the OpenAPI docs and as a check on the result JSON of PRODUCT.md."""
+"""Every JSON answer of the search, export and video routes, declared once: ``search_api.results``
+builds these models, the routes return them (``response_model``), and the OpenAPI document is made
+from them, so it describes exactly what is sent (the result JSON of PRODUCT.md). Field order is the
+JSON's order."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 
 class VideoRef(BaseModel):
@@ -32,8 +35,8 @@ class Curve(BaseModel):
     scores: list[float] = Field(description="Cosine of the query with each sampled frame around the moment.")
 
 
-class Moment(BaseModel):
-    model_config = ConfigDict(extra="allow")  # fields added to results.py later pass through
+class MomentSpan(BaseModel):
+    """A moment: where it lies in its video and how well it matches (what the exports write)."""
 
     rank: int
     score: float
@@ -49,6 +52,11 @@ class Moment(BaseModel):
     timecode: Timecodes = Field(description="SMPTE HH:MM:SS:FF; drop-frame HH:MM:SS;FF at 29.97 and 59.94.")
     thumbnail_url: str
     video_url: str
+
+
+class Moment(MomentSpan):
+    """A moment of the search answer: its span, a clip of it and its relevance curve."""
+
     clip_id: int | None = Field(description="A clip of this moment: GET /api/search/similar?clip_id=...")
     curve: Curve
 
@@ -68,8 +76,6 @@ class VideoGroup(BaseModel):
 
 
 class SearchResponse(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
     query: str
     took_ms: float
     results: list[Moment]

@@ -331,3 +331,9 @@ def videos_by_ids(ids: list[int], *, session: Session) -> dict[int, Video]:
 def totals(*, session: Session) -> dict[str, float]:
     videos, seconds = session.execute(select(func.count(Video.id), func.coalesce(func.sum(Video.duration), 0.0))).one()
     return {"videos": int(videos), "clips": count_clips(session=session), "hours": float(seconds) / 3600.0}
+
+
+def centred_clip_id(video_id: int, first: int, last: int, *, session: Session) -> int | None:
+    """The clip of ``video_id`` whose middle is nearest the middle of sampled frames ``first..last``."""
+    middle_gap = func.abs(Clip.first_frame + Clip.last_frame - (first + last))
+    return session.scalar(select(Clip.id).where(Clip.video_id == video_id).order_by(middle_gap, Clip.id).limit(1))

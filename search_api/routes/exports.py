@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Callable
 
 from fastapi import APIRouter, HTTPException
@@ -11,17 +12,17 @@ from fastapi.responses import Response
 
 from search_api import exports
 from search_api.deps import ServicesDep, TextSearchDep
-from search_api.moments import find_moments
-from search_api.results import results_json
+from search_api.response_models import MomentSpan
+from search_api.results import moment_spans
 from search_api.schemas import TextSearch
 from search_api.services import Services
 
 router = APIRouter(prefix="/api", tags=["exports"])
 
 
-def _results(services: Services, params: TextSearch) -> list[dict]:
-    page = find_moments(services.engine, services.queries.vector(params.q), params)
-    return results_json(params.q, 0.0, page.hits, offset=params.offset if page.groups is None else 0)["results"]
+def _moments(services: Services, params: TextSearch) -> list[MomentSpan]:
+    page = services.engine.page(partial(services.queries.vector, params.q), params)
+    return moment_spans(page, params)
 
 
 def _attachment(body: str, media_type: str, q: str, suffix: str) -> Response:
@@ -30,11 +31,11 @@ def _attachment(body: str, media_type: str, q: str, suffix: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="vidseek-{stem}.{suffix}"'})
 
 
-async def _export(services: Services, params: TextSearch, write: Callable[[list[dict]], str]) -> str:
+async def _export(services: Services, params: TextSearch, write: Callable[[list[MomentSpan]], str]) -> str:
     # Encoding, search and file writing block: off the event loop, like every search.
-    results = await run_in_threadpool(_results, services, params)
+    moments = await run_in_threadpool(_moments, services, params)
     try:
-        return await run_in_threadpool(write, results)
+        return await run_in_threadpool(write, moments)
     except exports.ExportProblem as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -51,14 +52,14 @@ def _file(media_type: str, description: str, schema: dict | None = None) -> dict
                             {"type": "object", "required": ["OTIO_SCHEMA"],
                              "properties": {"OTIO_SCHEMA": {"type": "string", "examples": ["Timeline.1"]}}}))
 async def export_otio(params: TextSearchDep, services: ServicesDep) -> Response:
-    body = await _export(services, params, lambda results: exports.to_otio(results, params.q))
+    body = await _export(services, params, lambda moments: exports.to_otio(moments, params.q))
     return _attachment(body, "application/json", params.q, "otio")
 
 
 @router.get("/export.edl", summary="The moments as a CMX3600 EDL", response_class=Response,
             responses=_file("text/plain", "A CMX3600 EDL, one event per moment."))
 async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
-    body = await _export(services, params, lambda results: exports.to_edl(results, params.q))
+    body = await _export(services, params, lambda moments: exports.to_edl(moments, params.q))
     return _attachment(body, "text/plain; charset=utf-8", params.q, "edl")
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, Response
 from search_api.deps import ServicesDep, VideoDep
 from search_api.ranged_file import RangedFileResponse
 from search_api.response_models import VideoInfo, VideoList
-from search_api.results import video_detail_json
+from search_api.results import video_info
 from search_api.video_files import indexed_file, media_type
 from vidseek import store
 from vidseek.errors import DecodeError
@@ -22,18 +22,18 @@ log = logging.getLogger(__name__)
 
 
 @router.get("", response_model=VideoList, summary="Every indexed video, with clip count and status")
-def list_videos(services: ServicesDep) -> dict:
+def list_videos(services: ServicesDep) -> VideoList:
     with services.library.sessions() as session:
         videos = store.list_videos(session=session)
         counts = store.clip_counts(session=session)
-    return {"videos": [video_detail_json(v, counts.get(v.id, 0)) for v in videos], "total": len(videos)}
+    return VideoList(videos=[video_info(v, counts.get(v.id, 0)) for v in videos], total=len(videos))
 
 
 @router.get("/{video_id}", response_model=VideoInfo, summary="One video: metadata, index status, clip count")
-def video_details(video: VideoDep, services: ServicesDep) -> dict:
+def video_details(video: VideoDep, services: ServicesDep) -> VideoInfo:
     with services.library.sessions() as session:
         clips = len(store.clip_ids_of([video.id], session=session))
-    return video_detail_json(video, clips)
+    return video_info(video, clips)
 
 
 _FILE = {"schema": {"type": "string", "format": "binary"}}

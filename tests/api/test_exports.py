@@ -11,6 +11,7 @@ from api.conftest import ServedLibrary
 from fastapi.testclient import TestClient
 
 from search_api.exports import ExportProblem, edl_rate, to_edl
+from search_api.response_models import MomentSpan, Positions, Timecodes, VideoRef
 
 
 def _moments(client: TestClient, **params) -> list[dict]:
@@ -61,11 +62,19 @@ def test_edl_at_29_97_is_drop_frame(client: TestClient, served: ServedLibrary) -
     assert _source_frames(timeline)[0][:2] == (moment["frames"]["start"], moment["frames"]["end"])
 
 
+def _moment_at(fps: float) -> MomentSpan:
+    return MomentSpan(rank=1, score=0.5, relevance="high", z=5.0,
+                      video=VideoRef(id=1, path="/v/a.mp4", title="a", duration=10.0), start=0.0, end=1.0, peak=0.5,
+                      fps=fps, frames=Positions(start=0, end=int(fps), peak=int(fps) // 2),
+                      timecode=Timecodes(start="00:00:00:00", end="00:00:01:00", peak="00:00:00:05"),
+                      thumbnail_url="", video_url="")
+
+
 def test_edl_needs_a_smpte_rate() -> None:
-    odd = {"fps": 10.0, "video": {"path": "/v/a.mp4"}}
+    odd = _moment_at(10.0)
     with pytest.raises(ExportProblem, match="SMPTE"):
         edl_rate([odd])
-    assert edl_rate([odd, {"fps": 25.0}]) == 25.0
+    assert edl_rate([odd, _moment_at(25.0)]) == 25.0
     assert to_edl([], "nothing") == "TITLE: nothing\n\n"
 
 
