@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from media import Segment, make_video
 
-from vidseek.cli import main
+from cli.main import main
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def folder(tmp_path: Path) -> Path:
 def test_index_mixed_folder_exits_1_with_a_line_per_bad_file(folder: Path, cli_env, tmp_path: Path) -> None:
     (folder / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100)
     (folder / "empty.mkv").write_bytes(b"")
-    proc = subprocess.run([sys.executable, "-m", "vidseek", "index", str(folder)], env={**_base_env(), **cli_env},
+    proc = subprocess.run([sys.executable, "-m", "cli", "index", str(folder)], env={**_base_env(), **cli_env},
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
