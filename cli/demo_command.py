@@ -37,9 +37,11 @@ def demo(ctx: click.Context, paths: tuple[Path, ...], queries: tuple[str, ...], 
     code = run_index(settings, targets, progress=None, prune=False)
     if code:
         click.echo("some files failed (listed above); searching what was indexed", err=True)
+    from search_api.schemas import MomentFilters
+
     for query in queries or ("a rabbit in a meadow", "people riding bikes"):
         click.echo(f"\nsearch: {query}")
-        run_search(settings, query, limit=5, offset=0, as_json=False)
+        run_search(settings, query, MomentFilters(limit=5), as_json=False)
     if serve_after:
         click.echo(f"\nserving the search page on http://127.0.0.1:{port}/ (Ctrl+C to stop)", err=True)
         run_serve(settings, "127.0.0.1", port)

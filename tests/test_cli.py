@@ -142,6 +142,15 @@ def test_reembed_moves_the_library_to_the_new_model(runner: CliRunner, folder: P
     assert busy.exit_code == 1 and "already queued or running" in busy.output
 
 
+def test_demo_indexes_then_searches_with_the_given_query(runner: CliRunner, folder: Path, cli_env) -> None:
+    result = runner.invoke(main, ["demo", str(folder), "--query", "red", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "2 indexed" in result.stdout and "search: red" in result.stdout
+    table = result.stdout[result.stdout.index("search: red"):].splitlines()
+    assert table[1].split() == ["#", "score", "relevance", "moment", "peak", "title", "path"]
+    assert "red twice" in table[2] and table[-1].startswith(("1 moments in", "2 moments in"))
+
+
 def test_unreachable_postgres_is_a_clear_error(runner: CliRunner, cli_env) -> None:
     result = runner.invoke(main, ["--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/x", "info"])
     assert result.exit_code == 2 and "cannot open database" in result.output and "Traceback" not in result.output
