@@ -31,6 +31,7 @@ COPY indexer ./indexer
 COPY search_api ./search_api
 COPY migrations ./migrations
 COPY web ./web
+COPY cli ./cli
 RUN pip install ".[postgres]"
 
 # Not root: a user of its own, owning the data and media folders (named volumes start with this ownership).

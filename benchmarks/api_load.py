@@ -71,7 +71,7 @@ def serve(data_dir: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "VIDSEEK_DATA_DIR": str(data_dir), "VIDSEEK_MODEL": MODEL, "VIDSEEK_QUERY_CACHE_SIZE": "0",
            "VIDSEEK_SERVE_WORKERS": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "vidseek", "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):

@@ -113,10 +113,9 @@ class Worker:
         self._indexer = Indexer(settings, library, encoders.current(), progress=lambda: JobProgress(self._set_progress))
 
     def _load(self, spec: str) -> Encoder:
-        from vidseek.encoders import load_encoder
+        from vidseek.encoders import encoder_for
 
-        s = self.settings
-        return load_encoder(spec, device=s.device, threads=s.threads, precision=s.precision)
+        return encoder_for(self.settings, spec)
 
     @property
     def encoder(self) -> Encoder:

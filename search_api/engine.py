@@ -336,8 +336,8 @@ def _loader(library: Library) -> Callable[[str], Encoder]:
     settings = library.settings
 
     def load(spec: str) -> Encoder:
-        from vidseek.encoders import load_encoder
+        from vidseek.encoders import encoder_for
 
-        return load_encoder(spec, device=settings.device, threads=settings.threads, precision=settings.precision)
+        return encoder_for(settings, spec)
 
     return load

@@ -51,6 +51,13 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def writes_locked(host: str | None, *, any_key: bool) -> bool:
+    """The off-loopback rule: a server bound to ``host`` that other machines can reach refuses every
+    write while no API key exists. The API answers such writes 403 (``write_refusal``); ``vidseek
+    serve`` warns at start."""
+    return not any_key and not is_loopback(host)
+
+
 class RateLimiter:
     """Token buckets in memory: ``per_minute`` requests a minute per identity, bursts up to that many."""
 
@@ -166,7 +173,7 @@ async def write_refusal(request: Request) -> HTTPException | None:
         return None
     any_key = await run_in_threadpool(_has_keys, services)
     host = getattr(request.app.state, "serve_host", None)
-    if not any_key and not is_loopback(host):
+    if writes_locked(host, any_key=any_key):
         return HTTPException(403, f"uploads, deletes and re-indexing are turned off: this server listens on "
                                   f"{host}, which other machines can reach, and no API key exists yet; "
                                   f"{CREATE_HINT}, then send it as `Authorization: Bearer KEY`")

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from media import Segment, make_video
 
-from vidseek.cli import main
+from cli.main import main
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def folder(tmp_path: Path) -> Path:
 def test_index_mixed_folder_exits_1_with_a_line_per_bad_file(folder: Path, cli_env, tmp_path: Path) -> None:
     (folder / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100)
     (folder / "empty.mkv").write_bytes(b"")
-    proc = subprocess.run([sys.executable, "-m", "vidseek", "index", str(folder)], env={**_base_env(), **cli_env},
+    proc = subprocess.run([sys.executable, "-m", "cli", "index", str(folder)], env={**_base_env(), **cli_env},
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
@@ -140,6 +140,15 @@ def test_reembed_moves_the_library_to_the_new_model(runner: CliRunner, folder: P
     assert queued.exit_code == 0 and "queued re-embed job" in queued.output
     busy = runner.invoke(main, ["reembed", "python:colour_encoder:ColourEncoder"])
     assert busy.exit_code == 1 and "already queued or running" in busy.output
+
+
+def test_demo_indexes_then_searches_with_the_given_query(runner: CliRunner, folder: Path, cli_env) -> None:
+    result = runner.invoke(main, ["demo", str(folder), "--query", "red", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "2 indexed" in result.stdout and "search: red" in result.stdout
+    table = result.stdout[result.stdout.index("search: red"):].splitlines()
+    assert table[1].split() == ["#", "score", "relevance", "moment", "peak", "title", "path"]
+    assert "red twice" in table[2] and table[-1].startswith(("1 moments in", "2 moments in"))
 
 
 def test_unreachable_postgres_is_a_clear_error(runner: CliRunner, cli_env) -> None:

@@ -210,7 +210,7 @@ def _env(cli_env: dict[str, str]) -> dict[str, str]:
 
 def test_cli_index_hostile_folder_exits_1_with_one_line_each(hostile_folder: Path, cli_env) -> None:
     os.mkfifo(hostile_folder / "fifo.mp4")
-    proc = subprocess.run([sys.executable, "-m", "vidseek", "index", str(hostile_folder)], env=_env(cli_env),
+    proc = subprocess.run([sys.executable, "-m", "cli", "index", str(hostile_folder)], env=_env(cli_env),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -229,7 +229,7 @@ def test_cli_index_named_paths_say_what_is_wrong(hostile_folder: Path, cli_env, 
     link = tmp_path / "link to good.mp4"
     link.symlink_to(hostile_folder / "good.mp4")
     named = [hostile_folder / "loop.mp4", hostile_folder / "fifo.mp4", link]
-    proc = subprocess.run([sys.executable, "-m", "vidseek", "index", *map(str, named)], env=_env(cli_env),
+    proc = subprocess.run([sys.executable, "-m", "cli", "index", *map(str, named)], env=_env(cli_env),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert [line for line in proc.stderr.splitlines() if line.startswith("error:")] == [

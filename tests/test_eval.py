@@ -20,7 +20,7 @@ from search_api.annotations import (AnnotationError, Label, VideoMatcher, load_l
                                     read_labels)
 from search_api.evaluate import evaluate
 from search_api.metrics import Span
-from vidseek.cli import main
+from cli.main import main
 from vidseek.config import Settings
 
 QV_STEM = "NUfGnPaEzP0_60.0_210.0"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from media import Segment, make_video
 
 from indexer.decode import DecordDecoder, PyAVDecoder
-from vidseek.cli import main
+from cli.main import main
 from vidseek.encoders import load_encoder
 from vidseek.errors import ModelError
 

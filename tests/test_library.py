@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vidseek.cli import main
+from cli.main import main
 from vidseek.db import open_database
 
 COMMANDS = [["info"], ["ls"], ["search", "red"], ["index", "."], ["worker", "--until-idle"], ["serve", "--port", "0"],

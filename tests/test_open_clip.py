@@ -88,7 +88,7 @@ def test_unreachable_pretrained_weights_say_how_to_use_a_local_file(tmp_path: Pa
     # as on a machine without internet; HF_HUB_OFFLINE makes it fail at once instead of after retries
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "VIDSEEK_DATA_DIR": str(tmp_path),
            "VIDSEEK_MODEL": "ViT-B-32:laion2b_s34b_b79k"}
-    proc = subprocess.run([sys.executable, "-m", "vidseek", "index", str(tmp_path)], env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "cli", "index", str(tmp_path)], env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 2
     assert "Could not fetch pretrained weights 'laion2b_s34b_b79k' for ViT-B-32" in proc.stderr

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from media import Segment, make_video
 
-from vidseek.cli import main
+from cli.main import main
 from vidseek.config import Settings
 from vidseek.library import Library
 from vidseek.synthetic import clustered_vectors, id_blocks

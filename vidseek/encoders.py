@@ -18,12 +18,15 @@ import os
 import threading
 import warnings
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from vidseek.errors import ModelError
 from vidseek.pool import l2_normalize
+
+if TYPE_CHECKING:
+    from vidseek.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -417,6 +420,13 @@ def load_encoder(spec: str, *, device: str = "auto", threads: int = 0, precision
         if key not in _cache:
             _cache[key] = _build(spec, device=device, threads=threads, precision=precision)
         return _cache[key]
+
+
+def encoder_for(settings: Settings, spec: str | None = None) -> Encoder:
+    """The encoder of ``spec`` (default: the configured model) on the configured device, threads and
+    precision: how every command, server and worker builds one from its settings."""
+    return load_encoder(settings.model if spec is None else spec, device=settings.device,
+                        threads=settings.threads, precision=settings.precision)
 
 
 def _build(spec: str, *, device: str, threads: int, precision: str) -> Encoder:

@@ -24,3 +24,8 @@ class ModelChangedError(VidseekError):
 class StorageError(VidseekError):
     """A file of the library (the database, the FAISS index path) cannot be used as it is; nothing was
     changed. The message names the file and what to do."""
+
+
+class Conflict(VidseekError):
+    """What was asked for clashes with work already under way (a re-embed queued or running); try again
+    once it ends."""

@@ -32,6 +32,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from vidseek.clock import as_utc, utcnow
+from vidseek.errors import Conflict
 from vidseek.models import Job
 
 KINDS = ("index", "reindex", "delete", "reembed")
@@ -113,6 +114,15 @@ def active_jobs_for_path(path: str, *, session: Session) -> list[Job]:
 def active_jobs_of_kind(kind: str, *, session: Session) -> list[Job]:
     """Queued or running jobs of this kind, oldest first."""
     return list(session.scalars(select(Job).where(Job.kind == kind, Job.status.in_(ACTIVE)).order_by(Job.id)))
+
+
+def refuse_if_reembed_active(*, session: Session) -> None:
+    """Raise Conflict while a re-embed is queued or running: one at a time (``vidseek reembed``,
+    ``POST /api/reembed``)."""
+    active = active_jobs_of_kind("reembed", session=session)
+    if active:
+        raise Conflict(f"a re-embed is already queued or running (job {active[0].id}, "
+                       f"{payload_of(active[0]).get('model')}): wait for it to end")
 
 
 def latest_job_for_path(path: str, *, session: Session) -> Job | None:

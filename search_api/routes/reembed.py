@@ -21,7 +21,7 @@ from search_api.deps import ServicesDep
 from search_api.security import WriteKeyDep
 from vidseek import jobs
 from vidseek.encoders import check_spec
-from vidseek.errors import ModelError
+from vidseek.errors import Conflict, ModelError
 
 router = APIRouter(prefix="/api", tags=["library"])
 
@@ -59,7 +59,7 @@ def reembed(body: ReembedRequest, caller: WriteKeyDep, services: ServicesDep) ->
 
 
 def _refuse_if_busy(session) -> None:  # noqa: ANN001
-    active = jobs.active_jobs_of_kind("reembed", session=session)
-    if active:
-        raise HTTPException(409, f"a re-embed is already queued or running (job {active[0].id}, "
-                                 f"{jobs.payload_of(active[0]).get('model')}): wait for it to end")
+    try:
+        jobs.refuse_if_reembed_active(session=session)
+    except Conflict as exc:
+        raise HTTPException(409, str(exc)) from None

@@ -75,7 +75,7 @@ def server(chromium_path: str, server_env: dict[str, str], video_dir: Path, tmp_
         return
     if importlib.util.find_spec("search_api.app") is None:
         pytest.skip("search_api.app (the HTTP API) does not exist yet")
-    cmd = [sys.executable, "-m", "vidseek"]
+    cmd = [sys.executable, "-m", "cli"]
     indexed = subprocess.run([*cmd, "index", str(video_dir)], env=server_env, capture_output=True, text=True,
                              timeout=300)
     assert indexed.returncode == 0, f"vidseek index failed:\n{indexed.stdout}\n{indexed.stderr}"

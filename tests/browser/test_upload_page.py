@@ -23,7 +23,7 @@ def upload_server(chromium_path: str, server_env: dict[str, str], tmp_path_facto
     """A `vidseek serve` of its own (uploads change its library), empty, with one API key: (base URL, key)."""
     root = tmp_path_factory.mktemp("upload-server")
     env = {**server_env, "VIDSEEK_DATA_DIR": str(root / "data"), "VIDSEEK_WORKER_POLL": "0.2"}
-    cmd = [sys.executable, "-m", "vidseek"]
+    cmd = [sys.executable, "-m", "cli"]
     created = subprocess.run([*cmd, "keys", "create", "browser test"], env=env, capture_output=True, text=True,
                              timeout=120)
     assert created.returncode == 0, created.stderr

@@ -27,7 +27,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-VIDSEEK = [sys.executable, "-m", "vidseek"]
+VIDSEEK = [sys.executable, "-m", "cli"]
 
 
 def sql_clip_ids(library: Library) -> list[int]:

@@ -15,6 +15,7 @@ from vidseek import jobs
 from vidseek.clock import as_utc
 from vidseek.config import Settings
 from vidseek.db import open_database
+from vidseek.errors import Conflict
 from vidseek.models import Job
 
 
@@ -189,3 +190,23 @@ def test_a_job_that_keeps_killing_its_worker_ends_failed_and_release_gives_a_job
         assert (job.status, job.attempts, job.worker) == ("queued", 0, None)
         assert jobs.claim("w3", session=session, lease_seconds=10).id == b
         assert jobs.counts(session=session) == {"queued": 0, "running": 1, "done": 0, "failed": 1}
+
+
+def test_one_re_embed_at_a_time_while_queued_or_running(sessions) -> None:  # noqa: ANN001
+    busy = r"^a re-embed is already queued or running \(job {}, ViT-B-16:openai\): wait for it to end$"
+    with sessions() as session:
+        jobs.refuse_if_reembed_active(session=session)  # nothing queued
+        index_job = jobs.enqueue("index", session=session, path="/videos/a.mp4")
+        session.commit()
+        jobs.refuse_if_reembed_active(session=session)  # other kinds do not count
+        reembed = jobs.enqueue("reembed", session=session, payload={"model": "ViT-B-16:openai"})
+        session.commit()
+        with pytest.raises(Conflict, match=busy.format(reembed.id)):
+            jobs.refuse_if_reembed_active(session=session)
+        assert jobs.claim("w", session=session, lease_seconds=60).id == index_job.id
+        assert jobs.complete(index_job.id, session=session)
+        assert jobs.claim("w", session=session, lease_seconds=60).id == reembed.id
+        with pytest.raises(Conflict, match=busy.format(reembed.id)):  # running
+            jobs.refuse_if_reembed_active(session=session)
+        assert jobs.complete(reembed.id, session=session)
+        jobs.refuse_if_reembed_active(session=session)  # done: another may start

@@ -306,7 +306,7 @@ def test_reembed_queue_refuses_unfetchable_weights_at_once(cli_env, tmp_path: Pa
 
     from click.testing import CliRunner
 
-    from vidseek.cli import main
+    from cli.main import main
 
     make_video(tmp_path / "v" / "red.mp4", [Segment("blue", 2), Segment("red", 4)])
     runner = CliRunner()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from vidseek.cli import main
+from cli.main import main
 from vidseek.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from search_api.security import is_loopback
-from vidseek import cli
+from cli.main import main
+from cli.serve_command import warn_if_writes_refused
+from search_api.security import is_loopback, writes_locked
 from vidseek.keys import find_key, touch
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ KEY = re.compile(r"^vsk_[A-Za-z0-9_-]{43}$")
 
 
 def run(database_url: str, *args: str):  # noqa: ANN201
-    return CliRunner().invoke(cli.main, ["--database-url", database_url, *args], catch_exceptions=False)
+    return CliRunner().invoke(main, ["--database-url", database_url, *args], catch_exceptions=False)
 
 
 def test_keys_create_list_revoke(cli_env, database_url: str) -> None:  # noqa: ANN001
@@ -129,6 +130,12 @@ def test_loopback_hosts() -> None:
     assert not any(is_loopback(h) for h in ["0.0.0.0", "::", "192.168.1.20", "vidseek.example", ""])
 
 
+def test_writes_are_locked_off_loopback_until_a_key_exists() -> None:
+    assert all(writes_locked(h, any_key=False) for h in ["0.0.0.0", "::", "192.168.1.20", "vidseek.example"])
+    assert not any(writes_locked(h, any_key=True) for h in ["0.0.0.0", "::", "192.168.1.20", "vidseek.example"])
+    assert not any(writes_locked(h, any_key=False) for h in ["127.0.0.1", "localhost", "::1", None])
+
+
 def test_writes_are_refused_off_loopback_while_no_key_exists(live_factory) -> None:  # noqa: ANN001
     host = "0.0.0.0"
     live = live_factory(serve_host=host)
@@ -148,12 +155,12 @@ def test_on_loopback_no_key_is_a_401_saying_how_to_make_one(live_factory) -> Non
 
 
 def test_serve_warns_when_writes_will_be_refused(live: Live, capsys) -> None:  # noqa: ANN001
-    cli._warn_if_writes_refused(live.library, "0.0.0.0")
+    warn_if_writes_refused(live.library, "0.0.0.0")
     assert "vidseek keys create" in capsys.readouterr().err
-    cli._warn_if_writes_refused(live.library, "127.0.0.1")
+    warn_if_writes_refused(live.library, "127.0.0.1")
     assert capsys.readouterr().err == ""
     live.make_key()
-    cli._warn_if_writes_refused(live.library, "0.0.0.0")
+    warn_if_writes_refused(live.library, "0.0.0.0")
     assert capsys.readouterr().err == ""
 
 

@@ -13,7 +13,7 @@ from media import Segment, make_video
 
 from indexer.chunked import Unchunkable, chunk_steps, frames_in_chunk
 from indexer.decode import PyAVDecoder
-from vidseek.cli import main
+from cli.main import main
 
 SEGMENTS = [Segment("red", 7), Segment("blue", 9), Segment("green", 7)]
 

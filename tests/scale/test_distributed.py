@@ -129,7 +129,7 @@ def test_cli_index_on_ray(ray_cluster, folder: Path, reference, cli_env, tmp_pat
     """`vidseek index --ray=ADDRESS` joins a running cluster; `--ray FOLDER` reads FOLDER as a path."""
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("VIDSEEK_")}, **cli_env,
            **{f"VIDSEEK_{k.upper()}": str(v) for k, v in OPTIONS.items()}}
-    proc = subprocess.run([sys.executable, "-m", "vidseek", "index", str(folder), f"--ray={ray_cluster['address']}"],
+    proc = subprocess.run([sys.executable, "-m", "cli", "index", str(folder), f"--ray={ray_cluster['address']}"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     want_report, want, _ = reference
@@ -143,7 +143,7 @@ def test_cli_index_on_ray(ray_cluster, folder: Path, reference, cli_env, tmp_pat
 
     # the setting instead of the flag, and `--ray FOLDER` (FOLDER is taken as a path): all unchanged now
     env2 = {**env, "RAY_ADDRESS": ray_cluster["address"]}
-    proc = subprocess.run([sys.executable, "-m", "vidseek", "index", "--ray", str(folder)], env=env2,
+    proc = subprocess.run([sys.executable, "-m", "cli", "index", "--ray", str(folder)], env=env2,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and "0 indexed, 5 unchanged, 4 failed" in proc.stdout, proc.stderr
 

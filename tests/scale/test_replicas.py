@@ -46,7 +46,7 @@ def _free_port() -> int:
 def _serve(stack: ExitStack, env: dict[str, str], log: Path) -> str:
     port = _free_port()
     out = stack.enter_context(open(log, "wb"))
-    proc = subprocess.Popen([sys.executable, "-m", "vidseek", "serve", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def stop() -> None:
@@ -96,7 +96,7 @@ def _until(check: Callable[[], bool], bound: float = BOUND_SECONDS) -> float:
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "vidseek", *args], env=env, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     return proc

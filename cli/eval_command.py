@@ -1,9 +1,4 @@
-"""``vidseek eval``: how well the library's model finds the labelled moments of a query set.
-
-Registered on ``vidseek.cli.main`` at the end of that module. The helpers it shares with
-``vidseek search`` (settings, engine, error handling, tables) are imported from ``vidseek.cli``
-when the command runs, so either module may be imported first.
-"""
+"""``vidseek eval``: how well the library's model finds the labelled moments of a query set."""
 
 from __future__ import annotations
 
@@ -14,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from cli.shared import UsageProblem, guard, print_table, search_engine, settings_from
 from search_api.annotations import FORMATS, AnnotationError, LabelledSet
 from search_api.evaluate import DEFAULT_LIMIT, Evaluation, QueryResult
 from search_api.metrics import Span
@@ -47,6 +43,7 @@ METRICS: tuple[tuple[str, str, str], ...] = (
 @click.option("--per-query", is_flag=True, help="Also print each query's first moment, IoU and video rank.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON (overall, per query, skipped).")
 @click.pass_context
+@guard
 def eval_command(ctx: click.Context, labels: Path, fmt: str | None, limit: int, min_relevance: str,
                  per_query: bool, as_json: bool) -> None:
     """Score search on LABELS, a labelled query set, against the indexed library.
@@ -56,23 +53,19 @@ def eval_command(ctx: click.Context, labels: Path, fmt: str | None, limit: int, 
     matched to indexed ones by path, else by file name without extension; queries whose videos
     are not indexed are skipped (and reported).
     """
-    from vidseek.cli import _guard
-
-    _guard(_run_eval)(ctx, labels, fmt, limit=limit, min_relevance=min_relevance, per_query=per_query,
-                      as_json=as_json)
+    _run_eval(ctx, labels, fmt, limit=limit, min_relevance=min_relevance, per_query=per_query, as_json=as_json)
 
 
 def _run_eval(ctx: click.Context, labels: Path, fmt: str | None, *, limit: int, min_relevance: str,
               per_query: bool, as_json: bool) -> None:
     """Read LABELS (format errors first, before any model loads), match, search, report."""
     from search_api.annotations import match_labels, read_labels
-    from vidseek.cli import UsageProblem, _engine, _settings
 
     try:
         fmt, parsed = read_labels(labels, fmt)
     except AnnotationError as exc:
         raise UsageProblem(str(exc)) from None
-    engine = _engine(_settings(ctx))
+    engine = search_engine(settings_from(ctx))
     labelled = match_labels(labels, fmt, parsed, _library_paths(engine.library))
     _warn_ambiguous(labelled)
     if not labelled.queries:
@@ -168,13 +161,11 @@ def _eval_json(labelled: LabelledSet, evaluation: Evaluation, *, model: str, lim
 
 
 def _print_summary(evaluation: Evaluation, *, skipped: int) -> None:
-    from vidseek.cli import _table
-
     overall = evaluation.overall
     rows = [(label, f"{overall[key]:.3f}", meaning) for key, label, meaning in METRICS]
     rows += [("queries", str(overall["queries"]), "labelled queries searched"),
              ("skipped", str(skipped), "queries with no labelled video found in the library")]
-    _table(("metric", "value", "meaning"), rows)
+    print_table(("metric", "value", "meaning"), rows)
 
 
 def _moment_text(span: Span | None) -> str:
@@ -182,12 +173,10 @@ def _moment_text(span: Span | None) -> str:
 
 
 def _print_per_query(results: list[QueryResult]) -> None:
-    from vidseek.cli import _table
-
     rows = []
     for n, result in enumerate(results, start=1):
         truth = _moment_text(result.truths[0]) + (f" +{len(result.truths) - 1}" if len(result.truths) > 1 else "")
         rank = "-" if result.score.video_rank is None else str(result.score.video_rank)
         rows.append((str(n), f"{result.score.top_iou:.2f}", rank, _moment_text(result.top), truth, result.query))
-    _table(("#", "IoU", "video rank", "first moment", "true moment", "query"), rows)
+    print_table(("#", "IoU", "video rank", "first moment", "true moment", "query"), rows)
     click.echo()

@@ -1,0 +1,47 @@
+"""``vidseek serve``: the search page at / and the JSON API under /api, checked before uvicorn starts."""
+
+from __future__ import annotations
+
+import click
+
+from cli.shared import guard, open_library, settings_from
+from vidseek import store
+from vidseek.config import Settings
+
+
+@click.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.pass_context
+@guard
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the search page at / and the JSON API under /api."""
+    run_serve(settings_from(ctx), host, port)
+
+
+def run_serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from search_api.app import create_app
+    from vidseek.encoders import encoder_for
+
+    # Check what would stop the app before uvicorn starts, so a problem is one line, not a traceback.
+    library = open_library(settings)
+    encoder = encoder_for(settings)
+    with library.sessions() as session:
+        store.check_model(encoder.name, session=session)
+    warn_if_writes_refused(library, host)
+    uvicorn.run(create_app(settings, encoder=encoder, serve_host=host), host=host, port=port, log_level="info")
+
+
+def warn_if_writes_refused(library, host: str) -> None:  # noqa: ANN001
+    """One warning line when the API will refuse every write (``search_api.security.writes_locked``)."""
+    from search_api.security import writes_locked
+    from vidseek.keys import active_key_count
+
+    with library.sessions() as session:
+        keys = active_key_count(session=session)
+    if writes_locked(host, any_key=keys > 0):
+        click.echo(f"warning: serving on {host}, which other machines can reach, with no API key: uploads, "
+                   "deletes and re-indexing are refused until you create one with `vidseek keys create NAME`",
+                   err=True)

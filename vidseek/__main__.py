@@ -1,3 +1,0 @@
-from vidseek.cli import main
-
-main()
