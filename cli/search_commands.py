@@ -44,7 +44,7 @@ def run_search(settings: Settings, query: str, params, *, as_json: bool) -> None
     from search_api.moments import moments_json
 
     engine = search_engine(settings)
-    body = moments_json(engine, query, lambda: engine.encode_query(query), params)
+    body = moments_json(engine, query, query, params)  # re-encoded by the current model if a re-embed switches it
     if as_json:
         click.echo(json.dumps(body, indent=2))
         return
