@@ -13,7 +13,7 @@ from typing import Callable
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from search_api.json_error import json_error_response
+from search_api.error_model import http_error_response
 
 IMAGE_SEARCH_PATH = "/api/search/image"
 UPLOAD_PATH = "/api/videos"
@@ -52,7 +52,7 @@ class BodyLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await json_error_response(too_large(limit))(scope, receive, send)
+            await http_error_response(too_large(limit))(scope, receive, send)
             return
         received = 0
         started = False
@@ -77,7 +77,7 @@ class BodyLimit:
         except HTTPException as exc:
             if exc.status_code != 413 or started:
                 raise
-            await json_error_response(exc)(scope, receive, send)
+            await http_error_response(exc)(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -25,7 +25,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 ERROR_SCHEMA = "ErrorBody"
@@ -76,6 +77,16 @@ EXTRA_STATUSES: dict[tuple[str, str], set[int]] = {
     ("GET", "/api/videos/{video_id}/thumbnail"): {410},  # the file can no longer be decoded
 }
 """Statuses an operation answers that neither its route nor the rules above declare."""
+
+
+def error_response(status: int, detail: str, *, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An error answer: ``ErrorBody`` with just its ``detail``."""
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def http_error_response(exc: HTTPException) -> JSONResponse:
+    """An HTTPException as an error answer, for code outside the routes (middleware)."""
+    return error_response(exc.status_code, exc.detail, headers=exc.headers)
 
 
 def error_statuses(path: str, method: str, operation: dict) -> set[int]:

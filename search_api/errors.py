@@ -18,8 +18,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
+from search_api.error_model import error_response
 from search_api.headers import security_headers
-from vidseek.errors import DecodeError, ModelChangedError, ModelError, ModelMismatchError, StorageError, VidseekError
+from vidseek.errors import Conflict, DecodeError, ModelChangedError, ModelError, ModelMismatchError, StorageError, VidseekError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def describe_validation(errors: list[dict]) -> str:
 
 
 async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-    return JSONResponse({"detail": describe_validation(list(exc.errors()))}, status_code=422)
+    return error_response(422, describe_validation(list(exc.errors())))
 
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -69,15 +70,15 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     allow = ", ".join(allowed_methods(request))
     if request.method == "OPTIONS":
         return Response(status_code=204, headers={"Allow": allow})
-    return JSONResponse({"detail": f"{request.method} is not a method of {request.url.path}; it takes {allow}"},
-                        status_code=405, headers={"Allow": allow})
+    return error_response(405, f"{request.method} is not a method of {request.url.path}; it takes {allow}",
+                          headers={"Allow": allow})
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error serving %s %s", request.method, request.url.path)
     # Answered by Starlette's outermost middleware, outside search_api.headers: the headers go on here.
-    return JSONResponse({"detail": f"internal error ({type(exc).__name__}); the server log has the details"},
-                        status_code=500, headers=security_headers(request.url.path))
+    return error_response(500, f"internal error ({type(exc).__name__}); the server log has the details",
+                          headers=security_headers(request.url.path))
 
 
 VIDSEEK_STATUSES: dict[type[VidseekError], int] = {
@@ -86,6 +87,7 @@ VIDSEEK_STATUSES: dict[type[VidseekError], int] = {
     ModelError: 503,  # the server's model cannot be loaded
     StorageError: 503,  # a file of the library cannot be used as it is
     DecodeError: 422,  # the media sent cannot be decoded
+    Conflict: 409,  # work already under way clashes with the request (a re-embed queued or running)
 }
 """The status of each of vidseek's own errors; any other ``VidseekError`` is 422 (the request cannot be
 answered as asked; declared on every operation that takes parameters)."""
@@ -105,7 +107,7 @@ async def _vidseek_error(request: Request, exc: VidseekError) -> JSONResponse:
         log.error("%s %s: %s", request.method, request.url.path, detail)
         detail = (f"the server cannot answer this right now ({type(exc).__name__}: its model or library files "
                   "need an operator); the server log says what to fix")
-    return JSONResponse({"detail": detail}, status_code=status)
+    return error_response(status, detail)
 
 
 def install_error_handlers(app: FastAPI) -> None:

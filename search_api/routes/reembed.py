@@ -21,7 +21,7 @@ from search_api.deps import ServicesDep
 from search_api.security import WriteKeyDep
 from vidseek import jobs
 from vidseek.encoders import check_spec
-from vidseek.errors import Conflict, ModelError
+from vidseek.errors import ModelError
 
 router = APIRouter(prefix="/api", tags=["library"])
 
@@ -43,7 +43,7 @@ def reembed(body: ReembedRequest, caller: WriteKeyDep, services: ServicesDep) ->
         raise HTTPException(422, "model: custom python: encoders import code on the server, so they can only be "
                                  "chosen there: `vidseek reembed --queue python:MODULE:ATTR`")
     with services.library.sessions() as session:
-        _refuse_if_busy(session)
+        jobs.refuse_if_reembed_active(session=session)  # vidseek.errors.Conflict: 409
         if services.library.model_name() is None:
             raise HTTPException(409, "the index is empty: nothing to re-embed; set VIDSEEK_MODEL and index")
     try:
@@ -51,15 +51,8 @@ def reembed(body: ReembedRequest, caller: WriteKeyDep, services: ServicesDep) ->
     except ModelError as exc:
         raise HTTPException(422, f"model: {exc}") from None
     with services.library.sessions() as session:
-        _refuse_if_busy(session)  # again: one may have been queued while the spec was checked
+        jobs.refuse_if_reembed_active(session=session)  # vidseek.errors.Conflict: 409  # again: one may have been queued while the spec was checked
         job = jobs.enqueue("reembed", session=session, payload={"model": spec, "key": caller.key_prefix})
         session.commit()
         body_json = jobs.job_json(job)
     return JSONResponse(body_json, status_code=202, headers={"Location": f"/api/jobs/{body_json['id']}"})
-
-
-def _refuse_if_busy(session) -> None:  # noqa: ANN001
-    try:
-        jobs.refuse_if_reembed_active(session=session)
-    except Conflict as exc:
-        raise HTTPException(409, str(exc)) from None
