@@ -107,10 +107,10 @@ def test_ray_run_equals_local_run(ray_cluster, db_settings: Settings, folder: Pa
 
 def test_duplicated_tasks_write_each_video_once(ray_cluster, db_settings: Settings, folder: Path, reference,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from indexer.distributed import RayIndexer
+    from indexer.distributed import RayEmbedding
 
-    launch = RayIndexer._launch
-    monkeypatch.setattr(RayIndexer, "_launch", lambda self, unit: launch(self, unit) + launch(self, unit))
+    launch = RayEmbedding._launch
+    monkeypatch.setattr(RayEmbedding, "_launch", lambda self, unit, **kw: launch(self, unit, **kw) + launch(self, unit, **kw))
     settings = db_settings.model_copy(update=OPTIONS)
     report, stats = ray_index(settings, [folder])
     assert stats.duplicates_dropped > 0
