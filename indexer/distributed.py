@@ -406,7 +406,11 @@ class RayIndexer:
         """``encoder``: this process's model, when it has one loaded; the actors must load the same."""
         self.embedding = RayEmbedding(settings, address=address, actors=actors, chunk_seconds=chunk_seconds,
                                       expected_model=None if encoder is None else encoder.name)
-        self.indexer = Indexer(settings, library, progress=progress, embedding=self.embedding)
+        try:
+            self.indexer = Indexer(settings, library, progress=progress, embedding=self.embedding)
+        except Exception:
+            self.embedding.close()
+            raise
 
     @property
     def stats(self) -> RunStats:

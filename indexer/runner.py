@@ -104,7 +104,7 @@ class Indexer:
         return todo
 
     def _probe(self, todo, report: IndexReport) -> list[_File]:  # noqa: ANN001
-        jobs = []
+        probed = []
         for path, st, fp in todo:
             if st.st_size == 0:
                 report.failed.append((str(path), "empty file (0 bytes)"))
@@ -114,8 +114,8 @@ class Indexer:
             except DecodeError as exc:
                 report.failed.append((str(path), str(exc)))
                 continue
-            jobs.append(_File(path, st.st_size, st.st_mtime_ns, fp, info))
-        return jobs
+            probed.append(_File(path, st.st_size, st.st_mtime_ns, fp, info))
+        return probed
 
     def index(self, paths: list[Path], *, prune: bool = False, force: bool = False) -> IndexReport:
         """Index ``paths``; ``force`` re-indexes files even when they look unchanged."""
@@ -126,9 +126,9 @@ class Indexer:
             session.commit()
         files, problems = find_videos(paths)
         report.failed.extend((printable(p), reason) for p, reason in problems)
-        jobs = self._probe(self._plan(files, report, force), report)
-        if jobs:
-            self._embed_and_store(jobs, report)
+        probed = self._probe(self._plan(files, report, force), report)
+        if probed:
+            self._embed_and_store(probed, report)
         if prune:
             roots = [Path(os.path.realpath(Path(p).expanduser())) for p in paths if is_folder(Path(p).expanduser())]
             report.removed = self.library.remove_missing(roots)
@@ -136,47 +136,47 @@ class Indexer:
         report.wall_seconds = time.perf_counter() - started
         return report
 
-    def _embed_and_store(self, jobs: list[_File], report: IndexReport) -> None:
+    def _embed_and_store(self, probed: list[_File], report: IndexReport) -> None:
         s = self.settings
         progress = self._progress()
-        progress.start(sum(j.info.duration for j in jobs), len(jobs))
+        progress.start(sum(j.info.duration for j in probed), len(probed))
         try:
             def on_frame(key: int, t: float) -> None:
-                progress.frame(jobs[key].path.name, t, jobs[key].info.duration)
+                progress.frame(probed[key].path.name, t, probed[key].info.duration)
 
-            videos = [VideoToEmbed(i, j.path, j.info.duration) for i, j in enumerate(jobs)]
+            videos = [VideoToEmbed(i, j.path, j.info.duration) for i, j in enumerate(probed)]
             for done in self.embedding.embed(videos, fps=s.sample_fps, keyframes_only=s.keyframes_only,
                                              on_frame=on_frame):
-                self._finish(jobs[done.key], done, report, progress)
+                self._finish(probed[done.key], done, report, progress)
         finally:
             progress.close()
             self.library.save_index()
 
-    def _finish(self, job: _File, done: DecodedVideo, report: IndexReport, progress: Progress) -> None:
+    def _finish(self, file: _File, done: DecodedVideo, report: IndexReport, progress: Progress) -> None:
         """Check one decoded video (no frames, truncated) and store it, or report why it failed."""
         s = self.settings
-        problem = decoded_problem(done, duration=job.info.duration, step=1.0 / s.sample_fps,
+        problem = decoded_problem(done, duration=file.info.duration, step=1.0 / s.sample_fps,
                                   keyframes_only=s.keyframes_only)
         if problem is not None:
-            report.failed.append((str(job.path), problem))
-            progress.file_done(job.info.duration, failed=True)
+            report.failed.append((str(file.path), problem))
+            progress.file_done(file.info.duration, failed=True)
             return
-        duration = self._store(job, done)
-        report.indexed.append(str(job.path))
+        duration = self._store(file, done)
+        report.indexed.append(str(file.path))
         report.video_seconds += duration
-        progress.file_done(job.info.duration)
+        progress.file_done(file.info.duration)
 
-    def _store(self, job: _File, done: DecodedVideo) -> float:
+    def _store(self, file: _File, done: DecodedVideo) -> float:
         s = self.settings
         step = 1.0 / s.sample_fps
-        duration = (job.info.duration if job.info.duration > 0
-                    else max(done.times) + min(step, 1.0 / max(job.info.fps, 1.0)))
+        duration = (file.info.duration if file.info.duration > 0
+                    else max(done.times) + min(step, 1.0 / max(file.info.fps, 1.0)))
         clips = build_clips(done.times, np.stack(done.vectors), clip_seconds=s.clip_seconds,
                             clip_stride=s.clip_stride, sample_fps=s.sample_fps, duration=duration)
         record = store.VideoRecord(
-            path=str(job.path), title=job.path.stem, size=job.size, mtime_ns=job.mtime_ns,
-            fingerprint=job.fingerprint, duration=duration, fps=job.info.fps, width=job.info.width,
-            height=job.info.height, codec=job.info.codec, model_name=self.embedding.model_name,
+            path=str(file.path), title=file.path.stem, size=file.size, mtime_ns=file.mtime_ns,
+            fingerprint=file.fingerprint, duration=duration, fps=file.info.fps, width=file.info.width,
+            height=file.info.height, codec=file.info.codec, model_name=self.embedding.model_name,
             sample_fps=s.sample_fps, clip_seconds=s.clip_seconds, clip_stride=s.clip_stride,
             status="keyframes" if s.keyframes_only else "indexed")
         self.library.write_video(record, clips.times, clips.frame_vectors, clips.windows, clips.vectors)
