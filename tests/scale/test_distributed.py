@@ -155,3 +155,16 @@ def test_a_model_the_actors_cannot_load_is_one_clear_error(ray_cluster, settings
     bad = settings.model_copy(update={"model": "python:no_such_module:Encoder"})
     with pytest.raises(ModelError, match="cannot load the model: Cannot import module 'no_such_module'"):
         RayIndexer(bad, Library(bad, notify=lambda m: None))
+
+
+
+def test_actors_on_another_model_than_this_process_are_refused(ray_cluster, settings: Settings) -> None:
+    import ray
+
+    from indexer.distributed import RayIndexer
+    from vidseek.errors import ModelError
+
+    with pytest.raises(ModelError, match="the Ray actors load model 'test:colour-v1', this process 'test:colour-v2'"):
+        RayIndexer(settings, Library(settings, notify=lambda m: None),
+                   encoder=load_encoder("python:colour_encoder:OtherColourEncoder"))
+    assert ray.is_initialized()  # the cluster it joined is left running
