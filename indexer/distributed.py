@@ -3,14 +3,14 @@ that hold the model, and store on the driver only.
 
 ::
 
-    driver (Indexer: find, skip unchanged, fingerprint, probe)
+    driver (Indexer given a RayEmbedding: find, skip unchanged, fingerprint, probe)
       │  units: a whole video, or a time chunk of a long one (``indexer.chunked``)
       ▼
     decode task (1 CPU, streaming generator) ── batches of frames ──► embed actor (model; 1 GPU when
       │                                                                 the cluster has GPUs)
       │  yields ("batch", seq, times, vectors) per batch, then ("end", batches, error)
       ▼
-    driver: a video whose units all ended ──► Indexer._finish (checks, pool, Library.write_video)
+    driver: a video whose units all ended ──► the Indexer (checks, pool, Library.write_video)
 
 Only the driver opens the database and the FAISS index. It keeps each unit's batches by their
 sequence number and each video's state, so a unit that runs twice (a Ray retry after a worker died,
@@ -28,18 +28,19 @@ import os
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from indexer.chunked import Unchunkable, chunk_steps, frames_in_chunk
-from indexer.decode import get_decoder
-from indexer.pipeline import DecodedVideo
+from indexer.decode import DEFAULT_INPUT_SIZE, get_decoder
+from indexer.decoded import DecodedVideo, decode_failure
+from indexer.embedding import OnFrame, VideoToEmbed
 from indexer.progress import Progress
-from indexer.runner import Indexer, _Job
+from indexer.runner import Indexer, IndexReport
 from vidseek.config import Settings
 from vidseek.encoders import Encoder, input_size_of
-from vidseek.errors import DecodeError, ModelError, VidseekError
+from vidseek.errors import ModelError, VidseekError
 from vidseek.library import Library
 
 log = logging.getLogger(__name__)
@@ -167,11 +168,8 @@ def decode_unit(unit: Unit, actor: Any, *, decoder: str, fps: float, size: tuple
         except Unchunkable as exc:
             error = f"unchunkable: {exc}"
             break
-        except DecodeError as exc:
-            error = str(exc)
-            break
         except Exception as exc:  # noqa: BLE001 - a file that crashes the decoder fails alone, as locally
-            error = f"decoder crashed ({type(exc).__name__}: {exc})"
+            error = decode_failure(exc)
             break
         times.append(frame.t)
         images.append(frame.image)
@@ -188,19 +186,6 @@ def decode_unit(unit: Unit, actor: Any, *, decoder: str, fps: float, size: tuple
 
 
 # -- on the driver -------------------------------------------------------------------------------
-
-
-class _RemoteEncoder:
-    """What the driver needs to know of the model (it never runs it): name, dim, input size."""
-
-    def __init__(self, name: str, dim: int, input_size: tuple[int, int] | None) -> None:
-        self.name, self.dim, self.input_size = name, dim, input_size
-
-    def encode_frames(self, frames: np.ndarray) -> np.ndarray:  # pragma: no cover - never called
-        raise RuntimeError("frames are embedded on the Ray cluster")
-
-    def encode_text(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - never called
-        raise RuntimeError("the Ray indexer does not encode text")
 
 
 @dataclass
@@ -223,17 +208,20 @@ class RunStats:
     """Results that arrived for a batch, unit or video already received (a retry or a duplicate)."""
 
 
-class RayIndexer(Indexer):
-    """The local ``Indexer`` (planning, probing, checks, storing) with frames embedded on Ray.
+class RayEmbedding:
+    """The ``FrameEmbedding`` of a Ray cluster: decode tasks (whole videos, or time chunks of long
+    ones) feeding embedding actors that hold the model.
 
     Use as a context manager, or call ``close()``: it stops the actors, and Ray if it started it.
     """
 
-    def __init__(self, settings: Settings, library: Library, *, address: str | None = None,
-                 encoder: Encoder | None = None, progress: Callable[[], Progress] = Progress,
+    def __init__(self, settings: Settings, *, address: str | None = None, expected_model: str | None = None,
                  actors: int | None = None, chunk_seconds: float | None = None) -> None:
+        """``expected_model``: the name of the model this process would load; the actors must load
+        the same one."""
         ray = _ray()
         address = address if address is not None else settings.ray_address
+        self.settings = settings
         self._started = connect(address)
         self.chunk_seconds = settings.ray_chunk_seconds if chunk_seconds is None else chunk_seconds
         self.stats = RunStats()
@@ -243,17 +231,14 @@ class RayIndexer(Indexer):
             described = ray.get(self._actors[0].describe.remote())
             if isinstance(described, str):
                 raise ModelError(f"the embedding actor on Ray cannot load the model: {described}")
-            name, dim, input_size = described
+            self.model_name, self.dim, input_size = described
+            if expected_model is not None and expected_model != self.model_name:
+                raise ModelError(f"the Ray actors load model '{self.model_name}', this process '{expected_model}': "
+                                 "check that VIDSEEK_MODEL means the same on every node")
         except Exception:
             self.close()
             raise
-        if encoder is None:
-            encoder = _RemoteEncoder(name, dim, input_size)
-        elif encoder.name != name:
-            self.close()
-            raise ModelError(f"the Ray actors load model '{name}', this process '{encoder.name}': check that "
-                             "VIDSEEK_MODEL means the same on every node")
-        super().__init__(settings, library, encoder, progress)
+        self.size = input_size or DEFAULT_INPUT_SIZE
         # max_retries: a decode task whose worker dies runs again (its results are deduplicated here)
         self._decode_task = ray.remote(decode_unit).options(num_cpus=1, max_retries=3,
                                                             _generator_backpressure_num_objects=4)
@@ -287,7 +272,7 @@ class RayIndexer(Indexer):
             ray.shutdown()
         self._started = False
 
-    def __enter__(self) -> "RayIndexer":
+    def __enter__(self) -> "RayEmbedding":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -295,29 +280,30 @@ class RayIndexer(Indexer):
 
     # -- how frames become vectors ----------------------------------------------------------------
 
-    def _units(self, key: int, job: _Job, attempt: int = 0, whole: bool = False) -> list[Unit]:
+    def _units(self, video: VideoToEmbed, fps: float, attempt: int = 0, whole: bool = False) -> list[Unit]:
         steps = [(0, None)]
         if not whole and self.settings.decoder == "pyav":
-            steps = chunk_steps(job.info.duration, self.settings.sample_fps, self.chunk_seconds)
+            steps = chunk_steps(video.duration, fps, self.chunk_seconds)
         chunked = len(steps) > 1
-        return [Unit(key, i, str(job.path), s, e, chunked, attempt) for i, (s, e) in enumerate(steps)]
+        return [Unit(video.key, i, str(video.path), s, e, chunked, attempt) for i, (s, e) in enumerate(steps)]
 
-    def _launch(self, unit: Unit) -> list[Any]:
+    def _launch(self, unit: Unit, *, fps: float, keyframes_only: bool) -> list[Any]:
         """Start one unit's decode task; the streams it answers on (a list, so a test can run it twice)."""
-        s = self.settings
         task = self._decode_task
         actor = self._actors[(unit.key + unit.part) % len(self._actors)]
         self.stats.units += 1
-        return [task.remote(unit, actor, decoder=s.decoder, fps=s.sample_fps, size=self.size,
-                            batch_size=s.batch_size, keyframes_only=s.keyframes_only)]
+        return [task.remote(unit, actor, decoder=self.settings.decoder, fps=fps, size=self.size,
+                            batch_size=self.settings.batch_size, keyframes_only=keyframes_only)]
 
-    def _vectors(self, jobs: list[_Job], on_frame: Callable[[int, float], None]) -> Iterator[DecodedVideo]:
+    def embed(self, videos_to_embed: Sequence[VideoToEmbed], *, fps: float, keyframes_only: bool,
+              on_frame: OnFrame = lambda key, t: None) -> Iterator[DecodedVideo]:
         ray = _ray()
+        by_key = {v.key: v for v in videos_to_embed}
         videos: dict[int, _Video] = {}
         pending: deque[Unit] = deque()
-        for key, job in enumerate(jobs):
-            units = self._units(key, job)
-            videos[key] = _Video(parts=len(units))
+        for video_to_embed in videos_to_embed:
+            units = self._units(video_to_embed, fps)
+            videos[video_to_embed.key] = _Video(parts=len(units))
             self.stats.chunked_videos += len(units) > 1
             pending.extend(units)
         running: dict[Any, Unit] = {}
@@ -326,7 +312,7 @@ class RayIndexer(Indexer):
             while pending or running:
                 while pending and len(running) < limit:
                     unit = pending.popleft()
-                    for stream in self._launch(unit):
+                    for stream in self._launch(unit, fps=fps, keyframes_only=keyframes_only):
                         running[stream] = unit
                 ready, _ = ray.wait(list(running), num_returns=1)
                 for stream in ready:
@@ -370,7 +356,7 @@ class RayIndexer(Indexer):
                                 _cancel(ray, other)
                                 del running[other]
                         pending = deque(u for u in pending if u.key != unit.key)
-                        pending.appendleft(self._units(unit.key, jobs[unit.key], video.attempt, whole=True)[0])
+                        pending.appendleft(self._units(by_key[unit.key], fps, video.attempt, whole=True)[0])
                         continue
                     if error is not None:
                         video.done = True
@@ -405,3 +391,39 @@ def _cancel(ray, stream) -> None:  # noqa: ANN001
         ray.cancel(stream)
     except Exception:  # noqa: BLE001 - finished already, or not cancellable: its results are ignored
         pass
+
+
+class RayIndexer:
+    """An ``Indexer`` whose frames are embedded on Ray (``vidseek index --ray``): planning, probing,
+    checks and storing stay on this process, the driver.
+
+    Use as a context manager, or call ``close()``: it stops the actors, and Ray if it started it.
+    """
+
+    def __init__(self, settings: Settings, library: Library, *, address: str | None = None,
+                 encoder: Encoder | None = None, progress: Callable[[], Progress] = Progress,
+                 actors: int | None = None, chunk_seconds: float | None = None) -> None:
+        """``encoder``: this process's model, when it has one loaded; the actors must load the same."""
+        self.embedding = RayEmbedding(settings, address=address, actors=actors, chunk_seconds=chunk_seconds,
+                                      expected_model=None if encoder is None else encoder.name)
+        try:
+            self.indexer = Indexer(settings, library, progress=progress, embedding=self.embedding)
+        except Exception:
+            self.embedding.close()
+            raise
+
+    @property
+    def stats(self) -> RunStats:
+        return self.embedding.stats
+
+    def index(self, paths: list[Path], *, prune: bool = False, force: bool = False) -> IndexReport:
+        return self.indexer.index(paths, prune=prune, force=force)
+
+    def close(self) -> None:
+        self.embedding.close()
+
+    def __enter__(self) -> "RayIndexer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

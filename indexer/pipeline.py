@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import queue
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 
 from indexer.decode import Decoder
-from vidseek.errors import DecodeError
-
-
-@dataclass
-class DecodedVideo:
-    """One file's sampled frames once they are all embedded."""
-
-    key: int
-    times: list[float] = field(default_factory=list)
-    vectors: list[np.ndarray] = field(default_factory=list)
-    error: str | None = None
-
+from indexer.decoded import DecodedVideo, decode_failure
 
 _DONE = object()
 
@@ -41,10 +29,8 @@ def _decode_all(decoder: Decoder, jobs: list[tuple[int, Path]], fps: float, size
                 if stop.is_set():
                     break
             out.put(("end", key, None, None))
-        except DecodeError as exc:
-            out.put(("error", key, str(exc), None))
-        except Exception as exc:  # a file that crashes the decoder fails alone
-            out.put(("error", key, f"decoder crashed ({type(exc).__name__}: {exc})", None))
+        except Exception as exc:  # noqa: BLE001 - a file that crashes the decoder fails alone
+            out.put(("error", key, decode_failure(exc), None))
     out.put((_DONE, None, None, None))
 
 

@@ -25,16 +25,16 @@ from typing import Callable
 
 import numpy as np
 
-from indexer.decode import DEFAULT_INPUT_SIZE, get_decoder
-from indexer.pipeline import embed_videos
+from indexer.clips import build_clips
+from indexer.decoded import DecodedVideo, cannot_read, decoded_problem
+from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of
+from indexer.freshness import file_unchanged
 from indexer.progress import Progress
-from indexer.sample import clip_windows
 from vidseek import staging, store
 from vidseek.config import Settings
-from vidseek.encoders import Encoder, input_size_of
+from vidseek.encoders import Encoder
 from vidseek.errors import VidseekError
 from vidseek.library import Library
-from vidseek.pool import pool_windows
 from vidseek.vector_index import build_index
 
 log = logging.getLogger(__name__)
@@ -72,19 +72,20 @@ class ReembedReport:
 
 
 class Reembedder:
-    def __init__(self, settings: Settings, library: Library, encoder: Encoder, spec: str,
-                 progress: Callable[[], Progress] = Progress) -> None:
+    """Moves the library to ``encoder``'s model (``spec`` is how it is loaded). Frames are embedded
+    as an ``Indexer`` embeds them (``indexer.embedding``), checked and pooled by the same rules."""
+
+    def __init__(self, settings: Settings, library: Library, encoder: Encoder | None, spec: str,
+                 progress: Callable[[], Progress] = Progress, *, embedding: FrameEmbedding | None = None) -> None:
         self.settings = settings
         self.library = library
-        self.encoder = encoder
+        self.embedding = embedding_of(settings, encoder, embedding)
         self.spec = spec
-        self.decoder = get_decoder(settings.decoder)
-        self.size = input_size_of(encoder) or DEFAULT_INPUT_SIZE
         self._progress = progress
 
     def run(self) -> ReembedReport:
         started = time.perf_counter()
-        model = self.encoder.name
+        model = self.embedding.model_name
         report = ReembedReport(model)
         if self.library.model_name() == model:
             report.already = True
@@ -113,10 +114,10 @@ class Reembedder:
                            f"when indexing is quieter (what is staged so far is kept)")
 
     def _build_index(self):  # noqa: ANN202
-        model = self.encoder.name
+        model = self.embedding.model_name
         with self.library.snapshot() as session:
             _videos, n = staging.staged_counts(model, session=session)
-            return build_index(lambda: staging.iter_staged_clip_vectors(model, session=session), dim=self.encoder.dim,
+            return build_index(lambda: staging.iter_staged_clip_vectors(model, session=session), dim=self.embedding.dim,
                                n=n, requested=self.settings.index_type, generation=0)
 
     # -- staging ---------------------------------------------------------------------------------
@@ -152,30 +153,24 @@ class Reembedder:
         def on_frame(key: int, t: float) -> None:
             progress.frame(Path(by_key[key].path).name, t, by_key[key].duration)
 
-        for done in embed_videos(self.decoder, [(k, Path(v.path)) for k, v in by_key.items()], fps=fps,
-                                 size=self.size, encode=self.encoder.encode_frames, batch_size=self.settings.batch_size,
-                                 on_frame=on_frame, keyframes_only=keyframes):
+        videos_to_embed = [VideoToEmbed(k, Path(v.path), v.duration) for k, v in by_key.items()]
+        for done in self.embedding.embed(videos_to_embed, fps=fps, keyframes_only=keyframes, on_frame=on_frame):
             video = by_key[done.key]
-            if done.error is None and not done.times:
-                done.error = "no decodable video frames"
-            if done.error is not None:
-                report.failed.append((video.path, done.error))
+            problem = decoded_problem(done, duration=video.duration, step=1.0 / fps, keyframes_only=keyframes)
+            if problem is not None:
+                report.failed.append((video.path, problem))
                 progress.file_done(video.duration, failed=True)
                 continue
-            self._stage_one(video, sources[video.id], np.asarray(done.times), np.stack(done.vectors))
+            self._stage_one(video, sources[video.id], done)
             report.staged.append(video.path)
             progress.file_done(video.duration)
 
-    def _stage_one(self, video, source_clip: int, times: np.ndarray, vectors: np.ndarray) -> None:  # noqa: ANN001
-        order = np.argsort(times, kind="stable")
-        times, vectors = times[order], vectors[order]
-        windows = clip_windows(times, clip_seconds=video.clip_seconds, stride=video.clip_stride,
-                               step=1.0 / video.sample_fps, duration=video.duration)
-        clip_vectors = pool_windows(vectors, [(w.first, w.last) for w in windows])
+    def _stage_one(self, video, source_clip: int, done: DecodedVideo) -> None:  # noqa: ANN001
+        clips = build_clips(done.times, np.stack(done.vectors), clip_seconds=video.clip_seconds,
+                            clip_stride=video.clip_stride, sample_fps=video.sample_fps, duration=video.duration)
         with self.library.sessions() as session:
-            staged = staging.stage_video(self.encoder.name, video.id, source_clip, times, vectors,
-                                         [(w.first, w.last, w.start, w.end) for w in windows], clip_vectors,
-                                         session=session)
+            staged = staging.stage_video(self.embedding.model_name, video.id, source_clip, clips.times,
+                                         clips.frame_vectors, clips.windows, clips.vectors, session=session)
             session.commit()
         if not staged:  # re-indexed or deleted meanwhile: the next round sees it as it is now
             log.info("re-embed: %s changed while it was being re-embedded", video.path)
@@ -190,7 +185,7 @@ def _file_problem(video) -> str | None:  # noqa: ANN001
         return ("file is missing: restore it, or remove it from the library (`vidseek rm`), then re-embed "
                 "again")
     except OSError as exc:
-        return f"cannot read ({exc.strerror})"
-    if st.st_size != video.size or st.st_mtime_ns != video.mtime_ns:
+        return cannot_read(exc)
+    if not file_unchanged(video, st):
         return "file changed since it was indexed: index it again (`vidseek index`), then re-embed again"
     return None

@@ -1,4 +1,7 @@
-"""Wires the stages: find files, skip unchanged ones, probe, decode+embed, pool, store, update FAISS."""
+"""Wires the stages: find files, skip unchanged ones, probe, decode+embed, pool, store, update FAISS.
+
+How frames become vectors is the strategy the ``Indexer`` is given (``indexer.embedding``): batched
+in this process by default, or on a Ray cluster (``indexer.distributed``)."""
 
 from __future__ import annotations
 
@@ -7,21 +10,22 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
-from indexer.decode import DEFAULT_INPUT_SIZE, VideoInfo, get_decoder, truncation_problem
+from indexer.clips import build_clips
+from indexer.decode import VideoInfo, get_decoder
+from indexer.decoded import DecodedVideo, cannot_read, decoded_problem
 from indexer.discover import find_videos, fingerprint, is_folder, printable
-from indexer.pipeline import DecodedVideo, embed_videos
+from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of
+from indexer.freshness import is_current, settings_match
 from indexer.progress import Progress
-from indexer.sample import clip_windows
 from vidseek import store
 from vidseek.config import Settings
-from vidseek.encoders import Encoder, input_size_of
+from vidseek.encoders import Encoder
 from vidseek.errors import DecodeError
 from vidseek.library import Library
-from vidseek.pool import pool_windows
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ class IndexReport:
 
 
 @dataclass(frozen=True)
-class _Job:
+class _File:
     path: Path
     size: int
     mtime_ns: int
@@ -58,50 +62,40 @@ class _Job:
 
 
 class Indexer:
-    def __init__(self, settings: Settings, library: Library, encoder: Encoder,
-                 progress: Callable[[], Progress] = Progress) -> None:
+    """Indexes files into ``library``. Frames are embedded by ``embedding`` when given, else by
+    ``encoder`` in this process (``LocalEmbedding``)."""
+
+    def __init__(self, settings: Settings, library: Library, encoder: Encoder | None = None,
+                 progress: Callable[[], Progress] = Progress, *, embedding: FrameEmbedding | None = None) -> None:
         self.settings = settings
         self.library = library
-        self.encoder = encoder
+        self.embedding = embedding_of(settings, encoder, embedding)
         self.decoder = get_decoder(settings.decoder)
-        self.size = input_size_of(encoder) or DEFAULT_INPUT_SIZE
+        """Probes files (the embedding decodes them)."""
         self._progress = progress
-
-    @property
-    def batch_size(self) -> int:
-        """Frames per model call: the setting when given; else 32 on a CPU and 256 on a GPU, where
-        fp16 inference wants large batches."""
-        if "batch_size" in self.settings.model_fields_set:
-            return self.settings.batch_size
-        return 256 if str(getattr(self.encoder, "device", "cpu")).startswith("cuda") else self.settings.batch_size
-
-    def _settings_match(self, video) -> bool:  # noqa: ANN001
-        s = self.settings
-        return (video.model_name == self.encoder.name and video.sample_fps == s.sample_fps
-                and video.clip_seconds == s.clip_seconds and video.clip_stride == s.clip_stride
-                and (video.status == "indexed" or s.keyframes_only))
 
     def _plan(self, files: list[Path], report: IndexReport,
               force: bool = False) -> list[tuple[Path, os.stat_result, str]]:
         todo = []
+        model = self.embedding.model_name
         with self.library.sessions() as session:
             for path in files:
                 try:
                     st = path.stat()
                 except OSError as exc:
-                    report.failed.append((str(path), f"cannot read ({exc.strerror})"))
+                    report.failed.append((str(path), cannot_read(exc)))
                     continue
                 video = None if force else store.video_by_path(str(path), session=session)
-                if video is not None and self._settings_match(video):
-                    if video.size == st.st_size and video.mtime_ns == st.st_mtime_ns:
-                        report.skipped.append(str(path))
-                        continue
+                if is_current(video, st, self.settings, model):
+                    report.skipped.append(str(path))
+                    continue
                 try:
                     fp = fingerprint(path, st.st_size)
                 except OSError as exc:
-                    report.failed.append((str(path), f"cannot read ({exc.strerror})"))
+                    report.failed.append((str(path), cannot_read(exc)))
                     continue
-                if video is not None and self._settings_match(video) and video.fingerprint == fp:
+                if (video is not None and settings_match(video, self.settings, model)
+                        and video.fingerprint == fp):
                     store.touch_video(video, st.st_mtime_ns, session=session)
                     report.skipped.append(str(path))
                     continue
@@ -109,8 +103,8 @@ class Indexer:
             session.commit()
         return todo
 
-    def _probe(self, todo, report: IndexReport) -> list[_Job]:  # noqa: ANN001
-        jobs = []
+    def _probe(self, todo, report: IndexReport) -> list[_File]:  # noqa: ANN001
+        probed = []
         for path, st, fp in todo:
             if st.st_size == 0:
                 report.failed.append((str(path), "empty file (0 bytes)"))
@@ -120,21 +114,21 @@ class Indexer:
             except DecodeError as exc:
                 report.failed.append((str(path), str(exc)))
                 continue
-            jobs.append(_Job(path, st.st_size, st.st_mtime_ns, fp, info))
-        return jobs
+            probed.append(_File(path, st.st_size, st.st_mtime_ns, fp, info))
+        return probed
 
     def index(self, paths: list[Path], *, prune: bool = False, force: bool = False) -> IndexReport:
         """Index ``paths``; ``force`` re-indexes files even when they look unchanged."""
         started = time.perf_counter()
         report = IndexReport()
         with self.library.sessions() as session:
-            store.claim_model(self.encoder.name, self.encoder.dim, session=session)
+            store.claim_model(self.embedding.model_name, self.embedding.dim, session=session)
             session.commit()
         files, problems = find_videos(paths)
         report.failed.extend((printable(p), reason) for p, reason in problems)
-        jobs = self._probe(self._plan(files, report, force), report)
-        if jobs:
-            self._embed_and_store(jobs, report)
+        probed = self._probe(self._plan(files, report, force), report)
+        if probed:
+            self._embed_and_store(probed, report)
         if prune:
             roots = [Path(os.path.realpath(Path(p).expanduser())) for p in paths if is_folder(Path(p).expanduser())]
             report.removed = self.library.remove_missing(roots)
@@ -142,58 +136,48 @@ class Indexer:
         report.wall_seconds = time.perf_counter() - started
         return report
 
-    def _embed_and_store(self, jobs: list[_Job], report: IndexReport) -> None:
+    def _embed_and_store(self, probed: list[_File], report: IndexReport) -> None:
+        s = self.settings
         progress = self._progress()
-        progress.start(sum(j.info.duration for j in jobs), len(jobs))
+        progress.start(sum(j.info.duration for j in probed), len(probed))
         try:
             def on_frame(key: int, t: float) -> None:
-                progress.frame(jobs[key].path.name, t, jobs[key].info.duration)
+                progress.frame(probed[key].path.name, t, probed[key].info.duration)
 
-            for done in self._vectors(jobs, on_frame):
-                self._finish(jobs[done.key], done, report, progress)
+            videos = [VideoToEmbed(i, j.path, j.info.duration) for i, j in enumerate(probed)]
+            for done in self.embedding.embed(videos, fps=s.sample_fps, keyframes_only=s.keyframes_only,
+                                             on_frame=on_frame):
+                self._finish(probed[done.key], done, report, progress)
         finally:
             progress.close()
             self.library.save_index()
 
-    def _vectors(self, jobs: list[_Job], on_frame: Callable[[int, float], None]) -> Iterator[DecodedVideo]:
-        """How frames become vectors: each job's sampled frames and their vectors (or its error), keyed
-        by the job's index in ``jobs``, each job once. Here: a decode thread and batched model calls in
-        this process; ``indexer.distributed.RayIndexer`` does it on a Ray cluster."""
-        s = self.settings
-        return embed_videos(self.decoder, [(i, j.path) for i, j in enumerate(jobs)], fps=s.sample_fps,
-                            size=self.size, encode=self.encoder.encode_frames, batch_size=self.batch_size,
-                            on_frame=on_frame, keyframes_only=s.keyframes_only)
-
-    def _finish(self, job: _Job, done: DecodedVideo, report: IndexReport, progress: Progress) -> None:
+    def _finish(self, file: _File, done: DecodedVideo, report: IndexReport, progress: Progress) -> None:
         """Check one decoded video (no frames, truncated) and store it, or report why it failed."""
         s = self.settings
-        if done.error is None and not done.times:
-            done.error = "no decodable video frames"
-        if done.error is None and not s.keyframes_only:  # keyframes may stop a GOP early
-            done.error = truncation_problem(job.info.duration, max(done.times), 1.0 / s.sample_fps)
-        if done.error is not None:
-            report.failed.append((str(job.path), done.error))
-            progress.file_done(job.info.duration, failed=True)
+        problem = decoded_problem(done, duration=file.info.duration, step=1.0 / s.sample_fps,
+                                  keyframes_only=s.keyframes_only)
+        if problem is not None:
+            report.failed.append((str(file.path), problem))
+            progress.file_done(file.info.duration, failed=True)
             return
-        duration = self._store(job, np.asarray(done.times), np.stack(done.vectors))
-        report.indexed.append(str(job.path))
+        duration = self._store(file, done)
+        report.indexed.append(str(file.path))
         report.video_seconds += duration
-        progress.file_done(job.info.duration)
+        progress.file_done(file.info.duration)
 
-    def _store(self, job: _Job, times: np.ndarray, vectors: np.ndarray) -> float:
+    def _store(self, file: _File, done: DecodedVideo) -> float:
         s = self.settings
         step = 1.0 / s.sample_fps
-        order = np.argsort(times, kind="stable")
-        times, vectors = times[order], vectors[order]
-        duration = job.info.duration if job.info.duration > 0 else float(times[-1]) + min(step, 1.0 / max(job.info.fps, 1.0))
-        windows = clip_windows(times, clip_seconds=s.clip_seconds, stride=s.clip_stride, step=step, duration=duration)
-        clip_vectors = pool_windows(vectors, [(w.first, w.last) for w in windows])
+        duration = (file.info.duration if file.info.duration > 0
+                    else max(done.times) + min(step, 1.0 / max(file.info.fps, 1.0)))
+        clips = build_clips(done.times, np.stack(done.vectors), clip_seconds=s.clip_seconds,
+                            clip_stride=s.clip_stride, sample_fps=s.sample_fps, duration=duration)
         record = store.VideoRecord(
-            path=str(job.path), title=job.path.stem, size=job.size, mtime_ns=job.mtime_ns,
-            fingerprint=job.fingerprint, duration=duration, fps=job.info.fps, width=job.info.width,
-            height=job.info.height, codec=job.info.codec, model_name=self.encoder.name,
+            path=str(file.path), title=file.path.stem, size=file.size, mtime_ns=file.mtime_ns,
+            fingerprint=file.fingerprint, duration=duration, fps=file.info.fps, width=file.info.width,
+            height=file.info.height, codec=file.info.codec, model_name=self.embedding.model_name,
             sample_fps=s.sample_fps, clip_seconds=s.clip_seconds, clip_stride=s.clip_stride,
             status="keyframes" if s.keyframes_only else "indexed")
-        self.library.write_video(record, times, vectors,
-                                 [(w.first, w.last, w.start, w.end) for w in windows], clip_vectors)
+        self.library.write_video(record, clips.times, clips.frame_vectors, clips.windows, clips.vectors)
         return duration

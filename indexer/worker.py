@@ -88,12 +88,12 @@ class Worker:
     def __init__(self, settings: Settings, *, library: Library | None = None, encoder: Encoder | None = None,
                  encoders: EncoderFollower | None = None, worker_id: str | None = None, lease_seconds: float | None = None,
                  poll_seconds: float | None = None, retry_base: float = jobs.RETRY_BASE_SECONDS,
-                 save_interval: float | None = DEFAULT_SAVE_INTERVAL) -> None:
+                 save_interval: float = DEFAULT_SAVE_INTERVAL) -> None:
+        """``save_interval``: for the library this worker opens when none is given; a given
+        ``library`` saves as it was built to (``Library(..., save_interval=DEFAULT_SAVE_INTERVAL)``)."""
         self.settings = settings
         if library is None:
-            library = Library(settings, notify=log.warning)
-        if save_interval is not None:
-            library.save_interval = save_interval
+            library = Library(settings, notify=log.warning, save_interval=save_interval)
         if encoders is None:
             if encoder is None:
                 encoder = self._load(settings.model)
@@ -110,7 +110,8 @@ class Worker:
         self.current: int | None = None
         """Id of the job being run, if any."""
         self._progress = 0.0
-        self._indexer = Indexer(settings, library, encoders.current(), progress=lambda: JobProgress(self._set_progress))
+        self._indexer_encoder = encoders.current()
+        self._indexer = self._indexer_for(self._indexer_encoder)
 
     def _load(self, spec: str) -> Encoder:
         from vidseek.encoders import encoder_for
@@ -125,10 +126,12 @@ class Worker:
         """An indexer on the library's current model (made again after a re-embed switched it)."""
         self.library.index()  # notice a switch first
         encoder = self.encoder
-        if self._indexer.encoder is not encoder:
-            self._indexer = Indexer(self.settings, self.library, encoder,
-                                    progress=lambda: JobProgress(self._set_progress))
+        if self._indexer_encoder is not encoder:
+            self._indexer_encoder, self._indexer = encoder, self._indexer_for(encoder)
         return self._indexer
+
+    def _indexer_for(self, encoder: Encoder) -> Indexer:
+        return Indexer(self.settings, self.library, encoder, progress=lambda: JobProgress(self._set_progress))
 
     # -- the loop --------------------------------------------------------------------------------
 

@@ -68,15 +68,14 @@ def test_keyframe_index_is_marked_and_a_full_run_refines_it(gop_video: Path, cli
 
 
 def test_batches_are_large_on_a_gpu_unless_set(settings) -> None:
-    from indexer.runner import Indexer
+    from indexer.embedding import batch_size_for
     from vidseek.config import Settings
 
     class FakeGpuEncoder:
         name, dim, device = "fake", 4, "cuda:0"
 
     unset = Settings(data_dir=settings.data_dir, model=settings.model)
-    assert Indexer.batch_size.fget(type("I", (), {"settings": unset, "encoder": FakeGpuEncoder()})()) == 256
-    cpu = type("I", (), {"settings": unset, "encoder": object()})()
-    assert Indexer.batch_size.fget(cpu) == 32
+    assert batch_size_for(unset, FakeGpuEncoder()) == 256
+    assert batch_size_for(unset, object()) == 32
     given = Settings(data_dir=settings.data_dir, model=settings.model, batch_size=8)
-    assert Indexer.batch_size.fget(type("I", (), {"settings": given, "encoder": FakeGpuEncoder()})()) == 8
+    assert batch_size_for(given, FakeGpuEncoder()) == 8

@@ -153,12 +153,3 @@ def _staged_clip_rows(model: str, *, session: Session, block: int = 200) -> Iter
                        for i, w, v in zip(ids, windows, vectors))
         yield out
 
-
-def drop_staged(video_ids: list[int] | None = None, *, session: Session) -> None:
-    """Forget staged rows: those of these videos (re-indexed or deleted), or all of them."""
-    query = delete(StagedEmbedding)
-    if video_ids is not None:
-        if not video_ids:
-            return
-        query = query.where(StagedEmbedding.video_id.in_(video_ids))
-    session.execute(query)

@@ -11,6 +11,7 @@ import pytest
 from media import Segment, make_video
 from sqlalchemy import select
 
+from indexer.embedding import LocalEmbedding
 from indexer.reembed import Reembedder
 from indexer.runner import Indexer
 from indexer.worker import Worker
@@ -171,6 +172,38 @@ def test_a_missing_file_stops_the_switch_and_loses_nothing(db_settings: Settings
     library.delete_videos([v.id for v in _videos(library) if v.path == str(doomed)])
     again = Reembedder(db_settings, library, load_encoder(WIDE), WIDE).run()
     assert again.switched and again.reused == len(videos) and again.staged == []
+
+
+class StopsEarly:
+    """The local embedding, except that one file's frames stop after its first second (the file
+    now decodes to less than was indexed, its size and mtime unchanged)."""
+
+    def __init__(self, settings: Settings, encoder, path: Path) -> None:  # noqa: ANN001
+        self.inner = LocalEmbedding(settings, encoder)
+        self.model_name, self.dim, self.path = self.inner.model_name, self.inner.dim, path
+
+    def embed(self, videos, **kw):  # noqa: ANN001, ANN003, ANN201
+        paths = {v.key: v.path for v in videos}
+        for done in self.inner.embed(videos, **kw):
+            if paths[done.key] == self.path:
+                kept = [i for i, t in enumerate(done.times) if t < 1.0]
+                done.times, done.vectors = [done.times[i] for i in kept], [done.vectors[i] for i in kept]
+            yield done
+
+
+def test_a_decode_that_stops_short_fails_the_reembed_as_it_fails_indexing(db_settings: Settings,
+                                                                          videos: dict[str, Path]) -> None:
+    """Re-embedding checks a decoded video as indexing does (truncation included), so a video is never
+    switched to fewer moments than it had."""
+    _index(db_settings, list(videos.values()))
+    library = _quiet(db_settings)
+    strategy = StopsEarly(db_settings, load_encoder(WIDE), videos["red"])
+    report = Reembedder(db_settings, library, None, WIDE, embedding=strategy).run()
+    assert not report.switched
+    assert [p for p, _ in report.failed] == [str(videos["red"])]
+    assert report.failed[0][1].startswith("file looks truncated")
+    assert library.model_name() == "test:colour-v1"
+    check_consistency(db_settings)
 
 
 def _videos(library: Library) -> list[Video]:

@@ -41,6 +41,17 @@ def _titles(engine: SearchEngine, query: str, min_score: float = 0.9) -> list[st
     return [h.video.title for h in engine.search(query, limit=10).hits if h.moment.score >= min_score]
 
 
+def test_save_interval_is_the_worker_librarys_and_a_given_library_is_left_as_built(settings: Settings) -> None:
+    from indexer.worker import DEFAULT_SAVE_INTERVAL
+    from vidseek.library import Library
+
+    assert Worker(settings, lease_seconds=5.0).library.save_interval == DEFAULT_SAVE_INTERVAL
+    assert Worker(settings, lease_seconds=5.0, save_interval=3.0).library.save_interval == 3.0
+    shared = Library(settings, notify=lambda m: None, save_interval=1.5)
+    Worker(settings, library=shared, lease_seconds=5.0)
+    assert shared.save_interval == 1.5
+
+
 def test_worker_indexes_reindexes_and_deletes_and_search_follows(db_settings: Settings, tmp_path: Path) -> None:
     red = make_video(tmp_path / "red.mp4", [Segment("red", 6)])
     blue = make_video(tmp_path / "blue.mp4", [Segment("blue", 4), Segment("green", 4)])

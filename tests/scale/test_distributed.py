@@ -107,10 +107,10 @@ def test_ray_run_equals_local_run(ray_cluster, db_settings: Settings, folder: Pa
 
 def test_duplicated_tasks_write_each_video_once(ray_cluster, db_settings: Settings, folder: Path, reference,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from indexer.distributed import RayIndexer
+    from indexer.distributed import RayEmbedding
 
-    launch = RayIndexer._launch
-    monkeypatch.setattr(RayIndexer, "_launch", lambda self, unit: launch(self, unit) + launch(self, unit))
+    launch = RayEmbedding._launch
+    monkeypatch.setattr(RayEmbedding, "_launch", lambda self, unit, **kw: launch(self, unit, **kw) + launch(self, unit, **kw))
     settings = db_settings.model_copy(update=OPTIONS)
     report, stats = ray_index(settings, [folder])
     assert stats.duplicates_dropped > 0
@@ -155,3 +155,16 @@ def test_a_model_the_actors_cannot_load_is_one_clear_error(ray_cluster, settings
     bad = settings.model_copy(update={"model": "python:no_such_module:Encoder"})
     with pytest.raises(ModelError, match="cannot load the model: Cannot import module 'no_such_module'"):
         RayIndexer(bad, Library(bad, notify=lambda m: None))
+
+
+
+def test_actors_on_another_model_than_this_process_are_refused(ray_cluster, settings: Settings) -> None:
+    import ray
+
+    from indexer.distributed import RayIndexer
+    from vidseek.errors import ModelError
+
+    with pytest.raises(ModelError, match="the Ray actors load model 'test:colour-v1', this process 'test:colour-v2'"):
+        RayIndexer(settings, Library(settings, notify=lambda m: None),
+                   encoder=load_encoder("python:colour_encoder:OtherColourEncoder"))
+    assert ray.is_initialized()  # the cluster it joined is left running
