@@ -132,11 +132,12 @@ def worker(ctx: click.Context, lease: float | None, poll: float | None, until_id
     import logging
 
     from indexer.worker import run_worker_process
+    from vidseek.library import WORKER_SAVE_INTERVAL
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("indexer.worker").setLevel(logging.INFO)
     settings = settings_from(ctx)
-    library = open_library(settings)
+    library = open_library(settings, save_interval=WORKER_SAVE_INTERVAL)
     ran = run_worker_process(settings, library=library, lease_seconds=lease, poll_seconds=poll,
                              until_idle=until_idle, echo=lambda m: click.echo(m, err=True))
     click.echo(f"{ran} job(s) run", err=True)

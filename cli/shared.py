@@ -46,11 +46,12 @@ def guard(fn):  # noqa: ANN001, ANN201
     return wrapper
 
 
-def open_library(settings: Settings):  # noqa: ANN201
+def open_library(settings: Settings, *, save_interval: float = 0.0):  # noqa: ANN201
+    """The library, or a one-line UsageProblem for a database URL that cannot be used."""
     from vidseek.library import Library
 
     try:
-        return Library(settings)
+        return Library(settings, save_interval=save_interval)
     except Exception as exc:  # noqa: BLE001 - a bad URL or unreachable server is a user problem
         from sqlalchemy.exc import ArgumentError, OperationalError
 

@@ -43,12 +43,12 @@ from vidseek.config import Settings
 from vidseek.encoder_follower import EncoderFollower
 from vidseek.encoders import Encoder
 from vidseek.errors import ModelError, ModelMismatchError, VidseekError
-from vidseek.library import Library
+from vidseek.library import WORKER_SAVE_INTERVAL, Library
 from vidseek.models import Job
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SAVE_INTERVAL = 10.0
+DEFAULT_SAVE_INTERVAL = WORKER_SAVE_INTERVAL
 """A worker saves the FAISS file at most this often while busy, and whenever the queue runs dry."""
 
 

@@ -14,7 +14,7 @@ from search_api.thumbnails import ThumbnailCache
 from search_api.uploads import sweep_stale_temp_files
 from vidseek.config import Settings
 from vidseek.encoders import Encoder, encoder_for
-from vidseek.library import Library
+from vidseek.library import WORKER_SAVE_INTERVAL, Library
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ def load_services(settings: Settings, encoder: Encoder | None, *, query_cache_si
 
     Raises ModelMismatchError when the index was built with another model.
     """
-    library = Library(settings, notify=log.warning)
+    library = Library(settings, notify=log.warning,  # its worker threads save as a busy `vidseek worker` does
+                      save_interval=WORKER_SAVE_INTERVAL if settings.serve_workers else 0.0)
     if settings.media_dir is not None:  # what killed uploads left (never a file another live process holds)
         removed = sweep_stale_temp_files(Path(settings.media_dir))
         if removed:

@@ -60,6 +60,11 @@ MMAP_MAX_LAG = 30.0
 new one, before it brings the file up to date itself (writers save at most every 10 s while busy)."""
 
 
+WORKER_SAVE_INTERVAL = 10.0
+"""``save_interval`` of a library that runs jobs (``vidseek worker``, ``vidseek serve`` with worker threads):
+a busy worker saves the FAISS file at most this often, and always when its queue runs dry."""
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 

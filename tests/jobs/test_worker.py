@@ -52,6 +52,16 @@ def test_save_interval_is_the_worker_librarys_and_a_given_library_is_left_as_bui
     assert shared.save_interval == 1.5
 
 
+@pytest.mark.parametrize("workers, interval", [(0, 0.0), (1, 10.0)])
+def test_serve_saves_like_a_busy_worker_only_when_it_runs_jobs(settings: Settings, workers: int,
+                                                                interval: float) -> None:
+    from search_api.services import load_services
+    from vidseek.encoders import load_encoder
+
+    served = settings.model_copy(update={"serve_workers": workers})
+    assert load_services(served, load_encoder(served.model), query_cache_size=0).library.save_interval == interval
+
+
 def test_worker_indexes_reindexes_and_deletes_and_search_follows(db_settings: Settings, tmp_path: Path) -> None:
     red = make_video(tmp_path / "red.mp4", [Segment("red", 6)])
     blue = make_video(tmp_path / "blue.mp4", [Segment("blue", 4), Segment("green", 4)])
