@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from search_api.security import RateLimiter
 
 if TYPE_CHECKING:
     from tests.live.conftest import Live
@@ -29,19 +28,6 @@ def test_rate_limit_answers_429_with_retry_after(live_factory) -> None:  # noqa:
     # the probes and the page are not counted
     assert live.client.get("/healthz").status_code == 200
     assert live.client.get("/").status_code == 200
-
-
-def test_token_bucket_refills() -> None:
-    now = [0.0]
-    limiter = RateLimiter(60, clock=lambda: now[0])  # one a second, bursts of 60
-    assert all(limiter.take("a") == 0.0 for _ in range(60))
-    assert limiter.take("a") == pytest.approx(1.0)
-    assert limiter.take("b") == 0.0  # others unaffected
-    now[0] += 0.5
-    assert limiter.take("a") == pytest.approx(0.5)
-    now[0] += 0.5
-    assert limiter.take("a") == 0.0
-    assert RateLimiter(0).take("a") == 0.0  # 0 = off
 
 
 @sqlite_only
