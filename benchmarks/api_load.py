@@ -24,8 +24,28 @@ from vidseek.pool import l2_normalize, pool_windows
 
 MODEL = "ViT-B-32:random"
 MODEL_NAME = "open_clip:ViT-B-32:random"
-WORDS = ["dog", "beach", "car", "night", "city", "forest", "people", "dancing", "snow", "kitchen", "river",
-         "bicycle", "sunset", "crowd", "cat", "mountain", "train", "rain", "boat", "concert"]
+WORDS = [
+    "dog",
+    "beach",
+    "car",
+    "night",
+    "city",
+    "forest",
+    "people",
+    "dancing",
+    "snow",
+    "kitchen",
+    "river",
+    "bicycle",
+    "sunset",
+    "crowd",
+    "cat",
+    "mountain",
+    "train",
+    "rain",
+    "boat",
+    "concert",
+]
 
 
 def build_library(data_dir: Path, n_clips: int, *, frames_per_video: int = 400, dim: int = 512, seed: int = 0) -> dict:
@@ -43,22 +63,48 @@ def build_library(data_dir: Path, n_clips: int, *, frames_per_video: int = 400, 
             store.claim_model(MODEL_NAME, dim, session=session)
             for v in range(n_videos):
                 shots = centres[rng.integers(0, len(centres), frames_per_video // 20 + 1)]
-                frames = l2_normalize(np.repeat(shots, 20, axis=0)[:frames_per_video]
-                                      + rng.standard_normal((frames_per_video, dim)).astype(np.float32) * 0.04)
+                frames = l2_normalize(
+                    np.repeat(shots, 20, axis=0)[:frames_per_video]
+                    + rng.standard_normal((frames_per_video, dim)).astype(np.float32) * 0.04
+                )
                 record = store.VideoRecord(
-                    path=f"/synthetic/video_{v:06d}.mp4", title=f"video {v}", size=1, mtime_ns=0, fingerprint=f"{v:032x}",
-                    duration=float(frames_per_video), fps=30.0, width=1280, height=720, codec="h264",
-                    model_name=MODEL_NAME, sample_fps=1.0, clip_seconds=4.0, clip_stride=2.0)
-                store.replace_video(record, times, frames, [(w.first, w.last, w.start, w.end) for w in windows],
-                                    pool_windows(frames, spans), session=session)
+                    path=f"/synthetic/video_{v:06d}.mp4",
+                    title=f"video {v}",
+                    size=1,
+                    mtime_ns=0,
+                    fingerprint=f"{v:032x}",
+                    duration=float(frames_per_video),
+                    fps=30.0,
+                    width=1280,
+                    height=720,
+                    codec="h264",
+                    model_name=MODEL_NAME,
+                    sample_fps=1.0,
+                    clip_seconds=4.0,
+                    clip_stride=2.0,
+                )
+                store.replace_video(
+                    record,
+                    times,
+                    frames,
+                    [(w.first, w.last, w.start, w.end) for w in windows],
+                    pool_windows(frames, spans),
+                    session=session,
+                )
                 if v % 50 == 49:
                     session.commit()
             session.commit()
     with stopwatch() as t_index:
         index = library.rebuild_index()
-    return {"clips": index.count, "videos": n_videos, "sql_s": t_sql[0], "index_build_s": t_index[0],
-            "index": index.spec.describe(), "db_bytes": (data_dir / "vidseek.db").stat().st_size,
-            "faiss_bytes": settings.faiss_path.stat().st_size}
+    return {
+        "clips": index.count,
+        "videos": n_videos,
+        "sql_s": t_sql[0],
+        "index_build_s": t_index[0],
+        "index": index.spec.describe(),
+        "db_bytes": (data_dir / "vidseek.db").stat().st_size,
+        "faiss_bytes": settings.faiss_path.stat().st_size,
+    }
 
 
 def _free_port() -> int:
@@ -69,10 +115,19 @@ def _free_port() -> int:
 
 def serve(data_dir: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "VIDSEEK_DATA_DIR": str(data_dir), "VIDSEEK_MODEL": MODEL, "VIDSEEK_QUERY_CACHE_SIZE": "0",
-           "VIDSEEK_SERVE_WORKERS": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "VIDSEEK_DATA_DIR": str(data_dir),
+        "VIDSEEK_MODEL": MODEL,
+        "VIDSEEK_QUERY_CACHE_SIZE": "0",
+        "VIDSEEK_SERVE_WORKERS": "0",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -113,9 +168,14 @@ def load(base: str, *, clients: int, requests_per_client: int, seed: int = 0) ->
             th.start()
         for th in threads:
             th.join()
-    return {"clients": clients, "requests": len(latencies), "errors": len(errors),
-            "p50_ms": percentile_ms(latencies, 50), "p99_ms": percentile_ms(latencies, 99),
-            "throughput_rps": len(latencies) / wall[0]}
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": len(errors),
+        "p50_ms": percentile_ms(latencies, 50),
+        "p99_ms": percentile_ms(latencies, 99),
+        "throughput_rps": len(latencies) / wall[0],
+    }
 
 
 def measure(data_dir: Path, n_clips: int, *, requests: int = 100) -> dict:

@@ -29,12 +29,29 @@ def _write_one(writer: Library, v: int, dim: int = 512, seconds: int = 400) -> N
     times = np.arange(seconds, dtype=np.float64)
     windows = clip_windows(times, clip_seconds=4, stride=2, step=1, duration=float(seconds))
     frames = l2_normalize(rng.standard_normal((seconds, dim)).astype(np.float32))
-    record = store.VideoRecord(path=f"/synthetic/new_{v}.mp4", title=f"new {v}", size=1, mtime_ns=0,
-                               fingerprint=f"{v:032x}", duration=float(seconds), fps=30.0, width=1280, height=720,
-                               codec="h264", model_name=MODEL_NAME, sample_fps=1.0, clip_seconds=4.0,
-                               clip_stride=2.0)
-    writer.write_video(record, times, frames, [(w.first, w.last, w.start, w.end) for w in windows],
-                       pool_windows(frames, [(w.first, w.last) for w in windows]))
+    record = store.VideoRecord(
+        path=f"/synthetic/new_{v}.mp4",
+        title=f"new {v}",
+        size=1,
+        mtime_ns=0,
+        fingerprint=f"{v:032x}",
+        duration=float(seconds),
+        fps=30.0,
+        width=1280,
+        height=720,
+        codec="h264",
+        model_name=MODEL_NAME,
+        sample_fps=1.0,
+        clip_seconds=4.0,
+        clip_stride=2.0,
+    )
+    writer.write_video(
+        record,
+        times,
+        frames,
+        [(w.first, w.last, w.start, w.end) for w in windows],
+        pool_windows(frames, [(w.first, w.last) for w in windows]),
+    )
 
 
 def measure(n_clips: int, rounds: int = 5) -> dict:
@@ -58,8 +75,12 @@ def measure(n_clips: int, rounds: int = 5) -> dict:
                 timings[how].append(time.perf_counter() - start)
         assert reader.index().count == writer.index().count
         rows = {f"{how}_ms_median": statistics.median(t) * 1000 for how, t in timings.items()}
-        return {"clips": built["clips"], "index": built["index"], **rows,
-                "ratio": rows["all_ids_ms_median"] / rows["change_rows_ms_median"]}
+        return {
+            "clips": built["clips"],
+            "index": built["index"],
+            **rows,
+            "ratio": rows["all_ids_ms_median"] / rows["change_rows_ms_median"],
+        }
 
 
 if __name__ == "__main__":

@@ -100,6 +100,10 @@ def precision_row(n: int = 32) -> dict:
             outputs[name] = enc.encode_frames(frames)
         rates[name] = n / t[0]
     cos = (outputs["fp32"] * outputs["int8"]).sum(1)
-    return {"fp32_frames_per_s": rates["fp32"], "int8_frames_per_s": rates["int8"],
-            "int8_speedup": rates["int8"] / rates["fp32"], "min_cosine_int8_vs_fp32": float(cos.min()),
-            "mean_cosine": float(cos.mean())}
+    return {
+        "fp32_frames_per_s": rates["fp32"],
+        "int8_frames_per_s": rates["int8"],
+        "int8_speedup": rates["int8"] / rates["fp32"],
+        "min_cosine_int8_vs_fp32": float(cos.min()),
+        "mean_cosine": float(cos.mean()),
+    }

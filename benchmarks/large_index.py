@@ -23,6 +23,7 @@ def _blocks(n: int, seed: int):  # noqa: ANN202
         for vectors in clustered_vectors(n, DIM, seed=seed, clusters=max(16, n // 200)):
             yield np.arange(next_id, next_id + len(vectors), dtype=np.int64), vectors
             next_id += len(vectors)
+
     return gen
 
 
@@ -49,8 +50,15 @@ def measure(n: int, *, requested: str = "ivfpq", n_queries: int = 200, seed: int
         hit = np.isin(ids, wanted)
         vectors[np.searchsorted(wanted, ids[hit])] = block[hit]
     found = np.stack([rerank(r, vectors[np.searchsorted(wanted, r)], q, k) for r, q in zip(raw, queries)])
-    return {"clips": n, "index": index.spec.describe(), "build_s": t_build[0], "exact_pass_s": t_truth[0],
-            "p50_ms": percentile_ms(latencies, 50), "p99_ms": percentile_ms(latencies, 99),
-            "candidates": fetch, "recall_at_10_reranked": recall_at_k(found, truth),
-            "recall_at_10_codes_only": recall_at_k(np.stack([r[:k] for r in raw]), truth),
-            "bytes_per_clip": len(faiss.serialize_index(index.index)) / n}
+    return {
+        "clips": n,
+        "index": index.spec.describe(),
+        "build_s": t_build[0],
+        "exact_pass_s": t_truth[0],
+        "p50_ms": percentile_ms(latencies, 50),
+        "p99_ms": percentile_ms(latencies, 99),
+        "candidates": fetch,
+        "recall_at_10_reranked": recall_at_k(found, truth),
+        "recall_at_10_codes_only": recall_at_k(np.stack([r[:k] for r in raw]), truth),
+        "bytes_per_clip": len(faiss.serialize_index(index.index)) / n,
+    }

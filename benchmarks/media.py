@@ -21,8 +21,12 @@ def synthetic_video(width: int, height: int, seconds: int, fps: int = 30, *, crf
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     rng = np.random.default_rng(0)
     phase = (xx / width + yy / height) % 1.0
-    backgrounds = [np.stack([phase * (60 + 40 * s), (1 - phase) * (200 - 30 * s), 90 + 60 * np.sin(phase * 6.28 + s)],
-                            -1).astype(np.uint8) for s in range(4)]
+    backgrounds = [
+        np.stack([phase * (60 + 40 * s), (1 - phase) * (200 - 30 * s), 90 + 60 * np.sin(phase * 6.28 + s)], -1).astype(
+            np.uint8
+        )
+        for s in range(4)
+    ]
     with av.open(str(tmp), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"

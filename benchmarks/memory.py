@@ -14,8 +14,9 @@ from pathlib import Path
 
 
 def measure(path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "benchmarks.memory", str(path)], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.memory", str(path)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -34,13 +35,26 @@ def _main(path: Path) -> None:
         encoder = load_encoder(settings.model)
         before = peak_rss_mb()
         start = time.perf_counter()
-        report = Indexer(settings, Library(settings, notify=lambda m: None), encoder,
-                         progress=lambda: Progress(False)).index([path])
+        report = Indexer(
+            settings, Library(settings, notify=lambda m: None), encoder, progress=lambda: Progress(False)
+        ).index([path])
         wall = time.perf_counter() - start
     info = PyAVDecoder().probe(path)
-    print(json.dumps({"file": path.name, "duration_s": info.duration, "width": info.width, "height": info.height,
-                      "indexed": len(report.indexed), "wall_s": wall, "rate": info.duration / wall,
-                      "peak_rss_mb_after_model_load": before, "peak_rss_mb": peak_rss_mb()}))
+    print(
+        json.dumps(
+            {
+                "file": path.name,
+                "duration_s": info.duration,
+                "width": info.width,
+                "height": info.height,
+                "indexed": len(report.indexed),
+                "wall_s": wall,
+                "rate": info.duration / wall,
+                "peak_rss_mb_after_model_load": before,
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

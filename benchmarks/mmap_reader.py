@@ -38,13 +38,23 @@ def measure(n: int, kind: str = "ivf", n_queries: int = 200) -> dict:
         del index
         runs = {mode: _child(path, Path(tmp) / "queries.npy", mode) for mode in ("ram", "mmap")}
         same = runs["ram"].pop("answers") == runs["mmap"].pop("answers")
-        return {"clips": n, "kind": kind, "file_mb": path.stat().st_size / 2**20, "build_s": t_build[0],
-                "same_answers": same, **{f"{mode}_{k}": v for mode, r in runs.items() for k, v in r.items()}}
+        return {
+            "clips": n,
+            "kind": kind,
+            "file_mb": path.stat().st_size / 2**20,
+            "build_s": t_build[0],
+            "same_answers": same,
+            **{f"{mode}_{k}": v for mode, r in runs.items() for k, v in r.items()},
+        }
 
 
 def _child(path: Path, queries: Path, mode: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "benchmarks.mmap_reader", "--child", str(path), str(queries), mode],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.mmap_reader", "--child", str(path), str(queries), mode],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -72,11 +82,19 @@ def _run_child(path: Path, queries_path: Path, mode: str) -> None:
         answers.append(index.search(q, 10)[1].tolist())
         latencies.append(time.perf_counter() - t)
     after = _rss_mb()
-    print(json.dumps({"open_s": open_s, "anon_mb_after_open": opened["RssAnon"] - base["RssAnon"],
-                      "anon_mb_after_queries": after["RssAnon"] - base["RssAnon"],
-                      "file_mb_after_queries": after["RssFile"] - base["RssFile"],
-                      "p50_ms": percentile_ms(latencies, 50), "p99_ms": percentile_ms(latencies, 99),
-                      "answers": answers}))
+    print(
+        json.dumps(
+            {
+                "open_s": open_s,
+                "anon_mb_after_open": opened["RssAnon"] - base["RssAnon"],
+                "anon_mb_after_queries": after["RssAnon"] - base["RssAnon"],
+                "file_mb_after_queries": after["RssFile"] - base["RssFile"],
+                "p50_ms": percentile_ms(latencies, 50),
+                "p99_ms": percentile_ms(latencies, 99),
+                "answers": answers,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -125,11 +125,38 @@ class WorldParams:
 
 # --- topic geometry: query vectors and the rotation -----------------------------------------------
 
-_SUBJECTS = ("a dog", "a red kite", "a chef", "a cyclist", "a steam train", "a child", "a sailboat", "a horse",
-             "a drummer", "a skateboarder", "a crowd", "a fox", "an old man", "a helicopter", "a street market",
-             "a waterfall", "a goalkeeper", "a tractor", "a ballet dancer", "a hot air balloon")
-_ACTIONS = ("running across a field", "seen from above at dusk", "in heavy rain", "in close up, slow motion",
-            "turning a corner", "on a crowded street", "against a bright blue sky", "at night under lights")
+_SUBJECTS = (
+    "a dog",
+    "a red kite",
+    "a chef",
+    "a cyclist",
+    "a steam train",
+    "a child",
+    "a sailboat",
+    "a horse",
+    "a drummer",
+    "a skateboarder",
+    "a crowd",
+    "a fox",
+    "an old man",
+    "a helicopter",
+    "a street market",
+    "a waterfall",
+    "a goalkeeper",
+    "a tractor",
+    "a ballet dancer",
+    "a hot air balloon",
+)
+_ACTIONS = (
+    "running across a field",
+    "seen from above at dusk",
+    "in heavy rain",
+    "in close up, slow motion",
+    "turning a corner",
+    "on a crowded street",
+    "against a bright blue sky",
+    "at night under lights",
+)
 
 
 @dataclass(frozen=True)
@@ -211,7 +238,7 @@ def geometry_of(params: WorldParams) -> Geometry:
     rng = np.random.default_rng([params.seed, params.dim, params.topics, 1])
     rotation, _ = np.linalg.qr(rng.standard_normal((params.dim, params.dim)))
     mean = np.zeros(params.dim)
-    mean[params.topics + 1:] = rng.standard_normal(params.dim - params.topics - 1)
+    mean[params.topics + 1 :] = rng.standard_normal(params.dim - params.topics - 1)
     return Geometry(params, _topics(params.topics, rng), rotation, mean / np.linalg.norm(mean))
 
 
@@ -244,8 +271,9 @@ class Event:
     """Any of ``whole``, ``short_in_long``, ``twice``, ``multi_shot``, ``beside_neighbour``."""
 
 
-def cut_into_shots(length: int, rng: np.random.Generator, lo: int = 2, hi: int = 20,
-                   prefer_many: bool = False) -> list[int]:
+def cut_into_shots(
+    length: int, rng: np.random.Generator, lo: int = 2, hi: int = 20, prefer_many: bool = False
+) -> list[int]:
     """Shot lengths in ``[lo, hi]`` summing to ``length`` (``length >= lo``; one shot when shorter
     than ``2 lo``). ``prefer_many`` favours several shots (events), otherwise few (filler)."""
     most = length // lo
@@ -297,8 +325,9 @@ class _Block:
         return sum(length for _, length in self.runs)
 
 
-def _event_blocks(topics: list[int], lengths: list[int], geo: Geometry, deck_used: set[int],
-                  rng: np.random.Generator) -> list[_Block]:
+def _event_blocks(
+    topics: list[int], lengths: list[int], geo: Geometry, deck_used: set[int], rng: np.random.Generator
+) -> list[_Block]:
     """One block per event, some with a neighbour-topic run beside it."""
     p = geo.params
     blocks = []
@@ -314,8 +343,7 @@ def _event_blocks(topics: list[int], lengths: list[int], geo: Geometry, deck_use
     return blocks
 
 
-def _gaps(n_frames: int, blocks: list[_Block], inner_min: int, rng: np.random.Generator,
-          lo: int) -> list[int] | None:
+def _gaps(n_frames: int, blocks: list[_Block], inner_min: int, rng: np.random.Generator, lo: int) -> list[int] | None:
     """Filler lengths before, between and after the blocks (0 or >= ``lo`` at the ends, >=
     ``inner_min`` between); None when the blocks do not fit."""
     if not blocks:
@@ -349,8 +377,9 @@ def _filler(length: int, rng: np.random.Generator, p: WorldParams) -> list[tuple
     return [(n, bool(rng.random() < p.hub_rate)) for n in cut_into_shots(length, rng, p.min_shot, p.max_shot)]
 
 
-def _layout(n_frames: int, blocks: list[_Block], inner_min: int, rng: np.random.Generator,
-            p: WorldParams) -> list[Shot] | None:
+def _layout(
+    n_frames: int, blocks: list[_Block], inner_min: int, rng: np.random.Generator, p: WorldParams
+) -> list[Shot] | None:
     """Blocks placed in random order among filler, cut into shots; None when they do not fit."""
     order = [blocks[int(i)] for i in rng.permutation(len(blocks))]
     gaps = _gaps(n_frames, order, inner_min, rng, p.min_shot)
@@ -391,8 +420,17 @@ def _plan_whole(rng: np.random.Generator, deck: _TopicDeck, p: WorldParams) -> _
     return _Plan("whole", n, shots)
 
 
-def _plan_with_events(kind: str, n: int, topics: list[int], lengths: list[int], inner_min: int, used: set[int],
-                      geo: Geometry, rng: np.random.Generator, distractors: bool = True) -> _Plan:
+def _plan_with_events(
+    kind: str,
+    n: int,
+    topics: list[int],
+    lengths: list[int],
+    inner_min: int,
+    used: set[int],
+    geo: Geometry,
+    rng: np.random.Generator,
+    distractors: bool = True,
+) -> _Plan:
     """Lay out events, dropping the last ones until they fit in ``n`` frames."""
     p = geo.params
     while True:
@@ -409,8 +447,9 @@ def _plan_with_events(kind: str, n: int, topics: list[int], lengths: list[int], 
 def _plan_long_short(rng: np.random.Generator, deck: _TopicDeck, geo: Geometry) -> _Plan:
     n = int(rng.integers(300, 601))
     topic = deck.deal(set())
-    return _plan_with_events("long_short", n, [topic], [int(rng.integers(2, 9))], geo.params.min_shot, {topic},
-                             geo, rng, distractors=False)
+    return _plan_with_events(
+        "long_short", n, [topic], [int(rng.integers(2, 9))], geo.params.min_shot, {topic}, geo, rng, distractors=False
+    )
 
 
 def _plan_twice(rng: np.random.Generator, deck: _TopicDeck, geo: Geometry) -> _Plan:
@@ -437,19 +476,20 @@ def _plan_general(rng: np.random.Generator, deck: _TopicDeck, geo: Geometry) -> 
         t = deck.deal(used)
         used.add(t)
         topics.append(t)
-    lengths = [min(_log_uniform_int(rng, p.min_event, p.max_event), max(p.min_event, n // (2 * count)))
-               for _ in topics]
+    lengths = [min(_log_uniform_int(rng, p.min_event, p.max_event), max(p.min_event, n // (2 * count))) for _ in topics]
     return _plan_with_events("general", n, topics, lengths, p.min_shot, used, geo, rng)
 
 
 def _video_kinds(p: WorldParams) -> list[str]:
     """How many videos of each kind (at least one of each when there are four or more)."""
+
     def count(share: float) -> int:
         return max(1 if p.videos >= 4 else 0, round(share * p.videos))
 
-    kinds = ["whole"] * count(p.whole_share) + ["long_short"] * count(p.long_short_share) \
-        + ["twice"] * count(p.twice_share)
-    kinds = kinds[:p.videos]
+    kinds = (
+        ["whole"] * count(p.whole_share) + ["long_short"] * count(p.long_short_share) + ["twice"] * count(p.twice_share)
+    )
+    kinds = kinds[: p.videos]
     return kinds + ["general"] * (p.videos - len(kinds))
 
 
@@ -468,7 +508,7 @@ def _runs(shots: list[Shot]) -> Iterator[tuple[int, int, int, int]]:
 def _events_of(name: str, plan: _Plan) -> list[Event]:
     runs = list(_runs(plan.shots))
     events = []
-    for k, (topic, first, end, n_shots) in enumerate(runs):
+    for _k, (topic, first, end, n_shots) in enumerate(runs):
         kinds = []
         if plan.kind == "whole":
             kinds.append("whole")
@@ -541,16 +581,21 @@ class _VectorMaker:
         kinds = np.zeros(n_frames, np.int8)
         video_offset = self.offset(p.video_sigma)[0]
         video_dir = self.private_direction()
-        mean_dir = self.geo.image_mean[self.span:]
+        mean_dir = self.geo.image_mean[self.span :]
         for shot in shots:
             rows = slice(shot.start, shot.start + shot.length)
-            text_part[rows] = self.signal(shot) + video_offset + self.shot_offset(shot) \
-                + self.offset(p.frame_sigma, shot.length)
+            text_part[rows] = (
+                self.signal(shot) + video_offset + self.shot_offset(shot) + self.offset(p.frame_sigma, shot.length)
+            )
             shot_dir = self.private_direction()
             frame_dirs = self.rng.standard_normal((shot.length, self.private))
             frame_dirs /= np.linalg.norm(frame_dirs, axis=1, keepdims=True)
-            private[rows] = math.sqrt(mix["image_mean"]) * mean_dir + math.sqrt(mix["video"]) * video_dir \
-                + math.sqrt(mix["shot"]) * shot_dir + math.sqrt(mix["frame"]) * frame_dirs
+            private[rows] = (
+                math.sqrt(mix["image_mean"]) * mean_dir
+                + math.sqrt(mix["video"]) * video_dir
+                + math.sqrt(mix["shot"]) * shot_dir
+                + math.sqrt(mix["frame"]) * frame_dirs
+            )
             kinds[rows] = FRAME_HUB if shot.hub else FRAME_PLAIN
             if shot.topic == NOTHING and not shot.hub:
                 self._spikes(text_part[rows], kinds[rows])
@@ -653,8 +698,17 @@ def _make_video(index: int, plan: _Plan, geo: Geometry) -> WorldVideo:
     frame_shot = np.repeat(np.arange(len(plan.shots)), [s.length for s in plan.shots])
     frame_topic = np.array([plan.shots[i].topic for i in frame_shot], np.int64)
     vectors = (plain @ geo.rotation.T).astype(np.float32)
-    return WorldVideo(f"/world/video_{index:03d}.mp4", plan.kind, np.arange(plan.n_frames, dtype=np.float64),
-                      vectors, float(plan.n_frames), tuple(plan.shots), frame_topic, frame_shot, kinds)
+    return WorldVideo(
+        f"/world/video_{index:03d}.mp4",
+        plan.kind,
+        np.arange(plan.n_frames, dtype=np.float64),
+        vectors,
+        float(plan.n_frames),
+        tuple(plan.shots),
+        frame_topic,
+        frame_shot,
+        kinds,
+    )
 
 
 def build_world(params: WorldParams | None = None) -> World:
@@ -700,8 +754,11 @@ class WorldEncoder:
 
     def encode_text(self, texts: list[str]) -> np.ndarray:
         generic = self.geometry.generic_query()
-        return np.stack([self._vectors.get(t, generic) for t in texts]).astype(np.float32) if texts else \
-            np.zeros((0, self.dim), np.float32)
+        return (
+            np.stack([self._vectors.get(t, generic) for t in texts]).astype(np.float32)
+            if texts
+            else np.zeros((0, self.dim), np.float32)
+        )
 
     def encode_frames(self, frames: np.ndarray) -> np.ndarray:
         return np.zeros((len(frames), self.dim), np.float32)
@@ -724,20 +781,35 @@ def clips_of(video: WorldVideo) -> StoredClips:
     from indexer.sample import clip_windows
     from vidseek.pool import pool_windows
 
-    windows = clip_windows(video.times, clip_seconds=CLIP_SECONDS, stride=CLIP_STRIDE, step=STEP,
-                           duration=video.duration)
-    return StoredClips([(w.first, w.last, w.start, w.end) for w in windows],
-                       pool_windows(video.frames, [(w.first, w.last) for w in windows]))
+    windows = clip_windows(
+        video.times, clip_seconds=CLIP_SECONDS, stride=CLIP_STRIDE, step=STEP, duration=video.duration
+    )
+    return StoredClips(
+        [(w.first, w.last, w.start, w.end) for w in windows],
+        pool_windows(video.frames, [(w.first, w.last) for w in windows]),
+    )
 
 
 def video_record(video: WorldVideo, index: int, model_name: str):  # noqa: ANN201 (vidseek.store.VideoRecord)
     """The row the indexer would write for ``video``."""
     from vidseek.store import VideoRecord
 
-    return VideoRecord(path=video.name, title=video.name.rsplit("/", 1)[-1].removesuffix(".mp4"),
-                       size=10_000 + index, mtime_ns=(index + 1) * 10**9, fingerprint=f"world{index:059d}",
-                       duration=video.duration, fps=25.0, width=64, height=36, codec="h264", model_name=model_name,
-                       sample_fps=1.0 / STEP, clip_seconds=CLIP_SECONDS, clip_stride=CLIP_STRIDE)
+    return VideoRecord(
+        path=video.name,
+        title=video.name.rsplit("/", 1)[-1].removesuffix(".mp4"),
+        size=10_000 + index,
+        mtime_ns=(index + 1) * 10**9,
+        fingerprint=f"world{index:059d}",
+        duration=video.duration,
+        fps=25.0,
+        width=64,
+        height=36,
+        codec="h264",
+        model_name=model_name,
+        sample_fps=1.0 / STEP,
+        clip_seconds=CLIP_SECONDS,
+        clip_stride=CLIP_STRIDE,
+    )
 
 
 def load_into(library, world: World, model_name: str | None = None) -> list[StoredClips]:  # noqa: ANN001
@@ -753,9 +825,7 @@ def load_into(library, world: World, model_name: str | None = None) -> list[Stor
     stored = []
     for i, video in enumerate(world.videos):
         clips = clips_of(video)
-        library.write_video(video_record(video, i, model_name), video.times, video.frames, clips.windows,
-                            clips.vectors)
+        library.write_video(video_record(video, i, model_name), video.times, video.frames, clips.windows, clips.vectors)
         stored.append(clips)
     library.save_index(force=True)
     return stored
-

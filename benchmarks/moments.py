@@ -93,12 +93,12 @@ def over_long_share(results: dict[str, list[Span]], truths: dict[str, list[Span]
 
 def overlapping_pairs(results: dict[str, list[Span]]) -> int:
     """Pairs of one query's results that overlap in the same video."""
-    return sum(overlap(a, b) > 0 for ranked in results.values()
-               for i, a in enumerate(ranked) for b in ranked[i + 1:])
+    return sum(overlap(a, b) > 0 for ranked in results.values() for i, a in enumerate(ranked) for b in ranked[i + 1 :])
 
 
-def whole_video_wrong(results: dict[str, list[Span]], truths: dict[str, list[Span]],
-                      durations: dict[str, float]) -> int:
+def whole_video_wrong(
+    results: dict[str, list[Span]], truths: dict[str, list[Span]], durations: dict[str, float]
+) -> int:
     """Results spanning >= 90 % of a video for a query whose truth there is not the whole video."""
     count = 0
     for q, ranked in results.items():
@@ -107,14 +107,17 @@ def whole_video_wrong(results: dict[str, list[Span]], truths: dict[str, list[Spa
     return count
 
 
-def found_share(results: dict[str, list[Span]], events: list[Event], texts: dict[int, str],
-                kind: str | None = None) -> float | str:
+def found_share(
+    results: dict[str, list[Span]], events: list[Event], texts: dict[int, str], kind: str | None = None
+) -> float | str:
     """Share of true moments (of ``kind``, or all) that some result of their query matches at IoU >= 0.5."""
     chosen = [e for e in events if kind is None or kind in e.kinds]
     if not chosen:
         return "n/a"
-    hits = [any(r.video == e.video and iou(r.start, r.end, e.start, e.end) >= 0.5 for r in results[texts[e.topic]])
-            for e in chosen]
+    hits = [
+        any(r.video == e.video and iou(r.start, r.end, e.start, e.end) >= 0.5 for r in results[texts[e.topic]])
+        for e in chosen
+    ]
     return round(float(np.mean(hits)), 4)
 
 
@@ -165,19 +168,28 @@ def run_vidseek(engine, world: World) -> MethodRun:  # noqa: ANN001 (search_api.
         bands[q.text] = [getattr(h, "relevance", "n/a") for h in hits]
         pages = [_spans_of(engine.search_vector(q.vector, limit=n, **kwargs))[:TOP] for n in LIMITS[1:]]
         unstable += any(page != top for page in pages)
-    return MethodRun("vidseek", results, seconds,
-                     {"limit_stable": unstable == 0, "limit_unstable_queries": unstable,
-                      **band_precision(results, bands, world.truths)})
+    return MethodRun(
+        "vidseek",
+        results,
+        seconds,
+        {
+            "limit_stable": unstable == 0,
+            "limit_unstable_queries": unstable,
+            **band_precision(results, bands, world.truths),
+        },
+    )
 
 
-def band_precision(results: dict[str, list[Span]], bands: dict[str, list[str]],
-                   truths: dict[str, list[Span]]) -> dict[str, object]:
+def band_precision(
+    results: dict[str, list[Span]], bands: dict[str, list[str]], truths: dict[str, list[Span]]
+) -> dict[str, object]:
     """Per relevance band of the top-10 results: how many there are, and the share that overlaps a
     true moment of its query (``true_high`` should be near 1, ``true_low`` near 0)."""
     out: dict[str, object] = {}
     for band in ("high", "medium", "low"):
-        flags = [any(covers(r, t) for t in truths[q]) for q in results
-                 for r, b in zip(results[q], bands[q]) if b == band]
+        flags = [
+            any(covers(r, t) for t in truths[q]) for q in results for r, b in zip(results[q], bands[q]) if b == band
+        ]
         out[f"n_{band}"] = len(flags)
         out[f"true_{band}"] = round(float(np.mean(flags)), 3) if flags else "n/a"
     return out
@@ -236,8 +248,10 @@ def run_naive(world: World, stored: list[StoredClips]) -> MethodRun:
 def describe(world: World) -> str:
     """The world in a few words, for the table."""
     seconds = sum(v.duration for v in world.videos)
-    return (f"{len(world.videos)} videos, {seconds / 3600:.1f} h, {len(world.queries)} queries, "
-            f"{len(world.events)} moments, d={world.params.dim}")
+    return (
+        f"{len(world.videos)} videos, {seconds / 3600:.1f} h, {len(world.queries)} queries, "
+        f"{len(world.events)} moments, d={world.params.dim}"
+    )
 
 
 def encoder_spec(params: WorldParams) -> str:

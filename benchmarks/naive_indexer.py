@@ -21,8 +21,15 @@ def load(arch: str = "ViT-B-32"):  # noqa: ANN201
     return model.eval(), preprocess
 
 
-def index_video(path: Path, model, preprocess, *, fps: float = 1.0, clip_seconds: float = 4.0,  # noqa: ANN001
-                stride: float = 2.0) -> np.ndarray:
+def index_video(
+    path: Path,
+    model,
+    preprocess,
+    *,
+    fps: float = 1.0,
+    clip_seconds: float = 4.0,  # noqa: ANN001
+    stride: float = 2.0,
+) -> np.ndarray:
     reader = decord.VideoReader(str(path))
     native = reader.get_avg_fps()
     duration = len(reader) / native

@@ -45,10 +45,22 @@ def _machine() -> dict:
 
     import torch
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
-            "cuda": torch.cuda.is_available(), "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cuda": torch.cuda.is_available(),
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def main() -> None:
@@ -60,8 +72,12 @@ def main() -> None:
     parser.add_argument("--hour", action="store_true")
     parser.add_argument("--large", type=int, default=0)
     parser.add_argument("--mmap", type=int, default=0, help="clips for the mapped-reader comparison (0: skip)")
-    parser.add_argument("--moments-size", default="default", choices=("default", "short", "large"),
-                        help="synthetic world of the moment-retrieval benchmark (benchmarks/moments.py)")
+    parser.add_argument(
+        "--moments-size",
+        default="default",
+        choices=("default", "short", "large"),
+        help="synthetic world of the moment-retrieval benchmark (benchmarks/moments.py)",
+    )
     parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,moments")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -69,7 +85,10 @@ def main() -> None:
     sizes = [int(s) for s in (args.sizes or ("10000,100000" if args.short else "10000,100000,1000000")).split(",")]
     api_sizes = [int(s) for s in (args.api_sizes or ("20000" if args.short else "1000000")).split(",")]
     only = set(args.only.split(","))
-    results: dict = {"machine": _machine(), "settings": {"video_seconds": seconds, "sizes": sizes, "api_sizes": api_sizes}}
+    results: dict = {
+        "machine": _machine(),
+        "settings": {"video_seconds": seconds, "sizes": sizes, "api_sizes": api_sizes},
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
 
     def save() -> None:
@@ -106,10 +125,18 @@ def main() -> None:
             with tempfile.TemporaryDirectory(dir=RESULTS) as tmp:
                 row = api_load.measure(Path(tmp), n)
             single, eight = row.pop("single"), row.pop("eight")
-            results["api"].append({**row, "p50_ms": single["p50_ms"], "p99_ms": single["p99_ms"],
-                                   "rps_1_client": single["throughput_rps"], "p50_ms_8_clients": eight["p50_ms"],
-                                   "p99_ms_8_clients": eight["p99_ms"], "rps_8_clients": eight["throughput_rps"],
-                                   "errors": single["errors"] + eight["errors"]})
+            results["api"].append(
+                {
+                    **row,
+                    "p50_ms": single["p50_ms"],
+                    "p99_ms": single["p99_ms"],
+                    "rps_1_client": single["throughput_rps"],
+                    "p50_ms_8_clients": eight["p50_ms"],
+                    "p99_ms_8_clients": eight["p99_ms"],
+                    "rps_8_clients": eight["throughput_rps"],
+                    "errors": single["errors"] + eight["errors"],
+                }
+            )
             save()
     if "memory" in only and args.hour:
         from benchmarks import memory

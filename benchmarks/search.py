@@ -35,13 +35,18 @@ def measure(n: int, *, n_queries: int = 300, requested: str = "auto", seed: int 
         with stopwatch() as t:
             index = build_index(lambda: iter(blocks), dim=DIM, n=n, requested=kind, generation=0)
         samples, found = _latencies(index, queries)
-        rows.append({
-            "clips": n, "index": index.spec.describe(), "build_s": t[0],
-            "p50_ms": percentile_ms(samples, 50), "p99_ms": percentile_ms(samples, 99),
-            "qps_1_thread_client": 1.0 / float(np.mean(samples)),
-            "recall_at_10": recall_at_k(found, truth),
-            "bytes_per_clip": len(faiss.serialize_index(index.index)) / n,
-        })
+        rows.append(
+            {
+                "clips": n,
+                "index": index.spec.describe(),
+                "build_s": t[0],
+                "p50_ms": percentile_ms(samples, 50),
+                "p99_ms": percentile_ms(samples, 99),
+                "qps_1_thread_client": 1.0 / float(np.mean(samples)),
+                "recall_at_10": recall_at_k(found, truth),
+                "bytes_per_clip": len(faiss.serialize_index(index.index)) / n,
+            }
+        )
         if kind == requested and requested == "flat":
             break
     return rows

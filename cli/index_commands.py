@@ -18,25 +18,43 @@ from vidseek.config import Settings
 @click.option("--clip-seconds", type=float, help="Clip length in seconds [VIDSEEK_CLIP_SECONDS, default 4].")
 @click.option("--clip-stride", type=float, help="Seconds between clip starts [VIDSEEK_CLIP_STRIDE, default 2].")
 @click.option("--batch-size", type=int, help="Frames per model call [VIDSEEK_BATCH_SIZE, default 32].")
-@click.option("--keyframes-only", is_flag=True, default=None,
-              help="Fast first index: decode keyframes only (coarser moments; a later full run refines them).")
+@click.option(
+    "--keyframes-only",
+    is_flag=True,
+    default=None,
+    help="Fast first index: decode keyframes only (coarser moments; a later full run refines them).",
+)
 @click.option("--prune", is_flag=True, help="Also drop indexed videos under these folders whose files are gone.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when stderr is a terminal).")
-@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
-              help="Decode and embed on a Ray cluster: alone (or 'local') Ray on this machine, started if needed; "
-                   "'auto' the running cluster; or its address, as --ray=ADDRESS [VIDSEEK_RAY_ADDRESS]. "
-                   "Needs pip install 'vidseek[ray]'.")
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Decode and embed on a Ray cluster: alone (or 'local') Ray on this machine, started if needed; "
+    "'auto' the running cluster; or its address, as --ray=ADDRESS [VIDSEEK_RAY_ADDRESS]. "
+    "Needs pip install 'vidseek[ray]'.",
+)
 @click.pass_context
 @guard
-def index(ctx: click.Context, paths: tuple[Path, ...], progress: bool | None, prune: bool, ray_address: str | None,
-          **options) -> None:
+def index(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    progress: bool | None,
+    prune: bool,
+    ray_address: str | None,
+    **options: object,
+) -> None:
     """Index video files and folders (recursively). Unchanged files are skipped."""
     if ray_address is not None and _is_path_not_address(ray_address):  # `--ray FOLDER`: FOLDER is a path
         paths, ray_address = (Path(ray_address), *paths), "local"
     if not paths:
         raise click.MissingParameter(ctx=ctx, param=next(p for p in ctx.command.params if p.name == "paths"))
-    ctx.exit(run_index(settings_from(ctx, ray_address=ray_address, **options), list(paths), progress=progress,
-                       prune=prune))
+    ctx.exit(
+        run_index(settings_from(ctx, ray_address=ray_address, **options), list(paths), progress=progress, prune=prune)
+    )
 
 
 def _is_path_not_address(value: str) -> bool:
@@ -72,10 +90,16 @@ def run_index(settings: Settings, paths: list[Path], *, progress: bool | None, p
 
 @click.command(name="watch")
 @click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.05),
-              help="Seconds between scans.")
-@click.option("--settle", default=2.0, show_default=True, type=click.FloatRange(min=0),
-              help="Leave files modified in the last S seconds for the next scan (still copying).")
+@click.option(
+    "--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.05), help="Seconds between scans."
+)
+@click.option(
+    "--settle",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Leave files modified in the last S seconds for the next scan (still copying).",
+)
 @click.option("--once", is_flag=True, help="Scan once and exit.")
 @click.pass_context
 @guard
@@ -113,17 +137,30 @@ def watch_(ctx: click.Context, folders: tuple[Path, ...], interval: float, settl
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"watching {', '.join(map(str, roots))} every {interval:g} s (Ctrl+C to stop)", err=True)
     try:
-        watch(roots, sessions=library.sessions, settings=settings, interval=interval, settle=settle, stop=stop,
-              on_scan=report)
+        watch(
+            roots,
+            sessions=library.sessions,
+            settings=settings,
+            interval=interval,
+            settle=settle,
+            stop=stop,
+            on_scan=report,
+        )
     except KeyboardInterrupt:
         pass
 
 
 @click.command(name="worker")
-@click.option("--lease", type=click.FloatRange(min=0.1),
-              help="Seconds without a heartbeat before a running job counts as abandoned [VIDSEEK_JOB_LEASE, default 60].")
-@click.option("--poll", type=click.FloatRange(min=0.01),
-              help="Seconds between queue checks while idle [VIDSEEK_WORKER_POLL, default 1].")
+@click.option(
+    "--lease",
+    type=click.FloatRange(min=0.1),
+    help="Seconds without a heartbeat before a running job counts as abandoned [VIDSEEK_JOB_LEASE, default 60].",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.01),
+    help="Seconds between queue checks while idle [VIDSEEK_WORKER_POLL, default 1].",
+)
 @click.option("--until-idle", is_flag=True, help="Exit once no job is runnable instead of waiting for more.")
 @click.pass_context
 @guard
@@ -138,6 +175,12 @@ def worker(ctx: click.Context, lease: float | None, poll: float | None, until_id
     logging.getLogger("indexer.worker").setLevel(logging.INFO)
     settings = settings_from(ctx)
     library = open_library(settings, save_interval=WORKER_SAVE_INTERVAL)
-    ran = run_worker_process(settings, library=library, lease_seconds=lease, poll_seconds=poll,
-                             until_idle=until_idle, echo=lambda m: click.echo(m, err=True))
+    ran = run_worker_process(
+        settings,
+        library=library,
+        lease_seconds=lease,
+        poll_seconds=poll,
+        until_idle=until_idle,
+        echo=lambda m: click.echo(m, err=True),
+    )
     click.echo(f"{ran} job(s) run", err=True)

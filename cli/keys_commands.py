@@ -35,8 +35,11 @@ def keys_create(ctx: click.Context, name: str, as_json: bool) -> None:
         click.echo(json.dumps({**info, "key": raw}, indent=2))
         return
     click.echo(raw)
-    click.echo(f"created key {info['id']} ({info['prefix']}…) for {name!r}. This is the only time it is shown: "
-               "store it now. Send it as `Authorization: Bearer KEY`.", err=True)
+    click.echo(
+        f"created key {info['id']} ({info['prefix']}…) for {name!r}. This is the only time it is shown: "
+        "store it now. Send it as `Authorization: Bearer KEY`.",
+        err=True,
+    )
 
 
 @keys.command(name="list")
@@ -56,9 +59,20 @@ def keys_list(ctx: click.Context, as_json: bool) -> None:
     if not items:
         click.echo("no API keys: create one with `vidseek keys create NAME`")
         return
-    print_table(("id", "prefix", "name", "created", "last used", "revoked"),
-                [(str(k["id"]), k["prefix"] + "…", k["name"], (k["created_at"] or "")[:19],
-                  (k["last_used_at"] or "never")[:19], (k["revoked_at"] or "")[:19]) for k in items])
+    print_table(
+        ("id", "prefix", "name", "created", "last used", "revoked"),
+        [
+            (
+                str(k["id"]),
+                k["prefix"] + "…",
+                k["name"],
+                (k["created_at"] or "")[:19],
+                (k["last_used_at"] or "never")[:19],
+                (k["revoked_at"] or "")[:19],
+            )
+            for k in items
+        ],
+    )
 
 
 @keys.command(name="revoke")

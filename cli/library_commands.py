@@ -31,9 +31,13 @@ def ls_(ctx: click.Context, as_json: bool) -> None:
     if not items:
         click.echo("no videos indexed")
         return
-    print_table(("id", "duration", "clips", "size", "path"),
-                [(str(i["id"]), clock(i["duration"]), str(i["clips"]), f"{i['width']}x{i['height']}", i["path"])
-                 for i in items])
+    print_table(
+        ("id", "duration", "clips", "size", "path"),
+        [
+            (str(i["id"]), clock(i["duration"]), str(i["clips"]), f"{i['width']}x{i['height']}", i["path"])
+            for i in items
+        ],
+    )
 
 
 @click.command(name="info")
@@ -46,13 +50,20 @@ def info(ctx: click.Context, as_json: bool) -> None:
     library = open_library(settings)
     with library.sessions() as session:
         totals = store.totals(session=session)
-        facts = {"model": store.get_meta("model", session=session), "dim": store.get_meta("dim", session=session),
-                 "generation": store.generation(session=session)}
+        facts = {
+            "model": store.get_meta("model", session=session),
+            "dim": store.get_meta("dim", session=session),
+            "generation": store.generation(session=session),
+        }
     index = library.index()
-    data = {**totals, "hours": round(totals["hours"], 4), **facts,
-            "index_type": index.spec.describe() if index else None,
-            "index_file": str(settings.faiss_path),
-            "database": _redacted(settings.sqlalchemy_url)}
+    data = {
+        **totals,
+        "hours": round(totals["hours"], 4),
+        **facts,
+        "index_type": index.spec.describe() if index else None,
+        "index_file": str(settings.faiss_path),
+        "database": _redacted(settings.sqlalchemy_url),
+    }
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return

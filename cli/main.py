@@ -23,9 +23,13 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Where the SQLite file and FAISS index live [VIDSEEK_DATA_DIR].")
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), help="Where the SQLite file and FAISS index live [VIDSEEK_DATA_DIR]."
+)
 @click.option("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... [VIDSEEK_DATABASE_URL].")
-@click.option("--model", help="Model spec: ARCH:TAG, ARCH:/path/to/weights, ARCH:random, python:MODULE:ATTR [VIDSEEK_MODEL].")
+@click.option(
+    "--model", help="Model spec: ARCH:TAG, ARCH:/path/to/weights, ARCH:random, python:MODULE:ATTR [VIDSEEK_MODEL]."
+)
 @click.version_option(package_name="vidseek")
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, model: str | None) -> None:
@@ -35,6 +39,20 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None, mo
     ctx.obj = {"data_dir": data_dir, "database_url": database_url, "model": model}
 
 
-for _command in (index, watch_, worker, search, ls_, info, rm, sync, rebuild_index, reembed, serve, demo, keys,
-                 eval_command):
+for _command in (
+    index,
+    watch_,
+    worker,
+    search,
+    ls_,
+    info,
+    rm,
+    sync,
+    rebuild_index,
+    reembed,
+    serve,
+    demo,
+    keys,
+    eval_command,
+):
     main.add_command(_command)

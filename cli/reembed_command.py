@@ -10,8 +10,11 @@ from vidseek.config import Settings
 
 @click.command(name="reembed")
 @click.argument("spec", metavar="MODEL_SPEC")
-@click.option("--queue", is_flag=True, help="Queue it as a job for the workers (`vidseek worker`, `vidseek serve`) "
-                                            "instead of running it here.")
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Queue it as a job for the workers (`vidseek worker`, `vidseek serve`) instead of running it here.",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: when stderr is a terminal).")
 @click.pass_context
 @guard

@@ -14,22 +14,42 @@ from vidseek.timecode import clock
 
 @click.command(name="search")
 @click.argument("query")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000),
-              help="Moments per page (videos, with --group-by video).")
+@click.option(
+    "--limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Moments per page (videos, with --group-by video).",
+)
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
-@click.option("--min-relevance", type=click.Choice(["high", "medium", "low"]), default="medium", show_default=True,
-              help="Weakest relevance band shown; 'low' shows everything.")
-@click.option("--group-by", type=click.Choice(["none", "video"]), default="none", show_default=True,
-              help="'video': videos ranked by their best moment, each with its moments.")
-@click.option("--sort", type=click.Choice(["score", "count", "date"]), default="score", show_default=True,
-              help="'count': videos with most moments first (with --group-by video); 'date': newest video first.")
+@click.option(
+    "--min-relevance",
+    type=click.Choice(["high", "medium", "low"]),
+    default="medium",
+    show_default=True,
+    help="Weakest relevance band shown; 'low' shows everything.",
+)
+@click.option(
+    "--group-by",
+    type=click.Choice(["none", "video"]),
+    default="none",
+    show_default=True,
+    help="'video': videos ranked by their best moment, each with its moments.",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["score", "count", "date"]),
+    default="score",
+    show_default=True,
+    help="'count': videos with most moments first (with --group-by video); 'date': newest video first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result JSON (see PRODUCT.md).")
 @click.pass_context
 @guard
-def search(ctx: click.Context, query: str, as_json: bool, **page) -> None:
+def search(ctx: click.Context, query: str, as_json: bool, **page: object) -> None:
     """Find the moments that match QUERY, best first."""
     if not query.strip():
-        raise UsageProblem("QUERY is empty: say what to look for, e.g. vidseek search \"a dog on a beach\"")
+        raise UsageProblem('QUERY is empty: say what to look for, e.g. vidseek search "a dog on a beach"')
     from search_api.schemas import MomentFilters
 
     try:
@@ -55,9 +75,21 @@ def run_search(settings: Settings, query: str, params, *, as_json: bool) -> None
     for group in body.get("groups") or [None]:
         results = body["results"] if group is None else group["moments"]
         if group is not None:
-            click.echo(f"{group['rank']}. {group['video']['title']}  {group['count']} moment(s), best "
-                       f"{group['score']:.3f} ({group['relevance']})  {group['video']['path']}")
-        rows = [(str(r["rank"]), f"{r['score']:.3f}", r["relevance"], f"{clock(r['start'])}-{clock(r['end'])}",
-                 clock(r["peak"]), r["video"]["title"], r["video"]["path"]) for r in results]
+            click.echo(
+                f"{group['rank']}. {group['video']['title']}  {group['count']} moment(s), best "
+                f"{group['score']:.3f} ({group['relevance']})  {group['video']['path']}"
+            )
+        rows = [
+            (
+                str(r["rank"]),
+                f"{r['score']:.3f}",
+                r["relevance"],
+                f"{clock(r['start'])}-{clock(r['end'])}",
+                clock(r["peak"]),
+                r["video"]["title"],
+                r["video"]["path"],
+            )
+            for r in results
+        ]
         print_table(("#", "score", "relevance", "moment", "peak", "title", "path"), rows)
     click.echo(f"{len(body['results'])} moments in {body['took_ms']:.0f} ms{hidden}")

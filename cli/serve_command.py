@@ -42,6 +42,8 @@ def warn_if_writes_refused(library, host: str) -> None:  # noqa: ANN001
     with library.sessions() as session:
         keys = active_key_count(session=session)
     if writes_locked(host, any_key=keys > 0):
-        click.echo(f"warning: serving on {host}, which other machines can reach, with no API key: uploads, "
-                   "deletes and re-indexing are refused until you create one with `vidseek keys create NAME`",
-                   err=True)
+        click.echo(
+            f"warning: serving on {host}, which other machines can reach, with no API key: uploads, "
+            "deletes and re-indexing are refused until you create one with `vidseek keys create NAME`",
+            err=True,
+        )

@@ -18,14 +18,15 @@ class UsageProblem(click.ClickException):
     exit_code = 2
 
 
-def settings_from(ctx: click.Context, **overrides) -> Settings:
+def settings_from(ctx: click.Context, **overrides: object) -> Settings:
     """The settings: the group's options and ``overrides`` over ``VIDSEEK_*``; invalid ones are a UsageProblem."""
     values = {k: v for k, v in {**ctx.obj, **overrides}.items() if v is not None}
     try:
         return Settings(**values)
     except ValidationError as exc:
-        problems = "; ".join(f"VIDSEEK_{'_'.join(str(p) for p in e['loc']).upper() or 'SETTINGS'}: {e['msg']}"
-                             for e in exc.errors())
+        problems = "; ".join(
+            f"VIDSEEK_{'_'.join(str(p) for p in e['loc']).upper() or 'SETTINGS'}: {e['msg']}" for e in exc.errors()
+        )
         raise UsageProblem(f"invalid settings: {problems}") from None
 
 
@@ -56,7 +57,9 @@ def open_library(settings: Settings, *, save_interval: float = 0.0):  # noqa: AN
         from sqlalchemy.exc import ArgumentError, OperationalError
 
         if isinstance(exc, (ArgumentError, OperationalError, ModuleNotFoundError)):
-            raise UsageProblem(f"cannot open database {settings.sqlalchemy_url!r}: {str(exc).splitlines()[0]}") from None
+            raise UsageProblem(
+                f"cannot open database {settings.sqlalchemy_url!r}: {str(exc).splitlines()[0]}"
+            ) from None
         raise
 
 

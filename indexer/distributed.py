@@ -126,8 +126,17 @@ class Unit:
     """Bumped when the video is decoded again whole after a chunk failed; older results are dropped."""
 
 
-def decode_unit(unit: Unit, actor: Any, *, decoder: str, fps: float, size: tuple[int, int], batch_size: int,
-                keyframes_only: bool, depth: int = 2) -> Iterator[tuple]:
+def decode_unit(
+    unit: Unit,
+    actor: Any,
+    *,
+    decoder: str,
+    fps: float,
+    size: tuple[int, int],
+    batch_size: int,
+    keyframes_only: bool,
+    depth: int = 2,
+) -> Iterator[tuple]:
     """Decode one unit, send its frames to ``actor`` in batches (``depth`` in flight), and yield
     ``("batch", seq, times, vectors)`` for each, then ``("end", n_batches, error)``.
 
@@ -137,8 +146,9 @@ def decode_unit(unit: Unit, actor: Any, *, decoder: str, fps: float, size: tuple
 
     path = Path(unit.path)
     if unit.chunked:
-        frames = frames_in_chunk(path, fps=fps, size=size, start_step=unit.start_step, end_step=unit.end_step,
-                                 keyframes_only=keyframes_only)
+        frames = frames_in_chunk(
+            path, fps=fps, size=size, start_step=unit.start_step, end_step=unit.end_step, keyframes_only=keyframes_only
+        )
     else:
         frames = get_decoder(decoder).frames(path, fps=fps, size=size, keyframes_only=keyframes_only)
     in_flight: deque = deque()
@@ -215,8 +225,15 @@ class RayEmbedding:
     Use as a context manager, or call ``close()``: it stops the actors, and Ray if it started it.
     """
 
-    def __init__(self, settings: Settings, *, address: str | None = None, expected_model: str | None = None,
-                 actors: int | None = None, chunk_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        address: str | None = None,
+        expected_model: str | None = None,
+        actors: int | None = None,
+        chunk_seconds: float | None = None,
+    ) -> None:
         """``expected_model``: the name of the model this process would load; the actors must load
         the same one."""
         ray = _ray()
@@ -233,15 +250,18 @@ class RayEmbedding:
                 raise ModelError(f"the embedding actor on Ray cannot load the model: {described}")
             self.model_name, self.dim, input_size = described
             if expected_model is not None and expected_model != self.model_name:
-                raise ModelError(f"the Ray actors load model '{self.model_name}', this process '{expected_model}': "
-                                 "check that VIDSEEK_MODEL means the same on every node")
+                raise ModelError(
+                    f"the Ray actors load model '{self.model_name}', this process '{expected_model}': "
+                    "check that VIDSEEK_MODEL means the same on every node"
+                )
         except Exception:
             self.close()
             raise
         self.size = input_size or DEFAULT_INPUT_SIZE
         # max_retries: a decode task whose worker dies runs again (its results are deduplicated here)
-        self._decode_task = ray.remote(decode_unit).options(num_cpus=1, max_retries=3,
-                                                            _generator_backpressure_num_objects=4)
+        self._decode_task = ray.remote(decode_unit).options(
+            num_cpus=1, max_retries=3, _generator_backpressure_num_objects=4
+        )
 
     # -- setup -----------------------------------------------------------------------------------
 
@@ -257,8 +277,10 @@ class RayEmbedding:
         # an actor holds its CPU for its life: keep at least one for the decode tasks
         options["num_cpus"] = 1 if cpus - n >= 1 else 0
         cls = ray.remote(EmbedActor)
-        return [cls.options(**options).remote(settings.model, settings.device, settings.threads, settings.precision)
-                for _ in range(n)]
+        return [
+            cls.options(**options).remote(settings.model, settings.device, settings.threads, settings.precision)
+            for _ in range(n)
+        ]
 
     def close(self) -> None:
         ray = _ray()
@@ -292,11 +314,26 @@ class RayEmbedding:
         task = self._decode_task
         actor = self._actors[(unit.key + unit.part) % len(self._actors)]
         self.stats.units += 1
-        return [task.remote(unit, actor, decoder=self.settings.decoder, fps=fps, size=self.size,
-                            batch_size=self.settings.batch_size, keyframes_only=keyframes_only)]
+        return [
+            task.remote(
+                unit,
+                actor,
+                decoder=self.settings.decoder,
+                fps=fps,
+                size=self.size,
+                batch_size=self.settings.batch_size,
+                keyframes_only=keyframes_only,
+            )
+        ]
 
-    def embed(self, videos_to_embed: Sequence[VideoToEmbed], *, fps: float, keyframes_only: bool,
-              on_frame: OnFrame = lambda key, t: None) -> Iterator[DecodedVideo]:
+    def embed(
+        self,
+        videos_to_embed: Sequence[VideoToEmbed],
+        *,
+        fps: float,
+        keyframes_only: bool,
+        on_frame: OnFrame = lambda key, t: None,
+    ) -> Iterator[DecodedVideo]:
         ray = _ray()
         by_key = {v.key: v for v in videos_to_embed}
         videos: dict[int, _Video] = {}
@@ -400,12 +437,25 @@ class RayIndexer:
     Use as a context manager, or call ``close()``: it stops the actors, and Ray if it started it.
     """
 
-    def __init__(self, settings: Settings, library: Library, *, address: str | None = None,
-                 encoder: Encoder | None = None, progress: Callable[[], Progress] = Progress,
-                 actors: int | None = None, chunk_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        *,
+        address: str | None = None,
+        encoder: Encoder | None = None,
+        progress: Callable[[], Progress] = Progress,
+        actors: int | None = None,
+        chunk_seconds: float | None = None,
+    ) -> None:
         """``encoder``: this process's model, when it has one loaded; the actors must load the same."""
-        self.embedding = RayEmbedding(settings, address=address, actors=actors, chunk_seconds=chunk_seconds,
-                                      expected_model=None if encoder is None else encoder.name)
+        self.embedding = RayEmbedding(
+            settings,
+            address=address,
+            actors=actors,
+            chunk_seconds=chunk_seconds,
+            expected_model=None if encoder is None else encoder.name,
+        )
         try:
             self.indexer = Indexer(settings, library, progress=progress, embedding=self.embedding)
         except Exception:

@@ -40,8 +40,9 @@ class FrameEmbedding(Protocol):
     """The model's name, as the library records it."""
     dim: int
 
-    def embed(self, videos: Sequence[VideoToEmbed], *, fps: float, keyframes_only: bool,
-              on_frame: OnFrame) -> Iterator[DecodedVideo]:
+    def embed(
+        self, videos: Sequence[VideoToEmbed], *, fps: float, keyframes_only: bool, on_frame: OnFrame
+    ) -> Iterator[DecodedVideo]:
         """Each video's sampled frames (at ``fps``) and their vectors, or its decode error, once each.
         An error of the model itself is raised (the run stops)."""
         ...
@@ -74,8 +75,21 @@ class LocalEmbedding:
         self.size = input_size_of(encoder) or DEFAULT_INPUT_SIZE
         self.batch_size = batch_size_for(settings, encoder)
 
-    def embed(self, videos: Sequence[VideoToEmbed], *, fps: float, keyframes_only: bool,
-              on_frame: OnFrame = lambda key, t: None) -> Iterator[DecodedVideo]:
-        return embed_videos(self.decoder, [(v.key, v.path) for v in videos], fps=fps, size=self.size,
-                            encode=self.encoder.encode_frames, batch_size=self.batch_size, on_frame=on_frame,
-                            keyframes_only=keyframes_only)
+    def embed(
+        self,
+        videos: Sequence[VideoToEmbed],
+        *,
+        fps: float,
+        keyframes_only: bool,
+        on_frame: OnFrame = lambda key, t: None,
+    ) -> Iterator[DecodedVideo]:
+        return embed_videos(
+            self.decoder,
+            [(v.key, v.path) for v in videos],
+            fps=fps,
+            size=self.size,
+            encode=self.encoder.encode_frames,
+            batch_size=self.batch_size,
+            on_frame=on_frame,
+            keyframes_only=keyframes_only,
+        )

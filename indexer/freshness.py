@@ -16,9 +16,13 @@ from vidseek.models import Video
 def settings_match(video: Video, settings: Settings, model: str | None) -> bool:
     """Was ``video`` indexed as a run with ``settings`` and ``model`` would index it? (``model``
     None: any model, for a library that has none recorded yet.)"""
-    return ((model is None or video.model_name == model) and video.sample_fps == settings.sample_fps
-            and video.clip_seconds == settings.clip_seconds and video.clip_stride == settings.clip_stride
-            and (video.status == "indexed" or settings.keyframes_only))
+    return (
+        (model is None or video.model_name == model)
+        and video.sample_fps == settings.sample_fps
+        and video.clip_seconds == settings.clip_seconds
+        and video.clip_stride == settings.clip_stride
+        and (video.status == "indexed" or settings.keyframes_only)
+    )
 
 
 def file_unchanged(video: Video, st: os.stat_result) -> bool:

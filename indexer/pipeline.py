@@ -16,9 +16,16 @@ from indexer.decoded import DecodedVideo, decode_failure
 _DONE = object()
 
 
-def _decode_all(decoder: Decoder, jobs: list[tuple[int, Path]], fps: float, size: tuple[int, int],
-                out: "queue.Queue", stop: threading.Event, on_frame: Callable[[int, float], None],
-                keyframes_only: bool) -> None:
+def _decode_all(
+    decoder: Decoder,
+    jobs: list[tuple[int, Path]],
+    fps: float,
+    size: tuple[int, int],
+    out: "queue.Queue",
+    stop: threading.Event,
+    on_frame: Callable[[int, float], None],
+    keyframes_only: bool,
+) -> None:
     for key, path in jobs:
         if stop.is_set():
             break
@@ -34,15 +41,26 @@ def _decode_all(decoder: Decoder, jobs: list[tuple[int, Path]], fps: float, size
     out.put((_DONE, None, None, None))
 
 
-def embed_videos(decoder: Decoder, jobs: list[tuple[int, Path]], *, fps: float, size: tuple[int, int],
-                 encode: Callable[[np.ndarray], np.ndarray], batch_size: int,
-                 on_frame: Callable[[int, float], None] = lambda k, t: None,
-                 keyframes_only: bool = False) -> Iterator[DecodedVideo]:
+def embed_videos(
+    decoder: Decoder,
+    jobs: list[tuple[int, Path]],
+    *,
+    fps: float,
+    size: tuple[int, int],
+    encode: Callable[[np.ndarray], np.ndarray],
+    batch_size: int,
+    on_frame: Callable[[int, float], None] = lambda k, t: None,
+    keyframes_only: bool = False,
+) -> Iterator[DecodedVideo]:
     """Yield each job's frames and vectors as soon as all of them are embedded (or it failed)."""
     q: queue.Queue = queue.Queue(maxsize=max(8, 2 * batch_size))
     stop = threading.Event()
-    worker = threading.Thread(target=_decode_all, args=(decoder, jobs, fps, size, q, stop, on_frame, keyframes_only),
-                              name="vidseek-decode", daemon=True)
+    worker = threading.Thread(
+        target=_decode_all,
+        args=(decoder, jobs, fps, size, q, stop, on_frame, keyframes_only),
+        name="vidseek-decode",
+        daemon=True,
+    )
     worker.start()
     videos: dict[int, DecodedVideo] = {}
     batch_keys: list[int] = []

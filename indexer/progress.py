@@ -18,10 +18,15 @@ class Progress:
 
     def start(self, total_seconds: float, n_files: int) -> None:
         self._started = time.perf_counter()
-        self._overall = tqdm(total=round(total_seconds, 1), unit="s", desc=f"all {n_files} files",
-                             position=0, disable=None if self.enabled is None else not self.enabled,
-                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s video "
-                                        "[{elapsed}<{remaining}, {postfix}]")
+        self._overall = tqdm(
+            total=round(total_seconds, 1),
+            unit="s",
+            desc=f"all {n_files} files",
+            position=0,
+            disable=None if self.enabled is None else not self.enabled,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s video "
+            "[{elapsed}<{remaining}, {postfix}]",
+        )
 
     def frame(self, name: str, t: float, duration: float) -> None:
         if self._overall is None or self._overall.disable:
@@ -30,8 +35,14 @@ class Progress:
             if self._file is not None:
                 self._file.close()
             self._current = name
-            self._file = tqdm(total=round(max(duration, t), 1), unit="s", desc=name[:40], position=1, leave=False,
-                              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s")
+            self._file = tqdm(
+                total=round(max(duration, t), 1),
+                unit="s",
+                desc=name[:40],
+                position=1,
+                leave=False,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s",
+            )
         self._file.n = round(t, 1)
         self._file.refresh()
         self._overall.n = round(min(self._done_seconds + t, self._overall.total), 1)

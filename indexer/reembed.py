@@ -65,18 +65,31 @@ class ReembedReport:
     def summary(self) -> str:
         if self.already:
             return f"the library already uses {self.model}: nothing to re-embed"
-        state = (f"switched to {self.model}: {self.videos} videos, {self.clips} clips" if self.switched
-                 else "not switched: the library stays on its old model")
-        return (f"{state}; {len(self.staged)} re-embedded, {self.reused} from an earlier run, "
-                f"{len(self.failed)} failed, in {self.wall_seconds:.1f} s")
+        state = (
+            f"switched to {self.model}: {self.videos} videos, {self.clips} clips"
+            if self.switched
+            else "not switched: the library stays on its old model"
+        )
+        return (
+            f"{state}; {len(self.staged)} re-embedded, {self.reused} from an earlier run, "
+            f"{len(self.failed)} failed, in {self.wall_seconds:.1f} s"
+        )
 
 
 class Reembedder:
     """Moves the library to ``encoder``'s model (``spec`` is how it is loaded). Frames are embedded
     as an ``Indexer`` embeds them (``indexer.embedding``), checked and pooled by the same rules."""
 
-    def __init__(self, settings: Settings, library: Library, encoder: Encoder | None, spec: str,
-                 progress: Callable[[], Progress] = Progress, *, embedding: FrameEmbedding | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        encoder: Encoder | None,
+        spec: str,
+        progress: Callable[[], Progress] = Progress,
+        *,
+        embedding: FrameEmbedding | None = None,
+    ) -> None:
         self.settings = settings
         self.library = library
         self.embedding = embedding_of(settings, encoder, embedding)
@@ -110,15 +123,22 @@ class Reembedder:
                 report.wall_seconds = time.perf_counter() - started
                 return report
             log.info("re-embed: %d videos changed while staging; staging them again", len(stale))
-        raise ReembedError(f"videos kept changing during {MAX_ROUNDS} rounds of re-embedding; run it again "
-                           f"when indexing is quieter (what is staged so far is kept)")
+        raise ReembedError(
+            f"videos kept changing during {MAX_ROUNDS} rounds of re-embedding; run it again "
+            f"when indexing is quieter (what is staged so far is kept)"
+        )
 
     def _build_index(self):  # noqa: ANN202
         model = self.embedding.model_name
         with self.library.snapshot() as session:
             _videos, n = staging.staged_counts(model, session=session)
-            return build_index(lambda: staging.iter_staged_clip_vectors(model, session=session), dim=self.embedding.dim,
-                               n=n, requested=self.settings.index_type, generation=0)
+            return build_index(
+                lambda: staging.iter_staged_clip_vectors(model, session=session),
+                dim=self.embedding.dim,
+                n=n,
+                requested=self.settings.index_type,
+                generation=0,
+            )
 
     # -- staging ---------------------------------------------------------------------------------
 
@@ -144,8 +164,14 @@ class Reembedder:
         finally:
             progress.close()
 
-    def _stage_group(self, videos: list, fps: float, keyframes: bool, report: ReembedReport,  # noqa: ANN001
-                     progress: Progress) -> None:
+    def _stage_group(
+        self,
+        videos: list,
+        fps: float,
+        keyframes: bool,
+        report: ReembedReport,  # noqa: ANN001
+        progress: Progress,
+    ) -> None:
         with self.library.sessions() as session:
             sources = {v.id: staging.first_clip_of(v.id, session=session) for v in videos}
         by_key = dict(enumerate(videos))
@@ -166,11 +192,25 @@ class Reembedder:
             progress.file_done(video.duration)
 
     def _stage_one(self, video, source_clip: int, done: DecodedVideo) -> None:  # noqa: ANN001
-        clips = build_clips(done.times, np.stack(done.vectors), clip_seconds=video.clip_seconds,
-                            clip_stride=video.clip_stride, sample_fps=video.sample_fps, duration=video.duration)
+        clips = build_clips(
+            done.times,
+            np.stack(done.vectors),
+            clip_seconds=video.clip_seconds,
+            clip_stride=video.clip_stride,
+            sample_fps=video.sample_fps,
+            duration=video.duration,
+        )
         with self.library.sessions() as session:
-            staged = staging.stage_video(self.embedding.model_name, video.id, source_clip, clips.times,
-                                         clips.frame_vectors, clips.windows, clips.vectors, session=session)
+            staged = staging.stage_video(
+                self.embedding.model_name,
+                video.id,
+                source_clip,
+                clips.times,
+                clips.frame_vectors,
+                clips.windows,
+                clips.vectors,
+                session=session,
+            )
             session.commit()
         if not staged:  # re-indexed or deleted meanwhile: the next round sees it as it is now
             log.info("re-embed: %s changed while it was being re-embedded", video.path)
@@ -182,8 +222,7 @@ def _file_problem(video) -> str | None:  # noqa: ANN001
     try:
         st = path.stat()
     except FileNotFoundError:
-        return ("file is missing: restore it, or remove it from the library (`vidseek rm`), then re-embed "
-                "again")
+        return "file is missing: restore it, or remove it from the library (`vidseek rm`), then re-embed again"
     except OSError as exc:
         return cannot_read(exc)
     if not file_unchanged(video, st):

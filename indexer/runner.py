@@ -48,8 +48,10 @@ class IndexReport:
         parts = [f"{len(self.indexed)} indexed", f"{len(self.skipped)} unchanged", f"{len(self.failed)} failed"]
         if self.removed:
             parts.append(f"{len(self.removed)} removed")
-        return (f"{', '.join(parts)}; {self.video_seconds:.1f} s of video in {self.wall_seconds:.1f} s "
-                f"({rate:.1f}x realtime)")
+        return (
+            f"{', '.join(parts)}; {self.video_seconds:.1f} s of video in {self.wall_seconds:.1f} s "
+            f"({rate:.1f}x realtime)"
+        )
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,15 @@ class Indexer:
     """Indexes files into ``library``. Frames are embedded by ``embedding`` when given, else by
     ``encoder`` in this process (``LocalEmbedding``)."""
 
-    def __init__(self, settings: Settings, library: Library, encoder: Encoder | None = None,
-                 progress: Callable[[], Progress] = Progress, *, embedding: FrameEmbedding | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        encoder: Encoder | None = None,
+        progress: Callable[[], Progress] = Progress,
+        *,
+        embedding: FrameEmbedding | None = None,
+    ) -> None:
         self.settings = settings
         self.library = library
         self.embedding = embedding_of(settings, encoder, embedding)
@@ -74,8 +83,9 @@ class Indexer:
         """Probes files (the embedding decodes them)."""
         self._progress = progress
 
-    def _plan(self, files: list[Path], report: IndexReport,
-              force: bool = False) -> list[tuple[Path, os.stat_result, str]]:
+    def _plan(
+        self, files: list[Path], report: IndexReport, force: bool = False
+    ) -> list[tuple[Path, os.stat_result, str]]:
         todo = []
         model = self.embedding.model_name
         with self.library.sessions() as session:
@@ -94,8 +104,7 @@ class Indexer:
                 except OSError as exc:
                     report.failed.append((str(path), cannot_read(exc)))
                     continue
-                if (video is not None and settings_match(video, self.settings, model)
-                        and video.fingerprint == fp):
+                if video is not None and settings_match(video, self.settings, model) and video.fingerprint == fp:
                     store.touch_video(video, st.st_mtime_ns, session=session)
                     report.skipped.append(str(path))
                     continue
@@ -141,12 +150,14 @@ class Indexer:
         progress = self._progress()
         progress.start(sum(j.info.duration for j in probed), len(probed))
         try:
+
             def on_frame(key: int, t: float) -> None:
                 progress.frame(probed[key].path.name, t, probed[key].info.duration)
 
             videos = [VideoToEmbed(i, j.path, j.info.duration) for i, j in enumerate(probed)]
-            for done in self.embedding.embed(videos, fps=s.sample_fps, keyframes_only=s.keyframes_only,
-                                             on_frame=on_frame):
+            for done in self.embedding.embed(
+                videos, fps=s.sample_fps, keyframes_only=s.keyframes_only, on_frame=on_frame
+            ):
                 self._finish(probed[done.key], done, report, progress)
         finally:
             progress.close()
@@ -155,8 +166,9 @@ class Indexer:
     def _finish(self, file: _File, done: DecodedVideo, report: IndexReport, progress: Progress) -> None:
         """Check one decoded video (no frames, truncated) and store it, or report why it failed."""
         s = self.settings
-        problem = decoded_problem(done, duration=file.info.duration, step=1.0 / s.sample_fps,
-                                  keyframes_only=s.keyframes_only)
+        problem = decoded_problem(
+            done, duration=file.info.duration, step=1.0 / s.sample_fps, keyframes_only=s.keyframes_only
+        )
         if problem is not None:
             report.failed.append((str(file.path), problem))
             progress.file_done(file.info.duration, failed=True)
@@ -169,15 +181,33 @@ class Indexer:
     def _store(self, file: _File, done: DecodedVideo) -> float:
         s = self.settings
         step = 1.0 / s.sample_fps
-        duration = (file.info.duration if file.info.duration > 0
-                    else max(done.times) + min(step, 1.0 / max(file.info.fps, 1.0)))
-        clips = build_clips(done.times, np.stack(done.vectors), clip_seconds=s.clip_seconds,
-                            clip_stride=s.clip_stride, sample_fps=s.sample_fps, duration=duration)
+        duration = (
+            file.info.duration if file.info.duration > 0 else max(done.times) + min(step, 1.0 / max(file.info.fps, 1.0))
+        )
+        clips = build_clips(
+            done.times,
+            np.stack(done.vectors),
+            clip_seconds=s.clip_seconds,
+            clip_stride=s.clip_stride,
+            sample_fps=s.sample_fps,
+            duration=duration,
+        )
         record = store.VideoRecord(
-            path=str(file.path), title=file.path.stem, size=file.size, mtime_ns=file.mtime_ns,
-            fingerprint=file.fingerprint, duration=duration, fps=file.info.fps, width=file.info.width,
-            height=file.info.height, codec=file.info.codec, model_name=self.embedding.model_name,
-            sample_fps=s.sample_fps, clip_seconds=s.clip_seconds, clip_stride=s.clip_stride,
-            status="keyframes" if s.keyframes_only else "indexed")
+            path=str(file.path),
+            title=file.path.stem,
+            size=file.size,
+            mtime_ns=file.mtime_ns,
+            fingerprint=file.fingerprint,
+            duration=duration,
+            fps=file.info.fps,
+            width=file.info.width,
+            height=file.info.height,
+            codec=file.info.codec,
+            model_name=self.embedding.model_name,
+            sample_fps=s.sample_fps,
+            clip_seconds=s.clip_seconds,
+            clip_stride=s.clip_stride,
+            status="keyframes" if s.keyframes_only else "indexed",
+        )
         self.library.write_video(record, clips.times, clips.frame_vectors, clips.windows, clips.vectors)
         return duration

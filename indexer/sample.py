@@ -49,7 +49,9 @@ class Window:
     """Seconds from the start of the video; the last frame's time plus one sampling step, capped at duration."""
 
 
-def clip_windows(times: np.ndarray, *, clip_seconds: float, stride: float, step: float, duration: float) -> list[Window]:
+def clip_windows(
+    times: np.ndarray, *, clip_seconds: float, stride: float, step: float, duration: float
+) -> list[Window]:
     """Cut sampled frames into windows ``clip_seconds`` long, starting every ``stride`` seconds.
 
     Every frame is in at least one window; windows are never empty. The last window is

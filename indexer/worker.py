@@ -85,10 +85,19 @@ def default_worker_id() -> str:
 
 
 class Worker:
-    def __init__(self, settings: Settings, *, library: Library | None = None, encoder: Encoder | None = None,
-                 encoders: EncoderFollower | None = None, worker_id: str | None = None, lease_seconds: float | None = None,
-                 poll_seconds: float | None = None, retry_base: float = jobs.RETRY_BASE_SECONDS,
-                 save_interval: float = DEFAULT_SAVE_INTERVAL) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        library: Library | None = None,
+        encoder: Encoder | None = None,
+        encoders: EncoderFollower | None = None,
+        worker_id: str | None = None,
+        lease_seconds: float | None = None,
+        poll_seconds: float | None = None,
+        retry_base: float = jobs.RETRY_BASE_SECONDS,
+        save_interval: float = DEFAULT_SAVE_INTERVAL,
+    ) -> None:
         """``save_interval``: for the library this worker opens when none is given; a given
         ``library`` saves as it was built to (``Library(..., save_interval=DEFAULT_SAVE_INTERVAL)``)."""
         self.settings = settings
@@ -184,11 +193,19 @@ class Worker:
         self.current = job.id
         self._progress = 0.0
         done = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(job.id, done), name=f"vidseek-heartbeat-{job.id}",
-                                daemon=True)
+        beat = threading.Thread(
+            target=self._heartbeat, args=(job.id, done), name=f"vidseek-heartbeat-{job.id}", daemon=True
+        )
         beat.start()
-        log.info("worker %s: job %d (%s %s) attempt %d/%d", self.worker_id, job.id, job.kind,
-                 job.path or job.video_id, job.attempts, job.max_attempts)
+        log.info(
+            "worker %s: job %d (%s %s) attempt %d/%d",
+            self.worker_id,
+            job.id,
+            job.kind,
+            job.path or job.video_id,
+            job.attempts,
+            job.max_attempts,
+        )
         model_at_start = self.library.model_name()
         try:
             outcome = self._execute(job)
@@ -206,8 +223,14 @@ class Worker:
                 owned = jobs.complete(job.id, session=session, worker_id=self.worker_id)
             else:
                 log.warning("worker %s: job %d failed: %s", self.worker_id, job.id, outcome.error)
-                owned = jobs.fail(job.id, outcome.error, session=session, worker_id=self.worker_id,
-                                  permanent=outcome.permanent, retry_base=self.retry_base)
+                owned = jobs.fail(
+                    job.id,
+                    outcome.error,
+                    session=session,
+                    worker_id=self.worker_id,
+                    permanent=outcome.permanent,
+                    retry_base=self.retry_base,
+                )
         if not owned:
             log.warning("worker %s: job %d was taken over by another worker (lease expired)", self.worker_id, job.id)
         self.current = None
@@ -262,20 +285,25 @@ class Worker:
         from indexer.reembed import Reembedder
 
         if not isinstance(spec, str) or not spec.strip():
-            return Outcome("a reembed job needs the new model's spec in its payload, as {\"model\": SPEC}",
-                           permanent=True)
+            return Outcome(
+                'a reembed job needs the new model\'s spec in its payload, as {"model": SPEC}', permanent=True
+            )
         try:
             encoder = self._load(spec)
         except ModelError as exc:
             return Outcome(f"cannot load model {spec!r}: {exc}", permanent=True)
         try:
-            report = Reembedder(self.settings, self.library, encoder, spec,
-                                progress=lambda: JobProgress(self._set_progress)).run()
+            report = Reembedder(
+                self.settings, self.library, encoder, spec, progress=lambda: JobProgress(self._set_progress)
+            ).run()
         except VidseekError as exc:
             return Outcome(str(exc))
         if report.failed:
-            return Outcome("not switched, the library stays on its old model: "
-                           + "; ".join(f"{p}: {why}" for p, why in report.failed), permanent=True)
+            return Outcome(
+                "not switched, the library stays on its old model: "
+                + "; ".join(f"{p}: {why}" for p, why in report.failed),
+                permanent=True,
+            )
         if report.switched:
             self.encoders.adopt(encoder)
         log.info("worker %s: %s", self.worker_id, report.summary())
@@ -287,8 +315,9 @@ class WorkerThreads:
 
     def __init__(self, workers: list[Worker]) -> None:
         self.workers = workers
-        self.threads = [threading.Thread(target=w.run, name=f"vidseek-worker-{i}", daemon=True)
-                        for i, w in enumerate(workers)]
+        self.threads = [
+            threading.Thread(target=w.run, name=f"vidseek-worker-{i}", daemon=True) for i, w in enumerate(workers)
+        ]
 
     def start(self) -> "WorkerThreads":
         for t in self.threads:
@@ -307,15 +336,23 @@ class WorkerThreads:
                 log.warning("worker %s: released job at shutdown", w.worker_id)
 
 
-def start_worker_threads(settings: Settings, library: Library, encoders: EncoderFollower,
-                         count: int | None = None) -> WorkerThreads:
+def start_worker_threads(
+    settings: Settings, library: Library, encoders: EncoderFollower, count: int | None = None
+) -> WorkerThreads:
     count = settings.serve_workers if count is None else count
     return WorkerThreads([Worker(settings, library=library, encoders=encoders) for _ in range(count)]).start()
 
 
-def run_worker_process(settings: Settings, *, library: Library | None = None, lease_seconds: float | None = None, poll_seconds: float | None = None,
-                       until_idle: bool = False, grace: float = 30.0,
-                       echo: Callable[[str], None] = lambda m: None) -> int:
+def run_worker_process(
+    settings: Settings,
+    *,
+    library: Library | None = None,
+    lease_seconds: float | None = None,
+    poll_seconds: float | None = None,
+    until_idle: bool = False,
+    grace: float = 30.0,
+    echo: Callable[[str], None] = lambda m: None,
+) -> int:
     """``vidseek worker``: run until SIGTERM/SIGINT. The first signal stops taking jobs and lets the
     current one finish (for up to ``grace`` seconds, then it is released to the queue); a second
     releases it at once. Returns the number of jobs run."""

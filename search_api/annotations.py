@@ -88,8 +88,10 @@ def read_labels(path: Path, fmt: str | None = None) -> tuple[str, list[Label]]:
     lines = _text_lines(path)
     numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
     if not numbered:
-        raise AnnotationError(f"{path}: the file is empty: it needs one labelled moment a line "
-                              "(see `vidseek eval --help` for the formats)")
+        raise AnnotationError(
+            f"{path}: the file is empty: it needs one labelled moment a line "
+            "(see `vidseek eval --help` for the formats)"
+        )
     if fmt is None:
         fmt = detect_format(path, *numbered[0])
     elif fmt not in FORMATS:
@@ -103,8 +105,7 @@ def _text_lines(path: Path) -> list[str]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise AnnotationError(f"{path}: not UTF-8 text (byte {exc.start}): "
-                              "save the labelled set as UTF-8") from None
+        raise AnnotationError(f"{path}: not UTF-8 text (byte {exc.start}): save the labelled set as UTF-8") from None
     return text.splitlines()
 
 
@@ -120,14 +121,18 @@ def detect_format(path: Path, line_number: int, line: str) -> str:
             return "qvhighlights"
         if isinstance(first, dict) and "video" in first:
             return "jsonl"
-        raise AnnotationError(f"{path}, line {line_number}: cannot tell the format: a vidseek line has "
-                              f"{_names(VIDSEEK_FIELDS)}, a QVHighlights line has {_names(QVHIGHLIGHTS_FIELDS)} "
-                              "(or name it with --format)")
+        raise AnnotationError(
+            f"{path}, line {line_number}: cannot tell the format: a vidseek line has "
+            f"{_names(VIDSEEK_FIELDS)}, a QVHighlights line has {_names(QVHIGHLIGHTS_FIELDS)} "
+            "(or name it with --format)"
+        )
     if "##" in text:
         return "charades"
-    raise AnnotationError(f"{path}, line {line_number}: cannot tell the format: expected a JSON object "
-                          "(vidseek or QVHighlights JSONL) or `VIDEOID START END##sentence` (Charades-STA); "
-                          f"name it with --format {'|'.join(FORMATS)}")
+    raise AnnotationError(
+        f"{path}, line {line_number}: cannot tell the format: expected a JSON object "
+        "(vidseek or QVHighlights JSONL) or `VIDEOID START END##sentence` (Charades-STA); "
+        f"name it with --format {'|'.join(FORMATS)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -155,14 +160,16 @@ def parse_qvhighlights_line(line: str, where: _Where) -> list[Label]:
     """``{"qid", "query", "vid", "duration", "relevant_windows": [[s, e], ...]}``: one label a window."""
     record = _json_object(line, where, QVHIGHLIGHTS_FIELDS, "a QVHighlights line")
     if "relevant_windows" not in record:  # the test split hides its labels
-        raise where.error("no \"relevant_windows\": this line has no true moments (the QVHighlights test "
-                          "split hides them; evaluate on the val split, highlight_val_release.jsonl)")
+        raise where.error(
+            'no "relevant_windows": this line has no true moments (the QVHighlights test '
+            "split hides them; evaluate on the val split, highlight_val_release.jsonl)"
+        )
     _require(record, where, QVHIGHLIGHTS_FIELDS, "a QVHighlights line")
     query = _query(record["query"], where, "query")
     video = _name(record["vid"], where, "vid")
     windows = record["relevant_windows"]
     if not isinstance(windows, list) or not windows:
-        raise where.error("\"relevant_windows\" must be a non-empty list of [start, end] pairs in seconds")
+        raise where.error('"relevant_windows" must be a non-empty list of [start, end] pairs in seconds')
     labels = []
     for i, window in enumerate(windows):
         if not isinstance(window, list) or len(window) != 2:
@@ -196,11 +203,13 @@ def _json_object(line: str, where: _Where, fields: tuple[str, ...], kind: str) -
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise where.error(f"not valid JSON ({exc.msg} at column {exc.colno}): each line must be one JSON "
-                          "object") from None
+        raise where.error(
+            f"not valid JSON ({exc.msg} at column {exc.colno}): each line must be one JSON object"
+        ) from None
     if not isinstance(record, dict):
-        raise where.error(f"expected a JSON object, found {type(record).__name__}: each line is {kind} "
-                          f"with {_names(fields)}")
+        raise where.error(
+            f"expected a JSON object, found {type(record).__name__}: each line is {kind} with {_names(fields)}"
+        )
     return record
 
 

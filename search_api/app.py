@@ -25,13 +25,19 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 
 
-def create_app(settings: Settings, *, encoder: Encoder | None = None, static_dir: Path | None = None,
-               query_cache_size: int | None = None, serve_host: str | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    encoder: Encoder | None = None,
+    static_dir: Path | None = None,
+    query_cache_size: int | None = None,
+    serve_host: str | None = None,
+) -> FastAPI:
     """The app. The model and index load in its lifespan, once, before the first request.
 
     ``encoder`` replaces the one VIDSEEK_MODEL names (tests). ``query_cache_size`` is how many text
-    queries keep their embedding (0: none); by default ``settings.query_cache_size``. ``serve_host`` is the address `vidseek serve` binds: off loopback, writes need a key
-    to exist (see ``search_api.security``).
+    queries keep their embedding (0: none); by default ``settings.query_cache_size``. ``serve_host``
+    is the address `vidseek serve` binds: off loopback, writes need a key to exist (see ``search_api.security``).
     """
     cache_size = query_cache_size if query_cache_size is not None else settings.query_cache_size
 
@@ -46,15 +52,22 @@ def create_app(settings: Settings, *, encoder: Encoder | None = None, static_dir
         from indexer.worker import start_worker_threads  # the jobs queue, run in this process too
 
         services = app.state.services
-        app.state.workers = (start_worker_threads(settings, services.library, services.engine.encoders)
-                             if settings.serve_workers else None)
+        app.state.workers = (
+            start_worker_threads(settings, services.library, services.engine.encoders)
+            if settings.serve_workers
+            else None
+        )
         yield
         if app.state.workers is not None:
             app.state.workers.stop()
         app.state.services = None
 
-    app = FastAPI(title="vidseek", summary="Find the moments in your own videos, by what happens in them.",
-                  lifespan=lifespan, dependencies=[Depends(api_guard)])
+    app = FastAPI(
+        title="vidseek",
+        summary="Find the moments in your own videos, by what happens in them.",
+        lifespan=lifespan,
+        dependencies=[Depends(api_guard)],
+    )
     app.state.services = None
     app.state.static_dir = static_dir or STATIC_DIR
     install_error_handlers(app)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from search_api.filters import video_filter as filters_predicate
 from search_api.ground import PEAK_Z, Moment, moments_in_video, rank
@@ -25,7 +26,7 @@ from vidseek.encoders import Encoder
 from vidseek.errors import ModelChangedError
 from vidseek.library import Library
 from vidseek.models import Video
-from vidseek.vector_index import fetch_size, rerank_scored
+from vidseek.vector_index import ClipIndex, fetch_size, rerank_scored
 
 __all__ = ["Found", "Hit", "MomentPage", "Need", "QuerySource", "SearchEngine", "SearchOutcome", "VideoFilter"]
 
@@ -98,8 +99,9 @@ class SearchEngine:
         self.library.index()  # a re-embed that switched models is noticed before encoding
         return self.encoder.encode_text([text])[0]
 
-    def page(self, query: QuerySource, filters: MomentFilters, *,
-             video_filter: VideoFilter | None = None) -> MomentPage:
+    def page(
+        self, query: QuerySource, filters: MomentFilters, *, video_filter: VideoFilter | None = None
+    ) -> MomentPage:
         """The page of ``query``'s moments (or videos) that ``filters`` asks for: the one search of the
         API and the CLI. Retried once, with the query made again, when a re-embed switches the model
         mid-query (``ModelChangedError`` otherwise). ``video_filter`` narrows the filters' videos further."""
@@ -122,21 +124,38 @@ class SearchEngine:
             return query()
         return np.asarray(query)
 
-    def search(self, text: str, *, limit: int = 10, offset: int = 0, video_filter: VideoFilter | None = None,
-               min_relevance: str = "medium") -> SearchOutcome:
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        video_filter: VideoFilter | None = None,
+        min_relevance: str = "medium",
+    ) -> SearchOutcome:
         """The moments ``[offset, offset + limit)`` of a phrase, best first (``page`` with only paging set)."""
-        page = self.page(text, MomentFilters(limit=limit, offset=offset, min_relevance=min_relevance),
-                         video_filter=video_filter)
+        page = self.page(
+            text, MomentFilters(limit=limit, offset=offset, min_relevance=min_relevance), video_filter=video_filter
+        )
         return SearchOutcome(page.hits, page.took_ms, page.hidden, page.background, more=page.next_offset is not None)
 
-    def search_vector(self, query: np.ndarray, *, limit: int = 10, offset: int = 0,
-                      video_filter: VideoFilter | None = None, min_relevance: str = "medium") -> list[Hit]:
+    def search_vector(
+        self,
+        query: np.ndarray,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        video_filter: VideoFilter | None = None,
+        min_relevance: str = "medium",
+    ) -> list[Hit]:
         """The moments ``[offset, offset + limit)`` of a query vector, best first."""
-        return self.page(query, MomentFilters(limit=limit, offset=offset, min_relevance=min_relevance),
-                         video_filter=video_filter).hits
+        return self.page(
+            query, MomentFilters(limit=limit, offset=offset, min_relevance=min_relevance), video_filter=video_filter
+        ).hits
 
-    def find(self, query: np.ndarray, need: Need, *, video_filter: VideoFilter | None = None,
-             min_relevance: str = "medium") -> Found:
+    def find(
+        self, query: np.ndarray, need: Need, *, video_filter: VideoFilter | None = None, min_relevance: str = "medium"
+    ) -> Found:
         """The ranked moments that pass ``min_relevance``, as far down as ``need`` asks, all against
         one state of the library: the FAISS state that answers is at the generation of the database
         snapshot the hits are resolved in (a write landing in between makes it refresh and try
@@ -148,16 +167,26 @@ class SearchEngine:
             if index is None or index.count == 0 or need == Need(moments=0):
                 return Found([], 0, Background(0.0, MIN_SPREAD))
             if index.dim != query.shape[-1] or self.library.current_model() != self.encoders.current().name:
-                raise ModelChangedError(f"the library switched to model {self.library.current_model()} while "
-                                        f"this query was being answered; run it again")
+                raise ModelChangedError(
+                    f"the library switched to model {self.library.current_model()} while "
+                    f"this query was being answered; run it again"
+                )
             found = self._find_at_one_state(index, query, need, video_filter, min_relevance, strict=attempt < 2)
             if found is not None:
                 return found
             self.library.refresh(force=True)
         return Found([], 0, Background(0.0, MIN_SPREAD))
 
-    def _find_at_one_state(self, index, query: np.ndarray, need: Need, video_filter: VideoFilter | None,  # noqa: ANN001
-                           min_relevance: str, *, strict: bool) -> Found | None:
+    def _find_at_one_state(
+        self,
+        index: ClipIndex,
+        query: np.ndarray,
+        need: Need,
+        video_filter: VideoFilter | None,
+        min_relevance: str,
+        *,
+        strict: bool,
+    ) -> Found | None:
         grounding = _Grounding(query, need, min_relevance, video_filter, self.encoder.dim)
         k = FIRST_FETCH
         with self.library.snapshot() as session:
@@ -169,10 +198,15 @@ class SearchEngine:
                     return None
                 if index.spec.kind == "ivfpq":  # compressed codes rank roughly: re-rank on exact vectors
                     ids, scores = rerank_scored(*store.clip_vectors_by_ids(ids, session=session), query, k)
-                exhausted = len(ids) < k or k >= index.count or k >= MAX_FETCH or \
-                    (k >= NO_MATCH_FETCH and video_filter is None and not grounding.moments_pass())
-                settled = grounding.add_candidates([int(i) for i in ids], [float(s) for s in scores],
-                                                   exhausted=exhausted, session=session)
+                exhausted = (
+                    len(ids) < k
+                    or k >= index.count
+                    or k >= MAX_FETCH
+                    or (k >= NO_MATCH_FETCH and video_filter is None and not grounding.moments_pass())
+                )
+                settled = grounding.add_candidates(
+                    [int(i) for i in ids], [float(s) for s in scores], exhausted=exhausted, session=session
+                )
                 if settled or exhausted:
                     return grounding.found()
                 k *= 4
@@ -181,8 +215,11 @@ class SearchEngine:
         """The query's background from a sample of the library's ``clips`` clips (re-sampled as it changes)."""
         now = time.monotonic()
         sample = self._sample
-        if sample is None or (sample[0] != gen and now - sample[1] > SAMPLE_REFRESH_S) \
-                or sample[2].shape[-1] != query.shape[-1]:
+        if (
+            sample is None
+            or (sample[0] != gen and now - sample[1] > SAMPLE_REFRESH_S)
+            or sample[2].shape[-1] != query.shape[-1]
+        ):
             vectors = store.sample_clip_vectors(SAMPLE_CLIPS, session=session)
             sample = self._sample = (gen, now, vectors)
         if sample[2].size == 0:
@@ -195,9 +232,16 @@ class _Grounding:
     candidate clip, each on one window of its frames around its candidate clips (widened while a
     moment reaches an edge), until no video left can change the answer ``need`` asks for."""
 
-    def __init__(self, query: np.ndarray, need: Need, min_relevance: str, video_filter: VideoFilter | None,
-                 dim: int) -> None:
-        self.query, self.need, self.min_relevance, self.video_filter, self.dim = query, need, min_relevance, video_filter, dim
+    def __init__(
+        self, query: np.ndarray, need: Need, min_relevance: str, video_filter: VideoFilter | None, dim: int
+    ) -> None:
+        self.query, self.need, self.min_relevance, self.video_filter, self.dim = (
+            query,
+            need,
+            min_relevance,
+            video_filter,
+            dim,
+        )
         self.background = Background(0.0, MIN_SPREAD)
         self.best_clip: dict[int, float] = {}  # video id -> best candidate clip score
         self.span: dict[int, tuple[int, int]] = {}  # video id -> frames its candidate clips cover
@@ -234,7 +278,7 @@ class _Grounding:
         for at, vid in enumerate(pending):
             settling = self.settling_score()
             if self.best_clip[vid] + reach(settling, self.background) < settling:
-                self._count_hidden(pending[at:at + COUNT_VIDEOS], session)
+                self._count_hidden(pending[at : at + COUNT_VIDEOS], session)
                 return True  # this video and every later one (and every clip not fetched) score lower
             self.by_video[vid] = self._ground(vid, session, self.read, keep_scores=True)
             self._ranked_cache = None
@@ -257,8 +301,14 @@ class _Grounding:
         for vid in video_ids:
             self.videos.setdefault(vid, None)
 
-    def _ground(self, vid: int, session, read: dict[int, tuple[int, int]], *,  # noqa: ANN001
-                keep_scores: bool = False) -> list[Moment]:
+    def _ground(
+        self,
+        vid: int,
+        session: Session,
+        read: dict[int, tuple[int, int]],
+        *,
+        keep_scores: bool = False,
+    ) -> list[Moment]:
         """The moments of frames ``span - PAD .. span + PAD`` of one video, the window widened while a
         moment reaches one of its edges (so each moment is whole: with a baseline that is the same
         for every video, a moment depends only on the frames around it). ``keep_scores``: the
@@ -275,8 +325,9 @@ class _Grounding:
                 read[vid] = (lo, hi)
                 return []
             hi = lo + len(times) - 1
-            found = moments_in_video(vid, times, vectors, self.query, self.background,
-                                     step=1.0 / video.sample_fps, duration=video.duration)
+            found = moments_in_video(
+                vid, times, vectors, self.query, self.background, step=1.0 / video.sample_fps, duration=video.duration
+            )
             at_lo = lo > 0 and any(m.first == 0 for m in found)
             at_hi = hi < n - 1 and any(m.last == hi - lo for m in found)
             if not (at_lo or at_hi):
@@ -292,7 +343,9 @@ class _Grounding:
         only to say how many were hidden (kept apart: the answer itself is already settled)."""
         if self.min_relevance == "low":
             return
-        floor = self.background.above(PEAK_Z) if self.min_relevance == "medium" else floor_score("medium", self.background)
+        floor = (
+            self.background.above(PEAK_Z) if self.min_relevance == "medium" else floor_score("medium", self.background)
+        )
         scratch: dict[int, tuple[int, int]] = {}
         for vid in videos:
             if self.best_clip[vid] + reach(floor, self.background) < floor:
@@ -326,8 +379,11 @@ class _Grounding:
     def found(self) -> Found:
         ranked, cutoff = self._ranked()
         top = ranked[0].score if ranked else 0.0
-        hits = [Hit(m, self.videos[m.video_id], band(m.score, top, self.background),
-                    round(self.background.z(m.score), 2)) for m in ranked if m.score >= cutoff]
+        hits = [
+            Hit(m, self.videos[m.video_id], band(m.score, top, self.background), round(self.background.z(m.score), 2))
+            for m in ranked
+            if m.score >= cutoff
+        ]
         hidden = len(ranked) - len(hits) + sum(m.score < cutoff for m in self.counted)
         return Found(hits, hidden, self.background, self.frame_scores)
 

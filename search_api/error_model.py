@@ -48,7 +48,7 @@ class ErrorBody(BaseModel):
 DESCRIPTIONS = {
     400: "The request body could not be read at all (not UTF-8 JSON, a broken multipart body).",
     401: "No valid API key: send `Authorization: Bearer KEY` (writes always need one; reads when the server "
-         "sets VIDSEEK_REQUIRE_KEY_FOR_READS).",
+    "sets VIDSEEK_REQUIRE_KEY_FOR_READS).",
     403: "This server is reachable from other machines and no API key exists yet: create one first.",
     404: "Nothing has this id (`detail` says which).",
     409: "Conflicts with the library as it is (`detail` says how).",
@@ -60,13 +60,18 @@ DESCRIPTIONS = {
     429: "Too many requests from this key or address: retry after `Retry-After` seconds.",
     500: "An unexpected error; the server log has the details.",
     503: "The server cannot answer now: the model and index are not loaded yet, the database or a library file "
-         "cannot be used, or the library's model changed during the query (ask again); `detail` says which.",
+    "cannot be used, or the library's model changed during the query (ask again); `detail` says which.",
 }
 
 HEADERS = {
-    401: {"WWW-Authenticate": {"description": "`Bearer realm=\"vidseek\"`.", "schema": {"type": "string"}}},
-    429: {"Retry-After": {"description": "Seconds until a request is allowed again.", "required": True,
-                          "schema": {"type": "string"}}},
+    401: {"WWW-Authenticate": {"description": '`Bearer realm="vidseek"`.', "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {
+            "description": "Seconds until a request is allowed again.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
     416: {"Content-Range": {"description": "`bytes */SIZE`.", "schema": {"type": "string"}}},
 }
 
@@ -131,7 +136,8 @@ def _drop_unused_validation_schemas(schema: dict) -> None:
 def document_errors(schema: dict) -> dict:
     """Declare ``ErrorBody`` in ``schema`` (an OpenAPI document) for every error each operation can answer."""
     schema.setdefault("components", {}).setdefault("schemas", {})[ERROR_SCHEMA] = ErrorBody.model_json_schema(
-        ref_template="#/components/schemas/{model}")
+        ref_template="#/components/schemas/{model}"
+    )
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             if method in HTTP_METHODS:

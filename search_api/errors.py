@@ -20,7 +20,15 @@ from starlette.routing import Match, Mount
 
 from search_api.error_model import error_response
 from search_api.headers import security_headers
-from vidseek.errors import Conflict, DecodeError, ModelChangedError, ModelError, ModelMismatchError, StorageError, VidseekError
+from vidseek.errors import (
+    Conflict,
+    DecodeError,
+    ModelChangedError,
+    ModelError,
+    ModelMismatchError,
+    StorageError,
+    VidseekError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +78,19 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     allow = ", ".join(allowed_methods(request))
     if request.method == "OPTIONS":
         return Response(status_code=204, headers={"Allow": allow})
-    return error_response(405, f"{request.method} is not a method of {request.url.path}; it takes {allow}",
-                          headers={"Allow": allow})
+    return error_response(
+        405, f"{request.method} is not a method of {request.url.path}; it takes {allow}", headers={"Allow": allow}
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error serving %s %s", request.method, request.url.path)
     # Answered by Starlette's outermost middleware, outside search_api.headers: the headers go on here.
-    return error_response(500, f"internal error ({type(exc).__name__}); the server log has the details",
-                          headers=security_headers(request.url.path))
+    return error_response(
+        500,
+        f"internal error ({type(exc).__name__}); the server log has the details",
+        headers=security_headers(request.url.path),
+    )
 
 
 VIDSEEK_STATUSES: dict[type[VidseekError], int] = {
@@ -105,8 +117,10 @@ async def _vidseek_error(request: Request, exc: VidseekError) -> JSONResponse:
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, WITHHELD):
         log.error("%s %s: %s", request.method, request.url.path, detail)
-        detail = (f"the server cannot answer this right now ({type(exc).__name__}: its model or library files "
-                  "need an operator); the server log says what to fix")
+        detail = (
+            f"the server cannot answer this right now ({type(exc).__name__}: its model or library files "
+            "need an operator); the server log says what to fix"
+        )
     return error_response(status, detail)
 
 

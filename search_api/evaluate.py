@@ -54,8 +54,14 @@ def ranked_spans(engine: Searcher, text: str, *, limit: int, min_relevance: str 
     return [Span(hit.video.path, float(hit.moment.start), float(hit.moment.end)) for hit in outcome.hits]
 
 
-def evaluate(engine: Searcher, queries: Iterable[LabelledQuery], *, limit: int = DEFAULT_LIMIT,
-             min_relevance: str = "low", on_query: Callable[[QueryResult], None] | None = None) -> Evaluation:
+def evaluate(
+    engine: Searcher,
+    queries: Iterable[LabelledQuery],
+    *,
+    limit: int = DEFAULT_LIMIT,
+    min_relevance: str = "low",
+    on_query: Callable[[QueryResult], None] | None = None,
+) -> Evaluation:
     """Search every query (``limit`` moments each) and score the results against the truths.
 
     ``min_relevance`` is the weakest band counted (``low``: the whole ranked list). ``on_query`` is

@@ -20,8 +20,24 @@ from vidseek.timecode import counting_rate
 
 EDL_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0)
 """Rates SMPTE timecode (and so an EDL) can be written at."""
-CSV_FIELDS = ("rank", "score", "relevance", "video_id", "title", "path", "fps", "start", "end", "peak",
-              "start_frame", "end_frame", "peak_frame", "start_timecode", "end_timecode", "peak_timecode")
+CSV_FIELDS = (
+    "rank",
+    "score",
+    "relevance",
+    "video_id",
+    "title",
+    "path",
+    "fps",
+    "start",
+    "end",
+    "peak",
+    "start_frame",
+    "end_frame",
+    "peak_frame",
+    "start_timecode",
+    "end_timecode",
+    "peak_timecode",
+)
 
 
 class ExportProblem(ValueError):
@@ -40,14 +56,28 @@ def timeline(moments: list[MomentSpan], name: str) -> otio.schema.Timeline:
         rate, video = counting_rate(m.fps), m.video
         media = otio.schema.ExternalReference(
             target_url=Path(video.path).as_uri(),
-            available_range=TimeRange(RationalTime(0, rate), RationalTime(round(video.duration * rate), rate)))
+            available_range=TimeRange(RationalTime(0, rate), RationalTime(round(video.duration * rate), rate)),
+        )
         media.name = Path(video.path).name
-        source = TimeRange(RationalTime(m.frames.start, rate), RationalTime(max(1, m.frames.end - m.frames.start), rate))
-        track.append(otio.schema.Clip(name=f"{m.rank:03d} {video.title}", media_reference=media,
-                                      source_range=source,
-                                      metadata={"cmx_3600": {"reel": reel_name(video.path)},
-                                                "vidseek": {"score": m.score, "relevance": m.relevance,
-                                                            "video_id": video.id, "peak_frame": m.frames.peak}}))
+        source = TimeRange(
+            RationalTime(m.frames.start, rate), RationalTime(max(1, m.frames.end - m.frames.start), rate)
+        )
+        track.append(
+            otio.schema.Clip(
+                name=f"{m.rank:03d} {video.title}",
+                media_reference=media,
+                source_range=source,
+                metadata={
+                    "cmx_3600": {"reel": reel_name(video.path)},
+                    "vidseek": {
+                        "score": m.score,
+                        "relevance": m.relevance,
+                        "video_id": video.id,
+                        "peak_frame": m.frames.peak,
+                    },
+                },
+            )
+        )
     result = otio.schema.Timeline(name=name)
     result.tracks.append(track)
     return result
@@ -63,9 +93,11 @@ def edl_rate(moments: list[MomentSpan]) -> float:
         rate = counting_rate(m.fps)
         if any(abs(rate - smpte_rate) < 1e-6 for smpte_rate in EDL_RATES):
             return rate
-    raise ExportProblem("an EDL needs a SMPTE frame rate (23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60) and "
-                        f"none of these moments' videos has one ({', '.join(sorted({str(m.fps) for m in moments}))} "
-                        "fps): export as .otio or .csv instead")
+    raise ExportProblem(
+        "an EDL needs a SMPTE frame rate (23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60) and "
+        f"none of these moments' videos has one ({', '.join(sorted({str(m.fps) for m in moments}))} "
+        "fps): export as .otio or .csv instead"
+    )
 
 
 def to_edl(moments: list[MomentSpan], name: str) -> str:
@@ -80,9 +112,20 @@ def to_csv(moments: list[MomentSpan]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for m in moments:
-        writer.writerow({"rank": m.rank, "score": m.score, "relevance": m.relevance, "video_id": m.video.id,
-                         "title": m.video.title, "path": m.video.path, "fps": m.fps,
-                         "start": m.start, "end": m.end, "peak": m.peak,
-                         **{f"{key}_frame": n for key, n in m.frames.model_dump().items()},
-                         **{f"{key}_timecode": tc for key, tc in m.timecode.model_dump().items()}})
+        writer.writerow(
+            {
+                "rank": m.rank,
+                "score": m.score,
+                "relevance": m.relevance,
+                "video_id": m.video.id,
+                "title": m.video.title,
+                "path": m.video.path,
+                "fps": m.fps,
+                "start": m.start,
+                "end": m.end,
+                "peak": m.peak,
+                **{f"{key}_frame": n for key, n in m.frames.model_dump().items()},
+                **{f"{key}_timecode": tc for key, tc in m.timecode.model_dump().items()},
+            }
+        )
     return out.getvalue()

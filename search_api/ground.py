@@ -109,8 +109,11 @@ def segment(scores: np.ndarray, background: Background) -> list[Span]:
         top = curve[peak]
         if top - base < MIN_RISE or (background.calibrated and background.z(top) < PEAK_Z):
             break  # the remaining frames are all lower: nothing else stands out
-        edge = min(base + EDGE * (top - base), background.above(EDGE_Z)) if background.calibrated \
+        edge = (
+            min(base + EDGE * (top - base), background.above(EDGE_Z))
+            if background.calibrated
             else base + EDGE * (top - base)
+        )
         first, last = _grow(curve, owner, int(peak), base + STAY * (top - base), edge)
         touches = (first > 0 and owner[first - 1] != -1) or (last < n - 1 and owner[last + 1] != -1)
         owner[first : last + 1] = region
@@ -151,8 +154,16 @@ def _grow(curve: np.ndarray, owner: np.ndarray, peak: int, stay: float, edge: fl
     return side(-1), side(+1)
 
 
-def moments_in_video(video_id: int, times: np.ndarray, frame_vectors: np.ndarray, query: np.ndarray,
-                     background: Background, *, step: float, duration: float) -> list[Moment]:
+def moments_in_video(
+    video_id: int,
+    times: np.ndarray,
+    frame_vectors: np.ndarray,
+    query: np.ndarray,
+    background: Background,
+    *,
+    step: float,
+    duration: float,
+) -> list[Moment]:
     """The distinct moments of one video for one query: all its frames in, segmented (above)."""
     scores = frame_vectors @ query
     moments = []
@@ -162,8 +173,9 @@ def moments_in_video(video_id: int, times: np.ndarray, frame_vectors: np.ndarray
         if duration > times[span.last]:
             end = min(end, duration)
         score = float(mean_pool(frame_vectors[span.first : span.last + 1]) @ query)
-        moments.append(Moment(video_id, float(times[span.first]), end, float(times[peak]), score,
-                              span.first, span.last))
+        moments.append(
+            Moment(video_id, float(times[span.first]), end, float(times[peak]), score, span.first, span.last)
+        )
     return moments
 
 

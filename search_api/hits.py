@@ -46,8 +46,11 @@ class FrameScores:
 
     def covers(self, first: int, last: int, frame_count: int) -> bool:
         """Whether frames ``first..last`` (clamped to the video's ``frame_count`` frames) are all here."""
-        return len(self.times) > 0 and self.first <= max(0, first) and \
-            self.first + len(self.times) - 1 >= min(frame_count - 1, last)
+        return (
+            len(self.times) > 0
+            and self.first <= max(0, first)
+            and self.first + len(self.times) - 1 >= min(frame_count - 1, last)
+        )
 
 
 @dataclass(frozen=True)

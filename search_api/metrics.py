@@ -31,8 +31,9 @@ def iou(a_start: float, a_end: float, b_start: float, b_end: float) -> float:
 
 def best_iou(predicted: Span, truths: Sequence[Span]) -> float:
     """The highest IoU of ``predicted`` with a true moment of the same video (0 when none is there)."""
-    return max((iou(predicted.start, predicted.end, t.start, t.end) for t in truths if t.video == predicted.video),
-               default=0.0)
+    return max(
+        (iou(predicted.start, predicted.end, t.start, t.end) for t in truths if t.video == predicted.video), default=0.0
+    )
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,16 @@ class MomentDetails:
     curve: Curve
 
 
-def curve_of(times: np.ndarray, scores: np.ndarray, start: float, end: float, *, step: float,
-             padding: float = CURVE_PADDING_S) -> Curve:
+def curve_of(
+    times: np.ndarray, scores: np.ndarray, start: float, end: float, *, step: float, padding: float = CURVE_PADDING_S
+) -> Curve:
     """Scores of the sampled frames from ``start - padding`` to ``end + padding``."""
     inside = np.flatnonzero((times >= start - padding - 1e-6) & (times < end + padding - 1e-6))
     if len(inside) == 0:
         return Curve(start=round(float(start), 3), step=step, scores=[])
-    return Curve(start=round(float(times[inside[0]]), 3), step=step,
-                 scores=[round(float(s), 4) for s in scores[inside]])
+    return Curve(
+        start=round(float(times[inside[0]]), 3), step=step, scores=[round(float(s), 4) for s in scores[inside]]
+    )
 
 
 def _frame_scores(hit: Hit, page: MomentPage, reach: int, session) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
@@ -54,7 +56,12 @@ def moment_details(library: Library, page: MomentPage) -> list[MomentDetails]:
         for hit in page.hits:
             reach = int(np.ceil(CURVE_PADDING_S * hit.video.sample_fps)) + 1
             times, scores = _frame_scores(hit, page, reach, session)
-            details.append(MomentDetails(
-                store.centred_clip_id(hit.video.id, hit.moment.first, hit.moment.last, session=session),
-                curve_of(times, scores, hit.moment.start, hit.moment.end, step=round(1.0 / hit.video.sample_fps, 6))))
+            details.append(
+                MomentDetails(
+                    store.centred_clip_id(hit.video.id, hit.moment.first, hit.moment.last, session=session),
+                    curve_of(
+                        times, scores, hit.moment.start, hit.moment.end, step=round(1.0 / hit.video.sample_fps, 6)
+                    ),
+                )
+            )
     return details

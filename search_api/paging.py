@@ -58,11 +58,26 @@ def page_of(found: Found, filters: MomentFilters, *, query: np.ndarray, took_ms:
     end = filters.offset + filters.limit
     if filters.group_by == "video":
         groups = group_by_video(hits, filters.sort)
-        page = groups[filters.offset:end]
-        return MomentPage([h for g in page for h in g.hits], page,
-                          end if filters.has_next_page(len(groups)) else None, hidden, found.background, query, took_ms,
-                          found.frame_scores)
+        page = groups[filters.offset : end]
+        return MomentPage(
+            [h for g in page for h in g.hits],
+            page,
+            end if filters.has_next_page(len(groups)) else None,
+            hidden,
+            found.background,
+            query,
+            took_ms,
+            found.frame_scores,
+        )
     if filters.sort == "date":
         hits = newest_first(hits)
-    return MomentPage(hits[filters.offset:end], None, end if filters.has_next_page(len(hits)) else None, hidden,
-                      found.background, query, took_ms, found.frame_scores)
+    return MomentPage(
+        hits[filters.offset : end],
+        None,
+        end if filters.has_next_page(len(hits)) else None,
+        hidden,
+        found.background,
+        query,
+        took_ms,
+        found.frame_scores,
+    )

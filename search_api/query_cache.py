@@ -23,8 +23,13 @@ class QueryEmbeddingCache:
     """Text -> query vector, least recently used out first, within ``size`` entries and ``max_bytes``.
     ``size=0`` turns caching off."""
 
-    def __init__(self, encode: Callable[[str], np.ndarray], size: int = DEFAULT_SIZE,
-                 model: Callable[[], str | None] = lambda: None, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self,
+        encode: Callable[[str], np.ndarray],
+        size: int = DEFAULT_SIZE,
+        model: Callable[[], str | None] = lambda: None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
         """``model`` names the current model: vectors of another model are never handed out."""
         if size < 0:
             raise ValueError(f"query cache size must be >= 0, not {size}")

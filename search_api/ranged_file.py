@@ -80,8 +80,11 @@ class RangedFileResponse(FileResponse):
         if if_range and not self._validator_matches(if_range[0]):
             ranges = None  # the file changed since the client's copy: the whole file
         if ranges == []:
-            response = JSONResponse({"detail": f"Range: no range asked for lies within the file ({size} bytes)"},
-                                    status_code=416, headers={"Content-Range": f"bytes */{size}"})
+            response = JSONResponse(
+                {"detail": f"Range: no range asked for lies within the file ({size} bytes)"},
+                status_code=416,
+                headers={"Content-Range": f"bytes */{size}"},
+            )
             await response(scope, receive, send)
             return
         headers = [(name, value) for name, value in scope["headers"] if name != b"range"]

@@ -40,8 +40,9 @@ class MomentSpan(BaseModel):
 
     rank: int
     score: float
-    relevance: Literal["high", "medium", "low"] = Field(description="Band from the query's calibration "
-                                                                    "(see README: relevance).")
+    relevance: Literal["high", "medium", "low"] = Field(
+        description="Band from the query's calibration (see README: relevance)."
+    )
     z: float = Field(description="Background spreads the score lies above the query's background.")
     video: VideoRef
     start: float = Field(description="Seconds from the start of the video.")

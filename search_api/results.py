@@ -7,8 +7,17 @@ from search_api.arrange import Group
 from search_api.hits import Hit
 from search_api.moment_details import MomentDetails
 from search_api.paging import MomentPage
-from search_api.response_models import (Calibration, Moment, MomentSpan, Positions, SearchResponse, Timecodes,
-                                        VideoGroup, VideoInfo, VideoRef)
+from search_api.response_models import (
+    Calibration,
+    Moment,
+    MomentSpan,
+    Positions,
+    SearchResponse,
+    Timecodes,
+    VideoGroup,
+    VideoInfo,
+    VideoRef,
+)
 from search_api.schemas import MomentFilters
 from vidseek.timecode import counting_rate, frame_at, smpte
 
@@ -23,12 +32,26 @@ def video_ref(video) -> VideoRef:  # noqa: ANN001
 
 def video_info(video, clips: int, base_url: str = "") -> VideoInfo:  # noqa: ANN001
     """One indexed video as ``vidseek ls --json`` and ``GET /api/videos`` show it."""
-    return VideoInfo(id=video.id, path=video.path, title=video.title, duration=_seconds(video.duration),
-                     fps=video.fps, width=video.width, height=video.height,
-                     codec=video.codec, size=video.size, clips=clips, status=video.status, model=video.model_name,
-                     indexed_at=video.indexed_at.isoformat(), frame_count=video.frame_count,
-                     sample_fps=video.sample_fps, clip_seconds=video.clip_seconds, clip_stride=video.clip_stride,
-                     stream_url=f"{base_url}/api/videos/{video.id}/stream")
+    return VideoInfo(
+        id=video.id,
+        path=video.path,
+        title=video.title,
+        duration=_seconds(video.duration),
+        fps=video.fps,
+        width=video.width,
+        height=video.height,
+        codec=video.codec,
+        size=video.size,
+        clips=clips,
+        status=video.status,
+        model=video.model_name,
+        indexed_at=video.indexed_at.isoformat(),
+        frame_count=video.frame_count,
+        sample_fps=video.sample_fps,
+        clip_seconds=video.clip_seconds,
+        clip_stride=video.clip_stride,
+        stream_url=f"{base_url}/api/videos/{video.id}/stream",
+    )
 
 
 def video_detail_json(video, clips: int, base_url: str = "") -> dict:  # noqa: ANN001
@@ -49,11 +72,21 @@ def _span_fields(hit: Hit, rank: int, base_url: str) -> dict:
     m = hit.moment
     start, end, peak = _seconds(m.start), _seconds(m.end), _seconds(m.peak)
     fps, frames, timecode = frame_positions(hit)
-    return {"rank": rank, "score": round(m.score, 4), "relevance": hit.relevance, "z": hit.z,
-            "video": video_ref(hit.video), "start": start, "end": end, "peak": peak, "fps": fps,
-            "frames": Positions(**frames), "timecode": Timecodes(**timecode),
-            "thumbnail_url": f"{base_url}/api/videos/{hit.video.id}/thumbnail?t={peak}",
-            "video_url": f"{base_url}/api/videos/{hit.video.id}/stream#t={start},{end}"}
+    return {
+        "rank": rank,
+        "score": round(m.score, 4),
+        "relevance": hit.relevance,
+        "z": hit.z,
+        "video": video_ref(hit.video),
+        "start": start,
+        "end": end,
+        "peak": peak,
+        "fps": fps,
+        "frames": Positions(**frames),
+        "timecode": Timecodes(**timecode),
+        "thumbnail_url": f"{base_url}/api/videos/{hit.video.id}/thumbnail?t={peak}",
+        "video_url": f"{base_url}/api/videos/{hit.video.id}/stream#t={start},{end}",
+    }
 
 
 def _first_rank(page: MomentPage, filters: MomentFilters) -> int:
@@ -72,23 +105,41 @@ def video_groups(groups: list[Group], moments: list[Moment], *, offset: int = 0)
     """One entry per video of a grouped page; ``moments`` are the page's moments in group order."""
     out, at = [], 0
     for i, group in enumerate(groups):
-        mine = moments[at:at + len(group.hits)]
+        mine = moments[at : at + len(group.hits)]
         at += len(group.hits)
-        out.append(VideoGroup(rank=offset + i + 1, video=video_ref(group.video),
-                              score=round(group.best.moment.score, 4), relevance=group.best.relevance,
-                              count=len(group.hits), moments=mine))
+        out.append(
+            VideoGroup(
+                rank=offset + i + 1,
+                video=video_ref(group.video),
+                score=round(group.best.moment.score, 4),
+                relevance=group.best.relevance,
+                count=len(group.hits),
+                moments=mine,
+            )
+        )
     return out
 
 
-def search_response(label: str, page: MomentPage, filters: MomentFilters, details: list[MomentDetails],
-                    base_url: str = "") -> SearchResponse:
+def search_response(
+    label: str, page: MomentPage, filters: MomentFilters, details: list[MomentDetails], base_url: str = ""
+) -> SearchResponse:
     """The result JSON of one page: its moments with ``details`` (one per hit), paging, calibration, groups."""
     first = _first_rank(page, filters)
-    moments = [Moment(**_span_fields(h, first + i + 1, base_url), clip_id=d.clip_id, curve=d.curve)
-               for i, (h, d) in enumerate(zip(page.hits, details, strict=True))]
+    moments = [
+        Moment(**_span_fields(h, first + i + 1, base_url), clip_id=d.clip_id, curve=d.curve)
+        for i, (h, d) in enumerate(zip(page.hits, details, strict=True))
+    ]
     return SearchResponse(
-        query=label, took_ms=round(page.took_ms, 2), results=moments, limit=filters.limit, offset=filters.offset,
-        next_offset=page.next_offset, min_relevance=filters.min_relevance, hidden=page.hidden,
-        group_by=filters.group_by, sort=filters.sort,
+        query=label,
+        took_ms=round(page.took_ms, 2),
+        results=moments,
+        limit=filters.limit,
+        offset=filters.offset,
+        next_offset=page.next_offset,
+        min_relevance=filters.min_relevance,
+        hidden=page.hidden,
+        group_by=filters.group_by,
+        sort=filters.sort,
         calibration=Calibration(background=round(page.background.level, 4), spread=round(page.background.spread, 4)),
-        groups=None if page.groups is None else video_groups(page.groups, moments, offset=filters.offset))
+        groups=None if page.groups is None else video_groups(page.groups, moments, offset=filters.offset),
+    )

@@ -88,33 +88,48 @@ class MomentFilters(BaseModel):
     """Which moments may be returned, and which page of them."""
 
     limit: int = Field(10, ge=1, le=MAX_LIMIT, description="Moments per page.")
-    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Moments to skip: the previous page's next_offset "
-                                                            "(offset + limit at most the server's result window, "
-                                                            "1000 by default).")
-    video_id: list[RowId] = Field(default_factory=list, max_length=MAX_VIDEO_IDS,
-                                  description="Only these videos (repeat the parameter).")
-    path_prefix: str | None = Field(None, min_length=1, max_length=4096,
-                                    description="Only videos whose path starts with this.")
-    min_score: float | None = Field(None, ge=-1.0, le=1.0, allow_inf_nan=False,
-                                    description="Relevance cut-off: no moment scoring below it.")
+    offset: int = Field(
+        0,
+        ge=0,
+        le=MAX_OFFSET,
+        description="Moments to skip: the previous page's next_offset "
+        "(offset + limit at most the server's result window, "
+        "1000 by default).",
+    )
+    video_id: list[RowId] = Field(
+        default_factory=list, max_length=MAX_VIDEO_IDS, description="Only these videos (repeat the parameter)."
+    )
+    path_prefix: str | None = Field(
+        None, min_length=1, max_length=4096, description="Only videos whose path starts with this."
+    )
+    min_score: float | None = Field(
+        None, ge=-1.0, le=1.0, allow_inf_nan=False, description="Relevance cut-off: no moment scoring below it."
+    )
     min_duration: float | None = Field(None, ge=0, allow_inf_nan=False, description="Shortest video, seconds.")
     max_duration: float | None = Field(None, ge=0, allow_inf_nan=False, description="Longest video, seconds.")
     min_relevance: Literal["high", "medium", "low"] = Field(
-        "medium", description="Weakest relevance band shown: 'low' shows everything, the default hides what "
-                              "scores like unrelated material (the response says how many were hidden).")
-    group_by: Literal["none", "video"] = Field("none", description="'video': one entry per video, with its moments; "
-                                                                   "limit and offset then count videos.")
+        "medium",
+        description="Weakest relevance band shown: 'low' shows everything, the default hides what "
+        "scores like unrelated material (the response says how many were hidden).",
+    )
+    group_by: Literal["none", "video"] = Field(
+        "none", description="'video': one entry per video, with its moments; limit and offset then count videos."
+    )
     sort: Literal["score", "count", "date"] = Field(
-        "score", description="'score': best first; 'count': videos with most matching moments first (with "
-                             "group_by=video); 'date': newest video (file modification time) first.")
-    indexed_after: datetime | None = Field(None, description="Only videos indexed after this ISO 8601 time "
-                                                             "(UTC when no offset is given).")
+        "score",
+        description="'score': best first; 'count': videos with most matching moments first (with "
+        "group_by=video); 'date': newest video (file modification time) first.",
+    )
+    indexed_after: datetime | None = Field(
+        None, description="Only videos indexed after this ISO 8601 time (UTC when no offset is given)."
+    )
 
     _result_window: int | None = PrivateAttr(None)
     """Set by ``within``: the deepest page this server serves (``max_result_window``)."""
 
-    _numbers_not_booleans = field_validator("limit", "offset", "min_score", "min_duration", "max_duration",
-                                            mode="before")(_number_not_boolean)
+    _numbers_not_booleans = field_validator(
+        "limit", "offset", "min_score", "min_duration", "max_duration", mode="before"
+    )(_number_not_boolean)
     _time_in_words = field_validator("indexed_after", mode="before")(_iso_time)
 
     @model_validator(mode="after")
@@ -137,9 +152,12 @@ class MomentFilters(BaseModel):
         if self.limit > settings.max_page_size:
             raise LimitExceeded("limit", f"at most {settings.max_page_size} per page ({self.limit} asked)")
         if self.offset + self.limit > settings.max_result_window:
-            raise LimitExceeded("offset", f"offset + limit may be at most {settings.max_result_window} "
-                                          f"({self.offset} + {self.limit} asked): narrow the query or its filters "
-                                          f"rather than paging this deep")
+            raise LimitExceeded(
+                "offset",
+                f"offset + limit may be at most {settings.max_result_window} "
+                f"({self.offset} + {self.limit} asked): narrow the query or its filters "
+                f"rather than paging this deep",
+            )
         self._result_window = settings.max_result_window
         return self
 
@@ -158,8 +176,9 @@ class TextSearch(MomentFilters):
 
 
 class SimilarSearch(MomentFilters):
-    clip_id: Annotated[int, Digits] = Field(..., ge=1, le=MAX_ID,
-                                            description="A result's clip_id: find moments like that one.")
+    clip_id: Annotated[int, Digits] = Field(
+        ..., ge=1, le=MAX_ID, description="A result's clip_id: find moments like that one."
+    )
 
 
 class PhraseSearch(MomentFilters):
@@ -168,8 +187,9 @@ class PhraseSearch(MomentFilters):
     q: QueryText | None = Field(None, description="What to look for; joins the positive phrases.")
     positive: list[Phrase] = Field(default_factory=list, max_length=32, description="More phrases to look for.")
     negative: list[Phrase] = Field(default_factory=list, max_length=32, description="Phrases to steer away from.")
-    negative_weight: float = Field(0.5, ge=0.0, le=2.0, allow_inf_nan=False,
-                                   description="How hard the negative phrases push away.")
+    negative_weight: float = Field(
+        0.5, ge=0.0, le=2.0, allow_inf_nan=False, description="How hard the negative phrases push away."
+    )
 
     _weight_not_boolean = field_validator("negative_weight", mode="before")(_number_not_boolean)
 
@@ -181,7 +201,8 @@ class PhraseSearch(MomentFilters):
 
     def texts(self) -> list[tuple[str, str]]:
         return ([("q", self.q)] if self.q else []) + [
-            (f"{name}.{i}", text) for name in ("positive", "negative") for i, text in enumerate(getattr(self, name))]
+            (f"{name}.{i}", text) for name in ("positive", "negative") for i, text in enumerate(getattr(self, name))
+        ]
 
     @property
     def phrases(self) -> list[str]:

@@ -88,8 +88,7 @@ class RateLimiter:
 
     def _forget_full(self, now: float) -> None:
         """Drop buckets that have refilled: they hold no state a fresh bucket would not."""
-        full = [k for k, (tokens, then) in self._buckets.items()
-                if tokens + (now - then) * self.rate >= self.capacity]
+        full = [k for k, (tokens, then) in self._buckets.items() if tokens + (now - then) * self.rate >= self.capacity]
         for k in full:
             del self._buckets[k]
 
@@ -152,15 +151,19 @@ async def api_guard(request: Request) -> None:
         wait = limiter.take(f"key:{row.id}" if row else f"ip:{client}")
         if wait > 0:
             retry = max(1, math.ceil(wait))
-            raise HTTPException(429, f"too many requests: at most {settings.rate_limit_per_minute} a minute "
-                                     f"{'for this key' if row else 'from this address'}; retry in {retry} s",
-                                headers={"Retry-After": str(retry)})
+            raise HTTPException(
+                429,
+                f"too many requests: at most {settings.rate_limit_per_minute} a minute "
+                f"{'for this key' if row else 'from this address'}; retry in {retry} s",
+                headers={"Retry-After": str(retry)},
+            )
 
     if settings.require_key_for_reads and row is None:
         if token:
             raise _unauthorized("the API key is not valid (unknown or revoked)", invalid=True)
-        raise _unauthorized(f"this server needs an API key for every request: send `Authorization: Bearer KEY`; "
-                            f"{CREATE_HINT}")
+        raise _unauthorized(
+            f"this server needs an API key for every request: send `Authorization: Bearer KEY`; {CREATE_HINT}"
+        )
 
 
 async def write_refusal(request: Request) -> HTTPException | None:
@@ -174,24 +177,32 @@ async def write_refusal(request: Request) -> HTTPException | None:
     any_key = await run_in_threadpool(_has_keys, services)
     host = getattr(request.app.state, "serve_host", None)
     if writes_locked(host, any_key=any_key):
-        return HTTPException(403, f"uploads, deletes and re-indexing are turned off: this server listens on "
-                                  f"{host}, which other machines can reach, and no API key exists yet; "
-                                  f"{CREATE_HINT}, then send it as `Authorization: Bearer KEY`")
+        return HTTPException(
+            403,
+            f"uploads, deletes and re-indexing are turned off: this server listens on "
+            f"{host}, which other machines can reach, and no API key exists yet; "
+            f"{CREATE_HINT}, then send it as `Authorization: Bearer KEY`",
+        )
     if caller is not None and caller.presented:
         return _unauthorized("the API key is not valid (unknown or revoked)", invalid=True)
     if not any_key:
-        return _unauthorized(f"this needs an API key and none exists yet: {CREATE_HINT}, then send it as "
-                             "`Authorization: Bearer KEY`")
-    return _unauthorized("this needs an API key: send `Authorization: Bearer KEY` (keys are made on the server "
-                         "with `vidseek keys create NAME`)")
+        return _unauthorized(
+            f"this needs an API key and none exists yet: {CREATE_HINT}, then send it as `Authorization: Bearer KEY`"
+        )
+    return _unauthorized(
+        "this needs an API key: send `Authorization: Bearer KEY` (keys are made on the server "
+        "with `vidseek keys create NAME`)"
+    )
 
 
-_BEARER_SCHEME = HTTPBearer(auto_error=False, scheme_name="API key",
-                            description="`vidseek keys create NAME` makes one; send `Authorization: Bearer KEY`.")
+_BEARER_SCHEME = HTTPBearer(
+    auto_error=False,
+    scheme_name="API key",
+    description="`vidseek keys create NAME` makes one; send `Authorization: Bearer KEY`.",
+)
 
 
-async def require_write_key(request: Request,
-                            _scheme: Annotated[object, Depends(_BEARER_SCHEME)] = None) -> Caller:
+async def require_write_key(request: Request, _scheme: Annotated[object, Depends(_BEARER_SCHEME)] = None) -> Caller:
     """Routes that change the library: a valid key, always (see the module docstring). (``_scheme`` only
     puts the bearer scheme in the OpenAPI document, so /docs can send a key; the key was checked by
     ``api_guard``.)"""
@@ -211,16 +222,21 @@ def install_security(app, settings, *, serve_host: str | None) -> None:  # noqa:
     preflights and adds the headers for those origins only (``*`` for any).
     """
     app.state.serve_host = serve_host
-    app.add_middleware(BodyLimit, limit_of=partial(body_limit, max_body_bytes=settings.max_body_bytes,
-                                                   max_image_bytes=MAX_IMAGE_BYTES))
+    app.add_middleware(
+        BodyLimit, limit_of=partial(body_limit, max_body_bytes=settings.max_body_bytes, max_image_bytes=MAX_IMAGE_BYTES)
+    )
     per_minute = getattr(settings, "rate_limit_per_minute", 0)
     app.state.rate_limiter = RateLimiter(per_minute) if per_minute > 0 else None
     origins = list(getattr(settings, "cors_origins", []) or [])
     if origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
-                           allow_methods=["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
-                           allow_headers=["Authorization", "Content-Type", "Range"],
-                           expose_headers=["Location", "Retry-After", "Content-Range", "Content-Disposition"],
-                           max_age=600)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials=False,
+            allow_methods=["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Range"],
+            expose_headers=["Location", "Retry-After", "Content-Range", "Content-Disposition"],
+            max_age=600,
+        )

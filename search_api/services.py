@@ -42,20 +42,26 @@ def load_services(settings: Settings, encoder: Encoder | None, *, query_cache_si
 
     Raises ModelMismatchError when the index was built with another model.
     """
-    library = Library(settings, notify=log.warning,  # its worker threads save as a busy `vidseek worker` does
-                      save_interval=WORKER_SAVE_INTERVAL if settings.serve_workers else 0.0)
+    library = Library(
+        settings,
+        notify=log.warning,  # its worker threads save as a busy `vidseek worker` does
+        save_interval=WORKER_SAVE_INTERVAL if settings.serve_workers else 0.0,
+    )
     if settings.media_dir is not None:  # what killed uploads left (never a file another live process holds)
         removed = sweep_stale_temp_files(Path(settings.media_dir))
         if removed:
-            log.warning("removed %d upload temp file(s) that interrupted uploads left in %s", removed,
-                        settings.media_dir)
+            log.warning(
+                "removed %d upload temp file(s) that interrupted uploads left in %s", removed, settings.media_dir
+            )
     if encoder is None:
         encoder = encoder_for(settings)
     engine = SearchEngine(library, encoder)
     index = library.index()  # now, not on the first query; None while nothing is indexed
     log.info("index loaded: %d clips, model %s", index.count if index else 0, encoder.name)
-    return Services(settings=settings, library=library, engine=engine,
-                    queries=QueryEmbeddingCache(engine.encode_query, query_cache_size,
-                                                model=library.current_model),
-                    thumbnails=ThumbnailCache(settings.data_dir / "thumbnails",
-                                              max_bytes=settings.thumbnail_cache_bytes))
+    return Services(
+        settings=settings,
+        library=library,
+        engine=engine,
+        queries=QueryEmbeddingCache(engine.encode_query, query_cache_size, model=library.current_model),
+        thumbnails=ThumbnailCache(settings.data_dir / "thumbnails", max_bytes=settings.thumbnail_cache_bytes),
+    )

@@ -62,16 +62,33 @@ def build(library: Library, *, videos: int = 24, seconds: int = 30, seed: int = 
         else:
             events = []
         for at, length, strength in events:
-            level[at:at + length] = strength + rng.normal(0, 0.005, length)
+            level[at : at + length] = strength + rng.normal(0, 0.005, length)
             planted.append(Planted(title, float(at), float(at + length), strength))
         times = np.arange(seconds, dtype=np.float64)
         frames = _frames(seconds, level, rng, dim)
         windows = clip_windows(times, clip_seconds=4, stride=2, step=1.0, duration=float(seconds))
-        record = VideoRecord(path=f"/synthetic/{title}.mp4", title=title, size=1000 + i, mtime_ns=(i + 1) * 10**9,
-                             fingerprint=f"{i:064d}", duration=float(seconds), fps=25.0, width=64, height=48,
-                             codec="h264", model_name=ColourEncoder.name, sample_fps=1.0, clip_seconds=4.0,
-                             clip_stride=2.0)
-        library.write_video(record, times, frames, [(w.first, w.last, w.start, w.end) for w in windows],
-                            pool_windows(frames, [(w.first, w.last) for w in windows]))
+        record = VideoRecord(
+            path=f"/synthetic/{title}.mp4",
+            title=title,
+            size=1000 + i,
+            mtime_ns=(i + 1) * 10**9,
+            fingerprint=f"{i:064d}",
+            duration=float(seconds),
+            fps=25.0,
+            width=64,
+            height=48,
+            codec="h264",
+            model_name=ColourEncoder.name,
+            sample_fps=1.0,
+            clip_seconds=4.0,
+            clip_stride=2.0,
+        )
+        library.write_video(
+            record,
+            times,
+            frames,
+            [(w.first, w.last, w.start, w.end) for w in windows],
+            pool_windows(frames, [(w.first, w.last) for w in windows]),
+        )
     library.save_index()
     return planted

@@ -6,7 +6,6 @@ A red frame and the text "a red scene" have cosine ~1; a red frame and "blue" ha
 from __future__ import annotations
 
 import numpy as np
-
 from media import COLOURS
 
 _NAMES = list(COLOURS)

@@ -30,8 +30,11 @@ def settings(data_dir: Path) -> Settings:
 @pytest.fixture
 def cli_env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Environment for running the CLI on the test encoder, in-process or as a subprocess."""
-    env = {"VIDSEEK_DATA_DIR": str(data_dir), "VIDSEEK_MODEL": COLOUR_MODEL,
-           "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        "VIDSEEK_DATA_DIR": str(data_dir),
+        "VIDSEEK_MODEL": COLOUR_MODEL,
+        "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
@@ -43,8 +46,10 @@ def colour_library(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("colour-videos")
     return {
         # red twice, separated by blue: two red moments, 2-6 s and 12-16 s
-        "twice": make_video(root / "red twice.mp4", [Segment("blue", 2), Segment("red", 4), Segment("blue", 6),
-                                                       Segment("red", 4), Segment("blue", 4)]),
+        "twice": make_video(
+            root / "red twice.mp4",
+            [Segment("blue", 2), Segment("red", 4), Segment("blue", 6), Segment("red", 4), Segment("blue", 4)],
+        ),
         "green": make_video(root / "green.mp4", [Segment("yellow", 6), Segment("green", 5), Segment("yellow", 5)]),
         "plain": make_video(root / "plain.mp4", [Segment("white", 10)]),
     }

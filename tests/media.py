@@ -49,9 +49,18 @@ def truth(segments: list[Segment], colour: str) -> list[tuple[float, float]]:
     return out
 
 
-def make_video(path: Path, segments: list[Segment], *, fps: int = 10, width: int = 64, height: int = 48,
-               codec: str = "libx264", pix_fmt: str = "yuv420p", frame_times: list[float] | None = None,
-               x264_params: str | None = None) -> Path:
+def make_video(
+    path: Path,
+    segments: list[Segment],
+    *,
+    fps: int = 10,
+    width: int = 64,
+    height: int = 48,
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    frame_times: list[float] | None = None,
+    x264_params: str | None = None,
+) -> Path:
     """Write a video whose frames show ``segments`` in order.
 
     ``frame_times`` (seconds) gives explicit, possibly irregular, presentation times: a

@@ -22,8 +22,12 @@ TOP, BOTTOM = "red", "blue"
 """The stored picture: ``TOP`` colour over ``BOTTOM`` colour."""
 
 # Where a viewer sees the stored top and bottom halves after each clockwise turn.
-UPRIGHT_SIDES: dict[int, tuple[str, str]] = {0: ("top", "bottom"), 90: ("right", "left"), 180: ("bottom", "top"),
-                                             270: ("left", "right")}
+UPRIGHT_SIDES: dict[int, tuple[str, str]] = {
+    0: ("top", "bottom"),
+    90: ("right", "left"),
+    180: ("bottom", "top"),
+    270: ("left", "right"),
+}
 
 
 def halves_frame(width: int, height: int, seed: int = 0) -> np.ndarray:
@@ -97,8 +101,12 @@ def side_colours(image: np.ndarray) -> dict[str, np.ndarray]:
     """Mean RGB of the top, bottom, left and right thirds of an (H, W, 3) image."""
     h, w = image.shape[:2]
     img = image.astype(np.float64)
-    return {"top": img[: h // 3].mean(axis=(0, 1)), "bottom": img[h - h // 3 :].mean(axis=(0, 1)),
-            "left": img[:, : w // 3].mean(axis=(0, 1)), "right": img[:, w - w // 3 :].mean(axis=(0, 1))}
+    return {
+        "top": img[: h // 3].mean(axis=(0, 1)),
+        "bottom": img[h - h // 3 :].mean(axis=(0, 1)),
+        "left": img[:, : w // 3].mean(axis=(0, 1)),
+        "right": img[:, w - w // 3 :].mean(axis=(0, 1)),
+    }
 
 
 def is_colour(rgb: np.ndarray, name: str, tolerance: float = 45.0) -> bool:
@@ -111,4 +119,5 @@ def assert_upright(image: np.ndarray, clockwise: int) -> None:
     sides = side_colours(image)
     assert is_colour(sides[top_side], TOP) and is_colour(sides[bottom_side], BOTTOM), (
         f"after a {clockwise} degree turn the {TOP} half belongs on the {top_side}, the {BOTTOM} half on the "
-        f"{bottom_side}; got " + ", ".join(f"{k}={v.round()}" for k, v in sides.items()))
+        f"{bottom_side}; got " + ", ".join(f"{k}={v.round()}" for k, v in sides.items())
+    )

@@ -30,8 +30,13 @@ def folder(tmp_path: Path) -> Path:
 def test_index_mixed_folder_exits_1_with_a_line_per_bad_file(folder: Path, cli_env, tmp_path: Path) -> None:
     (folder / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100)
     (folder / "empty.mkv").write_bytes(b"")
-    proc = subprocess.run([sys.executable, "-m", "cli", "index", str(folder)], env={**_base_env(), **cli_env},
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "index", str(folder)],
+        env={**_base_env(), **cli_env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2
@@ -132,8 +137,9 @@ def test_reembed_moves_the_library_to_the_new_model(runner: CliRunner, folder: P
     assert runner.invoke(main, ["search", "red"]).exit_code == 2  # VIDSEEK_MODEL still names the old model
     monkeypatch.setenv("VIDSEEK_MODEL", wide)
     after = json.loads(runner.invoke(main, ["search", "red", "--json"]).stdout)["results"]
-    assert [(r["video"]["title"], r["start"], r["end"]) for r in after] == \
-        [(r["video"]["title"], r["start"], r["end"]) for r in before]
+    assert [(r["video"]["title"], r["start"], r["end"]) for r in after] == [
+        (r["video"]["title"], r["start"], r["end"]) for r in before
+    ]
     assert "already uses test:colour-wide" in runner.invoke(main, ["reembed", wide]).output
 
     queued = runner.invoke(main, ["reembed", "--queue", "python:colour_encoder:ColourEncoder"])
@@ -146,7 +152,7 @@ def test_demo_indexes_then_searches_with_the_given_query(runner: CliRunner, fold
     result = runner.invoke(main, ["demo", str(folder), "--query", "red", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "2 indexed" in result.stdout and "search: red" in result.stdout
-    table = result.stdout[result.stdout.index("search: red"):].splitlines()
+    table = result.stdout[result.stdout.index("search: red") :].splitlines()
     assert table[1].split() == ["#", "score", "relevance", "moment", "peak", "title", "path"]
     assert "red twice" in table[2] and table[-1].startswith(("1 moments in", "2 moments in"))
 
@@ -165,14 +171,22 @@ def test_search_relevance_and_grouping_options(runner: CliRunner, tmp_path: Path
     from vidseek.config import Settings
     from vidseek.library import Library
 
-    planted = build(Library(Settings(data_dir=Path(cli_env["VIDSEEK_DATA_DIR"]), model=cli_env["VIDSEEK_MODEL"]),
-                            notify=lambda m: None))
-    body = json.loads(runner.invoke(main, ["search", "red", "--json", "--limit", "50", "--min-relevance", "high"]).stdout)
+    planted = build(
+        Library(
+            Settings(data_dir=Path(cli_env["VIDSEEK_DATA_DIR"]), model=cli_env["VIDSEEK_MODEL"]), notify=lambda m: None
+        )
+    )
+    body = json.loads(
+        runner.invoke(main, ["search", "red", "--json", "--limit", "50", "--min-relevance", "high"]).stdout
+    )
     assert {r["relevance"] for r in body["results"]} == {"high"} and body["hidden"] >= 1
     table = runner.invoke(main, ["search", "red", "--min-relevance", "high"])
     assert table.exit_code == 0 and "weaker hidden: --min-relevance low shows them" in table.output
-    grouped = json.loads(runner.invoke(main, ["search", "red", "--json", "--group-by", "video", "--sort", "count",
-                                              "--limit", "50"]).stdout)
+    grouped = json.loads(
+        runner.invoke(
+            main, ["search", "red", "--json", "--group-by", "video", "--sort", "count", "--limit", "50"]
+        ).stdout
+    )
     assert {g["video"]["title"] for g in grouped["groups"]} == {p.title for p in planted}
     assert grouped["groups"][0]["count"] == 2
     refused = runner.invoke(main, ["search", "red", "--sort", "count"])

@@ -22,10 +22,14 @@ def awkward(tmp_path_factory) -> dict[str, tuple[Path, list[float]]]:
     root = tmp_path_factory.mktemp("awkward")
     vfr_times = [0.0, 0.1, 0.15, 0.9, 1.0, 1.05, 2.5, 2.6, 4.2, 4.3, 5.0, 5.9]
     return {
-        "vfr": (make_video(root / "vfr.mp4", [Segment("red", 3), Segment("blue", 3)], frame_times=vfr_times),
-                [0.0, 1.0, 2.5, 4.2, 5.0]),
-        "odd": (make_video(root / "odd size.mp4", [Segment("red", 3)], width=33, height=17, pix_fmt="yuv444p"),
-                [0.0, 1.0, 2.0]),
+        "vfr": (
+            make_video(root / "vfr.mp4", [Segment("red", 3), Segment("blue", 3)], frame_times=vfr_times),
+            [0.0, 1.0, 2.5, 4.2, 5.0],
+        ),
+        "odd": (
+            make_video(root / "odd size.mp4", [Segment("red", 3)], width=33, height=17, pix_fmt="yuv444p"),
+            [0.0, 1.0, 2.0],
+        ),
         "vp9": (make_video(root / "clip.webm", [Segment("green", 3)], codec="libvpx-vp9"), [0.0, 1.0, 2.0]),
         "one": (make_video(root / "one frame.mp4", [Segment("red", 0.1)]), [0.0]),
         "unicode": (make_video(root / "ünï cødé ✓ 视频.mp4", [Segment("red", 2)]), [0.0, 1.0]),

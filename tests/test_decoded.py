@@ -21,12 +21,16 @@ def _decoded(times: list[float], error: str | None = None) -> DecodedVideo:
 
 
 def test_a_decode_error_is_the_decoders_own_sentence() -> None:
-    assert decode_failure(DecodeError("not a readable video (Invalid data found)")) == \
-        "not a readable video (Invalid data found)"
+    assert (
+        decode_failure(DecodeError("not a readable video (Invalid data found)"))
+        == "not a readable video (Invalid data found)"
+    )
 
 
 def test_any_other_exception_is_a_decoder_crash_named_by_its_type() -> None:
-    assert decode_failure(ZeroDivisionError("division by zero")) == "decoder crashed (ZeroDivisionError: division by zero)"
+    assert (
+        decode_failure(ZeroDivisionError("division by zero")) == "decoder crashed (ZeroDivisionError: division by zero)"
+    )
 
 
 def test_an_unreadable_file_names_the_system_error() -> None:
@@ -35,8 +39,10 @@ def test_an_unreadable_file_names_the_system_error() -> None:
 
 
 def test_the_decode_error_is_kept_first() -> None:
-    assert decoded_problem(_decoded([], "decoding failed after 3 frames"), duration=10, step=1.0,
-                           keyframes_only=False) == "decoding failed after 3 frames"
+    assert (
+        decoded_problem(_decoded([], "decoding failed after 3 frames"), duration=10, step=1.0, keyframes_only=False)
+        == "decoding failed after 3 frames"
+    )
 
 
 def test_no_frames_is_a_failure() -> None:

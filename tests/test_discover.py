@@ -51,8 +51,11 @@ def test_symlink_loop_in_a_folder_is_one_problem(folder: Path) -> None:
     (folder / "pong.mkv").symlink_to("ping.mkv")
     files, problems = find_videos([folder])
     assert files == [folder / "good.mp4"]
-    assert sorted(problems) == [(folder / "loop.mp4", "symlink loop"), (folder / "ping.mkv", "symlink loop"),
-                                (folder / "pong.mkv", "symlink loop")]
+    assert sorted(problems) == [
+        (folder / "loop.mp4", "symlink loop"),
+        (folder / "ping.mkv", "symlink loop"),
+        (folder / "pong.mkv", "symlink loop"),
+    ]
 
 
 def test_fifo_socket_and_device_are_never_opened(folder: Path) -> None:
@@ -62,9 +65,11 @@ def test_fifo_socket_and_device_are_never_opened(folder: Path) -> None:
         (folder / "null.mp4").symlink_to(os.devnull)
         files, problems = find_videos([folder])
     assert files == [folder / "good.mp4"]
-    assert sorted(problems) == [(folder / "fifo.mp4", "not a regular file (a FIFO)"),
-                                (folder / "null.mp4", "not a regular file (a character device)"),
-                                (folder / "sock.mp4", "not a regular file (a socket)")]
+    assert sorted(problems) == [
+        (folder / "fifo.mp4", "not a regular file (a FIFO)"),
+        (folder / "null.mp4", "not a regular file (a character device)"),
+        (folder / "sock.mp4", "not a regular file (a socket)"),
+    ]
 
 
 def test_dangling_symlink_is_reported_under_its_own_path(folder: Path, tmp_path: Path) -> None:
@@ -72,8 +77,9 @@ def test_dangling_symlink_is_reported_under_its_own_path(folder: Path, tmp_path:
     (folder / "notes.txt").symlink_to(tmp_path / "gone.txt")  # not a video name: not looked at
     files, problems = find_videos([folder])
     assert files == [folder / "good.mp4"]
-    assert problems == [(folder / "dangling.mp4", f"broken symlink (its target {tmp_path / 'gone' / 'target.mp4'} "
-                                                  "does not exist)")]
+    assert problems == [
+        (folder / "dangling.mp4", f"broken symlink (its target {tmp_path / 'gone' / 'target.mp4'} does not exist)")
+    ]
 
 
 def test_unreadable_subfolder_is_reported_even_as_root(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,12 +132,14 @@ def test_paths_named_directly_get_their_real_reason(folder: Path, tmp_path: Path
         named = [folder / n for n in ("loop.mp4", "fifo.mp4", "dangling.mp4", "sock", "absent.mp4")]
         files, problems = find_videos([*named, Path(os.devnull)])
     assert files == []
-    assert problems == [(folder / "loop.mp4", "symlink loop"),
-                        (folder / "fifo.mp4", "not a regular file (a FIFO)"),
-                        (folder / "dangling.mp4", f"broken symlink (its target {tmp_path / 'gone.mp4'} does not exist)"),
-                        (folder / "sock", "not a regular file (a socket)"),
-                        (folder / "absent.mp4", "no such file or folder"),
-                        (Path(os.devnull), "not a regular file (a character device)")]
+    assert problems == [
+        (folder / "loop.mp4", "symlink loop"),
+        (folder / "fifo.mp4", "not a regular file (a FIFO)"),
+        (folder / "dangling.mp4", f"broken symlink (its target {tmp_path / 'gone.mp4'} does not exist)"),
+        (folder / "sock", "not a regular file (a socket)"),
+        (folder / "absent.mp4", "no such file or folder"),
+        (Path(os.devnull), "not a regular file (a character device)"),
+    ]
 
 
 def test_links_to_real_videos_work_and_count_once(folder: Path, tmp_path: Path) -> None:
@@ -184,7 +192,8 @@ def test_indexer_indexes_the_rest_of_the_batch(db_settings: Settings, hostile_fo
     assert failed == {
         str(hostile_folder / "loop.mp4"): "symlink loop",
         str(hostile_folder / "dangling.mp4"): f"broken symlink (its target {hostile_folder.parent / 'gone.mp4'} "
-                                              "does not exist)"}
+        "does not exist)",
+    }
     assert report.exit_code == 1
     for path, reason in report.failed:
         f"{path}: {reason}".encode("utf-8")  # printable on any terminal: no lone surrogates
@@ -210,17 +219,24 @@ def _env(cli_env: dict[str, str]) -> dict[str, str]:
 
 def test_cli_index_hostile_folder_exits_1_with_one_line_each(hostile_folder: Path, cli_env) -> None:
     os.mkfifo(hostile_folder / "fifo.mp4")
-    proc = subprocess.run([sys.executable, "-m", "cli", "index", str(hostile_folder)], env=_env(cli_env),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "index", str(hostile_folder)],
+        env=_env(cli_env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     errors = sorted(line for line in proc.stderr.splitlines() if line.startswith("error:"))
     assert len(errors) == 4, proc.stderr
     assert errors[0].startswith(f"error: {hostile_folder}/caf\\xe9.mp4: ") and "not valid UTF-8" in errors[0]
-    assert errors[1:] == [f"error: {hostile_folder}/dangling.mp4: broken symlink (its target "
-                          f"{hostile_folder.parent / 'gone.mp4'} does not exist)",
-                          f"error: {hostile_folder}/fifo.mp4: not a regular file (a FIFO)",
-                          f"error: {hostile_folder}/loop.mp4: symlink loop"]
+    assert errors[1:] == [
+        f"error: {hostile_folder}/dangling.mp4: broken symlink (its target "
+        f"{hostile_folder.parent / 'gone.mp4'} does not exist)",
+        f"error: {hostile_folder}/fifo.mp4: not a regular file (a FIFO)",
+        f"error: {hostile_folder}/loop.mp4: symlink loop",
+    ]
     assert "1 indexed" in proc.stdout and "4 failed" in proc.stdout
 
 
@@ -229,9 +245,16 @@ def test_cli_index_named_paths_say_what_is_wrong(hostile_folder: Path, cli_env, 
     link = tmp_path / "link to good.mp4"
     link.symlink_to(hostile_folder / "good.mp4")
     named = [hostile_folder / "loop.mp4", hostile_folder / "fifo.mp4", link]
-    proc = subprocess.run([sys.executable, "-m", "cli", "index", *map(str, named)], env=_env(cli_env),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "index", *map(str, named)],
+        env=_env(cli_env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stderr
     assert [line for line in proc.stderr.splitlines() if line.startswith("error:")] == [
-        f"error: {named[0]}: symlink loop", f"error: {named[1]}: not a regular file (a FIFO)"]
+        f"error: {named[0]}: symlink loop",
+        f"error: {named[1]}: not a regular file (a FIFO)",
+    ]
     assert "1 indexed" in proc.stdout and "Traceback" not in proc.stderr

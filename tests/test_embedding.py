@@ -35,8 +35,11 @@ class OneFrameAtATime:
         for video in reversed(list(videos)):
             done = DecodedVideo(video.key)
             try:
-                frames = list(self.decoder.frames(video.path, fps=fps, size=input_size_of(self.encoder),
-                                                  keyframes_only=keyframes_only))
+                frames = list(
+                    self.decoder.frames(
+                        video.path, fps=fps, size=input_size_of(self.encoder), keyframes_only=keyframes_only
+                    )
+                )
             except Exception as exc:  # noqa: BLE001
                 done.error = decode_failure(exc)
                 yield done
@@ -58,19 +61,28 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _settings(tmp_path: Path, name: str, **kw) -> Settings:  # noqa: ANN003
-    return Settings(data_dir=tmp_path / name, model="python:colour_encoder:ColourEncoder", sample_fps=2.0,
-                    clip_seconds=4.0, clip_stride=2.0, **kw)
+    return Settings(
+        data_dir=tmp_path / name,
+        model="python:colour_encoder:ColourEncoder",
+        sample_fps=2.0,
+        clip_seconds=4.0,
+        clip_stride=2.0,
+        **kw,
+    )
 
 
 def test_a_strategy_given_to_the_indexer_stores_the_rows_a_local_run_stores(folder: Path, tmp_path: Path) -> None:
     local = _settings(tmp_path, "local")
     encoder = load_encoder(local.model)
-    want = Indexer(local, Library(local, notify=lambda m: None), encoder, progress=lambda: Progress(False)).index([folder])
+    want = Indexer(local, Library(local, notify=lambda m: None), encoder, progress=lambda: Progress(False)).index(
+        [folder]
+    )
 
     other = _settings(tmp_path, "other")
     strategy = OneFrameAtATime(other, encoder)
-    indexer = Indexer(other, Library(other, notify=lambda m: None), progress=lambda: Progress(False),
-                      embedding=strategy)
+    indexer = Indexer(
+        other, Library(other, notify=lambda m: None), progress=lambda: Progress(False), embedding=strategy
+    )
     got = indexer.index([folder])
 
     assert strategy.calls == [([0, 1], 2.0, False)]  # one call, at the run's sampling, each file that probed
@@ -83,8 +95,12 @@ def test_a_strategy_given_to_the_indexer_stores_the_rows_a_local_run_stores(fold
 def test_the_library_records_the_strategys_model(folder: Path, tmp_path: Path) -> None:
     settings = _settings(tmp_path, "data")
     library = Library(settings, notify=lambda m: None)
-    Indexer(settings, library, progress=lambda: Progress(False),
-            embedding=OneFrameAtATime(settings, load_encoder(settings.model))).index([folder / "sub"])
+    Indexer(
+        settings,
+        library,
+        progress=lambda: Progress(False),
+        embedding=OneFrameAtATime(settings, load_encoder(settings.model)),
+    ).index([folder / "sub"])
     assert library.model_name() == "test:colour-v1"
 
 
@@ -105,7 +121,9 @@ def test_local_embedding_yields_every_video_once_with_its_frames_in_order(folder
     local = LocalEmbedding(settings, load_encoder(settings.model))
     seen: list[tuple[int, float]] = []
     videos = [VideoToEmbed(7, folder / "two colours.mp4", 11.0), VideoToEmbed(3, folder / "notes.mov", 0.0)]
-    done = {d.key: d for d in local.embed(videos, fps=1.0, keyframes_only=False, on_frame=lambda k, t: seen.append((k, t)))}
+    done = {
+        d.key: d for d in local.embed(videos, fps=1.0, keyframes_only=False, on_frame=lambda k, t: seen.append((k, t)))
+    }
     assert sorted(done) == [3, 7]
     assert done[7].error is None and done[7].times == [float(t) for t in range(11)]
     assert np.stack(done[7].vectors).shape == (11, local.dim)

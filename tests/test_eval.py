@@ -16,11 +16,17 @@ from click.testing import CliRunner
 from conftest import COLOUR_MODEL
 from media import Segment, make_video
 
-from search_api.annotations import (AnnotationError, Label, VideoMatcher, load_labelled_set, match_to_library,
-                                    read_labels)
+from cli.main import main
+from search_api.annotations import (
+    AnnotationError,
+    Label,
+    VideoMatcher,
+    load_labelled_set,
+    match_to_library,
+    read_labels,
+)
 from search_api.evaluate import evaluate
 from search_api.metrics import Span
-from cli.main import main
 from vidseek.config import Settings
 
 QV_STEM = "NUfGnPaEzP0_60.0_210.0"
@@ -37,12 +43,12 @@ class Truth:
 
 
 TRUTHS = [
-    Truth("green", "green", 6, 11),            # exactly the green run: IoU 1
-    Truth("red", "red_twice", 2, 6),           # two true moments of one query, grouped
+    Truth("green", "green", 6, 11),  # exactly the green run: IoU 1
+    Truth("red", "red_twice", 2, 6),  # two true moments of one query, grouped
     Truth("red", "red_twice", 12, 16),
-    Truth("white", QV_STEM, 0, 10),            # the whole white video
-    Truth("a green field", "green", 0, 5),     # wrong time (that is yellow): IoU 0, right video
-    Truth("blue", QV_STEM, 0, 5),              # wrong video (blue is in red_twice): IoU 0, not rank 1
+    Truth("white", QV_STEM, 0, 10),  # the whole white video
+    Truth("a green field", "green", 0, 5),  # wrong time (that is yellow): IoU 0, right video
+    Truth("blue", QV_STEM, 0, 5),  # wrong video (blue is in red_twice): IoU 0, not rank 1
 ]
 EXPECTED_PER_QUERY = {"green": (1.0, 1), "red": (1.0, 1), "white": (1.0, 1), "a green field": (0.0, 1)}
 """query -> (IoU of the first moment, rank of the first true video)."""
@@ -56,8 +62,10 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Stem -> file of the generated videos; two of them share the stem ``clip``."""
     root = tmp_path_factory.mktemp("eval-videos")
     return {
-        "red_twice": make_video(root / "red_twice.mp4", [Segment("blue", 2), Segment("red", 4), Segment("blue", 6),
-                                                         Segment("red", 4), Segment("blue", 4)]),
+        "red_twice": make_video(
+            root / "red_twice.mp4",
+            [Segment("blue", 2), Segment("red", 4), Segment("blue", 6), Segment("red", 4), Segment("blue", 4)],
+        ),
         "green": make_video(root / "green.mp4", [Segment("yellow", 6), Segment("green", 5), Segment("yellow", 5)]),
         QV_STEM: make_video(root / f"{QV_STEM}.mp4", [Segment("white", 10)]),
         "a/clip": make_video(root / "a" / "clip.mp4", [Segment("magenta", 4)]),
@@ -77,7 +85,8 @@ def indexed_dir(tmp_path_factory: pytest.TempPathFactory, videos: dict[str, Path
     settings = Settings(data_dir=data_dir, model=COLOUR_MODEL, sample_fps=1.0, clip_seconds=4.0, clip_stride=2.0)
     library = Library(settings, notify=lambda m: None)
     report = Indexer(settings, library, load_encoder(settings.model), progress=lambda: Progress(False)).index(
-        list(videos.values()))
+        list(videos.values())
+    )
     assert report.failed == [] and len(report.indexed) == len(videos)
     return data_dir
 
@@ -95,8 +104,9 @@ def runner() -> CliRunner:
 
 def write_vidseek(path: Path, truths: list[Truth], videos: dict[str, Path]) -> Path:
     """vidseek JSONL naming videos by their full path."""
-    lines = [json.dumps({"query": t.query, "video": str(videos[t.video]), "start": t.start, "end": t.end})
-             for t in truths]
+    lines = [
+        json.dumps({"query": t.query, "video": str(videos[t.video]), "start": t.start, "end": t.end}) for t in truths
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -106,9 +116,19 @@ def write_qvhighlights(path: Path, truths: list[Truth], videos: dict[str, Path])
     by_query: dict[str, list[Truth]] = {}
     for t in truths:
         by_query.setdefault(t.query, []).append(t)
-    lines = [json.dumps({"qid": n, "query": query, "duration": 150, "vid": ts[0].video,
-                         "relevant_windows": [[t.start, t.end] for t in ts], "saliency_scores": [[4, 4, 4]]})
-             for n, (query, ts) in enumerate(by_query.items())]
+    lines = [
+        json.dumps(
+            {
+                "qid": n,
+                "query": query,
+                "duration": 150,
+                "vid": ts[0].video,
+                "relevant_windows": [[t.start, t.end] for t in ts],
+                "saliency_scores": [[4, 4, 4]],
+            }
+        )
+        for n, (query, ts) in enumerate(by_query.items())
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -130,8 +150,9 @@ def run_eval(runner: CliRunner, *args: str):  # noqa: ANN201
 
 
 @pytest.mark.parametrize("fmt", list(WRITERS))
-def test_eval_scores_known_answers_in_every_format(fmt: str, runner: CliRunner, videos, cli_env,
-                                                   tmp_path: Path) -> None:
+def test_eval_scores_known_answers_in_every_format(
+    fmt: str, runner: CliRunner, videos, cli_env, tmp_path: Path
+) -> None:
     labels = WRITERS[fmt](tmp_path / f"labels.{fmt}", TRUTHS, videos)
     result = run_eval(runner, str(labels), "--json")
     assert result.exit_code == 0, result.output
@@ -153,8 +174,9 @@ def test_eval_scores_known_answers_in_every_format(fmt: str, runner: CliRunner, 
     assert overall["r5_at_0.5"] >= 0.6 and overall["video_r_at_10"] >= overall["video_r_at_5"] >= 0.8
 
 
-def test_exactly_found_moment_gives_r1_at_07_of_one_and_wrong_label_zero(runner: CliRunner, videos, cli_env,
-                                                                         tmp_path: Path) -> None:
+def test_exactly_found_moment_gives_r1_at_07_of_one_and_wrong_label_zero(
+    runner: CliRunner, videos, cli_env, tmp_path: Path
+) -> None:
     right = write_vidseek(tmp_path / "right.jsonl", [TRUTHS[0]], videos)
     body = json.loads(run_eval(runner, str(right), "--json").stdout)
     assert body["overall"]["r1_at_0.7"] == 1.0 and body["overall"]["miou"] == 1.0
@@ -183,8 +205,9 @@ def test_limit_one_makes_r5_the_same_as_r1(runner: CliRunner, videos, cli_env, t
     assert overall["video_r_at_10"] == overall["video_r_at_1"] == 0.8
 
 
-def test_unknown_videos_are_reported_and_their_queries_skipped(runner: CliRunner, videos, cli_env,
-                                                               tmp_path: Path) -> None:
+def test_unknown_videos_are_reported_and_their_queries_skipped(
+    runner: CliRunner, videos, cli_env, tmp_path: Path
+) -> None:
     labels = tmp_path / "labels.jsonl"
     write_vidseek(labels, TRUTHS[:1], videos)
     with labels.open("a") as f:
@@ -254,14 +277,17 @@ def test_formats_are_detected_from_content(tmp_path: Path, videos) -> None:
         path = write(tmp_path / "labels.data", TRUTHS, videos)  # the name says nothing
         detected, labels = read_labels(path)
         assert detected == fmt
-        assert [(lb.query, Path(lb.video).name.removesuffix(".mp4"), lb.start, lb.end) for lb in labels] == \
-            [(t.query, t.video, t.start, t.end) for t in TRUTHS]
+        assert [(lb.query, Path(lb.video).name.removesuffix(".mp4"), lb.start, lb.end) for lb in labels] == [
+            (t.query, t.video, t.start, t.end) for t in TRUTHS
+        ]
 
 
 def test_vidseek_lines_keep_line_numbers_and_skip_blank_lines(tmp_path: Path) -> None:
     path = tmp_path / "labels.jsonl"
-    path.write_text('\ufeff{"query": " a dog ", "video": "a.mp4", "start": 1, "end": 2.5}\n\n'
-                    '{"query": "a dog", "video": "b.mp4", "start": 0, "end": 1}\r\n')
+    path.write_text(
+        '\ufeff{"query": " a dog ", "video": "a.mp4", "start": 1, "end": 2.5}\n\n'
+        '{"query": "a dog", "video": "b.mp4", "start": 0, "end": 1}\r\n'
+    )
     fmt, labels = read_labels(path)
     assert fmt == "jsonl"
     assert labels == [Label("a dog", "a.mp4", 1.0, 2.5, 1), Label("a dog", "b.mp4", 0.0, 1.0, 3)]
@@ -269,45 +295,90 @@ def test_vidseek_lines_keep_line_numbers_and_skip_blank_lines(tmp_path: Path) ->
 
 def test_qvhighlights_gives_one_label_per_window(tmp_path: Path) -> None:
     path = tmp_path / "highlight_val_release.jsonl"
-    path.write_text(json.dumps({"qid": 2579, "query": "A girl and her mother cooked while talking with each other.",
-                                "duration": 150, "vid": "j7rJstUseKg_360.0_510.0",
-                                "relevant_windows": [[96, 114], [0, 2]]}) + "\n")
-    assert read_labels(path) == ("qvhighlights", [
-        Label("A girl and her mother cooked while talking with each other.", "j7rJstUseKg_360.0_510.0", 96.0, 114.0, 1),
-        Label("A girl and her mother cooked while talking with each other.", "j7rJstUseKg_360.0_510.0", 0.0, 2.0, 1)])
+    path.write_text(
+        json.dumps(
+            {
+                "qid": 2579,
+                "query": "A girl and her mother cooked while talking with each other.",
+                "duration": 150,
+                "vid": "j7rJstUseKg_360.0_510.0",
+                "relevant_windows": [[96, 114], [0, 2]],
+            }
+        )
+        + "\n"
+    )
+    assert read_labels(path) == (
+        "qvhighlights",
+        [
+            Label(
+                "A girl and her mother cooked while talking with each other.", "j7rJstUseKg_360.0_510.0", 96.0, 114.0, 1
+            ),
+            Label(
+                "A girl and her mother cooked while talking with each other.", "j7rJstUseKg_360.0_510.0", 0.0, 2.0, 1
+            ),
+        ],
+    )
 
 
 def test_charades_lines(tmp_path: Path) -> None:
     path = tmp_path / "charades_sta_test.txt"
-    path.write_text("3MSZA 24.3 30.4##person turn a light on.\n"
-                    "AO8RW  0.0 6.9##a person is putting a book on a shelf.\n")
-    assert read_labels(path) == ("charades", [Label("person turn a light on.", "3MSZA", 24.3, 30.4, 1),
-                                              Label("a person is putting a book on a shelf.", "AO8RW", 0.0, 6.9, 2)])
+    path.write_text(
+        "3MSZA 24.3 30.4##person turn a light on.\nAO8RW  0.0 6.9##a person is putting a book on a shelf.\n"
+    )
+    assert read_labels(path) == (
+        "charades",
+        [
+            Label("person turn a light on.", "3MSZA", 24.3, 30.4, 1),
+            Label("a person is putting a book on a shelf.", "AO8RW", 0.0, 6.9, 2),
+        ],
+    )
 
 
-@pytest.mark.parametrize("content, fmt, problem", [
-    ('{"query": "a", "video": "v", "start": 0, "end": 1}\n{"query": "a", "video": "v", "start": 0}\n', None,
-     'line 2: missing "end"'),
-    ('{"query": "a", "video": "v", "start": 3, "end": 1}\n', None, "line 1: start 3 is not before end 1"),
-    ('{"query": "a", "video": "v", "start": "0:03", "end": 5}\n', None, 'line 1: start must be a number of seconds'),
-    ('{"query": "", "video": "v", "start": 0, "end": 1}\n', None, "line 1: query must be a non-empty text"),
-    ('{"query": "a", "video": "v", "start": -1, "end": 1}\n', None, "line 1: start -1 is negative"),
-    ('{"query": "a", "video": "v", "start": 0, "end": 1}\n[1, 2]\n', None,
-     "line 2: expected a JSON object, found list"),
-    ('{"query": "a", "video": "v", "start": 0, "end": 1}\n{"qid": 1, "query": "a", "vid": "v"}\n', None,
-     'line 2: missing "video", "start", "end"'),
-    ('{"qid": 1, "query": "a", "duration": 150, "vid": "v"}\n', None, "test split hides them"),
-    ('{"qid": 1, "query": "a", "vid": "v", "relevant_windows": [[1, 2, 3]]}\n', None,
-     "relevant_windows[0] must be [start, end]"),
-    ('{"qid": 1, "query": "a", "vid": "v", "relevant_windows": []}\n', None, "must be a non-empty list"),
-    ("3MSZA 24.3 30.4##person turn a light on.\n3MSZA 24.3##no end\n", None, "line 2: expected `VIDEOID START END##"),
-    ("3MSZA 24.3 x##person\n", None, "line 1: END 'x' is not a number of seconds"),
-    ("3MSZA 24.3 30.4##   \n", None, "line 1: sentence must be a non-empty text"),
-    ("just some words\n", None, "line 1: cannot tell the format"),
-    ('{"name": "x"}\n', None, "line 1: cannot tell the format"),
-])
-def test_bad_input_names_the_line_and_the_problem(tmp_path: Path, content: str, fmt: str | None,
-                                                   problem: str) -> None:
+@pytest.mark.parametrize(
+    "content, fmt, problem",
+    [
+        (
+            '{"query": "a", "video": "v", "start": 0, "end": 1}\n{"query": "a", "video": "v", "start": 0}\n',
+            None,
+            'line 2: missing "end"',
+        ),
+        ('{"query": "a", "video": "v", "start": 3, "end": 1}\n', None, "line 1: start 3 is not before end 1"),
+        (
+            '{"query": "a", "video": "v", "start": "0:03", "end": 5}\n',
+            None,
+            "line 1: start must be a number of seconds",
+        ),
+        ('{"query": "", "video": "v", "start": 0, "end": 1}\n', None, "line 1: query must be a non-empty text"),
+        ('{"query": "a", "video": "v", "start": -1, "end": 1}\n', None, "line 1: start -1 is negative"),
+        (
+            '{"query": "a", "video": "v", "start": 0, "end": 1}\n[1, 2]\n',
+            None,
+            "line 2: expected a JSON object, found list",
+        ),
+        (
+            '{"query": "a", "video": "v", "start": 0, "end": 1}\n{"qid": 1, "query": "a", "vid": "v"}\n',
+            None,
+            'line 2: missing "video", "start", "end"',
+        ),
+        ('{"qid": 1, "query": "a", "duration": 150, "vid": "v"}\n', None, "test split hides them"),
+        (
+            '{"qid": 1, "query": "a", "vid": "v", "relevant_windows": [[1, 2, 3]]}\n',
+            None,
+            "relevant_windows[0] must be [start, end]",
+        ),
+        ('{"qid": 1, "query": "a", "vid": "v", "relevant_windows": []}\n', None, "must be a non-empty list"),
+        (
+            "3MSZA 24.3 30.4##person turn a light on.\n3MSZA 24.3##no end\n",
+            None,
+            "line 2: expected `VIDEOID START END##",
+        ),
+        ("3MSZA 24.3 x##person\n", None, "line 1: END 'x' is not a number of seconds"),
+        ("3MSZA 24.3 30.4##   \n", None, "line 1: sentence must be a non-empty text"),
+        ("just some words\n", None, "line 1: cannot tell the format"),
+        ('{"name": "x"}\n', None, "line 1: cannot tell the format"),
+    ],
+)
+def test_bad_input_names_the_line_and_the_problem(tmp_path: Path, content: str, fmt: str | None, problem: str) -> None:
     path = tmp_path / "labels.txt"
     path.write_text(content)
     with pytest.raises(AnnotationError) as caught:
@@ -326,8 +397,12 @@ def test_not_utf8_is_refused(tmp_path: Path) -> None:
 
 
 def test_matcher_by_path_then_stem(tmp_path: Path) -> None:
-    library = [str(tmp_path / "v" / "a.mp4"), str(tmp_path / "v" / f"{QV_STEM}.mp4"), str(tmp_path / "x" / "c.mp4"),
-               str(tmp_path / "y" / "c.mkv")]
+    library = [
+        str(tmp_path / "v" / "a.mp4"),
+        str(tmp_path / "v" / f"{QV_STEM}.mp4"),
+        str(tmp_path / "x" / "c.mp4"),
+        str(tmp_path / "y" / "c.mkv"),
+    ]
     matcher = VideoMatcher(library, base_dirs=[tmp_path])
     assert matcher.match(library[0]) == library[0]
     assert matcher.match("v/a.mp4") == library[0]  # relative to a base dir
@@ -339,8 +414,13 @@ def test_matcher_by_path_then_stem(tmp_path: Path) -> None:
 
 
 def test_match_groups_truths_and_drops_unindexed_ones(tmp_path: Path) -> None:
-    labels = [Label("dog", "a", 0, 1, 1), Label("cat", "gone", 0, 1, 2), Label("dog", "gone", 2, 3, 3),
-              Label("dog", "a", 5, 6, 4), Label("bird", "c", 0, 1, 5)]
+    labels = [
+        Label("dog", "a", 0, 1, 1),
+        Label("cat", "gone", 0, 1, 2),
+        Label("dog", "gone", 2, 3, 3),
+        Label("dog", "a", 5, 6, 4),
+        Label("bird", "c", 0, 1, 5),
+    ]
     matcher = VideoMatcher(["/v/a.mp4", "/x/c.mp4", "/y/c.mp4"])
     labelled = match_to_library(tmp_path / "l.jsonl", "jsonl", labels, matcher)
     assert labelled.queries == [("dog", [Span("/v/a.mp4", 0, 1), Span("/v/a.mp4", 5, 6)])]

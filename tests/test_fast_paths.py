@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from media import Segment, make_video
 
-from indexer.decode import DecordDecoder, PyAVDecoder
 from cli.main import main
+from indexer.decode import DecordDecoder, PyAVDecoder
 from vidseek.encoders import load_encoder
 from vidseek.errors import ModelError
 
@@ -30,8 +30,14 @@ def test_int8_vectors_stay_within_cosine_0_99_of_fp32() -> None:
     assert (fp32.encode_text(texts) * int8.encode_text(texts)).sum(1).min() >= 0.99
 
 
-@pytest.mark.parametrize("precision, device, message", [
-    ("fp16", "cpu", "needs a CUDA device"), ("int8", "cuda", "no CUDA GPU is available"), ("fp8", "cpu", "must be one of")])
+@pytest.mark.parametrize(
+    "precision, device, message",
+    [
+        ("fp16", "cpu", "needs a CUDA device"),
+        ("int8", "cuda", "no CUDA GPU is available"),
+        ("fp8", "cpu", "must be one of"),
+    ],
+)
 def test_impossible_precisions_are_refused(precision: str, device: str, message: str) -> None:
     with pytest.raises(ModelError, match=message):
         load_encoder("RN50:random", device=device, precision=precision)

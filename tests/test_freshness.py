@@ -13,13 +13,26 @@ MODEL = "test:colour-v1"
 
 
 def _settings(tmp_path: Path, **kw) -> Settings:  # noqa: ANN003
-    return Settings(data_dir=tmp_path, model="python:colour_encoder:ColourEncoder", sample_fps=1.0,
-                    clip_seconds=4.0, clip_stride=2.0, **kw)
+    return Settings(
+        data_dir=tmp_path,
+        model="python:colour_encoder:ColourEncoder",
+        sample_fps=1.0,
+        clip_seconds=4.0,
+        clip_stride=2.0,
+        **kw,
+    )
 
 
 def _row(st: os.stat_result, **kw) -> Video:  # noqa: ANN003
-    fields = {"model_name": MODEL, "sample_fps": 1.0, "clip_seconds": 4.0, "clip_stride": 2.0, "status": "indexed",
-              "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    fields = {
+        "model_name": MODEL,
+        "sample_fps": 1.0,
+        "clip_seconds": 4.0,
+        "clip_stride": 2.0,
+        "status": "indexed",
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+    }
     return Video(**{**fields, **kw})
 
 

@@ -74,7 +74,7 @@ def test_moment_is_never_mostly_background() -> None:
         event_at, event_len = int(rng.integers(5, 80)), int(rng.integers(3, 20))
         scores = curve((0.17, event_at), (0.30, event_len), (0.17, 100 - event_at), seed=trial)
         for first, last in spans(scores):
-            frames = scores[first:last + 1]
+            frames = scores[first : last + 1]
             assert np.mean(frames < 0.17 + 2 * 0.025) < 0.5, (trial, first, last)
 
 

@@ -9,15 +9,18 @@ from vidseek.index_verdict import FileFacts, file_verdict
 DB = {"dim": 8, "generation": 5, "count": 100, "uid": "u1", "requested": "auto"}
 
 
-@pytest.mark.parametrize(("file", "expected"), [  # file: dim, kind, uid, generation, count
-    ((8, "flat", "u1", 5, 100), ("use", None)),
-    ((8, "flat", None, 5, 100), ("use", None)),  # a file from before uids, current
-    ((8, "flat", "u1", 3, 90), ("patch", "stale")),
-    ((8, "flat", None, 3, 90), ("rebuild", "stale")),  # cannot be patched without a uid
-    ((16, "flat", "u1", 5, 100), ("rebuild", "dimension 16")),
-    ((8, "flat", "u2", 5, 100), ("rebuild", "another database")),
-    ((8, "flat", "u1", 6, 100), ("rebuild", "ahead of the database")),
-])
+@pytest.mark.parametrize(
+    ("file", "expected"),
+    [  # file: dim, kind, uid, generation, count
+        ((8, "flat", "u1", 5, 100), ("use", None)),
+        ((8, "flat", None, 5, 100), ("use", None)),  # a file from before uids, current
+        ((8, "flat", "u1", 3, 90), ("patch", "stale")),
+        ((8, "flat", None, 3, 90), ("rebuild", "stale")),  # cannot be patched without a uid
+        ((16, "flat", "u1", 5, 100), ("rebuild", "dimension 16")),
+        ((8, "flat", "u2", 5, 100), ("rebuild", "another database")),
+        ((8, "flat", "u1", 6, 100), ("rebuild", "ahead of the database")),
+    ],
+)
 def test_file_verdict(file: tuple, expected: tuple[str, str | None]) -> None:
     action, why = file_verdict(FileFacts(*file), **DB)
     assert action == expected[0]

@@ -60,8 +60,7 @@ def test_mixed_folder_indexes_good_files_and_names_each_bad_one(db_settings: Set
     library, report = run_index(db_settings, [mixed_folder])
     assert sorted(Path(p).name for p in report.indexed) == ["good one.mp4", "second.webm"]
     reasons = {Path(p).name: why for p, why in report.failed}
-    assert set(reasons) == {"empty.mp4", "truncated.mp4", "cut short.mkv", "notes.mov", "speech.mp4",
-                            "undecodable.mkv"}
+    assert set(reasons) == {"empty.mp4", "truncated.mp4", "cut short.mkv", "notes.mov", "speech.mp4", "undecodable.mkv"}
     assert "decoding failed" in reasons["undecodable.mkv"] or "no decodable" in reasons["undecodable.mkv"]
     assert "empty" in reasons["empty.mp4"]
     assert "truncated" in reasons["cut short.mkv"]
@@ -160,11 +159,15 @@ def test_deleted_or_stale_faiss_file_is_rebuilt_with_a_message(db_settings: Sett
 def test_rebuild_index_remakes_the_same_index(db_settings: Settings, colour_library) -> None:
     library, _ = run_index(db_settings, list(colour_library.values()))
     encoder = load_encoder(db_settings.model)
-    before = [(h.video.id, h.moment.start, h.moment.end) for h in SearchEngine(library, encoder).search("red", limit=5).hits]
+    before = [
+        (h.video.id, h.moment.start, h.moment.end) for h in SearchEngine(library, encoder).search("red", limit=5).hits
+    ]
     library.rebuild_index()
     assert_faiss_matches_sql(library, db_settings)
     fresh = Library(db_settings)
-    after = [(h.video.id, h.moment.start, h.moment.end) for h in SearchEngine(fresh, encoder).search("red", limit=5).hits]
+    after = [
+        (h.video.id, h.moment.start, h.moment.end) for h in SearchEngine(fresh, encoder).search("red", limit=5).hits
+    ]
     assert before == after
 
 

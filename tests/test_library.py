@@ -11,8 +11,16 @@ from click.testing import CliRunner
 from cli.main import main
 from vidseek.db import open_database
 
-COMMANDS = [["info"], ["ls"], ["search", "red"], ["index", "."], ["worker", "--until-idle"], ["serve", "--port", "0"],
-            ["rebuild-index"], ["keys", "list"]]
+COMMANDS = [
+    ["info"],
+    ["ls"],
+    ["search", "red"],
+    ["index", "."],
+    ["worker", "--until-idle"],
+    ["serve", "--port", "0"],
+    ["rebuild-index"],
+    ["keys", "list"],
+]
 
 
 def _random_bytes(path: Path) -> None:

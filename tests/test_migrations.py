@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from pg_databases import fresh_databases
 from alembic import command
+from pg_databases import fresh_databases
 from sqlalchemy import create_engine, inspect, text
 
 from vidseek.db import alembic_config, open_database
@@ -71,8 +71,16 @@ def test_processes_opening_a_fresh_database_at_once_all_succeed(backend: str, tm
     already exists" on SQLite) in every round."""
     for n in range(ROUNDS):
         (tmp_path / f"round{n}").mkdir()
-    procs = [subprocess.Popen([sys.executable, "-c", _OPENER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, cwd=Path(__file__).parent.parent) for _ in range(OPENERS)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPENER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parent.parent,
+        )
+        for _ in range(OPENERS)
+    ]
     try:
         for proc in procs:
             assert proc.stdout.readline().strip() == "ready"

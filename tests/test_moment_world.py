@@ -58,7 +58,7 @@ def _plain(video) -> np.ndarray:  # noqa: ANN001
 def test_relevant_frames_score_030_and_unrelated_017(world: World) -> None:
     relevant, unrelated = [], []
     for q in world.queries:
-        relevant.append(_frames_where(world, q.topic, lambda v: _plain(v) & (v.frame_topic == q.topic)))
+        relevant.append(_frames_where(world, q.topic, lambda v, q=q: _plain(v) & (v.frame_topic == q.topic)))
         unrelated.append(_frames_where(world, q.topic, lambda v: _plain(v) & (v.frame_topic == NOTHING)))
     assert abs(np.concatenate(relevant).mean() - 0.30) < 0.02
     assert abs(np.concatenate(unrelated).mean() - 0.17) < 0.02
@@ -69,7 +69,7 @@ def test_neighbour_topics_score_between_unrelated_and_relevant(world: World) -> 
     for q in world.queries:
         near = list(world.geometry.topics[q.topic].neighbours)
         assert 1 <= len(near) <= 2
-        levels.append(_frames_where(world, q.topic, lambda v: _plain(v) & np.isin(v.frame_topic, near)))
+        levels.append(_frames_where(world, q.topic, lambda v, near=near: _plain(v) & np.isin(v.frame_topic, near)))
     assert 0.22 <= np.concatenate(levels).mean() <= 0.26
 
 
@@ -195,8 +195,11 @@ def test_the_hard_cases_exist(world: World) -> None:
         assert 2 <= e.end - e.start <= 8 and world.video(e.video).duration >= 300
         assert [x for x in events if x.video == e.video] == [e]
     assert sum(v.frame_kind.tolist().count(FRAME_FADE) for v in world.videos) >= 50
-    fades_inside = [e for e in events if e.shots >= 2 and
-                    (world.video(e.video).frame_kind[int(e.start):int(e.end)] == FRAME_FADE).any()]
+    fades_inside = [
+        e
+        for e in events
+        if e.shots >= 2 and (world.video(e.video).frame_kind[int(e.start) : int(e.end)] == FRAME_FADE).any()
+    ]
     assert fades_inside  # a cross-fade between two shots of one moment
 
 

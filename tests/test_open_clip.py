@@ -66,15 +66,18 @@ def test_local_weights_file_loads_and_is_named_by_content(tmp_path: Path) -> Non
     assert enc.name.startswith("open_clip:RN50:sha256=") and enc.dim == 1024
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("ViT-B-32", "should be ARCH:TAG"),
-    ("NoSuchArch:random", "Unknown open_clip architecture"),
-    ("ViT-B-32:no_such_tag", "has no pretrained tag 'no_such_tag'"),
-    ("ViT-B-32:/nowhere/weights.bin", "does not exist"),
-    ("python:os:path", "not a class or factory"),
-    ("python:colour_encoder:COLOURS", "not a class or factory"),
-    ("python:pathlib:PurePath", "has no 'dim'"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("ViT-B-32", "should be ARCH:TAG"),
+        ("NoSuchArch:random", "Unknown open_clip architecture"),
+        ("ViT-B-32:no_such_tag", "has no pretrained tag 'no_such_tag'"),
+        ("ViT-B-32:/nowhere/weights.bin", "does not exist"),
+        ("python:os:path", "not a class or factory"),
+        ("python:colour_encoder:COLOURS", "not a class or factory"),
+        ("python:pathlib:PurePath", "has no 'dim'"),
+    ],
+)
 def test_bad_model_specs_say_what_is_wrong(spec: str, message: str) -> None:
     with pytest.raises(ModelError, match=message):
         load_encoder(spec)
@@ -86,10 +89,16 @@ def test_unreachable_pretrained_weights_say_how_to_use_a_local_file(tmp_path: Pa
     import sys
 
     # as on a machine without internet; HF_HUB_OFFLINE makes it fail at once instead of after retries
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "VIDSEEK_DATA_DIR": str(tmp_path),
-           "VIDSEEK_MODEL": "ViT-B-32:laion2b_s34b_b79k"}
-    proc = subprocess.run([sys.executable, "-m", "cli", "index", str(tmp_path)], env=env, capture_output=True,
-                          text=True, timeout=300)
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf"),
+        "VIDSEEK_DATA_DIR": str(tmp_path),
+        "VIDSEEK_MODEL": "ViT-B-32:laion2b_s34b_b79k",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "index", str(tmp_path)], env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 2
     assert "Could not fetch pretrained weights 'laion2b_s34b_b79k' for ViT-B-32" in proc.stderr
     assert "VIDSEEK_MODEL=ViT-B-32:/path/to/weights.bin" in proc.stderr

@@ -21,8 +21,16 @@ QUERY = np.ones(4, np.float32) / 2
 
 
 def _video(vid: int, mtime_ns: int = 0) -> Video:
-    return Video(id=vid, path=f"/v/{vid}.mp4", title=str(vid), mtime_ns=mtime_ns, duration=60.0, fps=25.0,
-                 sample_fps=1.0, frame_count=60)
+    return Video(
+        id=vid,
+        path=f"/v/{vid}.mp4",
+        title=str(vid),
+        mtime_ns=mtime_ns,
+        duration=60.0,
+        fps=25.0,
+        sample_fps=1.0,
+        frame_count=60,
+    )
 
 
 def _hit(video: Video, score: float, start: float = 0.0) -> Hit:

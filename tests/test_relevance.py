@@ -35,7 +35,9 @@ def test_a_small_library_is_banded_by_the_gap_to_the_top_hit() -> None:
     flat = Background(0.2, 0.005, calibrated=False)
     # even the best scores like the weakest clip: all of it may match or none: shown, never strong
     assert band(0.21, 0.21, flat) == "medium"
-    assert lowest_score_in("medium", 0.21, flat) == float("-inf") and lowest_score_in("high", 0.21, flat) == float("inf")
+    assert lowest_score_in("medium", 0.21, flat) == float("-inf") and lowest_score_in("high", 0.21, flat) == float(
+        "inf"
+    )
 
 
 def test_bands_follow_distance_from_background_and_from_the_top_hit() -> None:

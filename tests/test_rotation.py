@@ -29,8 +29,10 @@ STORED = (128, 64)
 def rotated(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     """clockwise degrees -> a 4 s file that players turn by that much."""
     root = tmp_path_factory.mktemp("rotated")
-    return {turn: make_rotated_video(root / f"turned {turn}.mp4", turn, seconds=4.0, width=STORED[0],
-                                     height=STORED[1]) for turn in TURNS}
+    return {
+        turn: make_rotated_video(root / f"turned {turn}.mp4", turn, seconds=4.0, width=STORED[0], height=STORED[1])
+        for turn in TURNS
+    }
 
 
 def displayed(turn: int) -> tuple[int, int]:
@@ -75,8 +77,11 @@ def test_keyframes_only_frames_are_upright(rotated: dict[int, Path], turn: int) 
 def test_chunks_of_a_rotated_video_match_the_whole_file(rotated: dict[int, Path], turn: int) -> None:
     path = rotated[turn]
     whole = list(PyAVDecoder().frames(path, fps=2.0, size=SIZE))
-    got = [f for start, end in chunk_steps(4.0, 2.0, 1.0)
-           for f in frames_in_chunk(path, fps=2.0, size=SIZE, start_step=start, end_step=end)]
+    got = [
+        f
+        for start, end in chunk_steps(4.0, 2.0, 1.0)
+        for f in frames_in_chunk(path, fps=2.0, size=SIZE, start_step=start, end_step=end)
+    ]
     assert [f.t for f in got] == [f.t for f in whole]
     assert all(np.array_equal(a.image, b.image) for a, b in zip(got, whole))
     assert_upright(got[-1].image, turn)
@@ -94,7 +99,8 @@ def test_the_video_row_records_the_displayed_size(settings, tmp_path: Path) -> N
     landscape = make_halves_video(tmp_path / "camera.mp4", seconds=3.0, width=STORED[0], height=STORED[1])
     library = Library(settings, notify=lambda m: None)
     report = Indexer(settings, library, load_encoder(settings.model), progress=lambda: Progress(False)).index(
-        [portrait, landscape])
+        [portrait, landscape]
+    )
     assert report.failed == []
     with library.sessions() as session:
         rows = {Path(v.path).name: v for v in store.list_videos(session=session)}

@@ -63,7 +63,10 @@ def _refusal(**body) -> tuple[tuple, str]:  # noqa: ANN003
 
 
 def test_blank_texts_are_refused_in_words_and_in_the_document() -> None:
-    assert _refusal(q="  \t") == (("q",), "Value error, must not be empty: say what to look for, e.g. 'a dog on a beach'")
+    assert _refusal(q="  \t") == (
+        ("q",),
+        "Value error, must not be empty: say what to look for, e.g. 'a dog on a beach'",
+    )
     assert _refusal(q="red", negative=["blue", " "])[0] == ("negative", 1)
     assert PhraseSearch(q="  red ", positive=[" blue"]).phrases == ["red", "blue"]  # stripped
     for model, field in ((TextSearch, "q"), (PhraseSearch, "q")):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 import pytest
 from media import Segment, make_video, truth
 
@@ -83,8 +82,12 @@ def test_moment_longer_than_a_clip_is_one_moment(settings: Settings, tmp_path: P
 
 
 def test_short_event_in_a_long_video_comes_back_as_the_event(settings: Settings, tmp_path: Path) -> None:
-    path = make_video(tmp_path / "long black.mp4", [Segment("black", 40), Segment("green", 4), Segment("black", 46)],
-                      width=32, height=32)
+    path = make_video(
+        tmp_path / "long black.mp4",
+        [Segment("black", 40), Segment("green", 4), Segment("black", 46)],
+        width=32,
+        height=32,
+    )
     library, encoder, _ = _index(settings, [path])
     hits = SearchEngine(library, encoder).search("green", limit=10).hits
     assert [(h.moment.start, h.moment.end) for h in hits] == [(40.0, 44.0)]
@@ -100,14 +103,25 @@ def test_adjacent_segment_is_not_part_of_the_moment(settings: Settings, tmp_path
 def test_a_bigger_page_starts_with_the_smaller_page(settings: Settings, tmp_path: Path) -> None:
     colours = ["red", "blue", "green", "yellow", "cyan", "magenta"]
     rng = np.random.default_rng(1)
-    paths = [make_video(tmp_path / f"mix {i}.mp4", [Segment(str(c), float(rng.integers(2, 6)))
-                                                    for c in rng.choice(colours, 8)], width=32, height=32)
-             for i in range(12)]
+    paths = [
+        make_video(
+            tmp_path / f"mix {i}.mp4",
+            [Segment(str(c), float(rng.integers(2, 6))) for c in rng.choice(colours, 8)],
+            width=32,
+            height=32,
+        )
+        for i in range(12)
+    ]
     library, encoder, _ = _index(settings, paths)
     engine = SearchEngine(library, encoder)
     for query in ("red", "cyan"):
-        pages = {limit: [(h.video.id, h.moment.start, h.moment.end) for h in
-                         engine.search(query, limit=limit, min_relevance="low").hits] for limit in (10, 12, 24, 100)}
+        pages = {
+            limit: [
+                (h.video.id, h.moment.start, h.moment.end)
+                for h in engine.search(query, limit=limit, min_relevance="low").hits
+            ]
+            for limit in (10, 12, 24, 100)
+        }
         assert len(pages[10]) == 10
         for limit in (12, 24, 100):
             assert pages[limit][:10] == pages[10], (query, limit)

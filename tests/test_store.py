@@ -17,9 +17,22 @@ DIM = 4
 
 
 def record(path: str, **overrides) -> store.VideoRecord:  # noqa: ANN003
-    fields = dict(path=path, title=path.rsplit("/", 1)[-1], size=10, mtime_ns=1, fingerprint="f", duration=6.0,
-                  fps=25.0, width=64, height=48, codec="h264", model_name="m", sample_fps=1.0, clip_seconds=2.0,
-                  clip_stride=2.0)
+    fields = dict(
+        path=path,
+        title=path.rsplit("/", 1)[-1],
+        size=10,
+        mtime_ns=1,
+        fingerprint="f",
+        duration=6.0,
+        fps=25.0,
+        width=64,
+        height=48,
+        codec="h264",
+        model_name="m",
+        sample_fps=1.0,
+        clip_seconds=2.0,
+        clip_stride=2.0,
+    )
     return store.VideoRecord(**{**fields, **overrides})
 
 
@@ -31,7 +44,7 @@ def frames(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def write(session: Session, path: str, n: int = 6, seed: int = 0) -> tuple[int, list[int], list[int], np.ndarray]:
     times, vectors = frames(n, seed)
     windows = [(i, i + 1, float(i), float(i + 2)) for i in range(0, n - 1, 2)]
-    clips = np.stack([vectors[a:b + 1].mean(0) for a, b, _, _ in windows])
+    clips = np.stack([vectors[a : b + 1].mean(0) for a, b, _, _ in windows])
     video_id, new, removed = store.replace_video(record(path), times, vectors, windows, clips, session=session)
     session.commit()
     return video_id, new, removed, vectors

@@ -13,24 +13,45 @@ def test_clock_keeps_its_format() -> None:
     assert clock(3725) == "1:02:05.0"
 
 
-@pytest.mark.parametrize("fps, expected", [(29.97, 30000 / 1001), (29.97002997, 30000 / 1001),
-                                           (23.976, 24000 / 1001), (59.94, 60000 / 1001), (25, 25.0),
-                                           (10, 10.0), (0, 25.0)])
+@pytest.mark.parametrize(
+    "fps, expected",
+    [
+        (29.97, 30000 / 1001),
+        (29.97002997, 30000 / 1001),
+        (23.976, 24000 / 1001),
+        (59.94, 60000 / 1001),
+        (25, 25.0),
+        (10, 10.0),
+        (0, 25.0),
+    ],
+)
 def test_counting_rate_snaps_ntsc_rates(fps: float, expected: float) -> None:
     assert counting_rate(fps) == pytest.approx(expected, abs=1e-12)
 
 
-@pytest.mark.parametrize("fps, drop", [(29.97, True), (59.94, True), (30, False), (23.976, False),
-                                       (25, False), (60, False)])
+@pytest.mark.parametrize(
+    "fps, drop", [(29.97, True), (59.94, True), (30, False), (23.976, False), (25, False), (60, False)]
+)
 def test_drop_frame_only_at_29_97_and_59_94(fps: float, drop: bool) -> None:
     assert is_drop_frame(fps) is drop
 
 
-@pytest.mark.parametrize("frame, expected", [
-    (0, "00:00:00;00"), (29, "00:00:00;29"), (1799, "00:00:59;29"), (1800, "00:01:00;02"),
-    (3597, "00:01:59;29"), (3598, "00:02:00;02"), (17981, "00:09:59;29"), (17982, "00:10:00;00"),
-    (17983, "00:10:00;01"), (19782, "00:11:00;02"), (107892, "01:00:00;00"),
-])
+@pytest.mark.parametrize(
+    "frame, expected",
+    [
+        (0, "00:00:00;00"),
+        (29, "00:00:00;29"),
+        (1799, "00:00:59;29"),
+        (1800, "00:01:00;02"),
+        (3597, "00:01:59;29"),
+        (3598, "00:02:00;02"),
+        (17981, "00:09:59;29"),
+        (17982, "00:10:00;00"),
+        (17983, "00:10:00;01"),
+        (19782, "00:11:00;02"),
+        (107892, "01:00:00;00"),
+    ],
+)
 def test_drop_frame_29_97(frame: int, expected: str) -> None:
     assert smpte(frame, 30000 / 1001) == expected
 
@@ -41,9 +62,17 @@ def test_drop_frame_59_94_skips_four() -> None:
     assert smpte(35964, 59.94) == "00:10:00;00"
 
 
-@pytest.mark.parametrize("frame, fps, expected", [(0, 25, "00:00:00:00"), (50, 25, "00:00:02:00"),
-                                                  (90061, 25, "01:00:02:11"), (1800, 30, "00:01:00:00"),
-                                                  (1440, 23.976, "00:01:00:00"), (15, 10, "00:00:01:05")])
+@pytest.mark.parametrize(
+    "frame, fps, expected",
+    [
+        (0, 25, "00:00:00:00"),
+        (50, 25, "00:00:02:00"),
+        (90061, 25, "01:00:02:11"),
+        (1800, 30, "00:01:00:00"),
+        (1440, 23.976, "00:01:00:00"),
+        (15, 10, "00:00:01:05"),
+    ],
+)
 def test_non_drop(frame: int, fps: float, expected: str) -> None:
     assert smpte(frame, fps) == expected
 

@@ -91,8 +91,11 @@ def test_ivf_removes_ids_and_round_trips_its_settings(kind: str, collection, tmp
 
 @pytest.mark.parametrize("kind", ["flat", "ivf", "ivfpq"])
 def test_a_memory_mapped_index_answers_the_same_and_refuses_changes(kind: str, collection, tmp_path: Path) -> None:
-    index = _build(kind, collection) if kind != "flat" else build_index(
-        lambda: iter(collection), dim=DIM, n=30_000, requested="flat", generation=4)
+    index = (
+        _build(kind, collection)
+        if kind != "flat"
+        else build_index(lambda: iter(collection), dim=DIM, n=30_000, requested="flat", generation=4)
+    )
     path = tmp_path / "clips.faiss"
     index.save(path)
     mapped = ClipIndex.load(path, mmap=True)
@@ -117,11 +120,13 @@ def test_files_of_the_first_layout_still_load(tmp_path: Path) -> None:
 
     blocks = id_blocks([next(clustered_vectors(100, DIM))])
     index = build_index(lambda: iter(blocks), dim=DIM, n=100, requested="flat", generation=7)
-    header = json.dumps({"generation": 7, "dim": DIM, "count": 100, "spec": dataclasses.asdict(index.spec),
-                         "uid": "abc"}).encode()
+    header = json.dumps(
+        {"generation": 7, "dim": DIM, "count": 100, "spec": dataclasses.asdict(index.spec), "uid": "abc"}
+    ).encode()
     path = tmp_path / "old.faiss"
-    path.write_bytes(b"VIDSEEK1" + struct.pack("<I", len(header)) + header
-                     + faiss.serialize_index(index.index).tobytes())
+    path.write_bytes(
+        b"VIDSEEK1" + struct.pack("<I", len(header)) + header + faiss.serialize_index(index.index).tobytes()
+    )
     assert ClipIndex.read_header(path) == json.loads(header)
     for mmap in (False, True):  # the old layout cannot be mapped: it is read instead
         loaded = ClipIndex.load(path, mmap=mmap)

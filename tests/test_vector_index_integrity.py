@@ -27,7 +27,7 @@ def _layout(path: Path) -> tuple[bytes, dict]:
     data = path.read_bytes()
     assert data.endswith(b"VIDSEEK2")
     (n,) = struct.unpack("<I", data[-12:-8])
-    return data[:-12 - n], json.loads(data[-12 - n:-12])
+    return data[: -12 - n], json.loads(data[-12 - n : -12])
 
 
 def _write(path: Path, payload: bytes, header: dict) -> None:
@@ -42,7 +42,7 @@ def _zero_vectors(path: Path) -> None:
     codes = faiss.vector_to_array(faiss.downcast_index(index.index.index).codes).tobytes()
     at = payload.find(codes)
     assert at > 0
-    _write(path, payload[:at] + bytes(len(codes)) + payload[at + len(codes):], header)
+    _write(path, payload[:at] + bytes(len(codes)) + payload[at + len(codes) :], header)
 
 
 @pytest.fixture
@@ -94,12 +94,18 @@ def indexed(cli_env, data_dir: Path, tmp_path: Path) -> tuple[CliRunner, Path, l
 def _search(runner: CliRunner) -> list:
     result = runner.invoke(main, ["search", "red", "--json", "--min-relevance", "low"])
     assert result.exit_code == 0, result.output
-    return [(r["video"]["path"], r["start"], r["end"], round(r["score"], 5)) for r in json.loads(result.stdout)["results"]]
+    return [
+        (r["video"]["path"], r["start"], r["end"], round(r["score"], 5)) for r in json.loads(result.stdout)["results"]
+    ]
 
 
 @pytest.mark.parametrize("mmap", [False, True])
-def test_a_damaged_payload_is_rebuilt_from_sql_with_a_message(indexed, data_dir: Path, mmap: bool,  # noqa: ANN001
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_damaged_payload_is_rebuilt_from_sql_with_a_message(
+    indexed,
+    data_dir: Path,
+    mmap: bool,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     runner, _folder, before = indexed
     if mmap:
         monkeypatch.setenv("VIDSEEK_INDEX_MMAP", "1")
@@ -115,8 +121,11 @@ def test_a_damaged_payload_is_rebuilt_from_sql_with_a_message(indexed, data_dir:
     assert _search(runner) == before
 
 
-def test_an_old_file_without_a_checksum_loads_and_gets_one_at_the_next_save(indexed, data_dir: Path,  # noqa: ANN001
-                                                                           tmp_path: Path) -> None:
+def test_an_old_file_without_a_checksum_loads_and_gets_one_at_the_next_save(
+    indexed,
+    data_dir: Path,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
     runner, folder, before = indexed
     path = data_dir / "clips.faiss"
     payload, header = _layout(path)

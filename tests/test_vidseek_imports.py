@@ -27,8 +27,11 @@ def imported_names(tree: ast.AST) -> list[tuple[int, str]]:
 
 
 def upward_imports(source: str) -> list[tuple[int, str]]:
-    return [(line, name) for line, name in imported_names(ast.parse(source))
-            if name.split(".")[0] in ABOVE or name.split(".")[:2] == ["vidseek", "cli"]]
+    return [
+        (line, name)
+        for line, name in imported_names(ast.parse(source))
+        if name.split(".")[0] in ABOVE or name.split(".")[:2] == ["vidseek", "cli"]
+    ]
 
 
 def test_finds_an_import_inside_a_function() -> None:

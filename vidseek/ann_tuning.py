@@ -38,8 +38,9 @@ def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean(hits))
 
 
-def smallest_setting(candidates: list[int], recall_of: Callable[[int], float], target: float,
-                     slack: float = 0.01) -> tuple[int, float]:
+def smallest_setting(
+    candidates: list[int], recall_of: Callable[[int], float], target: float, slack: float = 0.01
+) -> tuple[int, float]:
     """The first (smallest) candidate whose recall reaches ``target``. When none does, the first
     one within ``slack`` of the best recall seen: probing everything for no gain would only be slow."""
     seen: list[tuple[int, float]] = []

@@ -23,48 +23,81 @@ class Settings(BaseSettings):
     clip_stride: float = Field(default=2.0, gt=0, description="Seconds between clip starts.")
     batch_size: int = Field(default=32, ge=1, le=4096, description="Frames per model call.")
     index_type: str = Field(default="auto", description="FAISS index: auto, flat, ivf, ivfpq, opq, hnsw.")
-    index_mmap: bool = Field(default=False, description="Memory-map the FAISS file read-only instead of loading "
-                             "it: the inverted lists stay on disk (page cache), shared by the API processes of one "
-                             "machine; the index follows writers' saves. For readers; writers keep theirs in RAM.")
+    index_mmap: bool = Field(
+        default=False,
+        description="Memory-map the FAISS file read-only instead of loading "
+        "it: the inverted lists stay on disk (page cache), shared by the API processes of one "
+        "machine; the index follows writers' saves. For readers; writers keep theirs in RAM.",
+    )
     query_cache_size: int = Field(default=1024, ge=0, description="Text-query embeddings kept in memory; 0 = off.")
-    thumbnail_cache_bytes: int = Field(default=256 * 1024**2, ge=0, description="Largest size of the on-disk "
-                                       "thumbnail cache (data_dir/thumbnails), bytes; past it the least recently "
-                                       "served thumbnails are deleted; 0 = no cap.")
+    thumbnail_cache_bytes: int = Field(
+        default=256 * 1024**2,
+        ge=0,
+        description="Largest size of the on-disk "
+        "thumbnail cache (data_dir/thumbnails), bytes; past it the least recently "
+        "served thumbnails are deleted; 0 = no cap.",
+    )
     device: str = Field(default="auto", description="Torch device: auto, cpu, cuda.")
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
     # The jobs queue (vidseek/jobs.py, indexer/worker.py).
     serve_workers: int = Field(default=1, ge=0, description="Worker threads inside `vidseek serve`; 0 = none.")
-    job_lease: float = Field(default=60.0, gt=0, description="Seconds without a heartbeat after which a running "
-                                                            "job's worker counts as dead and the job is resumed.")
+    job_lease: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds without a heartbeat after which a running "
+        "job's worker counts as dead and the job is resumed.",
+    )
     worker_poll: float = Field(default=1.0, gt=0, description="Seconds an idle worker waits between queue checks.")
-    precision: str = Field(default="auto", description="Model precision: auto (fp16 on CUDA, fp32 on CPU), fp32, "
-                                                         "int8 (CPU), fp16 (CUDA), bf16.")
+    precision: str = Field(
+        default="auto",
+        description="Model precision: auto (fp16 on CUDA, fp32 on CPU), fp32, int8 (CPU), fp16 (CUDA), bf16.",
+    )
     keyframes_only: bool = Field(default=False, description="Fast first index: decode keyframes only.")
     # Distributed indexing on Ray (indexer/distributed.py; `vidseek index --ray`).
-    ray_address: str | None = Field(default=None, description="`vidseek index` on Ray: 'local' (Ray on this machine, "
-                                                              "started if needed), 'auto' (the running cluster) or "
-                                                              "a cluster address; unset: index in this process.")
-    ray_embed_actors: int = Field(default=0, ge=0, description="Embedding actors on Ray, each holding the model; "
-                                                              "0 = one per GPU of the cluster, or one without GPUs.")
-    ray_chunk_seconds: float = Field(default=300.0, ge=0, description="On Ray, videos longer than 1.5x this are "
-                                                                     "decoded in chunks this long on separate tasks; "
-                                                                     "0 = whole videos only.")
+    ray_address: str | None = Field(
+        default=None,
+        description="`vidseek index` on Ray: 'local' (Ray on this machine, "
+        "started if needed), 'auto' (the running cluster) or "
+        "a cluster address; unset: index in this process.",
+    )
+    ray_embed_actors: int = Field(
+        default=0,
+        ge=0,
+        description="Embedding actors on Ray, each holding the model; "
+        "0 = one per GPU of the cluster, or one without GPUs.",
+    )
+    ray_chunk_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="On Ray, videos longer than 1.5x this are "
+        "decoded in chunks this long on separate tasks; "
+        "0 = whole videos only.",
+    )
     # The HTTP surface of a live library: uploads, API keys, limits, CORS (see search_api/security.py).
-    media_dir: Path | None = Field(default=None, description="Where uploaded videos are stored; default data_dir/media.")
+    media_dir: Path | None = Field(
+        default=None, description="Where uploaded videos are stored; default data_dir/media."
+    )
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1, description="Largest accepted upload, bytes.")
     require_key_for_reads: bool = Field(default=False, description="Searches and listings need an API key too.")
     max_query_chars: int = Field(default=1000, ge=1, le=1000, description="Longest query text (q), characters.")
     max_page_size: int = Field(default=1000, ge=1, le=1000, description="Largest `limit` a request may ask for.")
-    max_result_window: int = Field(default=1000, ge=1, le=100_000,
-                                   description="Deepest a search may page: offset + limit at most this, so one "
-                                               "request's work stays bounded.")
-    max_body_bytes: int = Field(default=1024**2, ge=1024, description="Largest JSON request body, bytes "
-                                                                     "(uploads have max_upload_bytes).")
-    rate_limit_per_minute: int = Field(default=0, ge=0, description="API requests per minute per key (or client "
-                                                                   "address without one); 0 = no limit.")
+    max_result_window: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Deepest a search may page: offset + limit at most this, so one request's work stays bounded.",
+    )
+    max_body_bytes: int = Field(
+        default=1024**2, ge=1024, description="Largest JSON request body, bytes (uploads have max_upload_bytes)."
+    )
+    rate_limit_per_minute: int = Field(
+        default=0, ge=0, description="API requests per minute per key (or client address without one); 0 = no limit."
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Origins allowed to call the API from a browser (comma-separated or a "
-                                          "JSON list; '*' for any); none by default: no CORS headers.")
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (comma-separated or a "
+        "JSON list; '*' for any); none by default: no CORS headers.",
+    )
 
     @field_validator("decoder")
     @classmethod

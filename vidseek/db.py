@@ -36,7 +36,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objects
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
@@ -76,9 +76,11 @@ def open_sessions(url: str) -> sessionmaker[Session]:
         why = path is not None and damaged_sqlite(exc.orig)
         if not why:
             raise
-        raise StorageError(f"The database file {path} is not a readable vidseek database ({why}): restore it "
-                           "from a backup, or move it away and run `vidseek index` again to build a new one "
-                           "(nothing was written to it).") from None
+        raise StorageError(
+            f"The database file {path} is not a readable vidseek database ({why}): restore it "
+            "from a backup, or move it away and run `vidseek index` again to build a new one "
+            "(nothing was written to it)."
+        ) from None
 
 
 def sqlite_file(url: str) -> Path | None:

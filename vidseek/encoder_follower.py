@@ -36,9 +36,11 @@ class EncoderFollower:
             if self._encoder.name != model:
                 spec = self.library.model_spec(model)
                 if spec is None:
-                    raise ModelMismatchError(f"The library's model is now '{model}', which this process cannot "
-                                             f"load (no re-embed recorded its spec); restart it with "
-                                             f"VIDSEEK_MODEL set to that model's spec.")
+                    raise ModelMismatchError(
+                        f"The library's model is now '{model}', which this process cannot "
+                        f"load (no re-embed recorded its spec); restart it with "
+                        f"VIDSEEK_MODEL set to that model's spec."
+                    )
                 log.warning("the library was re-embedded with %s: loading it (%s)", model, spec)
                 self._encoder = self._load(spec)
             return self._encoder

@@ -74,8 +74,9 @@ def choose_index(n_clips: int, requested: str = "auto") -> IndexSpec:
     if requested == "hnsw":
         return IndexSpec("hnsw")
     if requested in ("ivfpq", "opq") or (requested == "auto" and n_clips >= IVF_FLAT_MAX):
-        return IndexSpec("ivfpq", nlist=ivf_lists(n_clips), nprobe=16, pq_m=128, opq=requested == "opq",
-                         trained_on=n_clips)
+        return IndexSpec(
+            "ivfpq", nlist=ivf_lists(n_clips), nprobe=16, pq_m=128, opq=requested == "opq", trained_on=n_clips
+        )
     return IndexSpec("ivf", nlist=ivf_lists(n_clips), nprobe=16, trained_on=n_clips)
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 from typing import Literal, NamedTuple, Protocol
 
 
+class _Spec(Protocol):
+    kind: str
+
+
 class _Header(Protocol):
     dim: int
     uid: str | None
@@ -16,7 +20,7 @@ class _Header(Protocol):
     count: int
 
     @property
-    def spec(self): ...  # noqa: ANN201 - an IndexSpec (``kind``)
+    def spec(self) -> _Spec: ...
 
 
 class FileFacts(NamedTuple):
@@ -46,8 +50,9 @@ class DatabaseState(NamedTuple):
 Verdict = Literal["use", "patch", "rebuild"]
 
 
-def file_verdict(file: FileFacts, *, dim: int, generation: int, count: int, uid: str,
-                 requested: str) -> tuple[Verdict, str | None]:
+def file_verdict(
+    file: FileFacts, *, dim: int, generation: int, count: int, uid: str, requested: str
+) -> tuple[Verdict, str | None]:
     """What to do with a readable index file, given the database's state:
     ``("use", None)``, ``("patch", why)`` (stale: brought up to date by clip-id difference) or
     ``("rebuild", why)``."""
@@ -61,8 +66,10 @@ def file_verdict(file: FileFacts, *, dim: int, generation: int, count: int, uid:
         return "rebuild", f"ahead of the database (file at generation {file.generation}, database at {generation})"
     if file.generation == generation and file.count == count:
         return "use", None
-    stale = (f"stale (file at generation {file.generation} with {file.count} clips, "
-             f"database at generation {generation} with {count} clips)")
+    stale = (
+        f"stale (file at generation {file.generation} with {file.count} clips, "
+        f"database at generation {generation} with {count} clips)"
+    )
     if file.uid is None:  # a file from before ids were tied to a database: cannot be patched
         return "rebuild", stale
     return "patch", stale

@@ -88,8 +88,9 @@ def find_key(ref: str, *, session: Session) -> ApiKey:
     if not rows:
         raise KeyLookupError(f"no API key has the prefix {ref!r}")
     if len(rows) > 1:
-        raise KeyLookupError(f"{len(rows)} keys have the prefix {ref!r}: give the id instead "
-                        f"({', '.join(str(k.id) for k in rows)})")
+        raise KeyLookupError(
+            f"{len(rows)} keys have the prefix {ref!r}: give the id instead ({', '.join(str(k.id) for k in rows)})"
+        )
     return rows[0]
 
 
@@ -127,6 +128,12 @@ def key_json(row: ApiKey) -> dict:
         value = as_utc(value)
         return value.isoformat() if value is not None else None
 
-    return {"id": row.id, "name": row.name, "prefix": row.prefix, "created_at": iso(row.created_at),
-            "last_used_at": iso(row.last_used_at), "revoked_at": iso(row.revoked_at),
-            "active": row.revoked_at is None}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "prefix": row.prefix,
+        "created_at": iso(row.created_at),
+        "last_used_at": iso(row.last_used_at),
+        "revoked_at": iso(row.revoked_at),
+        "active": row.revoked_at is None,
+    }

@@ -9,8 +9,9 @@ Several processes (API replicas, workers, the CLI) may share one database and on
   the in-memory index's before handing it out (at most every ``refresh_interval`` seconds); when it
   moved, the index is brought up to the database by difference: clip ids gone from SQL are removed,
   new ones are fetched and added. The difference is read from ``index_changes`` (what each missed
-  generation removed and added) when its rows are all there, else from comparing every clip id. Clip ids are never reused and a clip's vector never changes, so
-  the id sets alone say what differs, whoever wrote it and in whatever order.
+  generation removed and added) when its rows are all there, else from comparing every clip id.
+  Clip ids are never reused and a clip's vector never changes, so the id sets alone say what
+  differs, whoever wrote it and in whatever order.
 - **No half states.** A change is applied to the in-memory index as one step under its lock
   (``ClipIndex.apply``), and searches take that lock, so a search sees a video's old clips or its
   new ones, never a mix. The reads that resolve search hits run in one database snapshot
@@ -54,7 +55,6 @@ from vidseek.index_choice import choose_index, outgrown
 from vidseek.index_verdict import DatabaseState, FileFacts, file_verdict
 from vidseek.vector_index import ClipIndex, IndexCorruptError, build_index, check_index_path
 
-
 MMAP_MAX_LAG = 30.0
 """Seconds a memory-mapped reader answers from an older generation, waiting for a writer to save the
 new one, before it brings the file up to date itself (writers save at most every 10 s while busy)."""
@@ -70,8 +70,14 @@ def _stderr(message: str) -> None:
 
 
 class Library:
-    def __init__(self, settings: Settings, notify: Callable[[str], None] = _stderr, *,
-                 refresh_interval: float = 0.0, save_interval: float = 0.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        notify: Callable[[str], None] = _stderr,
+        *,
+        refresh_interval: float = 0.0,
+        save_interval: float = 0.0,
+    ) -> None:
         self.settings = settings
         self.notify = notify
         self.refresh_interval = refresh_interval
@@ -200,8 +206,14 @@ class Library:
         with locked(self.lock_path):
             loaded, reason = self._read_file(path, verify=verify)
             if loaded is not None:
-                action, reason = file_verdict(FileFacts.of(loaded), dim=state.dim, generation=state.generation,
-                                              count=state.count, uid=self.uid(), requested=self.settings.index_type)
+                action, reason = file_verdict(
+                    FileFacts.of(loaded),
+                    dim=state.dim,
+                    generation=state.generation,
+                    count=state.count,
+                    uid=self.uid(),
+                    requested=self.settings.index_type,
+                )
                 if action == "use":
                     loaded.uid = self.uid()
                     return loaded
@@ -261,8 +273,13 @@ class Library:
             if state is None:
                 return None
             dim, gen, n, _model = state
-            index = build_index(lambda: store.iter_clip_vectors(session=session), dim=dim, n=n,
-                                requested=self.settings.index_type, generation=gen)
+            index = build_index(
+                lambda: store.iter_clip_vectors(session=session),
+                dim=dim,
+                n=n,
+                requested=self.settings.index_type,
+                generation=gen,
+            )
         index.uid = self.uid()
         return index
 
@@ -292,12 +309,19 @@ class Library:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def write_video(self, record: store.VideoRecord, times: np.ndarray, frame_vectors: np.ndarray,
-                    windows: list[tuple[int, int, float, float]], clip_vectors: np.ndarray) -> int:
+    def write_video(
+        self,
+        record: store.VideoRecord,
+        times: np.ndarray,
+        frame_vectors: np.ndarray,
+        windows: list[tuple[int, int, float, float]],
+        clip_vectors: np.ndarray,
+    ) -> int:
         self.index()
         with self.sessions() as session:
-            video_id, new_ids, removed = store.replace_video(record, times, frame_vectors, windows, clip_vectors,
-                                                             session=session)
+            video_id, new_ids, removed = store.replace_video(
+                record, times, frame_vectors, windows, clip_vectors, session=session
+            )
             gen = store.generation(session=session)
             session.commit()
         self._after_write(gen, removed, np.asarray(new_ids, np.int64), clip_vectors)
@@ -351,8 +375,9 @@ class Library:
         """
         with self._lock:
             index = self._index
-            if self._needs_rebuild or (index is not None and self._dirty
-                                       and outgrown(index.spec, index.count, self.settings.index_type)):
+            if self._needs_rebuild or (
+                index is not None and self._dirty and outgrown(index.spec, index.count, self.settings.index_type)
+            ):
                 self.rebuild_index()  # also where a grown collection moves to a bigger index type
                 return
             if not self._dirty or index is None or index.read_only:
@@ -362,8 +387,11 @@ class Library:
             path = self.settings.faiss_path
             with locked(self.lock_path):
                 header = ClipIndex.read_header(path)
-                newer = (header is not None and header.get("uid") == index.uid
-                         and int(header.get("generation", -1)) >= index.generation)
+                newer = (
+                    header is not None
+                    and header.get("uid") == index.uid
+                    and int(header.get("generation", -1)) >= index.generation
+                )
                 if not newer:
                     index.save(path)
             self._dirty = False
@@ -384,8 +412,10 @@ class Library:
                 if stale:
                     session.rollback()
                     return stale
-                wanted = np.concatenate([ids for ids, _ in staging.iter_staged_clip_vectors(model, session=session)]
-                                        or [np.zeros(0, np.int64)])
+                wanted = np.concatenate(
+                    [ids for ids, _ in staging.iter_staged_clip_vectors(model, session=session)]
+                    or [np.zeros(0, np.int64)]
+                )
                 have = index.ids()
                 if len(np.setdiff1d(wanted, have)):
                     raise RuntimeError("the new index lacks staged clips; build it again from the staged rows")
@@ -428,5 +458,9 @@ def _index_state(session: Session) -> DatabaseState | None:
     dim = store.get_meta("dim", session=session)
     if dim is None:
         return None
-    return DatabaseState(int(dim), store.generation(session=session), store.count_clips(session=session),
-                         store.get_meta("model", session=session))
+    return DatabaseState(
+        int(dim),
+        store.generation(session=session),
+        store.count_clips(session=session),
+        store.get_meta("model", session=session),
+    )

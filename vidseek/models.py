@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, BigInteger
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -35,7 +35,9 @@ class Video(Base):
     status: Mapped[str] = mapped_column(String(16), default="indexed")
     indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    clips: Mapped[list["Clip"]] = relationship(back_populates="video", cascade="all, delete-orphan", passive_deletes=True)
+    clips: Mapped[list["Clip"]] = relationship(
+        back_populates="video", cascade="all, delete-orphan", passive_deletes=True
+    )
     frames: Mapped["FrameVectors | None"] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 

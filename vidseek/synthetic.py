@@ -13,8 +13,9 @@ from typing import Iterator
 import numpy as np
 
 
-def clustered_vectors(n: int, dim: int = 512, *, clusters: int | None = None, spread: float = 0.9,
-                      seed: int = 0, block: int = 100_000) -> Iterator[np.ndarray]:
+def clustered_vectors(
+    n: int, dim: int = 512, *, clusters: int | None = None, spread: float = 0.9, seed: int = 0, block: int = 100_000
+) -> Iterator[np.ndarray]:
     """``n`` unit vectors in blocks; each is its cluster centre plus noise of norm ~``spread``."""
     rng = np.random.default_rng(seed)
     clusters = clusters or max(16, n // 200)
@@ -22,7 +23,9 @@ def clustered_vectors(n: int, dim: int = 512, *, clusters: int | None = None, sp
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     for lo in range(0, n, block):
         m = min(block, n - lo)
-        x = centres[rng.integers(0, clusters, m)] + rng.standard_normal((m, dim)).astype(np.float32) * (spread / np.sqrt(dim))
+        x = centres[rng.integers(0, clusters, m)] + rng.standard_normal((m, dim)).astype(np.float32) * (
+            spread / np.sqrt(dim)
+        )
         x /= np.linalg.norm(x, axis=1, keepdims=True)
         yield x.astype(np.float32)
 

@@ -59,9 +59,11 @@ def check_index_path(path: Path) -> None:
     """Refuse a path where the index file cannot be written (a folder, a pipe...), naming it."""
     if path.exists() and not path.is_file():
         what = "a folder" if path.is_dir() else "not a regular file"
-        raise StorageError(f"The FAISS index path {path} is {what}, so the index cannot be saved there: move it "
-                           "out of the way (vidseek then rebuilds the index from the database) or point "
-                           "VIDSEEK_DATA_DIR at another folder.")
+        raise StorageError(
+            f"The FAISS index path {path} is {what}, so the index cannot be saved there: move it "
+            "out of the way (vidseek then rebuilds the index from the database) or point "
+            "VIDSEEK_DATA_DIR at another folder."
+        )
 
 
 class ClipIndex:
@@ -86,15 +88,19 @@ class ClipIndex:
 
     def _writable(self) -> None:
         if self.read_only:
-            raise RuntimeError("this index is memory-mapped from its file and cannot be changed; load it "
-                               "without mmap to change it")
+            raise RuntimeError(
+                "this index is memory-mapped from its file and cannot be changed; load it without mmap to change it"
+            )
 
     def ids(self) -> np.ndarray:
         """Every clip id in the index (order unspecified)."""
         if self.spec.kind in IVF_KINDS:
             ivf = faiss.extract_index_ivf(self.index)
-            lists = [faiss.rev_swig_ptr(ivf.invlists.get_ids(i), ivf.invlists.list_size(i)).copy()
-                     for i in range(ivf.nlist) if ivf.invlists.list_size(i)]
+            lists = [
+                faiss.rev_swig_ptr(ivf.invlists.get_ids(i), ivf.invlists.list_size(i)).copy()
+                for i in range(ivf.nlist)
+                if ivf.invlists.list_size(i)
+            ]
             return np.concatenate(lists) if lists else np.zeros(0, np.int64)
         return faiss.vector_to_array(self.index.id_map)
 
@@ -103,8 +109,9 @@ class ClipIndex:
             return
         self._writable()
         with self._lock:
-            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32),
-                                    np.ascontiguousarray(ids, dtype=np.int64))
+            self.index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.ascontiguousarray(ids, dtype=np.int64)
+            )
 
     def remove(self, ids: Iterable[int]) -> None:
         ids = np.fromiter(ids, dtype=np.int64)
@@ -140,7 +147,7 @@ class ClipIndex:
         if getattr(self, "_gpu_state", None) != state:
             try:
                 self._gpu = faiss.index_cpu_to_all_gpus(self.index)
-            except Exception:  # a type or code size the GPU build does not take: search on the CPU
+            except Exception:  # noqa: BLE001 - a type or code size the GPU build does not take: search on the CPU
                 self._gpu = self.index
             self._gpu_state = state
         return self._gpu
@@ -155,9 +162,16 @@ class ClipIndex:
     def save(self, path: Path) -> None:
         with self._lock:
             payload = faiss.serialize_index(self.index)
-            header = json.dumps({"generation": self.generation, "dim": self.dim, "count": self.count,
-                                 "spec": dataclasses.asdict(self.spec), "uid": self.uid,
-                                 "blake2b": payload_digest(payload)}).encode()
+            header = json.dumps(
+                {
+                    "generation": self.generation,
+                    "dim": self.dim,
+                    "count": self.count,
+                    "spec": dataclasses.asdict(self.spec),
+                    "uid": self.uid,
+                    "blake2b": payload_digest(payload),
+                }
+            ).encode()
         check_index_path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".clips-", suffix=".tmp", dir=path.parent)

@@ -2,5 +2,14 @@
 
 from search_api.routes import auth, exports, health, jobs, library_writes, page, reembed, search, videos
 
-ROUTERS = [search.router, videos.router, library_writes.router, reembed.router, jobs.router, auth.router, exports.router,
-           health.router, page.router]
+ROUTERS = [
+    search.router,
+    videos.router,
+    library_writes.router,
+    reembed.router,
+    jobs.router,
+    auth.router,
+    exports.router,
+    health.router,
+    page.router,
+]

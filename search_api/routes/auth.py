@@ -10,14 +10,15 @@ from search_api.security import write_refusal
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
-@router.get("/auth", summary="Whether the key sent (Authorization: Bearer) is valid and may upload, delete, "
-                             "re-index")
+@router.get("/auth", summary="Whether the key sent (Authorization: Bearer) is valid and may upload, delete, re-index")
 async def auth_status(request: Request, services: ServicesDep) -> dict:
     caller = getattr(request.state, "caller", None)
     refusal = await write_refusal(request)
-    return {"key": {"id": caller.key_id, "prefix": caller.key_prefix} if caller and caller.key_id else None,
-            "key_sent": bool(caller and caller.presented),
-            "can_write": refusal is None,
-            "write_status": 200 if refusal is None else refusal.status_code,
-            "reason": None if refusal is None else refusal.detail,
-            "reads_need_key": bool(services.settings.require_key_for_reads)}
+    return {
+        "key": {"id": caller.key_id, "prefix": caller.key_prefix} if caller and caller.key_id else None,
+        "key_sent": bool(caller and caller.presented),
+        "can_write": refusal is None,
+        "write_status": 200 if refusal is None else refusal.status_code,
+        "reason": None if refusal is None else refusal.detail,
+        "reads_need_key": bool(services.settings.require_key_for_reads),
+    }

@@ -27,8 +27,9 @@ def _moments(services: Services, params: TextSearch) -> list[MomentSpan]:
 
 def _attachment(body: str, media_type: str, q: str, suffix: str) -> Response:
     stem = re.sub(r"[^A-Za-z0-9]+", "-", q).strip("-")[:60] or "moments"
-    return Response(body, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="vidseek-{stem}.{suffix}"'})
+    return Response(
+        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="vidseek-{stem}.{suffix}"'}
+    )
 
 
 async def _export(services: Services, params: TextSearch, write: Callable[[list[MomentSpan]], str]) -> str:
@@ -42,29 +43,56 @@ async def _export(services: Services, params: TextSearch, write: Callable[[list[
 
 def _file(media_type: str, description: str, schema: dict | None = None) -> dict:
     """The 200 answer of an export, for the OpenAPI document: a file download of ``media_type``."""
-    return {200: {"description": description, "content": {media_type: {"schema": schema or {"type": "string"}}},
-                  "headers": {"Content-Disposition": {"description": '`attachment; filename="vidseek-QUERY.EXT"`',
-                                                      "schema": {"type": "string"}}}}}
+    return {
+        200: {
+            "description": description,
+            "content": {media_type: {"schema": schema or {"type": "string"}}},
+            "headers": {
+                "Content-Disposition": {
+                    "description": '`attachment; filename="vidseek-QUERY.EXT"`',
+                    "schema": {"type": "string"},
+                }
+            },
+        }
+    }
 
 
-@router.get("/export.otio", summary="The moments as an OpenTimelineIO timeline", response_class=Response,
-            responses=_file("application/json", "An OpenTimelineIO timeline (JSON), one clip per moment.",
-                            {"type": "object", "required": ["OTIO_SCHEMA"],
-                             "properties": {"OTIO_SCHEMA": {"type": "string", "examples": ["Timeline.1"]}}}))
+@router.get(
+    "/export.otio",
+    summary="The moments as an OpenTimelineIO timeline",
+    response_class=Response,
+    responses=_file(
+        "application/json",
+        "An OpenTimelineIO timeline (JSON), one clip per moment.",
+        {
+            "type": "object",
+            "required": ["OTIO_SCHEMA"],
+            "properties": {"OTIO_SCHEMA": {"type": "string", "examples": ["Timeline.1"]}},
+        },
+    ),
+)
 async def export_otio(params: TextSearchDep, services: ServicesDep) -> Response:
     body = await _export(services, params, lambda moments: exports.to_otio(moments, params.q))
     return _attachment(body, "application/json", params.q, "otio")
 
 
-@router.get("/export.edl", summary="The moments as a CMX3600 EDL", response_class=Response,
-            responses=_file("text/plain", "A CMX3600 EDL, one event per moment."))
+@router.get(
+    "/export.edl",
+    summary="The moments as a CMX3600 EDL",
+    response_class=Response,
+    responses=_file("text/plain", "A CMX3600 EDL, one event per moment."),
+)
 async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
     body = await _export(services, params, lambda moments: exports.to_edl(moments, params.q))
     return _attachment(body, "text/plain; charset=utf-8", params.q, "edl")
 
 
-@router.get("/export.csv", summary="The moments as CSV: seconds, frames and timecodes", response_class=Response,
-            responses=_file("text/csv", "CSV with a header row, one row per moment."))
+@router.get(
+    "/export.csv",
+    summary="The moments as CSV: seconds, frames and timecodes",
+    response_class=Response,
+    responses=_file("text/csv", "CSV with a header row, one row per moment."),
+)
 async def export_csv(params: TextSearchDep, services: ServicesDep) -> Response:
     body = await _export(services, params, exports.to_csv)
     return _attachment(body, "text/csv; charset=utf-8", params.q, "csv")

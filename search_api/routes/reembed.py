@@ -27,21 +27,35 @@ router = APIRouter(prefix="/api", tags=["library"])
 
 
 class ReembedRequest(BaseModel):
-    model: str = Field(min_length=1, max_length=1000, description="The new model spec, e.g. ViT-B-16:openai.",
-                       examples=["ViT-B-16:openai"])
+    model: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="The new model spec, e.g. ViT-B-16:openai.",
+        examples=["ViT-B-16:openai"],
+    )
 
 
-@router.post("/reembed", status_code=202, summary="Move the library to another model; queues a re-embed job",
-             responses={401: {"description": "No valid API key (`Authorization: Bearer KEY`)."},
-                        409: {"description": "A re-embed is already queued or running, or the library already "
-                                             "uses this model."},
-                        422: {"description": "`model` is missing, not allowed over HTTP, or cannot be loaded "
-                                             "here (unknown architecture or tag, weights not fetchable)."}})
+@router.post(
+    "/reembed",
+    status_code=202,
+    summary="Move the library to another model; queues a re-embed job",
+    responses={
+        401: {"description": "No valid API key (`Authorization: Bearer KEY`)."},
+        409: {"description": "A re-embed is already queued or running, or the library already uses this model."},
+        422: {
+            "description": "`model` is missing, not allowed over HTTP, or cannot be loaded "
+            "here (unknown architecture or tag, weights not fetchable)."
+        },
+    },
+)
 def reembed(body: ReembedRequest, caller: WriteKeyDep, services: ServicesDep) -> JSONResponse:
     spec = body.model.strip()
     if spec.startswith("python:"):
-        raise HTTPException(422, "model: custom python: encoders import code on the server, so they can only be "
-                                 "chosen there: `vidseek reembed --queue python:MODULE:ATTR`")
+        raise HTTPException(
+            422,
+            "model: custom python: encoders import code on the server, so they can only be "
+            "chosen there: `vidseek reembed --queue python:MODULE:ATTR`",
+        )
     with services.library.sessions() as session:
         jobs.refuse_if_reembed_active(session=session)  # vidseek.errors.Conflict: 409
         if services.library.model_name() is None:
@@ -51,7 +65,9 @@ def reembed(body: ReembedRequest, caller: WriteKeyDep, services: ServicesDep) ->
     except ModelError as exc:
         raise HTTPException(422, f"model: {exc}") from None
     with services.library.sessions() as session:
-        jobs.refuse_if_reembed_active(session=session)  # vidseek.errors.Conflict: 409  # again: one may have been queued while the spec was checked
+        jobs.refuse_if_reembed_active(
+            session=session
+        )  # vidseek.errors.Conflict: 409  # again: one may have been queued while the spec was checked
         job = jobs.enqueue("reembed", session=session, payload={"model": spec, "key": caller.key_prefix})
         session.commit()
         body_json = jobs.job_json(job)

@@ -36,17 +36,22 @@ async def search_phrases(body: PhraseSearchDep, services: ServicesDep) -> Search
 
 
 @router.post("/image", response_model=SearchResponse, summary="Moments that look like an uploaded image")
-async def search_image(params: MomentFiltersDep, services: ServicesDep,
-                       file: Annotated[UploadFile, File(description="A JPEG, PNG or WebP image.")]) -> SearchResponse:
+async def search_image(
+    params: MomentFiltersDep,
+    services: ServicesDep,
+    file: Annotated[UploadFile, File(description="A JPEG, PNG or WebP image.")],
+) -> SearchResponse:
     data = await file.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise HTTPException(413, f"file: larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MiB")
+
     def make_query():  # noqa: ANN202 - the engine's current encoder: a retry after a model switch uses the new one
         return image_vector(services.engine.encoder, data)
 
     try:
-        return await run_in_threadpool(answer, services.engine, f"image:{file.filename or 'upload'}",
-                                       make_query, params)
+        return await run_in_threadpool(
+            answer, services.engine, f"image:{file.filename or 'upload'}", make_query, params
+        )
     except QueryProblem as exc:
         raise HTTPException(422, f"file: {exc}") from None
 

@@ -38,19 +38,30 @@ def video_details(video: VideoDep, services: ServicesDep) -> VideoInfo:
 
 _FILE = {"schema": {"type": "string", "format": "binary"}}
 _STREAM_RESPONSES = {
-    200: {"description": "The whole file (also when the Range is in another unit or not a valid byte range).",
-          "content": {"video/*": _FILE, "application/octet-stream": _FILE}},
-    206: {"description": "The bytes asked for; several ranges as multipart/byteranges.",
-          "content": {"video/*": _FILE, "application/octet-stream": _FILE, "multipart/byteranges": _FILE}},
-    416: {"description": "No byte range asked for lies within the file (`Content-Range: bytes */SIZE`)."}}
+    200: {
+        "description": "The whole file (also when the Range is in another unit or not a valid byte range).",
+        "content": {"video/*": _FILE, "application/octet-stream": _FILE},
+    },
+    206: {
+        "description": "The bytes asked for; several ranges as multipart/byteranges.",
+        "content": {"video/*": _FILE, "application/octet-stream": _FILE, "multipart/byteranges": _FILE},
+    },
+    416: {"description": "No byte range asked for lies within the file (`Content-Range: bytes */SIZE`)."},
+}
 _RANGE = "`bytes=START-END`, several comma-separated, or `bytes=-N` for the last N bytes (RFC 9110)."
 
 
-@router.get("/{video_id}/stream", response_class=Response, responses=_STREAM_RESPONSES,
-            summary="The video file; HTTP Range requests get 206 Partial Content")
+@router.get(
+    "/{video_id}/stream",
+    response_class=Response,
+    responses=_STREAM_RESPONSES,
+    summary="The video file; HTTP Range requests get 206 Partial Content",
+)
 @router.head("/{video_id}/stream", response_class=Response, include_in_schema=False)
-def stream_video(video: VideoDep, byte_range: Annotated[str | None, Header(alias="Range", description=_RANGE)] = None,
-                 ) -> FileResponse:
+def stream_video(
+    video: VideoDep,
+    byte_range: Annotated[str | None, Header(alias="Range", description=_RANGE)] = None,
+) -> FileResponse:
     path = indexed_file(video)
     if path is None:  # the host path goes to the server log only, as for thumbnails
         log.warning("stream of video %d: its file %s is gone", video.id, video.path)
@@ -59,10 +70,17 @@ def stream_video(video: VideoDep, byte_range: Annotated[str | None, Header(alias
     return RangedFileResponse(path, media_type=media_type(path))
 
 
-@router.get("/{video_id}/thumbnail", summary="JPEG of the frame at t seconds", response_class=Response,
-            responses={200: {"content": {"image/jpeg": {}}}})
-async def thumbnail(video: VideoDep, services: ServicesDep,
-                    t: Annotated[float, Query(ge=0, allow_inf_nan=False, description="Seconds.")] = 0.0) -> Response:
+@router.get(
+    "/{video_id}/thumbnail",
+    summary="JPEG of the frame at t seconds",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+async def thumbnail(
+    video: VideoDep,
+    services: ServicesDep,
+    t: Annotated[float, Query(ge=0, allow_inf_nan=False, description="Seconds.")] = 0.0,
+) -> Response:
     if t > video.duration:
         raise HTTPException(422, f"t: {t} is past the end of video {video.id} ({video.duration:.3f} s)")
     # The host path goes to the server log only, never into the answer.
@@ -74,11 +92,16 @@ async def thumbnail(video: VideoDep, services: ServicesDep,
         data = await run_in_threadpool(services.thumbnails.jpeg, video, t)
     except DecodeError as exc:
         log.warning("thumbnail of video %d at %.1f s: %s", video.id, t, exc)
-        raise HTTPException(410, f"the file of video {video.id} can no longer be read; re-index it or restore "
-                                 "the file") from None
+        raise HTTPException(
+            410, f"the file of video {video.id} can no longer be read; re-index it or restore the file"
+        ) from None
     except OSError as exc:
-        log.warning("thumbnail of video %d at %.1f s cannot be stored in %s: %s", video.id, t,
-                    services.thumbnails.root, exc)
-        raise HTTPException(503, "thumbnails cannot be stored on the server right now (its thumbnail folder is "
-                                 "full or not writable); try again later") from None
+        log.warning(
+            "thumbnail of video %d at %.1f s cannot be stored in %s: %s", video.id, t, services.thumbnails.root, exc
+        )
+        raise HTTPException(
+            503,
+            "thumbnails cannot be stored on the server right now (its thumbnail folder is "
+            "full or not writable); try again later",
+        ) from None
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})

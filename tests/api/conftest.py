@@ -37,8 +37,9 @@ class ServedLibrary:
 
 def index_videos(settings: Settings, paths: list[Path]) -> None:
     library = Library(settings, notify=lambda m: None)
-    encoder = load_encoder(settings.model, device=settings.device, threads=settings.threads,
-                           precision=settings.precision)
+    encoder = load_encoder(
+        settings.model, device=settings.device, threads=settings.threads, precision=settings.precision
+    )
     report = Indexer(settings, library, encoder, progress=lambda: Progress(False)).index(paths)
     assert report.failed == [], report.failed
 
@@ -60,8 +61,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedLibrary]:
     index_videos(settings, list(paths.values()))
     with TestClient(create_app(settings)) as client:
         listing = client.get("/api/videos").json()["videos"]
-        ids = {name: next(v["id"] for v in listing if Path(v["path"]) == path.resolve())
-               for name, path in paths.items()}
+        ids = {
+            name: next(v["id"] for v in listing if Path(v["path"]) == path.resolve()) for name, path in paths.items()
+        }
         yield ServedLibrary(client, settings, {k: p.resolve() for k, p in paths.items()}, ids)
 
 

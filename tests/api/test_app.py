@@ -5,18 +5,29 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from api.conftest import ServedLibrary, colour_settings, index_videos
 from fastapi.testclient import TestClient
 from media import Segment, make_video
 from sqlalchemy.exc import OperationalError
 
+from api.conftest import ServedLibrary, colour_settings, index_videos
 from search_api.app import create_app
 from vidseek.config import Settings
 from vidseek.errors import ModelMismatchError
 
-ROUTES = ["/api/search", "/api/search/image", "/api/search/similar", "/api/videos", "/api/videos/{video_id}",
-          "/api/videos/{video_id}/stream", "/api/videos/{video_id}/thumbnail", "/api/export.otio",
-          "/api/export.edl", "/api/export.csv", "/healthz", "/readyz"]
+ROUTES = [
+    "/api/search",
+    "/api/search/image",
+    "/api/search/similar",
+    "/api/videos",
+    "/api/videos/{video_id}",
+    "/api/videos/{video_id}/stream",
+    "/api/videos/{video_id}/thumbnail",
+    "/api/export.otio",
+    "/api/export.edl",
+    "/api/export.csv",
+    "/healthz",
+    "/readyz",
+]
 
 
 def test_probes_and_docs(client: TestClient) -> None:
@@ -96,8 +107,14 @@ def test_missing_page_is_a_clean_404(served: ServedLibrary, tmp_path: Path) -> N
 def test_real_open_clip_model_serves_search(tmp_path: Path) -> None:
     """The one test on the open_clip path (untrained ViT-B-32: a few seconds to build)."""
     video = make_video(tmp_path / "clip.mp4", [Segment("red", 2), Segment("blue", 2)], fps=25)
-    settings = Settings(data_dir=tmp_path / "data", model="ViT-B-32:random", device="cpu", sample_fps=1.0,
-                        clip_seconds=2.0, clip_stride=1.0)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        model="ViT-B-32:random",
+        device="cpu",
+        sample_fps=1.0,
+        clip_seconds=2.0,
+        clip_stride=1.0,
+    )
     with pytest.warns(UserWarning, match="untrained"):
         index_videos(settings, [video])
     with TestClient(create_app(settings)) as client:
@@ -111,6 +128,7 @@ def test_real_open_clip_model_serves_search(tmp_path: Path) -> None:
 
 def test_unexpected_errors_are_json_without_a_trace(served: ServedLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
     with TestClient(create_app(served.settings), raise_server_exceptions=False) as client:
+
         def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
             raise RuntimeError("boom in /srv/secret/place")
 

@@ -61,8 +61,12 @@ def test_every_error_status_of_every_operation_has_the_error_body(spec: dict) ->
 
 
 def test_writes_declare_401_403_and_the_upload_its_409_415(spec: dict) -> None:
-    for path, method in [("/api/videos", "post"), ("/api/videos/{video_id}", "delete"),
-                         ("/api/videos/{video_id}/reindex", "post"), ("/api/reembed", "post")]:
+    for path, method in [
+        ("/api/videos", "post"),
+        ("/api/videos/{video_id}", "delete"),
+        ("/api/videos/{video_id}/reindex", "post"),
+        ("/api/reembed", "post"),
+    ]:
         assert {"401", "403", "422"} <= set(spec["paths"][path][method]["responses"]), (method, path)
     upload = spec["paths"]["/api/videos"]["post"]["responses"]
     assert {"409", "413", "415"} <= set(upload)
@@ -72,27 +76,44 @@ def test_writes_declare_401_403_and_the_upload_its_409_415(spec: dict) -> None:
     assert "Retry-After" in spec["paths"]["/api/search"]["get"]["responses"]["429"]["headers"]
 
 
-@pytest.mark.parametrize("method, url, path, kwargs", [
-    ("get", "/api/search?q=red&limit=0", "/api/search", {}),
-    ("get", "/api/search?limit=5", "/api/search", {}),
-    ("post", "/api/search", "/api/search", {"json": {"q": "red", "negative_weight": 9}}),
-    ("post", "/api/search", "/api/search", {"content": b"{not json", "headers": {"content-type": "application/json"}}),
-    ("get", "/api/videos/424242", "/api/videos/{video_id}", {}),
-    ("get", "/api/videos/424242/stream", "/api/videos/{video_id}/stream", {}),
-    ("get", "/api/videos/abc", "/api/videos/{video_id}", {}),
-    ("get", "/api/jobs/424242", "/api/jobs/{job_id}", {}),
-    ("get", "/api/jobs?status=lost", "/api/jobs", {}),
-    ("get", "/api/search/similar?clip_id=424242", "/api/search/similar", {}),
-    ("get", "/api/export.csv", "/api/export.csv", {}),
-    ("post", "/api/videos", "/api/videos", {"content": b"x", "headers": {"content-type": "text/plain"}}),
-    ("post", "/api/reembed", "/api/reembed", {"json": {"model": "ViT-B-16:openai"}}),
-    ("post", "/api/search/image", "/api/search/image",
-     {"content": b"--b\r\nbroken", "headers": {"content-type": "multipart/form-data; boundary=b"}}),
-    ("post", "/api/search", "/api/search", {"content": b"{" + b" " * (2 * 1024**2) + b"}",
-                                            "headers": {"content-type": "application/json"}}),
-])
-def test_real_error_answers_are_declared_and_match_the_schema(client: TestClient, spec: dict, method: str, url: str,
-                                                              path: str, kwargs: dict) -> None:
+@pytest.mark.parametrize(
+    "method, url, path, kwargs",
+    [
+        ("get", "/api/search?q=red&limit=0", "/api/search", {}),
+        ("get", "/api/search?limit=5", "/api/search", {}),
+        ("post", "/api/search", "/api/search", {"json": {"q": "red", "negative_weight": 9}}),
+        (
+            "post",
+            "/api/search",
+            "/api/search",
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+        ),
+        ("get", "/api/videos/424242", "/api/videos/{video_id}", {}),
+        ("get", "/api/videos/424242/stream", "/api/videos/{video_id}/stream", {}),
+        ("get", "/api/videos/abc", "/api/videos/{video_id}", {}),
+        ("get", "/api/jobs/424242", "/api/jobs/{job_id}", {}),
+        ("get", "/api/jobs?status=lost", "/api/jobs", {}),
+        ("get", "/api/search/similar?clip_id=424242", "/api/search/similar", {}),
+        ("get", "/api/export.csv", "/api/export.csv", {}),
+        ("post", "/api/videos", "/api/videos", {"content": b"x", "headers": {"content-type": "text/plain"}}),
+        ("post", "/api/reembed", "/api/reembed", {"json": {"model": "ViT-B-16:openai"}}),
+        (
+            "post",
+            "/api/search/image",
+            "/api/search/image",
+            {"content": b"--b\r\nbroken", "headers": {"content-type": "multipart/form-data; boundary=b"}},
+        ),
+        (
+            "post",
+            "/api/search",
+            "/api/search",
+            {"content": b"{" + b" " * (2 * 1024**2) + b"}", "headers": {"content-type": "application/json"}},
+        ),
+    ],
+)
+def test_real_error_answers_are_declared_and_match_the_schema(
+    client: TestClient, spec: dict, method: str, url: str, path: str, kwargs: dict
+) -> None:
     response = client.request(method.upper(), url, **kwargs)
     assert response.status_code >= 400, response.text
     assert_documented(spec, path, method, response)
@@ -124,15 +145,18 @@ def test_unexpected_errors_are_json_with_security_headers(served: ServedLibrary)
 # ---------------------------------------------------------------- OPTIONS and 405
 
 
-@pytest.mark.parametrize("url, allow", [
-    ("/api/videos", "GET, POST, OPTIONS"),
-    ("/api/videos/{red}", "GET, DELETE, OPTIONS"),
-    ("/api/videos/{red}/stream", "GET, HEAD, OPTIONS"),
-    ("/api/search", "GET, POST, OPTIONS"),
-    ("/api/jobs", "GET, OPTIONS"),
-    ("/", "GET, OPTIONS"),
-    ("/static/app.js", "GET, HEAD, OPTIONS"),
-])
+@pytest.mark.parametrize(
+    "url, allow",
+    [
+        ("/api/videos", "GET, POST, OPTIONS"),
+        ("/api/videos/{red}", "GET, DELETE, OPTIONS"),
+        ("/api/videos/{red}/stream", "GET, HEAD, OPTIONS"),
+        ("/api/search", "GET, POST, OPTIONS"),
+        ("/api/jobs", "GET, OPTIONS"),
+        ("/", "GET, OPTIONS"),
+        ("/static/app.js", "GET, HEAD, OPTIONS"),
+    ],
+)
 def test_options_is_204_with_allow(client: TestClient, served: ServedLibrary, url: str, allow: str) -> None:
     response = client.options(url.format(red=served.ids["red"]))
     assert response.status_code == 204, response.text
@@ -155,8 +179,9 @@ def test_other_methods_are_405_with_every_allowed_method(client: TestClient, ser
 def test_with_cors_on_preflights_stay_with_cors(served: ServedLibrary) -> None:
     settings = served.settings.model_copy(update={"cors_origins": ["https://editor.example"]})
     client = TestClient(create_app(settings))  # no lifespan: OPTIONS needs no services
-    preflight = client.options("/api/search", headers={"Origin": "https://editor.example",
-                                                       "Access-Control-Request-Method": "GET"})
+    preflight = client.options(
+        "/api/search", headers={"Origin": "https://editor.example", "Access-Control-Request-Method": "GET"}
+    )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == "https://editor.example"
     assert preflight.headers["x-content-type-options"] == "nosniff"
@@ -167,8 +192,9 @@ def test_with_cors_on_preflights_stay_with_cors(served: ServedLibrary) -> None:
 # ---------------------------------------------------------------- Range (RFC 9110 section 14)
 
 
-@pytest.mark.parametrize("header", ["items=0-5", "Items=0-5", "bytes=5-2", "bytes=abc", "bytes=", "bytes=,",
-                                    "bytes", "=0-5", "bytes=0-5, x"])
+@pytest.mark.parametrize(
+    "header", ["items=0-5", "Items=0-5", "bytes=5-2", "bytes=abc", "bytes=", "bytes=,", "bytes", "=0-5", "bytes=0-5, x"]
+)
 def test_a_range_in_another_unit_or_invalid_is_ignored(client: TestClient, served: ServedLibrary, header: str) -> None:
     response = client.get(f"/api/videos/{served.ids['red']}/stream", headers={"Range": header})
     assert response.status_code == 200, (header, response.status_code, response.text[:200])
@@ -181,8 +207,9 @@ def test_a_range_in_another_unit_on_the_page_is_ignored(client: TestClient) -> N
     assert response.status_code == 200 and b"<html" in response.content.lower()
 
 
-def test_unsatisfiable_ranges_are_416_with_the_error_body(client: TestClient, served: ServedLibrary,
-                                                          spec: dict) -> None:
+def test_unsatisfiable_ranges_are_416_with_the_error_body(
+    client: TestClient, served: ServedLibrary, spec: dict
+) -> None:
     size = served.paths["red"].stat().st_size
     for header in (f"bytes={size}-", f"bytes={size + 10}-{size + 20}", "bytes=-0", f"bytes={size}-,{size + 5}-"):
         response = client.get(f"/api/videos/{served.ids['red']}/stream", headers={"Range": header})
@@ -193,12 +220,14 @@ def test_unsatisfiable_ranges_are_416_with_the_error_body(client: TestClient, se
 
 def test_satisfiable_ranges_are_served_and_the_others_dropped(client: TestClient, served: ServedLibrary) -> None:
     data = served.paths["red"].read_bytes()
-    response = client.get(f"/api/videos/{served.ids['red']}/stream",
-                          headers={"Range": f"bytes=0-9, {len(data) + 100}-"})
+    response = client.get(
+        f"/api/videos/{served.ids['red']}/stream", headers={"Range": f"bytes=0-9, {len(data) + 100}-"}
+    )
     assert response.status_code == 206 and response.content == data[:10]
     assert response.headers["content-range"] == f"bytes 0-9/{len(data)}"
-    stale = client.get(f"/api/videos/{served.ids['red']}/stream", headers={"Range": "bytes=0-9",
-                                                                           "If-Range": '"not-this-file"'})
+    stale = client.get(
+        f"/api/videos/{served.ids['red']}/stream", headers={"Range": "bytes=0-9", "If-Range": '"not-this-file"'}
+    )
     assert stale.status_code == 200 and stale.content == data
 
 
@@ -207,8 +236,10 @@ def test_the_stream_documents_its_range_header_and_media_types(spec: dict) -> No
     assert any(p["in"] == "header" and p["name"].lower() == "range" for p in op["parameters"])
     assert "video/*" in op["responses"]["200"]["content"] and "206" in op["responses"]
     assert op["responses"]["416"]["content"]["application/json"]["schema"] == {"$ref": ERROR_REF}
-    exports = {p: spec["paths"][p]["get"]["responses"]["200"]["content"] for p in
-               ("/api/export.csv", "/api/export.edl", "/api/export.otio")}
+    exports = {
+        p: spec["paths"][p]["get"]["responses"]["200"]["content"]
+        for p in ("/api/export.csv", "/api/export.edl", "/api/export.otio")
+    }
     assert list(exports["/api/export.csv"]) == ["text/csv"] and list(exports["/api/export.edl"]) == ["text/plain"]
     assert list(exports["/api/export.otio"]) == ["application/json"]
 
@@ -216,8 +247,20 @@ def test_the_stream_documents_its_range_header_and_media_types(spec: dict) -> No
 # ---------------------------------------------------------------- security headers
 
 
-@pytest.mark.parametrize("url", ["/", "/static/app.js", "/api/videos", "/api/search?q=red", "/api/videos/424242",
-                                 "/api/search?limit=0", "/healthz", "/openapi.json", "/nothing"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/static/app.js",
+        "/api/videos",
+        "/api/search?q=red",
+        "/api/videos/424242",
+        "/api/search?limit=0",
+        "/healthz",
+        "/openapi.json",
+        "/nothing",
+    ],
+)
 def test_every_response_has_security_headers(client: TestClient, url: str) -> None:
     response = client.get(url)
     assert response.headers["x-content-type-options"] == "nosniff"
@@ -240,4 +283,3 @@ def test_the_page_loads_nothing_from_another_origin(served: ServedLibrary) -> No
     index = (create_app(served.settings).state.static_dir / "index.html").read_text()
     assert "<script>" not in index and "<style" not in index and " style=" not in index
     assert "http://" not in index and "https://" not in index
-

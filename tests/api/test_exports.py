@@ -7,9 +7,9 @@ import io
 
 import opentimelineio as otio
 import pytest
-from api.conftest import ServedLibrary
 from fastapi.testclient import TestClient
 
+from api.conftest import ServedLibrary
 from search_api.exports import ExportProblem, edl_rate, to_edl
 from search_api.response_models import MomentSpan, Positions, Timecodes, VideoRef
 
@@ -33,8 +33,9 @@ def test_otio_has_each_moment_at_its_file_rate(client: TestClient, served: Serve
     assert response.status_code == 200
     assert response.headers["content-disposition"] == 'attachment; filename="vidseek-magenta-red.otio"'
     timeline = otio.adapters.read_from_string(response.text, "otio_json")
-    assert _source_frames(timeline) == [(m["frames"]["start"], m["frames"]["end"], pytest.approx(m["fps"], abs=1e-3))
-                                        for m in moments]
+    assert _source_frames(timeline) == [
+        (m["frames"]["start"], m["frames"]["end"], pytest.approx(m["fps"], abs=1e-3)) for m in moments
+    ]
     rates = {m["video"]["title"]: r for m, (_, _, r) in zip(moments, _source_frames(timeline))}
     assert rates["magenta"] == pytest.approx(30000 / 1001) and rates["red twice"] == 25.0
     clip = timeline.find_clips()[0]
@@ -63,11 +64,21 @@ def test_edl_at_29_97_is_drop_frame(client: TestClient, served: ServedLibrary) -
 
 
 def _moment_at(fps: float) -> MomentSpan:
-    return MomentSpan(rank=1, score=0.5, relevance="high", z=5.0,
-                      video=VideoRef(id=1, path="/v/a.mp4", title="a", duration=10.0), start=0.0, end=1.0, peak=0.5,
-                      fps=fps, frames=Positions(start=0, end=int(fps), peak=int(fps) // 2),
-                      timecode=Timecodes(start="00:00:00:00", end="00:00:01:00", peak="00:00:00:05"),
-                      thumbnail_url="", video_url="")
+    return MomentSpan(
+        rank=1,
+        score=0.5,
+        relevance="high",
+        z=5.0,
+        video=VideoRef(id=1, path="/v/a.mp4", title="a", duration=10.0),
+        start=0.0,
+        end=1.0,
+        peak=0.5,
+        fps=fps,
+        frames=Positions(start=0, end=int(fps), peak=int(fps) // 2),
+        timecode=Timecodes(start="00:00:00:00", end="00:00:01:00", peak="00:00:00:05"),
+        thumbnail_url="",
+        video_url="",
+    )
 
 
 def test_edl_needs_a_smpte_rate() -> None:
@@ -87,7 +98,11 @@ def test_csv_has_seconds_frames_and_timecodes(client: TestClient) -> None:
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert len(rows) == len(moments) == 2
     for row, m in zip(rows, moments):
-        assert (int(row["rank"]), int(row["video_id"]), row["path"]) == (m["rank"], m["video"]["id"], m["video"]["path"])
+        assert (int(row["rank"]), int(row["video_id"]), row["path"]) == (
+            m["rank"],
+            m["video"]["id"],
+            m["video"]["path"],
+        )
         assert row["relevance"] == m["relevance"]
         assert (float(row["start"]), float(row["end"]), float(row["peak"])) == (m["start"], m["end"], m["peak"])
         assert (int(row["start_frame"]), int(row["end_frame"])) == (m["frames"]["start"], m["frames"]["end"])

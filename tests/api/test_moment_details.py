@@ -26,9 +26,13 @@ def test_curve_of_a_video_without_frames_is_empty() -> None:
 
 
 def test_validation_messages_name_the_parameter() -> None:
-    errors = [{"loc": ("query", "limit"), "msg": "Input should be less than or equal to 1000"},
-              {"loc": ("body", "negative", 1), "msg": "Value error, phrases must not be empty"},
-              {"loc": ("query",), "msg": "Value error, min_duration (5.0) is larger than max_duration (1.0)"}]
-    assert describe_validation(errors) == ("limit: Input should be less than or equal to 1000; "
-                                           "negative.1: phrases must not be empty; "
-                                           "query parameters: min_duration (5.0) is larger than max_duration (1.0)")
+    errors = [
+        {"loc": ("query", "limit"), "msg": "Input should be less than or equal to 1000"},
+        {"loc": ("body", "negative", 1), "msg": "Value error, phrases must not be empty"},
+        {"loc": ("query",), "msg": "Value error, min_duration (5.0) is larger than max_duration (1.0)"},
+    ]
+    assert describe_validation(errors) == (
+        "limit: Input should be less than or equal to 1000; "
+        "negative.1: phrases must not be empty; "
+        "query parameters: min_duration (5.0) is larger than max_duration (1.0)"
+    )

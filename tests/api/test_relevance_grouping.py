@@ -35,8 +35,11 @@ def _found(body: dict) -> set[tuple[str, float, float]]:
 
 def _match(body: dict, event: Planted) -> dict:
     """The one result of ``body`` that is ``event``, its edges within a frame (1 s) of the truth."""
-    [result] = [r for r in body["results"] if r["video"]["title"] == event.title
-                and abs(r["start"] - event.start) <= 1 and abs(r["end"] - event.end) <= 1]
+    [result] = [
+        r
+        for r in body["results"]
+        if r["video"]["title"] == event.title and abs(r["start"] - event.start) <= 1 and abs(r["end"] - event.end) <= 1
+    ]
     return result
 
 
@@ -88,8 +91,7 @@ def test_group_paging_counts_videos(calibrated) -> None:
     first = _get(client, group_by="video", limit=3)
     second = _get(client, group_by="video", limit=3, offset=3)
     assert len(first["groups"]) == 3 and first["next_offset"] == 3
-    assert [g["video"]["id"] for g in first["groups"] + second["groups"]] == \
-        [g["video"]["id"] for g in everything[:6]]
+    assert [g["video"]["id"] for g in first["groups"] + second["groups"]] == [g["video"]["id"] for g in everything[:6]]
 
 
 def test_sort_by_count_and_by_date(calibrated) -> None:

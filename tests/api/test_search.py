@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from api.conftest import ServedLibrary
 from fastapi.testclient import TestClient
+from media import COLOURS
 from PIL import Image
 
-from media import COLOURS
+from api.conftest import ServedLibrary
 from vidseek.timecode import frame_at
 
 
@@ -25,13 +25,40 @@ def _spans(body: dict) -> list[tuple[int, float, float]]:
 
 def test_result_json_has_every_field(client: TestClient, served: ServedLibrary) -> None:
     body = _search(client, q="red", limit=1)
-    assert set(body) == {"query", "took_ms", "results", "limit", "offset", "next_offset", "min_relevance", "hidden",
-                         "group_by", "sort", "calibration", "groups"}
+    assert set(body) == {
+        "query",
+        "took_ms",
+        "results",
+        "limit",
+        "offset",
+        "next_offset",
+        "min_relevance",
+        "hidden",
+        "group_by",
+        "sort",
+        "calibration",
+        "groups",
+    }
     assert (body["min_relevance"], body["group_by"], body["sort"], body["groups"]) == ("medium", "none", "score", None)
     assert (body["query"], body["limit"], body["offset"], body["next_offset"]) == ("red", 1, 0, 1)
     first = body["results"][0]
-    assert set(first) == {"rank", "score", "relevance", "z", "video", "start", "end", "peak", "fps", "frames", "timecode",
-                          "thumbnail_url", "video_url", "clip_id", "curve"}
+    assert set(first) == {
+        "rank",
+        "score",
+        "relevance",
+        "z",
+        "video",
+        "start",
+        "end",
+        "peak",
+        "fps",
+        "frames",
+        "timecode",
+        "thumbnail_url",
+        "video_url",
+        "clip_id",
+        "curve",
+    }
     vid = served.ids["red"]
     assert first["video"] == {"id": vid, "path": str(served.paths["red"]), "title": "red twice", "duration": 20.0}
     assert (first["rank"], first["start"], first["end"], first["fps"]) == (1, 2.0, 6.0, 25.0)
@@ -68,7 +95,9 @@ def test_video_id_filter_is_repeatable(client: TestClient, served: ServedLibrary
 
 
 def test_path_prefix_filter(client: TestClient, served: ServedLibrary) -> None:
-    body = _search(client, q="red", limit=50, path_prefix=str(served.paths["magenta"].parent) + "/", min_relevance="low")
+    body = _search(
+        client, q="red", limit=50, path_prefix=str(served.paths["magenta"].parent) + "/", min_relevance="low"
+    )
     assert body["results"] and {r["video"]["id"] for r in body["results"]} == {served.ids["magenta"]}
 
 
@@ -81,9 +110,14 @@ def test_min_score_cuts_the_ranked_list(client: TestClient, served: ServedLibrar
     assert _search(client, q="red", limit=1, offset=1, min_score=0.5)["next_offset"] is None
 
 
-@pytest.mark.parametrize("bounds, names", [({"min_duration": 12}, {"red", "green"}),
-                                           ({"max_duration": 12}, {"magenta", "white"}),
-                                           ({"min_duration": 8, "max_duration": 17}, {"green", "magenta"})])
+@pytest.mark.parametrize(
+    "bounds, names",
+    [
+        ({"min_duration": 12}, {"red", "green"}),
+        ({"max_duration": 12}, {"magenta", "white"}),
+        ({"min_duration": 8, "max_duration": 17}, {"green", "magenta"}),
+    ],
+)
 def test_duration_filters(client: TestClient, served: ServedLibrary, bounds: dict, names: set[str]) -> None:
     body = _search(client, q="blue", limit=100, min_relevance="low", **bounds)  # every video, junk too
     assert {r["video"]["id"] for r in body["results"]} == {served.ids[n] for n in names}
@@ -109,13 +143,22 @@ def test_pages_have_no_repeats_or_gaps(client: TestClient) -> None:
     assert [r["rank"] for r in pages] == list(range(1, len(pages) + 1))
 
 
-@pytest.mark.parametrize("params, name", [
-    ({"q": ""}, "q"), ({"q": "   "}, "q"), ({}, "q"), ({"q": "red", "limit": 0}, "limit"),
-    ({"q": "red", "limit": 1001}, "limit"), ({"q": "red", "offset": -1}, "offset"),
-    ({"q": "red", "indexed_after": "last tuesday"}, "indexed_after"), ({"q": "red", "min_score": 2}, "min_score"),
-    ({"q": "red", "video_id": "seven"}, "video_id"), ({"q": "red", "max_duration": "nan"}, "max_duration"),
-    ({"q": "red", "min_duration": 9, "max_duration": 3}, "min_duration"),
-])
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"q": ""}, "q"),
+        ({"q": "   "}, "q"),
+        ({}, "q"),
+        ({"q": "red", "limit": 0}, "limit"),
+        ({"q": "red", "limit": 1001}, "limit"),
+        ({"q": "red", "offset": -1}, "offset"),
+        ({"q": "red", "indexed_after": "last tuesday"}, "indexed_after"),
+        ({"q": "red", "min_score": 2}, "min_score"),
+        ({"q": "red", "video_id": "seven"}, "video_id"),
+        ({"q": "red", "max_duration": "nan"}, "max_duration"),
+        ({"q": "red", "min_duration": 9, "max_duration": 3}, "min_duration"),
+    ],
+)
 def test_bad_parameters_are_named(client: TestClient, params: dict, name: str) -> None:
     response = client.get("/api/search", params=params)
     assert response.status_code == 422
@@ -146,10 +189,17 @@ def test_post_takes_filters_and_pages(client: TestClient, served: ServedLibrary)
     assert body["results"][0]["rank"] == 2
 
 
-@pytest.mark.parametrize("body, name", [({}, "positive"), ({"q": " "}, "q"), ({"positive": ["red", ""]}, "positive"),
-                                        ({"q": "red", "negative_weight": 5}, "negative_weight"),
-                                        ({"q": "red", "negative": ["red"], "negative_weight": 1}, "negative"),
-                                        ({"q": "red", "limit": 5000}, "limit")])
+@pytest.mark.parametrize(
+    "body, name",
+    [
+        ({}, "positive"),
+        ({"q": " "}, "q"),
+        ({"positive": ["red", ""]}, "positive"),
+        ({"q": "red", "negative_weight": 5}, "negative_weight"),
+        ({"q": "red", "negative": ["red"], "negative_weight": 1}, "negative"),
+        ({"q": "red", "limit": 5000}, "limit"),
+    ],
+)
 def test_bad_post_bodies_are_named(client: TestClient, body: dict, name: str) -> None:
     response = client.post("/api/search", json=body)
     assert response.status_code == 422
@@ -163,13 +213,16 @@ def _png(colour: str) -> bytes:
 
 
 def test_image_search_finds_the_red_moments(client: TestClient, served: ServedLibrary) -> None:
-    response = client.post("/api/search/image", params={"limit": 2},
-                           files={"file": ("red.png", _png("red"), "image/png")})
+    response = client.post(
+        "/api/search/image", params={"limit": 2}, files={"file": ("red.png", _png("red"), "image/png")}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["query"] == "image:red.png"
     assert [(r["video"]["id"], r["start"], r["end"]) for r in body["results"]] == [
-        (served.ids["red"], 2.0, 6.0), (served.ids["red"], 12.0, 16.0)]
+        (served.ids["red"], 2.0, 6.0),
+        (served.ids["red"], 12.0, 16.0),
+    ]
     assert body["results"][0]["score"] > 0.9
 
 

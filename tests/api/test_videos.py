@@ -6,12 +6,12 @@ import io
 import os
 
 import pytest
-from api.conftest import ServedLibrary
 from fastapi.testclient import TestClient
+from media import COLOURS
 from PIL import Image
 
+from api.conftest import ServedLibrary
 from search_api import thumbnails
-from media import COLOURS
 
 
 def test_list_videos(client: TestClient, served: ServedLibrary) -> None:
@@ -50,9 +50,13 @@ def test_webm_content_type(client: TestClient, served: ServedLibrary) -> None:
     assert response.content == b"\x1a\x45\xdf\xa3"  # the EBML magic every WebM starts with
 
 
-@pytest.mark.parametrize("header, lo, hi", [("bytes=0-99", 0, 99), ("bytes=100-", 100, None), ("bytes=-50", -50, None),
-                                            ("bytes=10-10", 10, 10)])
-def test_range_requests_get_206(client: TestClient, served: ServedLibrary, header: str, lo: int, hi: int | None) -> None:
+@pytest.mark.parametrize(
+    "header, lo, hi",
+    [("bytes=0-99", 0, 99), ("bytes=100-", 100, None), ("bytes=-50", -50, None), ("bytes=10-10", 10, 10)],
+)
+def test_range_requests_get_206(
+    client: TestClient, served: ServedLibrary, header: str, lo: int, hi: int | None
+) -> None:
     data = served.paths["red"].read_bytes()
     response = client.get(f"/api/videos/{served.ids['red']}/stream", headers={"Range": header})
     assert response.status_code == 206
@@ -70,11 +74,19 @@ def test_unsatisfiable_range_is_416(client: TestClient, served: ServedLibrary) -
     assert response.headers["content-range"] == f"bytes */{size}"
 
 
-@pytest.mark.parametrize("url", [
-    "/api/videos/..%2F..%2Fetc%2Fpasswd/stream", "/api/videos/%2Fetc%2Fpasswd/stream", "/api/videos/1%2F..%2F2/stream",
-    "/static/../vidseek/db.py", "/static/..%2Fvidseek%2Fdb.py", "/static/%2e%2e/%2e%2e/vidseek/db.py",
-    "/static/..%2F..%2Fvidseek%2Fdb.py", "/api/videos/1/stream/../../../../etc/passwd",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/videos/..%2F..%2Fetc%2Fpasswd/stream",
+        "/api/videos/%2Fetc%2Fpasswd/stream",
+        "/api/videos/1%2F..%2F2/stream",
+        "/static/../vidseek/db.py",
+        "/static/..%2Fvidseek%2Fdb.py",
+        "/static/%2e%2e/%2e%2e/vidseek/db.py",
+        "/static/..%2F..%2Fvidseek%2Fdb.py",
+        "/api/videos/1/stream/../../../../etc/passwd",
+    ],
+)
 def test_paths_from_the_request_reach_no_file(client: TestClient, url: str) -> None:
     response = client.get(url)
     assert response.status_code in (404, 422), (url, response.status_code)
@@ -92,8 +104,9 @@ def test_thumbnail_is_a_jpeg_of_the_frame_at_t(client: TestClient, served: Serve
     assert blue.convert("RGB").resize((1, 1)).getpixel((0, 0))[2] > 150
 
 
-def test_thumbnail_is_decoded_once_and_cached(client: TestClient, served: ServedLibrary,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_thumbnail_is_decoded_once_and_cached(
+    client: TestClient, served: ServedLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls = []
     real = thumbnails.frame_image
     monkeypatch.setattr(thumbnails, "frame_image", lambda path, t: calls.append(t) or real(path, t))

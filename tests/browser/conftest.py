@@ -24,12 +24,20 @@ for _path in (TESTS_DIR, Path(__file__).resolve().parent):
 
 from browser_media import VIDEOS  # noqa: E402
 from media import make_video  # noqa: E402
-from serve_process import get as _get, running_server  # noqa: E402
+from serve_process import get as _get  # noqa: E402
+from serve_process import running_server  # noqa: E402
 
 COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
 CHROMIUM = os.environ.get("VIDSEEK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +53,14 @@ def chromium_path() -> str:
 def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     data = tmp_path_factory.mktemp("browser-data")
     env = dict(os.environ)
-    env.update({
-        "VIDSEEK_DATA_DIR": str(data),
-        "VIDSEEK_MODEL": COLOUR_MODEL,
-        "PYTHONPATH": os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get("PYTHONPATH", "")] if p),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "VIDSEEK_DATA_DIR": str(data),
+            "VIDSEEK_MODEL": COLOUR_MODEL,
+            "PYTHONPATH": os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get("PYTHONPATH", "")] if p),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     for key in ("VIDSEEK_DATABASE_URL", "VIDSEEK_WATCH", "VIDSEEK_WATCH_DIR"):
         env.pop(key, None)
     return env
@@ -76,8 +86,9 @@ def server(chromium_path: str, server_env: dict[str, str], video_dir: Path, tmp_
     if importlib.util.find_spec("search_api.app") is None:
         pytest.skip("search_api.app (the HTTP API) does not exist yet")
     cmd = [sys.executable, "-m", "cli"]
-    indexed = subprocess.run([*cmd, "index", str(video_dir)], env=server_env, capture_output=True, text=True,
-                             timeout=300)
+    indexed = subprocess.run(
+        [*cmd, "index", str(video_dir)], env=server_env, capture_output=True, text=True, timeout=300
+    )
     assert indexed.returncode == 0, f"vidseek index failed:\n{indexed.stdout}\n{indexed.stderr}"
 
     with running_server(server_env, tmp_path_factory.mktemp("browser-server") / "serve.log") as base:
@@ -134,8 +145,15 @@ def page(browser, server: str, page_errors: list[str]):  # noqa: ANN001, ANN201
 @pytest.fixture
 def phone_page(browser, server: str, page_errors: list[str]):  # noqa: ANN001, ANN201
     """A phone-sized page (390x844, touch) on the live server."""
-    context, page = _new_page(browser, server, page_errors, viewport={"width": 390, "height": 844},
-                              device_scale_factor=2, is_mobile=True, has_touch=True)
+    context, page = _new_page(
+        browser,
+        server,
+        page_errors,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
     yield page
     context.close()
 
@@ -155,4 +173,3 @@ def pytest_collection_modifyitems(items) -> None:  # noqa: ANN001
     for item in items:
         if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-

@@ -10,6 +10,8 @@ def load_every_page(page, items: str) -> None:  # noqa: ANN001 (playwright Page)
     while more.is_visible():
         count = page.locator(items).count()
         more.click()
-        page.wait_for_function(f"() => document.querySelectorAll('{items}').length > {count}"
-                               " || document.querySelector('[data-testid=load-more]').hidden")
+        page.wait_for_function(
+            f"() => document.querySelectorAll('{items}').length > {count}"
+            " || document.querySelector('[data-testid=load-more]').hidden"
+        )
         page.wait_for_function("() => document.body.dataset.loading === 'false'")

@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -26,19 +25,32 @@ WORDS = {"high": "strong match", "medium": "good match", "low": "weak match"}
 # ---------------------------------------------------------------- helpers
 
 
-def settled(page, q: str, *, min_relevance: str = "medium", group_by: str = "none",  # noqa: ANN001
-            sort: str = "score") -> None:
+def settled(
+    page,
+    q: str,
+    *,
+    min_relevance: str = "medium",
+    group_by: str = "none",  # noqa: ANN001
+    sort: str = "score",
+) -> None:
     """Wait until the page shows the answer for ``q`` asked with these options, and is no longer loading."""
-    page.wait_for_selector(f'[data-testid="results"][data-query="{q}"][data-min-relevance="{min_relevance}"]'
-                           f'[data-group-by="{group_by}"][data-sort="{sort}"]', state="attached")
+    page.wait_for_selector(
+        f'[data-testid="results"][data-query="{q}"][data-min-relevance="{min_relevance}"]'
+        f'[data-group-by="{group_by}"][data-sort="{sort}"]',
+        state="attached",
+    )
     page.wait_for_function("() => document.body.dataset.loading === 'false'")
 
 
 def searches(page) -> list[dict[str, list[str]]]:  # noqa: ANN001
     """The query parameters of every /api/search request the page sends from now on (a live list)."""
     asked: list[dict[str, list[str]]] = []
-    page.on("request", lambda r: asked.append(parse_qs(urlparse(r.url).query))
-            if urlparse(r.url).path.startswith("/api/search") else None)
+    page.on(
+        "request",
+        lambda r: (
+            asked.append(parse_qs(urlparse(r.url).query)) if urlparse(r.url).path.startswith("/api/search") else None
+        ),
+    )
     return asked
 
 
@@ -93,8 +105,12 @@ def test_every_card_shows_its_relevance_band(page, api, page_errors, artifacts) 
     assert page_errors == []
 
 
-def test_group_by_video_shows_one_section_per_video_with_its_moments(page, api, page_errors,  # noqa: ANN001
-                                                                     artifacts) -> None:  # noqa: ANN001
+def test_group_by_video_shows_one_section_per_video_with_its_moments(
+    page,
+    api,
+    page_errors,  # noqa: ANN001
+    artifacts,
+) -> None:  # noqa: ANN001
     status, grouped = api("/api/search?" + urlencode({"q": "blue", "limit": 12, "group_by": "video"}))
     assert status == 200 and len(grouped["groups"]) >= 2
     asked = searches(page)
@@ -147,8 +163,7 @@ def test_group_by_video_shows_one_section_per_video_with_its_moments(page, api, 
     page.keyboard.press("Escape")
 
     # grouped, the videos can be ordered by their number of moments
-    status, by_count = api("/api/search?" + urlencode({"q": "blue", "limit": 12, "group_by": "video",
-                                                        "sort": "count"}))
+    status, by_count = api("/api/search?" + urlencode({"q": "blue", "limit": 12, "group_by": "video", "sort": "count"}))
     assert status == 200
     sort = page.get_by_label("Order videos by")
     assert sort.is_visible()
@@ -239,8 +254,10 @@ def test_grouped_at_phone_width_has_no_horizontal_scrolling(phone_page, artifact
     page.goto("/?" + urlencode({"q": "blue", "group_by": "video", "sort": "count"}))
     settled(page, "blue", group_by="video", sort="count")
     assert page.locator(GROUP).count() >= 2
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"
-                         " && document.body.scrollWidth <= window.innerWidth")
+    assert page.evaluate(
+        "() => document.documentElement.scrollWidth <= window.innerWidth"
+        " && document.body.scrollWidth <= window.innerWidth"
+    )
     for control in ("min-relevance", "group-toggle", "sort-select"):
         box = page.get_by_test_id(control).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, control
@@ -256,10 +273,12 @@ def calibrated_server(chromium_path: str, server_env: dict[str, str], tmp_path_f
     calibrate: strong, good and weak matches for "red"). It has no video files: thumbnails answer 404."""
     root = tmp_path_factory.mktemp("calibrated-server")
     env = {**server_env, "VIDSEEK_DATA_DIR": str(root / "data")}
-    script = ("from pathlib import Path; from calibrated_library import build; from vidseek.config import Settings; "
-              "from vidseek.library import Library; import os; "
-              "build(Library(Settings(data_dir=Path(os.environ['VIDSEEK_DATA_DIR']), model=os.environ['VIDSEEK_MODEL']),"
-              " notify=lambda m: None))")
+    script = (
+        "from pathlib import Path; from calibrated_library import build; from vidseek.config import Settings; "
+        "from vidseek.library import Library; import os; "
+        "build(Library(Settings(data_dir=Path(os.environ['VIDSEEK_DATA_DIR']), model=os.environ['VIDSEEK_MODEL']),"
+        " notify=lambda m: None))"
+    )
     built = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     with running_server(env, root / "serve.log") as base:
@@ -281,8 +300,12 @@ def calibrated_api(base: str, **params: object) -> dict:
         return json.loads(response.read())
 
 
-def test_weaker_matches_are_counted_and_shown_on_request(calibrated_page, calibrated_server, page_errors,  # noqa: ANN001
-                                                         artifacts) -> None:  # noqa: ANN001
+def test_weaker_matches_are_counted_and_shown_on_request(
+    calibrated_page,
+    calibrated_server,
+    page_errors,  # noqa: ANN001
+    artifacts,
+) -> None:  # noqa: ANN001
     page = calibrated_page
     default = calibrated_api(calibrated_server, q="red", limit=24)
     everything = calibrated_api(calibrated_server, q="red", limit=24, min_relevance="low")
@@ -354,9 +377,17 @@ def test_grouped_pages_follow_next_offset_in_videos(calibrated_page, calibrated_
 
 
 def _moment(rank: int, video: dict, start: float, score: float, band: str | None) -> dict:
-    m = {"rank": rank, "score": score, "video": video, "start": start, "end": start + 2, "peak": start + 1,
-         "thumbnail_url": "/static/favicon.svg", "video_url": f"/api/videos/{video['id']}/stream#t={start},{start + 2}",
-         "clip_id": None}
+    m = {
+        "rank": rank,
+        "score": score,
+        "video": video,
+        "start": start,
+        "end": start + 2,
+        "peak": start + 1,
+        "thumbnail_url": "/static/favicon.svg",
+        "video_url": f"/api/videos/{video['id']}/stream#t={start},{start + 2}",
+        "clip_id": None,
+    }
     if band is not None:
         m.update({"relevance": band, "z": {"high": 6.0, "medium": 3.0, "low": 1.0}[band]})
     return m
@@ -366,10 +397,22 @@ def test_contract_shaped_answer_renders_bands_groups_and_the_hidden_line(page, p
     one = {"id": 1, "path": "/v/one.mp4", "title": "one", "duration": 30.0}
     two = {"id": 2, "path": "/v/two.mp4", "title": "two", "duration": 20.0}
     groups = [
-        {"rank": 1, "video": one, "score": 0.31, "relevance": "high", "count": 2,
-         "moments": [_moment(1, one, 2, 0.31, "high"), _moment(2, one, 10, 0.25, "medium")]},
-        {"rank": 2, "video": two, "score": 0.21, "relevance": "low", "count": 1,
-         "moments": [_moment(3, two, 4, 0.21, "low")]},
+        {
+            "rank": 1,
+            "video": one,
+            "score": 0.31,
+            "relevance": "high",
+            "count": 2,
+            "moments": [_moment(1, one, 2, 0.31, "high"), _moment(2, one, 10, 0.25, "medium")],
+        },
+        {
+            "rank": 2,
+            "video": two,
+            "score": 0.21,
+            "relevance": "low",
+            "count": 1,
+            "moments": [_moment(3, two, 4, 0.21, "low")],
+        },
     ]
     asked: list[dict[str, list[str]]] = []
 
@@ -377,10 +420,19 @@ def test_contract_shaped_answer_renders_bands_groups_and_the_hidden_line(page, p
         params = parse_qs(urlparse(route.request.url).query)
         asked.append(params)
         grouped = params.get("group_by") == ["video"]
-        body = {"query": "x", "took_ms": 1.0, "limit": 12 if grouped else 24, "offset": 0, "next_offset": 2 if grouped else None,
-                "min_relevance": params["min_relevance"][0], "hidden": 5, "group_by": "video" if grouped else "none",
-                "sort": params.get("sort", ["score"])[0], "calibration": {"background": 0.17, "spread": 0.01},
-                "results": [m for g in groups for m in g["moments"]] + [_moment(4, two, 12, 0.2, None)]}
+        body = {
+            "query": "x",
+            "took_ms": 1.0,
+            "limit": 12 if grouped else 24,
+            "offset": 0,
+            "next_offset": 2 if grouped else None,
+            "min_relevance": params["min_relevance"][0],
+            "hidden": 5,
+            "group_by": "video" if grouped else "none",
+            "sort": params.get("sort", ["score"])[0],
+            "calibration": {"background": 0.17, "spread": 0.01},
+            "results": [m for g in groups for m in g["moments"]] + [_moment(4, two, 12, 0.2, None)],
+        }
         if grouped:
             body["results"] = [m for g in groups for m in g["moments"]]
             body["groups"] = groups if params["offset"] == ["0"] else []

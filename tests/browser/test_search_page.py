@@ -38,7 +38,9 @@ def wait_at(page, t: float, tol: float = 0.5, timeout: float = 15_000) -> float:
     page.wait_for_function(
         """([t, tol]) => { const v = document.querySelector('[data-testid="player-video"]');
              return v.readyState >= 1 && !v.seeking && Math.abs(v.currentTime - t) <= tol; }""",
-        arg=[t, tol], timeout=timeout)
+        arg=[t, tol],
+        timeout=timeout,
+    )
     return page.get_by_test_id("player-video").evaluate("v => v.currentTime")
 
 
@@ -48,8 +50,10 @@ def player_moment(page) -> tuple[float, float]:  # noqa: ANN001
 
 
 def no_horizontal_scroll(page) -> bool:  # noqa: ANN001
-    return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"
-                         " && document.body.scrollWidth <= window.innerWidth")
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= window.innerWidth"
+        " && document.body.scrollWidth <= window.innerWidth"
+    )
 
 
 def test_empty_state_on_a_fresh_page(page, page_errors) -> None:  # noqa: ANN001
@@ -68,8 +72,7 @@ def test_typing_shows_moment_cards_with_the_red_video_first(page, page_errors, a
     first = page.locator(CARD).first
     # start–end timecode, a score, a strip and a thumbnail with alt text
     time_text = first.get_by_test_id("result-time").inner_text()
-    start, end = (float(m.group(1)) * 60 + float(m.group(2))
-                  for m in re.finditer(r"(\d+):(\d\d\.\d)", time_text))
+    start, end = (float(m.group(1)) * 60 + float(m.group(2)) for m in re.finditer(r"(\d+):(\d\d\.\d)", time_text))
     assert abs(start - RED_START) <= 1.0 and abs(end - RED_END) <= 1.0, time_text
     assert float(first.get_by_test_id("result-score").inner_text()) > 0.5
     strip = first.get_by_test_id("result-strip")
@@ -93,8 +96,10 @@ def test_typing_shows_moment_cards_with_the_red_video_first(page, page_errors, a
 
 def test_typing_is_debounced(page) -> None:  # noqa: ANN001
     asked: list[str] = []
-    page.on("request", lambda r: asked.extend(parse_qs(urlparse(r.url).query).get("q", []))
-            if "/api/search" in r.url else None)
+    page.on(
+        "request",
+        lambda r: asked.extend(parse_qs(urlparse(r.url).query).get("q", [])) if "/api/search" in r.url else None,
+    )
     page.goto("/")
     search(page, "red")
     # a person typing a word sends one request, not one per key (two allows for a stall between keys)
@@ -126,7 +131,10 @@ def test_clicking_a_card_plays_the_moment_from_its_start(page, page_errors, arti
     # it plays, and stops at the moment's end
     page.wait_for_function(
         """end => { const v = document.querySelector('[data-testid="player-video"]');
-             return v.paused && v.currentTime >= end - 0.3; }""", arg=end, timeout=20_000)
+             return v.paused && v.currentTime >= end - 0.3; }""",
+        arg=end,
+        timeout=20_000,
+    )
     assert video.evaluate("v => v.currentTime") <= end + 0.5
 
     # with loop on, it goes back to the start and plays again
@@ -134,7 +142,9 @@ def test_clicking_a_card_plays_the_moment_from_its_start(page, page_errors, arti
     page.wait_for_function(
         """([s, e]) => { const v = document.querySelector('[data-testid="player-video"]');
              return !v.paused && v.currentTime >= s - 0.1 && v.currentTime < e - 0.5; }""",
-        arg=[start, end], timeout=10_000)
+        arg=[start, end],
+        timeout=10_000,
+    )
 
     # the timeline under the player marks the moment
     timeline, mark = page.get_by_test_id("player-timeline").bounding_box(), player.locator(".strip-span").bounding_box()
@@ -296,8 +306,10 @@ def test_phone_width_shows_cards_without_horizontal_scrolling(phone_page, artifa
 
 def test_error_state_shows_the_api_detail(page) -> None:  # noqa: ANN001
     detail = "the index was built with test:colour-v1; re-embed with `vidseek index --reembed`"
-    page.route("**/api/search?*", lambda route: route.fulfill(
-        status=422, content_type="application/json", body=json.dumps({"detail": detail})))
+    page.route(
+        "**/api/search?*",
+        lambda route: route.fulfill(status=422, content_type="application/json", body=json.dumps({"detail": detail})),
+    )
     page.goto("/?q=red")
     error = page.get_by_test_id("state-error")
     error.wait_for()
@@ -306,9 +318,14 @@ def test_error_state_shows_the_api_detail(page) -> None:  # noqa: ANN001
 
     # FastAPI's validation errors: a list of {loc, msg}
     page.unroute("**/api/search?*")
-    page.route("**/api/search?*", lambda route: route.fulfill(
-        status=422, content_type="application/json",
-        body=json.dumps({"detail": [{"loc": ["query", "limit"], "msg": "Input should be less than 1000"}]})))
+    page.route(
+        "**/api/search?*",
+        lambda route: route.fulfill(
+            status=422,
+            content_type="application/json",
+            body=json.dumps({"detail": [{"loc": ["query", "limit"], "msg": "Input should be less than 1000"}]}),
+        ),
+    )
     search_box = page.get_by_test_id("search-input")
     search_box.fill("blue")
     page.wait_for_function("""() => document.querySelector('[data-testid="error-detail"]').textContent
@@ -323,9 +340,16 @@ def test_error_state_shows_the_api_detail(page) -> None:  # noqa: ANN001
 
 
 def test_no_matches_state(page) -> None:  # noqa: ANN001
-    page.route("**/api/search?*", lambda route: route.fulfill(
-        status=200, content_type="application/json",
-        body=json.dumps({"query": "x", "took_ms": 1.0, "limit": 24, "offset": 0, "next_offset": None, "results": []})))
+    page.route(
+        "**/api/search?*",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps(
+                {"query": "x", "took_ms": 1.0, "limit": 24, "offset": 0, "next_offset": None, "results": []}
+            ),
+        ),
+    )
     page.goto("/")
     page.get_by_test_id("search-input").fill("purple elephant")
     page.get_by_test_id("state-no-matches").wait_for()
@@ -354,9 +378,23 @@ def test_an_older_answer_never_overwrites_a_newer_one(page) -> None:  # noqa: AN
     assert len(held) == 1
     box.fill("red")
     page.locator(cards_for("red")).first.wait_for()
-    stale = {"query": "green", "took_ms": 1, "next_offset": None, "results": [{
-        "rank": 1, "score": 1.0, "video": {"id": 999, "path": "/stale.mp4", "title": "STALE", "duration": 10},
-        "start": 0, "end": 1, "peak": 0.5, "thumbnail_url": "/none.jpg", "video_url": "/none.mp4#t=0,1"}]}
+    stale = {
+        "query": "green",
+        "took_ms": 1,
+        "next_offset": None,
+        "results": [
+            {
+                "rank": 1,
+                "score": 1.0,
+                "video": {"id": 999, "path": "/stale.mp4", "title": "STALE", "duration": 10},
+                "start": 0,
+                "end": 1,
+                "peak": 0.5,
+                "thumbnail_url": "/none.jpg",
+                "video_url": "/none.mp4#t=0,1",
+            }
+        ],
+    }
     try:
         held[0].fulfill(status=200, content_type="application/json", body=json.dumps(stale))
     except Exception:  # noqa: BLE001 - the page aborted it: that is the point

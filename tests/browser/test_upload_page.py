@@ -24,16 +24,22 @@ def upload_server(chromium_path: str, server_env: dict[str, str], tmp_path_facto
     root = tmp_path_factory.mktemp("upload-server")
     env = {**server_env, "VIDSEEK_DATA_DIR": str(root / "data"), "VIDSEEK_WORKER_POLL": "0.2"}
     cmd = [sys.executable, "-m", "cli"]
-    created = subprocess.run([*cmd, "keys", "create", "browser test"], env=env, capture_output=True, text=True,
-                             timeout=120)
+    created = subprocess.run(
+        [*cmd, "keys", "create", "browser test"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip()
     with running_server(env, root / "serve.log") as base:
         yield base, key
 
 
-def test_upload_through_the_page_asks_for_a_key_and_shows_the_job(browser, upload_server, page_errors,  # noqa: ANN001
-                                                                   tmp_path: Path, artifacts) -> None:  # noqa: ANN001
+def test_upload_through_the_page_asks_for_a_key_and_shows_the_job(
+    browser,
+    upload_server,
+    page_errors,  # noqa: ANN001
+    tmp_path: Path,
+    artifacts,
+) -> None:  # noqa: ANN001
     base, key = upload_server
     video = make_video(tmp_path / "sunset walk.mp4", UPLOAD, fps=10, width=160, height=90)
     context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 800})
@@ -65,8 +71,7 @@ def test_upload_through_the_page_asks_for_a_key_and_shows_the_job(browser, uploa
         row.wait_for()
         assert row.get_by_test_id("job-title").inner_text() == "sunset walk.mp4"
         assert row.get_by_test_id("job-kind").inner_text() == "upload"
-        page.wait_for_selector(f'[data-testid="job-row"][data-job-id="{job_id}"][data-status="done"]',
-                               timeout=90_000)
+        page.wait_for_selector(f'[data-testid="job-row"][data-job-id="{job_id}"][data-status="done"]', timeout=90_000)
         assert row.get_by_test_id("job-status").inner_text() == "done"
         assert row.get_by_test_id("job-progress").inner_text() == "100 %"
         assert form.is_hidden()
@@ -86,7 +91,8 @@ def test_upload_through_the_page_asks_for_a_key_and_shows_the_job(browser, uploa
         drop = page.evaluate_handle(
             """([name, bytes]) => { const dt = new DataTransfer();
                  dt.items.add(new File([new Uint8Array(bytes)], name, { type: 'video/mp4' })); return dt; }""",
-            ["again.mp4", list(video.read_bytes())])
+            ["again.mp4", list(video.read_bytes())],
+        )
         page.get_by_test_id("upload-drop").dispatch_event("drop", {"dataTransfer": drop})
         duplicate = page.locator('[data-testid="upload-result"][data-kind="duplicate"]')
         duplicate.wait_for()

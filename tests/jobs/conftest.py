@@ -20,8 +20,13 @@ TESTS_DIR = Path(__file__).resolve().parent.parent
 def worker_env(settings: Settings) -> dict[str, str]:
     """Environment for a `vidseek worker` / `vidseek watch` subprocess on these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIDSEEK_")}
-    env.update({"VIDSEEK_DATA_DIR": str(settings.data_dir), "VIDSEEK_MODEL": settings.model,
-                "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")])})
+    env.update(
+        {
+            "VIDSEEK_DATA_DIR": str(settings.data_dir),
+            "VIDSEEK_MODEL": settings.model,
+            "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]),
+        }
+    )
     if settings.database_url:
         env["VIDSEEK_DATABASE_URL"] = settings.database_url
     return env
@@ -49,12 +54,14 @@ def check_consistency(settings: Settings) -> dict[str, int]:
             frames = session.get(FrameVectors, video.id)
             assert frames is not None, f"video {video.path} has no frames: half indexed"
             assert frames.count == video.frame_count > 0
-            n_clips, last = session.execute(select(func.count(), func.max(Clip.last_frame))
-                                            .where(Clip.video_id == video.id)).one()
+            n_clips, last = session.execute(
+                select(func.count(), func.max(Clip.last_frame)).where(Clip.video_id == video.id)
+            ).one()
             assert n_clips > 0, f"video {video.path} has no clips: half indexed"
             assert last < frames.count
-        orphans = session.scalar(select(func.count()).select_from(Clip).outerjoin(Video, Clip.video_id == Video.id)
-                                 .where(Video.id.is_(None)))
+        orphans = session.scalar(
+            select(func.count()).select_from(Clip).outerjoin(Video, Clip.video_id == Video.id).where(Video.id.is_(None))
+        )
         assert orphans == 0
         gen = store.generation(session=session)
     if settings.faiss_path.exists():  # saves are atomic: never a torn file

@@ -35,8 +35,13 @@ def _queue(library: Library, *paths: Path, kind: str = "index", video_id: int | 
 
 
 def _run_worker(settings: Settings) -> None:
-    proc = subprocess.run([*VIDSEEK, "worker", "--until-idle", "--poll", "0.05"], env=worker_env(settings),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [*VIDSEEK, "worker", "--until-idle", "--poll", "0.05"],
+        env=worker_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -71,8 +76,12 @@ def test_two_writer_processes_leave_a_file_at_the_database_s_state(db_settings: 
     library = Library(db_settings, notify=lambda m: None)
     _queue(library, *paths)
     env = worker_env(db_settings)
-    procs = [subprocess.Popen([*VIDSEEK, "worker", "--until-idle", "--poll", "0.05"], env=env,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [*VIDSEEK, "worker", "--until-idle", "--poll", "0.05"], env=env, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     errs = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errs
     with library.sessions() as session:
@@ -90,11 +99,29 @@ def _version(encoder, path: str, colour: str, seconds: int):  # noqa: ANN001, AN
     vectors = encoder.encode_frames(frames)
     times = np.arange(seconds, dtype=np.float64)
     windows = clip_windows(times, clip_seconds=4.0, stride=2.0, step=1.0, duration=float(seconds))
-    record = store.VideoRecord(path=path, title=Path(path).stem, size=seconds, mtime_ns=seconds, fingerprint=colour,
-                               duration=float(seconds), fps=1.0, width=32, height=32, codec="h264",
-                               model_name=encoder.name, sample_fps=1.0, clip_seconds=4.0, clip_stride=2.0)
-    return (record, times, vectors, [(w.first, w.last, w.start, w.end) for w in windows],
-            pool_windows(vectors, [(w.first, w.last) for w in windows]))
+    record = store.VideoRecord(
+        path=path,
+        title=Path(path).stem,
+        size=seconds,
+        mtime_ns=seconds,
+        fingerprint=colour,
+        duration=float(seconds),
+        fps=1.0,
+        width=32,
+        height=32,
+        codec="h264",
+        model_name=encoder.name,
+        sample_fps=1.0,
+        clip_seconds=4.0,
+        clip_stride=2.0,
+    )
+    return (
+        record,
+        times,
+        vectors,
+        [(w.first, w.last, w.start, w.end) for w in windows],
+        pool_windows(vectors, [(w.first, w.last) for w in windows]),
+    )
 
 
 def test_searches_during_replacement_see_the_old_or_the_new_video_never_half(settings: Settings) -> None:
@@ -129,8 +156,11 @@ def test_searches_during_replacement_see_the_old_or_the_new_video_never_half(set
                     # the row, its clips and its frames must all be one version: red 8 s or blue 12 s
                     shown = {8.0: "red", 12.0: "blue"}.get(h.video.duration)
                     matches = h.moment.score > 0.99
-                    whole = (shown is not None and matches == (shown == colour)
-                             and (not matches or (h.moment.start, h.moment.end) == (0.0, h.video.duration)))
+                    whole = (
+                        shown is not None
+                        and matches == (shown == colour)
+                        and (not matches or (h.moment.start, h.moment.end) == (0.0, h.video.duration))
+                    )
                     if not whole:
                         problems.append(f"{colour}: {h.video.duration} s video, moment {h.moment}")
                 if len(hits) > 1:
@@ -141,8 +171,11 @@ def test_searches_during_replacement_see_the_old_or_the_new_video_never_half(set
             searches[0] += 1
 
     own = Library(settings, notify=lambda m: None)
-    threads = [threading.Thread(target=flip), threading.Thread(target=read, args=(writer,)),
-               threading.Thread(target=read, args=(own,))]
+    threads = [
+        threading.Thread(target=flip),
+        threading.Thread(target=read, args=(writer,)),
+        threading.Thread(target=read, args=(own,)),
+    ]
     for t in threads:
         t.start()
     time.sleep(2.0)
@@ -184,8 +217,9 @@ def test_a_stale_file_is_patched_and_a_foreign_one_rebuilt(settings: Settings, t
     assert any("from another database" in m for m in messages)
 
 
-def test_a_reader_catches_up_from_the_change_rows_and_without_them(db_settings: Settings, tmp_path: Path,
-                                                                   monkeypatch) -> None:  # noqa: ANN001
+def test_a_reader_catches_up_from_the_change_rows_and_without_them(
+    db_settings: Settings, tmp_path: Path, monkeypatch
+) -> None:  # noqa: ANN001
     from indexer.runner import Indexer
     from vidseek.models import IndexChange
 
@@ -216,5 +250,8 @@ def test_a_reader_catches_up_from_the_change_rows_and_without_them(db_settings: 
         session.query(IndexChange).filter(IndexChange.generation == store.generation(session=session)).delete()
         session.commit()
     assert reader.refresh(force=True) and faiss_ids(reader.index()) == sql_clip_ids(reader)
-    assert sorted(h.video.title for h in SearchEngine(reader, load_encoder(db_settings.model))
-                  .search("yellow", limit=3).hits if h.moment.score > 0.9) == ["yellow"]
+    assert sorted(
+        h.video.title
+        for h in SearchEngine(reader, load_encoder(db_settings.model)).search("yellow", limit=3).hits
+        if h.moment.score > 0.9
+    ) == ["yellow"]

@@ -38,8 +38,10 @@ COLOURS = {"a": "red", "b": "green", "c": "blue", "d": "yellow", "e": "magenta",
 def long_videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Videos long enough (40 s each, 4 frames/s sampled) that a job takes a few hundred ms."""
     root = tmp_path_factory.mktemp("kill-videos")
-    out = {name: make_video(root / f"{name}.mp4", [Segment(colour, 20), Segment("white", 20)])
-           for name, colour in COLOURS.items()}
+    out = {
+        name: make_video(root / f"{name}.mp4", [Segment(colour, 20), Segment("white", 20)])
+        for name, colour in COLOURS.items()
+    }
     out["g2"] = make_video(root / "g2.mp4", [Segment("white", 10), Segment("red", 20), Segment("white", 10)])
     return out
 
@@ -66,7 +68,8 @@ def _copy_for_check(settings: Settings, where: Path) -> Settings:
 
 
 def test_sigkilled_workers_leave_no_orphans_no_half_videos_and_every_job_done(
-        db_settings: Settings, tmp_path: Path, long_videos: dict[str, Path]) -> None:
+    db_settings: Settings, tmp_path: Path, long_videos: dict[str, Path]
+) -> None:
     settings = db_settings.model_copy(update={"sample_fps": 4.0, "clip_seconds": 4.0, "clip_stride": 2.0})
     folder = tmp_path / "videos"
     folder.mkdir()
@@ -141,10 +144,12 @@ def test_sigkilled_workers_leave_no_orphans_no_half_videos_and_every_job_done(
     proc.send_signal(signal.SIGTERM)
     err = "".join(log) + proc.communicate(timeout=30)[1]
     elapsed = time.monotonic() - started
-    print(f"\n{settings.sqlalchemy_url.split(':')[0]}: {KILLS} SIGKILLs ({mid_job} inside a job), "
-          f"jobs done after each kill: {done_after} of {n_jobs}; "
-          f"videos/clips: {sorted({(c['videos'], c['clips']) for c in checks})}; "
-          f"checks took {sum(check_seconds):.1f} s; all done in {elapsed:.1f} s")
+    print(
+        f"\n{settings.sqlalchemy_url.split(':')[0]}: {KILLS} SIGKILLs ({mid_job} inside a job), "
+        f"jobs done after each kill: {done_after} of {n_jobs}; "
+        f"videos/clips: {sorted({(c['videos'], c['clips']) for c in checks})}; "
+        f"checks took {sum(check_seconds):.1f} s; all done in {elapsed:.1f} s"
+    )
     assert counts == {"queued": 0, "running": 0, "done": n_jobs, "failed": 0}, (counts, err)
     assert proc.returncode == 0, err
     assert mid_job >= KILLS // 2, "most kills should land inside a job"
@@ -163,7 +168,8 @@ def test_sigkilled_workers_leave_no_orphans_no_half_videos_and_every_job_done(
         hit = engine.search(COLOURS[name], limit=1).hits[0]
         assert Path(hit.video.path).stem == name and hit.moment.score > 0.9
         assert hit.moment.start == 0.0 and 18.0 <= hit.moment.end <= 21.0
-    red = sorted((Path(h.video.path).stem, h.moment.start) for h in engine.search("red", limit=5).hits
-                 if h.moment.score > 0.9)
+    red = sorted(
+        (Path(h.video.path).stem, h.moment.start) for h in engine.search("red", limit=5).hits if h.moment.score > 0.9
+    )
     assert red == [("a", 0.0), ("g", 10.0)], "g's new content replaced its old clips"
     assert [h for h in engine.search("green", limit=5).hits if h.moment.score > 0.9] == []

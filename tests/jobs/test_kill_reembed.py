@@ -49,8 +49,10 @@ def _one_model(settings: Settings) -> tuple[str, int]:
 def test_sigkilled_reembed_keeps_one_model_and_resumes(db_settings: Settings, tmp_path: Path) -> None:
     settings = db_settings.model_copy(update={"sample_fps": 4.0, "clip_seconds": 4.0, "clip_stride": 2.0})
     folder = tmp_path / "videos"
-    files = [make_video(folder / f"{name}.mp4", [Segment(colour, 15), Segment("white", 15)])
-             for name, colour in COLOURS.items()]
+    files = [
+        make_video(folder / f"{name}.mp4", [Segment(colour, 15), Segment("white", 15)])
+        for name, colour in COLOURS.items()
+    ]
     setup = Worker(settings, lease_seconds=LEASE, poll_seconds=0.05, save_interval=0)
     t0 = time.monotonic()
     setup._indexer.index(files)

@@ -41,10 +41,28 @@ def test_enqueue_checks_its_arguments_and_job_json_has_the_fields(sessions) -> N
         job = jobs.enqueue("delete", session=session, video_id=7, payload={"why": "gone"})
         session.commit()
         data = jobs.job_json(jobs.get_job(job.id, session=session))
-    assert {"id", "kind", "status", "video_id", "path", "progress", "attempts", "max_attempts", "error",
-            "created_at", "updated_at", "started_at", "finished_at"} <= set(data)
-    assert (data["kind"], data["status"], data["video_id"], data["attempts"], data["max_attempts"]) == \
-        ("delete", "queued", 7, 0, 3)
+    assert {
+        "id",
+        "kind",
+        "status",
+        "video_id",
+        "path",
+        "progress",
+        "attempts",
+        "max_attempts",
+        "error",
+        "created_at",
+        "updated_at",
+        "started_at",
+        "finished_at",
+    } <= set(data)
+    assert (data["kind"], data["status"], data["video_id"], data["attempts"], data["max_attempts"]) == (
+        "delete",
+        "queued",
+        7,
+        0,
+        3,
+    )
     assert data["payload"] == {"why": "gone"} and data["started_at"] is None
     assert datetime.fromisoformat(data["created_at"]).tzinfo is not None
     with sessions() as session:
@@ -101,8 +119,14 @@ print(json.dumps(got))
 def test_processes_claiming_at_once_never_take_the_same_job(sessions, db_settings: Settings) -> None:  # noqa: ANN001
     all_ids = _enqueue(sessions, 60)
     start = str(time.time() + 2.0)
-    procs = [subprocess.Popen([sys.executable, "-c", _CLAIMER, db_settings.sqlalchemy_url, f"p{i}", start],
-                              stdout=subprocess.PIPE, text=True) for i in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CLAIMER, db_settings.sqlalchemy_url, f"p{i}", start],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(3)
+    ]
     import json
 
     results = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
@@ -122,8 +146,9 @@ def _run_after_in(sessions, job_id: int) -> float:  # noqa: ANN001
 def _make_due(sessions, job_id: int) -> None:  # noqa: ANN001
     """Time passes: the backoff is over."""
     with sessions() as session:
-        session.execute(update(Job).where(Job.id == job_id)
-                        .values(run_after=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        session.execute(
+            update(Job).where(Job.id == job_id).values(run_after=datetime.now(timezone.utc) - timedelta(seconds=1))
+        )
         session.commit()
 
 

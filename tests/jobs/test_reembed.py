@@ -38,8 +38,11 @@ def _index(settings: Settings, paths: list[Path]) -> None:
 
 
 def _moments(engine: SearchEngine, query: str) -> list[tuple[str, float, float]]:
-    return [(h.video.title, h.moment.start, h.moment.end) for h in engine.search(query, limit=10).hits
-            if h.moment.score >= 0.9]
+    return [
+        (h.video.title, h.moment.start, h.moment.end)
+        for h in engine.search(query, limit=10).hits
+        if h.moment.score >= 0.9
+    ]
 
 
 @pytest.fixture
@@ -125,8 +128,9 @@ def test_interrupted_reembed_resumes_without_decoding_again(db_settings: Setting
     check_consistency(settings.model_copy(update={"model": WIDE}))
 
 
-def test_changes_made_during_a_reembed_are_in_the_new_index(db_settings: Settings, videos: dict[str, Path],
-                                                            tmp_path: Path) -> None:
+def test_changes_made_during_a_reembed_are_in_the_new_index(
+    db_settings: Settings, videos: dict[str, Path], tmp_path: Path
+) -> None:
     _index(db_settings, list(videos.values()))
     old = load_encoder(db_settings.model)
     writer = _quiet(db_settings)
@@ -156,8 +160,9 @@ def test_changes_made_during_a_reembed_are_in_the_new_index(db_settings: Setting
     check_consistency(db_settings.model_copy(update={"model": WIDE}))
 
 
-def test_a_missing_file_stops_the_switch_and_loses_nothing(db_settings: Settings, videos: dict[str, Path],
-                                                           tmp_path: Path) -> None:
+def test_a_missing_file_stops_the_switch_and_loses_nothing(
+    db_settings: Settings, videos: dict[str, Path], tmp_path: Path
+) -> None:
     doomed = shutil.copy(videos["white"], tmp_path / "doomed.mp4")
     _index(db_settings, [*videos.values(), Path(doomed)])
     Path(doomed).unlink()
@@ -191,8 +196,9 @@ class StopsEarly:
             yield done
 
 
-def test_a_decode_that_stops_short_fails_the_reembed_as_it_fails_indexing(db_settings: Settings,
-                                                                          videos: dict[str, Path]) -> None:
+def test_a_decode_that_stops_short_fails_the_reembed_as_it_fails_indexing(
+    db_settings: Settings, videos: dict[str, Path]
+) -> None:
     """Re-embedding checks a decoded video as indexing does (truncation included), so a video is never
     switched to fewer moments than it had."""
     _index(db_settings, list(videos.values()))
@@ -225,8 +231,9 @@ def test_reserved_clip_ids_are_never_handed_out_again(db_settings: Settings, vid
     assert fresh and not set(fresh) & set(reserved.tolist()) and min(fresh) > reserved.max()
 
 
-def test_worker_runs_a_reembed_job_then_indexes_with_the_new_model(db_settings: Settings, videos: dict[str, Path],
-                                                                   tmp_path: Path) -> None:
+def test_worker_runs_a_reembed_job_then_indexes_with_the_new_model(
+    db_settings: Settings, videos: dict[str, Path], tmp_path: Path
+) -> None:
     _index(db_settings, [videos["red"], videos["green"]])
     worker = Worker(db_settings, lease_seconds=5.0, poll_seconds=0.05, save_interval=0)
     engine = SearchEngine(worker.library, worker.encoder)
@@ -297,7 +304,9 @@ def test_uncached_weights_offline_are_refused_at_once(fresh_hub: Path, monkeypat
     started = time.monotonic()
     message = _refused("ViT-B-32:openai")
     assert time.monotonic() - started < 2
-    assert message.startswith("Could not fetch pretrained weights 'openai' for ViT-B-32") and "HF_HUB_OFFLINE" in message
+    assert (
+        message.startswith("Could not fetch pretrained weights 'openai' for ViT-B-32") and "HF_HUB_OFFLINE" in message
+    )
 
 
 def test_a_hub_that_does_not_answer_is_given_a_few_seconds(fresh_hub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -333,8 +342,12 @@ def test_cached_weights_pass_offline(fresh_hub: Path, monkeypatch: pytest.Monkey
     check_spec("ViT-B-32:laion2b_s34b_b79k")  # no network needed
 
 
-def test_reembed_queue_refuses_unfetchable_weights_at_once(cli_env, tmp_path: Path, fresh_hub: Path,  # noqa: ANN001
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reembed_queue_refuses_unfetchable_weights_at_once(
+    cli_env,
+    tmp_path: Path,
+    fresh_hub: Path,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import time
 
     from click.testing import CliRunner

@@ -56,8 +56,12 @@ def test_scan_queues_new_changed_and_removed_files_once(db_settings: Settings, t
     assert sorted(scan.indexed) == [str(a), str(c)] and scan.deleted == [str(b)]
     assert _scan(worker, folder).changed is False, "delete and index jobs are queued once"
     worker.run(until_idle=True)
-    assert _statuses(worker) == {"index a.mp4": "done", "index b.mkv": "done", "delete b.mkv": "done",
-                                 "index c.webm": "done"}
+    assert _statuses(worker) == {
+        "index a.mp4": "done",
+        "index b.mkv": "done",
+        "delete b.mkv": "done",
+        "index c.webm": "done",
+    }
     assert _scan(worker, folder).changed is False
     assert check_consistency(db_settings)["videos"] == 3  # a, c, elsewhere
 
@@ -96,8 +100,13 @@ def test_scan_leaves_settling_and_failed_files_until_they_change(db_settings: Se
 def test_watch_command_queues_files_as_they_appear_and_stops_on_sigterm(settings: Settings, tmp_path: Path) -> None:
     folder = tmp_path / "drop"
     folder.mkdir()
-    proc = subprocess.Popen([*VIDSEEK, "watch", str(folder), "--interval", "0.1", "--settle", "0"],
-                            env=worker_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*VIDSEEK, "watch", str(folder), "--interval", "0.1", "--settle", "0"],
+        env=worker_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert "watching" in proc.stderr.readline()
     clip = make_video(tmp_path / "staging" / "new.mp4", [Segment("red", 4)])
     os.replace(clip, folder / "new.mp4")  # arrives whole, as a finished copy does

@@ -34,8 +34,12 @@ def hostile(tmp_path: Path) -> Path:
 
 
 def _expected_problems(folder: Path) -> dict[str, str]:
-    return {f"{folder}/caf\\xe9.mp4": "not valid UTF-8", f"{folder}/dangling.mp4": "broken symlink",
-            f"{folder}/fifo.mp4": "not a regular file (a FIFO)", f"{folder}/loop.mp4": "symlink loop"}
+    return {
+        f"{folder}/caf\\xe9.mp4": "not valid UTF-8",
+        f"{folder}/dangling.mp4": "broken symlink",
+        f"{folder}/fifo.mp4": "not a regular file (a FIFO)",
+        f"{folder}/loop.mp4": "symlink loop",
+    }
 
 
 def test_scan_queues_the_good_file_and_names_each_bad_one(db_settings: Settings, hostile: Path) -> None:
@@ -69,13 +73,20 @@ def _lines(text: str, prefix: str) -> list[str]:
 
 
 def test_watch_once_prints_one_line_per_bad_file(settings: Settings, hostile: Path) -> None:
-    proc = subprocess.run([*VIDSEEK, "watch", str(hostile), "--once", "--settle", "0"], env=worker_env(settings),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [*VIDSEEK, "watch", str(hostile), "--once", "--settle", "0"],
+        env=worker_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stdout.splitlines() == [f"queued index: {hostile / 'good.mp4'}"]
     errors = _lines(proc.stderr, "error:")
-    assert len(errors) == 4 and all(any(line.startswith(f"error: {p}: ") and part in line for line in errors)
-                                    for p, part in _expected_problems(hostile).items())
+    assert len(errors) == 4 and all(
+        any(line.startswith(f"error: {p}: ") and part in line for line in errors)
+        for p, part in _expected_problems(hostile).items()
+    )
 
 
 def _readers(proc: subprocess.Popen) -> tuple[queue.Queue, threading.Thread, list[str]]:
@@ -90,8 +101,13 @@ def _readers(proc: subprocess.Popen) -> tuple[queue.Queue, threading.Thread, lis
 
 
 def test_watch_keeps_running_and_names_a_bad_file_once(settings: Settings, hostile: Path, tmp_path: Path) -> None:
-    proc = subprocess.Popen([*VIDSEEK, "watch", str(hostile), "--interval", "0.1", "--settle", "0"],
-                            env=worker_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*VIDSEEK, "watch", str(hostile), "--interval", "0.1", "--settle", "0"],
+        env=worker_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines, drain, stderr = _readers(proc)
     try:
         first = lines.get(timeout=30)

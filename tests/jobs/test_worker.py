@@ -53,8 +53,9 @@ def test_save_interval_is_the_worker_librarys_and_a_given_library_is_left_as_bui
 
 
 @pytest.mark.parametrize("workers, interval", [(0, 0.0), (1, 10.0)])
-def test_serve_saves_like_a_busy_worker_only_when_it_runs_jobs(settings: Settings, workers: int,
-                                                                interval: float) -> None:
+def test_serve_saves_like_a_busy_worker_only_when_it_runs_jobs(
+    settings: Settings, workers: int, interval: float
+) -> None:
     from search_api.services import load_services
     from vidseek.encoders import load_encoder
 
@@ -98,8 +99,9 @@ def test_worker_indexes_reindexes_and_deletes_and_search_follows(db_settings: Se
     assert _job(worker, missing).status == "failed" and "12345" in _job(worker, missing).error
 
 
-def test_a_bad_file_fails_its_job_and_the_worker_goes_on(db_settings: Settings, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_file_fails_its_job_and_the_worker_goes_on(
+    db_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(3000))
     good = make_video(tmp_path / "good.mp4", [Segment("yellow", 4)])
@@ -132,11 +134,17 @@ def test_a_bad_file_fails_its_job_and_the_worker_goes_on(db_settings: Settings, 
 def test_worker_command_runs_the_queue_and_stops_cleanly_on_sigterm(settings: Settings, tmp_path: Path) -> None:
     clip = make_video(tmp_path / "cyan.mp4", [Segment("cyan", 4)])
     env = worker_env(settings)
-    queued = subprocess.run([*VIDSEEK, "watch", str(tmp_path), "--once", "--settle", "0"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    queued = subprocess.run(
+        [*VIDSEEK, "watch", str(tmp_path), "--once", "--settle", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert queued.returncode == 0 and f"queued index: {clip}" in queued.stdout, queued.stderr
-    proc = subprocess.Popen([*VIDSEEK, "worker", "--poll", "0.05"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*VIDSEEK, "worker", "--poll", "0.05"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     worker = _worker(settings)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -148,8 +156,7 @@ def test_worker_command_runs_the_queue_and_stops_cleanly_on_sigterm(settings: Se
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "1 job(s) run" in err and "Traceback" not in err
-    result = subprocess.run([*VIDSEEK, "search", "cyan", "--json"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run([*VIDSEEK, "search", "cyan", "--json"], env=env, capture_output=True, text=True, timeout=60)
     assert json.loads(result.stdout)["results"][0]["video"]["path"] == str(clip)
 
 

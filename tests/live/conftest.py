@@ -71,9 +71,16 @@ def live_factory(tmp_path: Path, database_url: str, clips: dict[str, Path]) -> I
     def make(serve_host: str | None = None, **overrides) -> Live:
         # no worker threads in the app unless a test asks: queued jobs stay queued, to be looked at
         overrides = {"serve_workers": 0, **overrides}
-        settings = Settings(data_dir=tmp_path / "data", database_url=database_url, model=COLOUR_MODEL,
-                            media_dir=tmp_path / "media", sample_fps=1.0, clip_seconds=2.0, clip_stride=1.0,
-                            **overrides)
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            database_url=database_url,
+            model=COLOUR_MODEL,
+            media_dir=tmp_path / "media",
+            sample_fps=1.0,
+            clip_seconds=2.0,
+            clip_stride=1.0,
+            **overrides,
+        )
         if not indexed:
             index_files(settings, [clips["red"]])
         library = Library(settings, notify=lambda m: None)

@@ -104,14 +104,17 @@ def test_secrets_come_from_the_environment_and_every_variable_is_documented(comp
     url = compose["services"]["api"]["environment"]["VIDSEEK_DATABASE_URL"]
     assert re.match(r"postgresql\+psycopg://vidseek:\$\{POSTGRES_PASSWORD:\?[^}]+\}@", url), url
     readme = (REPO / "README.md").read_text()
-    deploy = readme[readme.index("## Deploy"):]
+    deploy = readme[readme.index("## Deploy") :]
     missing = [name for name in used if f"`{name}`" not in deploy]
     assert not missing, f"not described in README.md's Deploy section: {missing}"
 
 
 def test_dockerfile_runs_vidseek_as_a_non_root_user(dockerfile: str) -> None:
-    lines = [line.strip() for line in re.sub(r"\\\n", " ", dockerfile).splitlines()
-             if line.strip() and not line.strip().startswith("#")]
+    lines = [
+        line.strip()
+        for line in re.sub(r"\\\n", " ", dockerfile).splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     instructions = [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "") for line in lines]
     assert instructions[0] == ("FROM", "python:3.11-slim")
     users = [arg for op, arg in instructions if op == "USER"]
@@ -129,8 +132,10 @@ def test_dockerfile_runs_vidseek_as_a_non_root_user(dockerfile: str) -> None:
 
 
 def test_dockerfile_torch_pins_match_pyproject(dockerfile: str) -> None:
-    pins = {d.split("==")[0]: d for d in re.findall(r'"((?:torch|torchvision)==[^"]+)"',
-                                                    (REPO / "pyproject.toml").read_text())}
+    pins = {
+        d.split("==")[0]: d
+        for d in re.findall(r'"((?:torch|torchvision)==[^"]+)"', (REPO / "pyproject.toml").read_text())
+    }
     assert set(pins) == {"torch", "torchvision"}
     for pin in pins.values():
         assert pin in dockerfile, f"the Dockerfile's CPU-wheel install should pin {pin} like pyproject.toml"

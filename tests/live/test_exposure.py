@@ -20,9 +20,18 @@ SECRET_PATH = "/srv/private-media/Holiday at Grandma's.mp4"
 
 def _queue_an_upload(live: Live) -> int:
     with live.library.sessions() as session:
-        job = jobs.enqueue("index", session=session, path=SECRET_PATH,
-                           payload={"source": "upload", "original_name": "Holiday at Grandma's.mp4", "size": 123,
-                                    "fingerprint": "f" * 32, "key": "vsk_Secret12"})
+        job = jobs.enqueue(
+            "index",
+            session=session,
+            path=SECRET_PATH,
+            payload={
+                "source": "upload",
+                "original_name": "Holiday at Grandma's.mp4",
+                "size": 123,
+                "fingerprint": "f" * 32,
+                "key": "vsk_Secret12",
+            },
+        )
         session.commit()
         return job.id
 
@@ -41,8 +50,10 @@ def test_anonymous_callers_see_jobs_without_paths_keys_or_upload_names(live: Liv
     assert stale["path"] is None and "key" not in stale["payload"]
 
     owner = live.auth(live.make_key())
-    for job in [live.client.get("/api/jobs", headers=owner).json()["jobs"][0],
-                live.client.get(f"/api/jobs/{job_id}", headers=owner).json()]:
+    for job in [
+        live.client.get("/api/jobs", headers=owner).json()["jobs"][0],
+        live.client.get(f"/api/jobs/{job_id}", headers=owner).json(),
+    ]:
         assert job["path"] == SECRET_PATH
         assert job["payload"]["original_name"] == "Holiday at Grandma's.mp4" and job["payload"]["key"] == "vsk_Secret12"
 
@@ -77,8 +88,12 @@ def test_compose_publishes_the_api_on_loopback_only_by_default() -> None:
 
 def test_readme_says_how_to_open_the_port_and_that_it_then_needs_keys() -> None:
     readme = (REPO / "README.md").read_text()
-    security = readme[readme.index("### Security"):]
-    security = security[:security.index("\n## ")]
-    for words in ("127.0.0.1:8000:8000", "`VIDSEEK_PUBLISH_ADDRESS", "VIDSEEK_REQUIRE_KEY_FOR_READS=true",
-                  "vidseek keys create"):
+    security = readme[readme.index("### Security") :]
+    security = security[: security.index("\n## ")]
+    for words in (
+        "127.0.0.1:8000:8000",
+        "`VIDSEEK_PUBLISH_ADDRESS",
+        "VIDSEEK_REQUIRE_KEY_FOR_READS=true",
+        "vidseek keys create",
+    ):
         assert words in security, words

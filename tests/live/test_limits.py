@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-
 if TYPE_CHECKING:
     from tests.live.conftest import Live
 
@@ -57,8 +56,9 @@ def test_page_size_is_a_setting(live_factory) -> None:  # noqa: ANN001
 def test_no_cors_headers_unless_configured(live: Live) -> None:
     answer = live.client.get("/api/videos", headers={"Origin": "https://editor.example"})
     assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
-    preflight = live.client.options("/api/search", headers={"Origin": "https://editor.example",
-                                                            "Access-Control-Request-Method": "GET"})
+    preflight = live.client.options(
+        "/api/search", headers={"Origin": "https://editor.example", "Access-Control-Request-Method": "GET"}
+    )
     assert "access-control-allow-origin" not in preflight.headers
 
 
@@ -69,9 +69,14 @@ def test_cors_for_the_configured_origins(live_factory) -> None:  # noqa: ANN001
     assert allowed.headers["access-control-allow-origin"] == "https://editor.example"
     other = live.client.get("/api/videos", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers
-    preflight = live.client.options("/api/videos", headers={
-        "Origin": "https://editor.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization"})
+    preflight = live.client.options(
+        "/api/videos",
+        headers={
+            "Origin": "https://editor.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
     assert preflight.status_code == 200
     assert "POST" in preflight.headers["access-control-allow-methods"]
     assert "authorization" in preflight.headers["access-control-allow-headers"].lower()

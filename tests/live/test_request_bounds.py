@@ -16,8 +16,12 @@ if TYPE_CHECKING:
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 ID_ROUTES = [
-    ("GET", "/api/videos/{id}"), ("GET", "/api/videos/{id}/stream"), ("GET", "/api/videos/{id}/thumbnail"),
-    ("POST", "/api/videos/{id}/reindex"), ("DELETE", "/api/videos/{id}"), ("GET", "/api/jobs/{id}"),
+    ("GET", "/api/videos/{id}"),
+    ("GET", "/api/videos/{id}/stream"),
+    ("GET", "/api/videos/{id}/thumbnail"),
+    ("POST", "/api/videos/{id}/reindex"),
+    ("DELETE", "/api/videos/{id}"),
+    ("GET", "/api/jobs/{id}"),
 ]
 
 
@@ -49,12 +53,16 @@ def test_an_id_in_range_that_matches_nothing_is_404(live: Live) -> None:
 
 
 @sqlite_only
-@pytest.mark.parametrize("content_type", ["Application/JSON", "application/vnd.vidseek+json",
-                                          "application/json; charset=utf-8"])
+@pytest.mark.parametrize(
+    "content_type", ["Application/JSON", "application/vnd.vidseek+json", "application/json; charset=utf-8"]
+)
 def test_query_length_holds_whatever_the_json_content_type(live_factory, content_type: str) -> None:  # noqa: ANN001
     live: Live = live_factory(max_query_chars=10)
-    for body, field in (({"q": "x" * 11}, "q"), ({"q": "red", "positive": ["y" * 11]}, "positive.0"),
-                        ({"q": "red", "negative": ["z" * 11]}, "negative.0")):
+    for body, field in (
+        ({"q": "x" * 11}, "q"),
+        ({"q": "red", "positive": ["y" * 11]}, "positive.0"),
+        ({"q": "red", "negative": ["z" * 11]}, "negative.0"),
+    ):
         answer = live.client.post("/api/search", content=json.dumps(body), headers={"Content-Type": content_type})
         assert answer.status_code == 422, (content_type, body, answer.text)
         assert answer.json()["detail"].startswith(f"{field}: at most 10 characters")
@@ -121,4 +129,3 @@ def test_unreadable_image_message_shows_no_python_repr(live: Live) -> None:
     answer = live.client.post("/api/search/image", files={"file": ("x.png", b"not an image", "image/png")})
     assert answer.status_code == 422
     assert "0x" not in answer.json()["detail"] and "<" not in answer.json()["detail"]
-

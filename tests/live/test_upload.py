@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 def upload(live: Live, path: Path, name: str | None = None, key: str | None = None, **kwargs):  # noqa: ANN201
     key = key or live.make_key()
     with path.open("rb") as f:
-        return live.client.post("/api/videos", files={"file": (name or path.name, f, "video/mp4")},
-                                headers=live.auth(key), **kwargs)
+        return live.client.post(
+            "/api/videos", files={"file": (name or path.name, f, "video/mp4")}, headers=live.auth(key), **kwargs
+        )
 
 
 def media_files(live: Live) -> list[Path]:
@@ -100,9 +101,15 @@ def test_an_oversized_upload_is_refused_and_leaves_no_temp_file(live_factory, cl
     assert media_files(live) == []
     # the same when the client declares a huge Content-Length up front: refused before reading
     key = live.make_key()
-    response = live.client.post("/api/videos", content=b"x" * 10,
-                                headers={**live.auth(key), "Content-Type": "multipart/form-data; boundary=abc",
-                                         "Content-Length": str(50 * 1024 * 1024)})
+    response = live.client.post(
+        "/api/videos",
+        content=b"x" * 10,
+        headers={
+            **live.auth(key),
+            "Content-Type": "multipart/form-data; boundary=abc",
+            "Content-Length": str(50 * 1024 * 1024),
+        },
+    )
     assert response.status_code == 413
     assert media_files(live) == []
 
@@ -148,11 +155,13 @@ def test_simultaneous_uploads_of_one_file_queue_it_once(live: Live, clips) -> No
 
 def test_bad_requests(live: Live, clips) -> None:  # noqa: ANN001
     key = live.make_key()
-    no_file = live.client.post("/api/videos", data={"title": "x"}, files={"other": ("a.mp4", b"123")},
-                               headers=live.auth(key))
+    no_file = live.client.post(
+        "/api/videos", data={"title": "x"}, files={"other": ("a.mp4", b"123")}, headers=live.auth(key)
+    )
     assert no_file.status_code == 422 and no_file.json()["detail"].startswith("file:")
-    not_multipart = live.client.post("/api/videos", content=clips["green"].read_bytes(),
-                                     headers={**live.auth(key), "Content-Type": "video/mp4"})
+    not_multipart = live.client.post(
+        "/api/videos", content=clips["green"].read_bytes(), headers={**live.auth(key), "Content-Type": "video/mp4"}
+    )
     assert not_multipart.status_code == 415 and "multipart/form-data" in not_multipart.json()["detail"]
     assert media_files(live) == []
 
@@ -220,6 +229,7 @@ def test_place_never_overwrites(tmp_path: Path, monkeypatch, links: bool) -> Non
     from search_api.uploads import place
 
     if not links:
+
         def no_links(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
             raise OSError(1, "Operation not permitted")
 
@@ -280,8 +290,12 @@ def test_server_start_removes_only_what_killed_uploads_left(live_factory, tmp_pa
     _aged(outside)
     (media / ".upload-link.part").symlink_to(outside)
     _aged(media / ".upload-link.part")
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(media / ".upload-live.part")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(media / ".upload-live.part")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         live_factory()  # the app starts: the sweep runs once, before any upload
@@ -290,8 +304,18 @@ def test_server_start_removes_only_what_killed_uploads_left(live_factory, tmp_pa
         holder.stdin.close()
         holder.wait(timeout=30)
     assert ".upload-dead1234.part" not in left  # untouched for 10 minutes and held by nobody
-    assert left == sorted([".upload-live.part", ".upload-fresh.part", "holiday.part", ".upload-x.mp4",
-                           ".upload-folder.part", "sub", "sub/.upload-nested.part", ".upload-link.part"])
+    assert left == sorted(
+        [
+            ".upload-live.part",
+            ".upload-fresh.part",
+            "holiday.part",
+            ".upload-x.mp4",
+            ".upload-folder.part",
+            "sub",
+            "sub/.upload-nested.part",
+            ".upload-link.part",
+        ]
+    )
     assert outside.exists()
 
 

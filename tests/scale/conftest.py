@@ -20,13 +20,29 @@ TESTS_DIR = Path(__file__).resolve().parent.parent
 COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
 CRASHY_MODEL = "python:scale.crashy_encoder:CrashOnceColourEncoder"
 
-VIDEO_FIELDS = ("title", "size", "mtime_ns", "fingerprint", "duration", "fps", "width", "height", "codec",
-                "model_name", "sample_fps", "clip_seconds", "clip_stride", "frame_count", "status")
+VIDEO_FIELDS = (
+    "title",
+    "size",
+    "mtime_ns",
+    "fingerprint",
+    "duration",
+    "fps",
+    "width",
+    "height",
+    "codec",
+    "model_name",
+    "sample_fps",
+    "clip_seconds",
+    "clip_stride",
+    "frame_count",
+    "status",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "ray: runs on a local Ray instance (pip install 'vidseek[ray]'); "
-                                       "deselect with -m 'not ray'")
+    config.addinivalue_line(
+        "markers", "ray: runs on a local Ray instance (pip install 'vidseek[ray]'); deselect with -m 'not ray'"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +51,13 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     workers import the test encoders. Yields (address, crash-arm file for CrashOnceColourEncoder)."""
     ray = pytest.importorskip("ray")
     arm = tmp_path_factory.mktemp("ray-crash") / "arm"
-    env = {"PYTHONPATH": os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get("PYTHONPATH", "")] if p),
-           "VIDSEEK_TEST_CRASH_ARM": str(arm)}
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env},
-             logging_level="WARNING")
+    env = {
+        "PYTHONPATH": os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get("PYTHONPATH", "")] if p),
+        "VIDSEEK_TEST_CRASH_ARM": str(arm),
+    }
+    ray.init(
+        num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env}, logging_level="WARNING"
+    )
     try:
         yield {"address": ray.get_runtime_context().gcs_address, "arm": arm}
     finally:
@@ -52,11 +71,14 @@ def snapshot(settings: Settings) -> dict[str, dict]:
     with library.sessions() as session:
         for video in store.list_videos(session=session):
             times, vectors = store.frames_of(video.id, session=session)
-            clips = sorted(session.scalars(select(Clip).where(Clip.video_id == video.id)),
-                           key=lambda c: (c.first_frame, c.last_frame))
+            clips = sorted(
+                session.scalars(select(Clip).where(Clip.video_id == video.id)),
+                key=lambda c: (c.first_frame, c.last_frame),
+            )
             out[video.path] = {
                 "video": {f: getattr(video, f) for f in VIDEO_FIELDS},
-                "times": np.array(times), "frames": np.array(vectors),
+                "times": np.array(times),
+                "frames": np.array(vectors),
                 "windows": [(c.first_frame, c.last_frame, c.start, c.end) for c in clips],
                 "clips": np.stack([np.frombuffer(c.vector, np.float32) for c in clips]) if clips else None,
             }

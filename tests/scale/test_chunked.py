@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from media import Segment, make_video
 
+from cli.main import main
 from indexer.chunked import Unchunkable, chunk_steps, frames_in_chunk
 from indexer.decode import PyAVDecoder
-from cli.main import main
 
 SEGMENTS = [Segment("red", 7), Segment("blue", 9), Segment("green", 7)]
 
@@ -25,7 +25,9 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "cfr": make_video(root / "cfr.mp4", SEGMENTS),
         "long-gop": make_video(root / "gop.mp4", SEGMENTS, fps=25, x264_params="keyint=48:min-keyint=48:bframes=3"),
-        "vfr": make_video(root / "vfr.mkv", SEGMENTS, frame_times=sorted({round(float(t), 3) for t in times if t < 23})),
+        "vfr": make_video(
+            root / "vfr.mkv", SEGMENTS, frame_times=sorted({round(float(t), 3) for t in times if t < 23})
+        ),
         "vp9": make_video(root / "v.webm", SEGMENTS, codec="libvpx-vp9"),
     }
 
@@ -55,8 +57,11 @@ def test_chunks_together_give_the_whole_file_frames(videos: dict[str, Path], nam
 def test_keyframes_only_chunks_match_too(videos: dict[str, Path]) -> None:
     path = videos["long-gop"]
     whole = [f.t for f in PyAVDecoder().frames(path, fps=1.0, size=(32, 32), keyframes_only=True)]
-    got = [f.t for s, e in chunk_steps(23.0, 1.0, 4.0)
-           for f in frames_in_chunk(path, fps=1.0, size=(32, 32), start_step=s, end_step=e, keyframes_only=True)]
+    got = [
+        f.t
+        for s, e in chunk_steps(23.0, 1.0, 4.0)
+        for f in frames_in_chunk(path, fps=1.0, size=(32, 32), start_step=s, end_step=e, keyframes_only=True)
+    ]
     assert got == whole and len(whole) > 3
 
 
@@ -67,18 +72,20 @@ def test_damaged_files_chunk_like_the_whole_file_or_ask_to_be_decoded_whole(tmp_
     scrambled = tmp_path / "scrambled.mkv"  # headers intact, every frame's data garbage
     scrambled.write_bytes(data[:600] + noise[600:])
     half = tmp_path / "half.mkv"  # the second half garbage: fewer frames, no error
-    half.write_bytes(data[: len(data) // 2] + noise[len(data) // 2:])
+    half.write_bytes(data[: len(data) // 2] + noise[len(data) // 2 :])
     for start, end in chunk_steps(23.0, 1.0, 5.0):
         with pytest.raises(Unchunkable):
             list(frames_in_chunk(scrambled, fps=1.0, size=(32, 32), start_step=start, end_step=end))
     whole = [f.t for f in PyAVDecoder().frames(half, fps=1.0, size=(32, 32))]
-    got = [f.t for s, e in chunk_steps(23.0, 1.0, 5.0)
-           for f in frames_in_chunk(half, fps=1.0, size=(32, 32), start_step=s, end_step=e)]
+    got = [
+        f.t
+        for s, e in chunk_steps(23.0, 1.0, 5.0)
+        for f in frames_in_chunk(half, fps=1.0, size=(32, 32), start_step=s, end_step=e)
+    ]
     assert got == whole and 0 < len(whole) < 23
 
 
-def test_ray_flag_without_ray_installed_is_one_line(monkeypatch: pytest.MonkeyPatch, cli_env,
-                                                    tmp_path: Path) -> None:
+def test_ray_flag_without_ray_installed_is_one_line(monkeypatch: pytest.MonkeyPatch, cli_env, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
     video = make_video(tmp_path / "v.mp4", [Segment("red", 2)])
     result = CliRunner().invoke(main, ["index", str(video), "--ray"])

@@ -89,6 +89,7 @@ def test_ray_run_equals_local_run(ray_cluster, db_settings: Settings, folder: Pa
     # the same search answers on both
     encoder = load_encoder(COLOUR_MODEL)
     ref_settings = reference[2]
+
     def answers(at: Settings, query: str) -> list[tuple]:
         # equal scores are ordered by video id, which a Ray run hands out in the order videos finish
         hits = SearchEngine(Library(at, notify=lambda m: None), encoder).search(query, limit=5).hits
@@ -105,12 +106,15 @@ def test_ray_run_equals_local_run(ray_cluster, db_settings: Settings, folder: Pa
     assert stats.duplicates_dropped == 0
 
 
-def test_duplicated_tasks_write_each_video_once(ray_cluster, db_settings: Settings, folder: Path, reference,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duplicated_tasks_write_each_video_once(
+    ray_cluster, db_settings: Settings, folder: Path, reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from indexer.distributed import RayEmbedding
 
     launch = RayEmbedding._launch
-    monkeypatch.setattr(RayEmbedding, "_launch", lambda self, unit, **kw: launch(self, unit, **kw) + launch(self, unit, **kw))
+    monkeypatch.setattr(
+        RayEmbedding, "_launch", lambda self, unit, **kw: launch(self, unit, **kw) + launch(self, unit, **kw)
+    )
     settings = db_settings.model_copy(update=OPTIONS)
     report, stats = ray_index(settings, [folder])
     assert stats.duplicates_dropped > 0
@@ -127,10 +131,18 @@ def test_actor_crash_is_retried_and_written_once(ray_cluster, settings: Settings
 
 def test_cli_index_on_ray(ray_cluster, folder: Path, reference, cli_env, tmp_path: Path) -> None:
     """`vidseek index --ray=ADDRESS` joins a running cluster; `--ray FOLDER` reads FOLDER as a path."""
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("VIDSEEK_")}, **cli_env,
-           **{f"VIDSEEK_{k.upper()}": str(v) for k, v in OPTIONS.items()}}
-    proc = subprocess.run([sys.executable, "-m", "cli", "index", str(folder), f"--ray={ray_cluster['address']}"],
-                          env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("VIDSEEK_")},
+        **cli_env,
+        **{f"VIDSEEK_{k.upper()}": str(v) for k, v in OPTIONS.items()},
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "index", str(folder), f"--ray={ray_cluster['address']}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1, proc.stderr
     want_report, want, _ = reference
     errors = sorted(line for line in proc.stderr.splitlines() if line.startswith("error:"))
@@ -143,8 +155,13 @@ def test_cli_index_on_ray(ray_cluster, folder: Path, reference, cli_env, tmp_pat
 
     # the setting instead of the flag, and `--ray FOLDER` (FOLDER is taken as a path): all unchanged now
     env2 = {**env, "RAY_ADDRESS": ray_cluster["address"]}
-    proc = subprocess.run([sys.executable, "-m", "cli", "index", "--ray", str(folder)], env=env2,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "index", "--ray", str(folder)],
+        env=env2,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1 and "0 indexed, 5 unchanged, 4 failed" in proc.stdout, proc.stderr
 
 
@@ -157,7 +174,6 @@ def test_a_model_the_actors_cannot_load_is_one_clear_error(ray_cluster, settings
         RayIndexer(bad, Library(bad, notify=lambda m: None))
 
 
-
 def test_actors_on_another_model_than_this_process_are_refused(ray_cluster, settings: Settings) -> None:
     import ray
 
@@ -165,6 +181,9 @@ def test_actors_on_another_model_than_this_process_are_refused(ray_cluster, sett
     from vidseek.errors import ModelError
 
     with pytest.raises(ModelError, match="the Ray actors load model 'test:colour-v1', this process 'test:colour-v2'"):
-        RayIndexer(settings, Library(settings, notify=lambda m: None),
-                   encoder=load_encoder("python:colour_encoder:OtherColourEncoder"))
+        RayIndexer(
+            settings,
+            Library(settings, notify=lambda m: None),
+            encoder=load_encoder("python:colour_encoder:OtherColourEncoder"),
+        )
     assert ray.is_initialized()  # the cluster it joined is left running

@@ -24,8 +24,9 @@ def _sql_ids(library: Library) -> list[int]:
         return store.all_clip_ids(session=session).tolist()
 
 
-def test_mapped_reader_follows_saves_and_repairs_a_lagging_file(db_settings: Settings, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mapped_reader_follows_saves_and_repairs_a_lagging_file(
+    db_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     videos = [make_video(tmp_path / f"{c}.mp4", [Segment(c, 4)]) for c in ("red", "green", "blue")]
     writer = Library(db_settings, notify=lambda m: None)
     indexer = Indexer(db_settings, writer, load_encoder(db_settings.model), progress=lambda: Progress(False))

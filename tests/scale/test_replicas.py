@@ -31,9 +31,15 @@ BOUND_SECONDS = 10.0
 
 def _env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIDSEEK_")}
-    env.update({"VIDSEEK_DATA_DIR": str(settings.data_dir), "VIDSEEK_MODEL": COLOUR_MODEL,
-                "VIDSEEK_DATABASE_URL": settings.sqlalchemy_url, "VIDSEEK_SERVE_WORKERS": "0",
-                "PYTHONPATH": os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get("PYTHONPATH", "")] if p)})
+    env.update(
+        {
+            "VIDSEEK_DATA_DIR": str(settings.data_dir),
+            "VIDSEEK_MODEL": COLOUR_MODEL,
+            "VIDSEEK_DATABASE_URL": settings.sqlalchemy_url,
+            "VIDSEEK_SERVE_WORKERS": "0",
+            "PYTHONPATH": os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get("PYTHONPATH", "")] if p),
+        }
+    )
     return env
 
 
@@ -46,8 +52,12 @@ def _free_port() -> int:
 def _serve(stack: ExitStack, env: dict[str, str], log: Path) -> str:
     port = _free_port()
     out = stack.enter_context(open(log, "wb"))
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
 
     def stop() -> None:
         proc.terminate()
@@ -96,15 +106,15 @@ def _until(check: Callable[[], bool], bound: float = BOUND_SECONDS) -> float:
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return proc
 
 
 @pytest.mark.parametrize("first", ["indexed", "empty"])
-def test_two_replicas_follow_index_and_delete_from_another_process(database_url: str, data_dir: Path,
-                                                                   tmp_path: Path, first: str) -> None:
+def test_two_replicas_follow_index_and_delete_from_another_process(
+    database_url: str, data_dir: Path, tmp_path: Path, first: str
+) -> None:
     settings = Settings(data_dir=data_dir, database_url=database_url, model=COLOUR_MODEL)
     videos = tmp_path / "videos"
     red = make_video(videos / "red.mp4", [Segment("blue", 2), Segment("red", 3)])
@@ -127,7 +137,7 @@ def test_two_replicas_follow_index_and_delete_from_another_process(database_url:
         # new videos indexed by the CLI, in another process
         _run(["index", str(red), str(green)], env)
         for base in replicas:
-            timings["index"].append(_until(lambda: {"red", "green"} <= _titles(base, "green")))
+            timings["index"].append(_until(lambda base=base: {"red", "green"} <= _titles(base, "green")))
 
         # a new video indexed by a worker job, in another process
         from vidseek import jobs
@@ -137,12 +147,12 @@ def test_two_replicas_follow_index_and_delete_from_another_process(database_url:
             session.commit()
         _run(["worker", "--until-idle", "--poll", "0.05"], env)
         for base in replicas:
-            timings["worker"].append(_until(lambda: "cyan" in _titles(base, "cyan")))
+            timings["worker"].append(_until(lambda base=base: "cyan" in _titles(base, "cyan")))
 
         # a deletion disappears from both
         _run(["rm", str(green.resolve())], env)
         for base in replicas:
-            timings["delete"].append(_until(lambda: "green" not in _titles(base, "green")))
+            timings["delete"].append(_until(lambda base=base: "green" not in _titles(base, "green")))
         for base in replicas:
             assert _results(base, "red")[0] == "red" and _results(base, "cyan")[0] == "cyan"
     print(f"replica lag after the writer exited (s): {timings}")
