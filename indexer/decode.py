@@ -9,6 +9,10 @@ landscape with "turn 90 degrees clockwise" in its metadata) is applied as FFmpeg
 does, and the probe reports the displayed size. PyAV gives the stored picture, so it is scaled in
 the stored orientation (to the size that covers the model input once turned) and turned as a numpy
 array, before the centre crop. decord (0.6) turns its frames itself, by the same matrix.
+
+This is the only module that opens video files (PyAV, decord). Besides the two backends it offers
+the decode of one time chunk (``frames_in_chunk``, for ``indexer.chunked``) and the upright picture
+shown at a time (``frame_at``, for thumbnails).
 """
 
 from __future__ import annotations
@@ -20,10 +24,9 @@ from typing import Iterator, Protocol
 
 import numpy as np
 
-from indexer.sample import SampleClock, sample_indices
+from indexer.sample import _EPS, SampleClock, sample_indices
+from vidseek.encoders import DEFAULT_INPUT_SIZE  # noqa: F401 - re-exported: the indexer's callers read it here
 from vidseek.errors import DecodeError
-
-DEFAULT_INPUT_SIZE = (224, 224)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class VideoInfo:
     codec: str
     rotation: int = 0
     """Clockwise degrees (0, 90, 180 or 270) a player turns the stored picture to show it."""
+    container: str = ""
+    """FFmpeg's name for the container, its aliases comma-separated ("mov,mp4,m4a,3gp,3g2,mj2")."""
 
 
 @dataclass(frozen=True)
@@ -138,24 +143,26 @@ def truncation_problem(duration: float, last_frame_t: float, step: float) -> str
     return None
 
 
+def _open_video(path: Path):  # noqa: ANN202 - an av.container.InputContainer
+    """``path`` opened with PyAV, with at least one video stream; DecodeError in plain words otherwise."""
+    import av
+
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise DecodeError(f"not a readable video ({_describe(exc)})") from None
+    if not container.streams.video:
+        kinds = sorted({s.type for s in container.streams}) or ["no streams"]
+        container.close()
+        raise DecodeError(f"has no video stream (found: {', '.join(kinds)})")
+    return container
+
+
 class PyAVDecoder:
     name = "pyav"
 
-    def _open(self, path: Path):  # noqa: ANN202
-        import av
-
-        try:
-            container = av.open(str(path))
-        except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-            raise DecodeError(f"not a readable video ({_describe(exc)})") from None
-        if not container.streams.video:
-            kinds = sorted({s.type for s in container.streams}) or ["no streams"]
-            container.close()
-            raise DecodeError(f"has no video stream (found: {', '.join(kinds)})")
-        return container
-
     def probe(self, path: Path) -> VideoInfo:
-        with self._open(path) as container:
+        with _open_video(path) as container:
             stream = container.streams.video[0]
             ctx = stream.codec_context
             duration = 0.0
@@ -169,7 +176,8 @@ class PyAVDecoder:
                 raise DecodeError("video stream has no frame size")
             turn = self._first_frame_turn(container, stream)
             width, height = turned_size(ctx.width, ctx.height, turn)
-            return VideoInfo(duration=duration, fps=fps, width=width, height=height, codec=ctx.name, rotation=turn)
+            return VideoInfo(duration=duration, fps=fps, width=width, height=height, codec=ctx.name, rotation=turn,
+                             container=container.format.name)
 
     @staticmethod
     def _first_frame_turn(container, stream) -> int:
@@ -187,7 +195,7 @@ class PyAVDecoder:
     def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
         import av
 
-        with self._open(path) as container:
+        with _open_video(path) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             if keyframes_only:
@@ -211,6 +219,79 @@ class PyAVDecoder:
                     yield Frame(t, model_input(frame))
             except av.error.FFmpegError as exc:
                 raise DecodeError(f"decoding failed after {index} frames ({_describe(exc)}); file truncated or corrupt?") from None
+
+
+class Unchunkable(Exception):
+    """This file cannot be decoded a chunk at a time (see ``indexer.chunked``); decode it whole."""
+
+
+def frames_in_chunk(path: Path, *, fps: float, size: tuple[int, int], start_step: int, end_step: int | None,
+                    keyframes_only: bool = False) -> Iterator[Frame]:
+    """The sampled frames of one chunk of sampling steps ``[start_step, end_step)`` (``end_step`` None: to the
+    end), exactly as ``PyAVDecoder.frames`` yields them for the whole file; ``indexer.chunked`` says why they
+    are the same. Raises :class:`Unchunkable` whenever that cannot be promised, and on any decoding error."""
+    import av
+
+    a = start_step / fps
+    b = math.inf if end_step is None else end_step / fps
+    with _open_video(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if keyframes_only:
+            stream.codec_context.skip_frame = "NONKEY"
+        if stream.start_time is None or stream.time_base is None:
+            raise Unchunkable("the video stream states no start time")
+        origin = float(stream.start_time * stream.time_base)
+        if start_step > 0:
+            target = origin + (start_step - 1) / fps
+            container.seek(math.floor(target / stream.time_base), stream=stream, backward=True, any_frame=False)
+        clock = SampleClock(fps)
+        model_input = ModelInput(size)  # the same scaling, turn (display matrix) and crop as the whole file
+        previous: float | None = None
+        try:
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    raise Unchunkable("a frame has no timestamp")
+                t = max(0.0, float(frame.time) - origin)
+                if previous is None and start_step > 0 and math.floor(t * fps + _EPS) + 1 > start_step:
+                    raise Unchunkable(f"seeking for {a:.3f} s landed at {t:.3f} s")
+                if previous is not None and t < previous:
+                    raise Unchunkable("frame times go backwards")
+                previous = t
+                if t + _EPS >= b:
+                    return
+                if not clock.take(t) or t + _EPS < a:
+                    continue
+                yield Frame(t, model_input(frame))
+        except av.error.FFmpegError as exc:
+            raise Unchunkable(f"decoding failed ({exc})") from None
+
+
+def frame_at(path: Path, t: float) -> np.ndarray:
+    """The picture shown at ``t`` seconds from the start of the video stream, at full size, upright as a
+    player shows it (the display matrix applied): (H, W, 3) uint8 RGB. Seeks, then decodes forward to t.
+
+    Raises DecodeError ("cannot decode a frame at ...") for any file that cannot give one: unreadable,
+    not a video, a folder, gone.
+    """
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+            target = origin + t
+            container.seek(int(target / stream.time_base), stream=stream, backward=True, any_frame=False)
+            shown = None
+            for frame in container.decode(stream):
+                if shown is not None and frame.time is not None and frame.time > target + 1e-6:
+                    break
+                shown = frame
+            if shown is None:
+                raise DecodeError(f"no frame at {t:.3f} s of {path}")
+            return np.ascontiguousarray(upright(shown.to_ndarray(format="rgb24"), frame_turn(shown)))
+    except (av.error.FFmpegError, OSError, IndexError, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise DecodeError(f"cannot decode a frame at {t:.3f} s of {path} ({exc})") from None
 
 
 class DecordDecoder:
@@ -237,7 +318,7 @@ class DecordDecoder:
 
     def probe(self, path: Path) -> VideoInfo:
         # decord has no codec or audio-only probe; PyAV gives the metadata, decord decodes.
-        return PyAVDecoder().probe(path)
+        return probe(path)
 
     def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
         import decord
@@ -270,3 +351,8 @@ def get_decoder(name: str) -> Decoder:
         return DecordDecoder()
     raise ValueError(f"unknown decoder {name!r}; use 'pyav' or 'decord'")
 
+
+def probe(path: Path) -> VideoInfo:
+    """What ``path`` holds (size, rate, rotation, codec, container), read with PyAV whatever the decoding
+    backend; DecodeError when it is not a readable video."""
+    return PyAVDecoder().probe(path)

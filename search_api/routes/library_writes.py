@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from indexer.decode import PyAVDecoder
+from indexer.decode import probe
 from indexer.discover import fingerprint
 from search_api.deps import ServicesDep, VideoDep
 from search_api.results import video_detail_json
@@ -63,11 +63,11 @@ def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
 def _store_and_queue(services, temp: Path, client_name: str, size: int, caller) -> JSONResponse:  # noqa: ANN001
     """Probe, check for duplicates, move into the media folder, queue the index job. Blocking."""
     try:
-        PyAVDecoder().probe(temp)
+        probed = probe(temp)
     except DecodeError as exc:
         raise UploadProblem(415, f"{FIELD}: not a video this server can index: {exc}") from None
     digest = fingerprint(temp, size)
-    name = final_name(client_name, temp)
+    name = final_name(client_name, probed)
     with services.library.sessions() as session:
         # Check, store and queue as one step under the uploads lock: of two uploads of the same
         # content at the same moment (on any replica) the second sees the first's job.
