@@ -331,3 +331,9 @@ def videos_by_ids(ids: list[int], *, session: Session) -> dict[int, Video]:
 def totals(*, session: Session) -> dict[str, float]:
     videos, seconds = session.execute(select(func.count(Video.id), func.coalesce(func.sum(Video.duration), 0.0))).one()
     return {"videos": int(videos), "clips": count_clips(session=session), "hours": float(seconds) / 3600.0}
+
+
+def videos_with_fingerprint(digest: str, *, session: Session) -> list[Video]:
+    """The indexed videos whose content fingerprint is ``digest``, oldest first (the same content may sit
+    under several paths)."""
+    return list(session.scalars(select(Video).where(Video.fingerprint == digest).order_by(Video.id)))
