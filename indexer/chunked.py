@@ -1,4 +1,4 @@
-"""Decoding one time chunk of a video (PyAV) with exactly the frames a whole-file decode keeps there.
+"""Cutting a video into time chunks, each decoded (PyAV) with exactly the frames a whole-file decode keeps there.
 
 Distributed indexing (``indexer.distributed``) cuts a long video into chunks so several CPUs decode
 it at once. A chunk is a range of sampling steps ``[start_step, end_step)``: it starts at the time
@@ -19,20 +19,16 @@ Anything that breaks those premises (no stream start time, frames without timest
 backwards, a seek that landed after ``a - 1/fps``) raises :class:`Unchunkable`; the caller then
 decodes the whole file in one piece, as a local run does. So does any decoding error: the whole
 file's decode gives the error (and its wording) a local run gives.
+
+The chunk's decode itself is the decoding module's (``indexer.decode.frames_in_chunk``); this module plans
+the chunks.
 """
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
-from typing import Iterator
+from indexer.decode import Unchunkable, frames_in_chunk
 
-from indexer.decode import Frame, ModelInput, PyAVDecoder
-from indexer.sample import _EPS, SampleClock
-
-
-class Unchunkable(Exception):
-    """This file cannot be decoded a chunk at a time (see the module docstring); decode it whole."""
+__all__ = ["Unchunkable", "chunk_steps", "frames_in_chunk"]
 
 
 def chunk_steps(duration: float, fps: float, chunk_seconds: float) -> list[tuple[int, int | None]]:
@@ -47,43 +43,3 @@ def chunk_steps(duration: float, fps: float, chunk_seconds: float) -> list[tuple
     if n == 1:
         return [(0, None)]
     return [(i * per, (i + 1) * per if i < n - 1 else None) for i in range(n)]
-
-
-def frames_in_chunk(path: Path, *, fps: float, size: tuple[int, int], start_step: int, end_step: int | None,
-                    keyframes_only: bool = False) -> Iterator[Frame]:
-    """The sampled frames of one chunk, as ``PyAVDecoder.frames`` yields them for the whole file."""
-    import av
-
-    a = start_step / fps
-    b = math.inf if end_step is None else end_step / fps
-    with PyAVDecoder()._open(path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        if keyframes_only:
-            stream.codec_context.skip_frame = "NONKEY"
-        if stream.start_time is None or stream.time_base is None:
-            raise Unchunkable("the video stream states no start time")
-        origin = float(stream.start_time * stream.time_base)
-        if start_step > 0:
-            target = origin + (start_step - 1) / fps
-            container.seek(math.floor(target / stream.time_base), stream=stream, backward=True, any_frame=False)
-        clock = SampleClock(fps)
-        model_input = ModelInput(size)  # the same scaling, turn (display matrix) and crop as the whole file
-        previous: float | None = None
-        try:
-            for frame in container.decode(stream):
-                if frame.time is None:
-                    raise Unchunkable("a frame has no timestamp")
-                t = max(0.0, float(frame.time) - origin)
-                if previous is None and start_step > 0 and math.floor(t * fps + _EPS) + 1 > start_step:
-                    raise Unchunkable(f"seeking for {a:.3f} s landed at {t:.3f} s")
-                if previous is not None and t < previous:
-                    raise Unchunkable("frame times go backwards")
-                previous = t
-                if t + _EPS >= b:
-                    return
-                if not clock.take(t) or t + _EPS < a:
-                    continue
-                yield Frame(t, model_input(frame))
-        except av.error.FFmpegError as exc:
-            raise Unchunkable(f"decoding failed ({exc})") from None

@@ -16,10 +16,7 @@ import stat
 from pathlib import Path
 from typing import Iterator
 
-VIDEO_EXTENSIONS = frozenset({
-    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts", ".mts",
-    ".m2ts", ".3gp", ".ogv", ".mxf", ".dv",
-})
+from vidseek.video_formats import VIDEO_EXTENSIONS
 NOT_UTF8 = ("path is not valid UTF-8, so it cannot be stored: rename the file, or mount the share "
             "with a UTF-8 charset (e.g. iocharset=utf8)")
 _CHUNK = 1 << 20

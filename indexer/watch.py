@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from indexer.discover import find_videos, printable
@@ -76,9 +75,8 @@ def scan_once(roots: list[Path], *, session: Session, settings: Settings, settle
     files, problems = find_videos([r for r in roots if r.is_dir()])
     result.problems = [(printable(p), reason) for p, reason in problems]
     model = store.get_meta("model", session=session)
-    active_paths = set(session.scalars(select(Job.path).where(Job.status.in_(jobs.ACTIVE), Job.path.is_not(None))))
-    deleting = set(session.scalars(select(Job.video_id).where(Job.status.in_(jobs.ACTIVE), Job.kind == "delete",
-                                                              Job.video_id.is_not(None))))
+    active_paths = jobs.active_job_paths(session=session)
+    deleting = jobs.video_ids_with_active_jobs("delete", session=session)
     for path in files:
         key = str(path)
         try:

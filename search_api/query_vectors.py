@@ -7,11 +7,10 @@ import io
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from indexer.decode import DEFAULT_INPUT_SIZE
 from search_api.query_cache import QueryEmbeddingCache
 from search_api.schemas import MAX_IMAGE_PIXELS
 from vidseek import store
-from vidseek.encoders import Encoder, input_size_of
+from vidseek.encoders import DEFAULT_INPUT_SIZE, Encoder, input_size_of
 from vidseek.library import Library
 from vidseek.pool import l2_normalize
 

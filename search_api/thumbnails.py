@@ -1,4 +1,4 @@
-"""JPEG thumbnails of single frames, decoded once with PyAV and kept on disk under a size cap."""
+"""JPEG thumbnails of single frames, decoded once (``indexer.decode.frame_at``) and kept on disk under a size cap."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ import threading
 import time
 from pathlib import Path
 
-import av
-import numpy as np
 from PIL import Image
 
-from indexer.decode import frame_turn, upright
+from indexer.decode import frame_at
 from vidseek.config import Settings
-from vidseek.errors import DecodeError
 from vidseek.models import Video
 
 THUMBNAIL_WIDTH = 320
@@ -31,24 +28,9 @@ _STALE_TEMP_SECONDS = 600
 
 
 def frame_image(path: Path, t: float) -> Image.Image:
-    """The frame shown at ``t`` seconds from the start of the video stream, upright as a player shows it (the
-    display matrix applied): seek, then decode forward to t."""
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-            target = origin + t
-            container.seek(int(target / stream.time_base), stream=stream, backward=True, any_frame=False)
-            shown = None
-            for frame in container.decode(stream):
-                if shown is not None and frame.time is not None and frame.time > target + 1e-6:
-                    break
-                shown = frame
-            if shown is None:
-                raise DecodeError(f"no frame at {t:.3f} s of {path}")
-            return Image.fromarray(np.ascontiguousarray(upright(shown.to_ndarray(format="rgb24"), frame_turn(shown))))
-    except (av.error.FFmpegError, OSError, IndexError, ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise DecodeError(f"cannot decode a frame at {t:.3f} s of {path} ({exc})") from None
+    """The frame shown at ``t`` seconds from the start of the video stream, upright as a player shows it.
+    Raises DecodeError when the file cannot give one."""
+    return Image.fromarray(frame_at(path, t))
 
 
 class ThumbnailCache:

@@ -7,7 +7,8 @@ streaming ``MultipartParser`` and the bytes of the ``file`` field are appended t
 the media folder itself so the final step is a rename on the same file system, and its name (hidden,
 ``.part``) keeps folder watchers from picking it up half-written.
 
-What the file *is* is decided by probing it with the decoder, never by its name or Content-Type.
+What the file *is* is decided by probing it with the decoder (once: the probe's result also names the
+container, for the suffix), never by its name or Content-Type.
 
 **Temp files left by a killed upload** are removed at server start and now and then during uploads
 (``sweep_stale_temp_files``), and only these: regular files named ``.upload-*.part`` directly in the
@@ -35,7 +36,8 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from indexer.discover import VIDEO_EXTENSIONS
+from indexer.decode import VideoInfo
+from vidseek.video_formats import VIDEO_EXTENSIONS, suffix_for_container
 
 try:
     import fcntl
@@ -132,35 +134,13 @@ def safe_name(client_name: str | None, fallback: str = "upload") -> str:
     return f"{stem}.{suffix}" if suffix else stem
 
 
-_CONTAINER_SUFFIXES = [("mp4", ".mp4"), ("mov", ".mov"), ("webm", ".webm"), ("matroska", ".mkv"),
-                       ("avi", ".avi"), ("mpegts", ".ts"), ("flv", ".flv"), ("mpeg", ".mpg"), ("ogg", ".ogv"),
-                       ("asf", ".wmv"), ("mxf", ".mxf"), ("dv", ".dv")]
-
-
-def container_suffix(path: Path) -> str:
-    """A file suffix for the container FFmpeg finds in ``path`` ('' when it has no usual one)."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            names = set(container.format.name.split(","))
-            codec = container.streams.video[0].codec_context.name if container.streams.video else ""
-    except Exception:  # noqa: BLE001 - the probe before this one already accepted the file
-        return ""
-    if "webm" in names and codec not in ("vp8", "vp9", "av1"):
-        names.discard("webm")
-    for name, suffix in _CONTAINER_SUFFIXES:
-        if name in names:
-            return suffix
-    return ""
-
-
-def final_name(client_name: str, temp_path: Path) -> str:
-    """The safe name, with a suffix that says what the file is when the client's does not."""
+def final_name(client_name: str, probed: VideoInfo) -> str:
+    """The safe name, with a suffix that says what the file is (the container ``probed`` found) when the
+    client's does not."""
     name = safe_name(client_name)
     if Path(name).suffix.lower() in VIDEO_EXTENSIONS:
         return name
-    return name + container_suffix(temp_path)
+    return name + suffix_for_container(probed.container, probed.codec)
 
 
 def place(temp_path: Path, directory: Path, name: str) -> Path:

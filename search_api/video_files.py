@@ -6,16 +6,12 @@ import mimetypes
 from pathlib import Path
 
 from vidseek.models import Video
-
-_VIDEO_TYPES = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm",
-                ".mkv": "video/x-matroska", ".avi": "video/x-msvideo", ".ts": "video/mp2t", ".mts": "video/mp2t",
-                ".m2ts": "video/mp2t", ".mpg": "video/mpeg", ".mpeg": "video/mpeg", ".ogv": "video/ogg",
-                ".wmv": "video/x-ms-wmv", ".flv": "video/x-flv", ".3gp": "video/3gpp"}
+from vidseek.video_formats import media_type_of
 
 
 def media_type(path: Path) -> str:
-    suffix = path.suffix.lower()
-    return _VIDEO_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    """The video format table's type for the suffix; else the system's guess; else octet-stream."""
+    return media_type_of(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 def indexed_file(video: Video) -> Path | None:

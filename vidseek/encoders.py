@@ -41,6 +41,10 @@ class Encoder(Protocol):
     def encode_text(self, texts: list[str]) -> np.ndarray: ...
 
 
+DEFAULT_INPUT_SIZE = (224, 224)
+"""(height, width) of the frames given to an encoder that does not say its own (``input_size_of``)."""
+
+
 def input_size_of(encoder: Encoder) -> tuple[int, int] | None:
     size = getattr(encoder, "input_size", None)
     if size is None:

@@ -236,3 +236,30 @@ def counts(*, session: Session) -> dict[str, int]:
     out = {s: 0 for s in STATUSES}
     out.update({status: int(n) for status, n in rows})
     return out
+
+
+def count_jobs(*, session: Session, status: str | None = None) -> int:
+    """How many jobs there are, or how many in ``status``."""
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(Job)
+    if status is not None:
+        query = query.where(Job.status == status)
+    return int(session.scalar(query) or 0)
+
+
+def queued_job_for_video(kind: str, video_id: int, *, session: Session) -> Job | None:
+    """The oldest job of ``kind`` about this video still waiting to start, or None."""
+    return session.scalar(select(Job).where(Job.kind == kind, Job.video_id == video_id, Job.status == "queued")
+                          .order_by(Job.id).limit(1))
+
+
+def active_job_paths(*, session: Session) -> set[str]:
+    """The files that queued or running jobs are about."""
+    return set(session.scalars(select(Job.path).where(Job.status.in_(ACTIVE), Job.path.is_not(None))))
+
+
+def video_ids_with_active_jobs(kind: str, *, session: Session) -> set[int]:
+    """The videos that queued or running jobs of ``kind`` are about."""
+    return set(session.scalars(select(Job.video_id).where(Job.status.in_(ACTIVE), Job.kind == kind,
+                                                          Job.video_id.is_not(None))))

@@ -337,3 +337,9 @@ def centred_clip_id(video_id: int, first: int, last: int, *, session: Session) -
     """The clip of ``video_id`` whose middle is nearest the middle of sampled frames ``first..last``."""
     middle_gap = func.abs(Clip.first_frame + Clip.last_frame - (first + last))
     return session.scalar(select(Clip.id).where(Clip.video_id == video_id).order_by(middle_gap, Clip.id).limit(1))
+
+
+def videos_with_fingerprint(digest: str, *, session: Session) -> list[Video]:
+    """The indexed videos whose content fingerprint is ``digest``, oldest first (the same content may sit
+    under several paths)."""
+    return list(session.scalars(select(Video).where(Video.fingerprint == digest).order_by(Video.id)))

@@ -9,12 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from sqlalchemy import func, select
 
 from search_api.deps import JobId, ServicesDep
 from search_api.schemas import MAX_ID
 from vidseek import jobs
-from vidseek.models import Job
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -36,10 +34,7 @@ def list_jobs(request: Request, services: ServicesDep,
     with services.library.sessions() as session:
         page = jobs.list_jobs(session=session, status=status, limit=limit, offset=offset)
         counts = jobs.counts(session=session)
-        query = select(func.count()).select_from(Job)
-        if status is not None:
-            query = query.where(Job.status == status)
-        total = int(session.scalar(query) or 0)
+        total = jobs.count_jobs(session=session, status=status)
         items = [jobs.job_json(j, private=_owner(request)) for j in page]
     return {"jobs": items, "total": total, "counts": counts, "limit": limit, "offset": offset,
             "next_offset": offset + len(items) if offset + len(items) < total else None}

@@ -16,9 +16,8 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
-from indexer.decode import PyAVDecoder
+from indexer.decode import probe
 from indexer.discover import fingerprint
 from search_api.deps import ServicesDep, VideoDep
 from search_api.results import video_detail_json
@@ -26,7 +25,7 @@ from search_api.security import WriteKeyDep
 from search_api.uploads import FIELD, UploadProblem, final_name, place, receive_upload
 from vidseek import jobs, store
 from vidseek.errors import DecodeError
-from vidseek.models import Job, Video
+from vidseek.models import Video
 
 router = APIRouter(prefix="/api/videos", tags=["library"])
 
@@ -40,7 +39,7 @@ def _accepted(job: dict) -> JSONResponse:
 
 def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
     """409 when this content is indexed (and its file still there) or already queued from an upload."""
-    for video in session.scalars(select(Video).where(Video.fingerprint == digest).order_by(Video.id)):
+    for video in store.videos_with_fingerprint(digest, session=session):
         if Path(video.path).is_file():
             clips = len(store.clip_ids_of([video.id], session=session))
             return JSONResponse(
@@ -48,9 +47,7 @@ def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
                            f"it was not stored or queued again",
                  "duplicate_of": video.id, "video": video_detail_json(video, clips)},
                 status_code=409, headers={"Location": f"/api/videos/{video.id}"})
-    pending = session.scalars(select(Job).where(Job.kind == "index", Job.status.in_(jobs.ACTIVE))
-                              .order_by(Job.id))
-    for job in pending:
+    for job in jobs.active_jobs_of_kind("index", session=session):
         if jobs.payload_of(job).get("fingerprint") == digest:
             return JSONResponse(
                 {"detail": f"this file was already uploaded and is waiting to be indexed (job {job.id}); "
@@ -63,11 +60,11 @@ def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
 def _store_and_queue(services, temp: Path, client_name: str, size: int, caller) -> JSONResponse:  # noqa: ANN001
     """Probe, check for duplicates, move into the media folder, queue the index job. Blocking."""
     try:
-        PyAVDecoder().probe(temp)
+        probed = probe(temp)
     except DecodeError as exc:
         raise UploadProblem(415, f"{FIELD}: not a video this server can index: {exc}") from None
     digest = fingerprint(temp, size)
-    name = final_name(client_name, temp)
+    name = final_name(client_name, probed)
     with services.library.sessions() as session:
         # Check, store and queue as one step under the uploads lock: of two uploads of the same
         # content at the same moment (on any replica) the second sees the first's job.
@@ -111,8 +108,7 @@ async def upload_video(request: Request, caller: WriteKeyDep, services: Services
 
 def _queue_for_video(services, kind: str, video: Video, caller) -> JSONResponse:  # noqa: ANN001
     with services.library.sessions() as session:
-        waiting = session.scalar(select(Job).where(Job.kind == kind, Job.video_id == video.id,
-                                                   Job.status == "queued").order_by(Job.id).limit(1))
+        waiting = jobs.queued_job_for_video(kind, video.id, session=session)
         if waiting is not None:  # the same request, not yet started: answer with that job
             return _accepted(jobs.job_json(waiting))
         job = jobs.enqueue(kind, session=session, video_id=video.id, path=video.path,

@@ -88,7 +88,7 @@ def test_permission_denied_is_410(library: Library, monkeypatch: pytest.MonkeyPa
     def denied(file, *args, **kwargs):
         raise av.error.PermissionError(13, "Permission denied", file)
 
-    monkeypatch.setattr(thumbnails.av, "open", denied)
+    monkeypatch.setattr(av, "open", denied)  # the decoding module opens the file
     response = library.client.get(f"/api/videos/{library.ids['locked']}/thumbnail", params={"t": 1})
     assert_unreadable_answer(response, library, "locked")
 
