@@ -17,11 +17,19 @@ from pathlib import Path
 from typing import Iterator
 
 from vidseek.video_formats import VIDEO_EXTENSIONS
-NOT_UTF8 = ("path is not valid UTF-8, so it cannot be stored: rename the file, or mount the share "
-            "with a UTF-8 charset (e.g. iocharset=utf8)")
+
+NOT_UTF8 = (
+    "path is not valid UTF-8, so it cannot be stored: rename the file, or mount the share "
+    "with a UTF-8 charset (e.g. iocharset=utf8)"
+)
 _CHUNK = 1 << 20
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"))
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
 
 Problem = tuple[Path, str]
 
@@ -63,6 +71,7 @@ def printable(path: Path | str) -> str:
 
 def _walk(folder: Path, problems: list[Problem]) -> Iterator[Path]:
     """Video-named entries under ``folder``, hidden ones left out; a folder that cannot be listed is a problem."""
+
     def unreadable(exc: OSError) -> None:
         problems.append((Path(exc.filename or folder), f"cannot read folder ({_strerror(exc)})"))
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_EPS = 1e-6
+TIME_EPS = 1e-6
+"""Seconds within which two timestamps count as equal (float rounding of PTS x time base), for every
+sampling and chunking decision."""
 
 
 class SampleClock:
@@ -23,9 +25,9 @@ class SampleClock:
         self.next_t = 0.0
 
     def take(self, t: float) -> bool:
-        if t + _EPS < self.next_t:
+        if t + TIME_EPS < self.next_t:
             return False
-        self.next_t = (math.floor(t * self.fps + _EPS) + 1) / self.fps
+        self.next_t = (math.floor(t * self.fps + TIME_EPS) + 1) / self.fps
         return True
 
 
@@ -62,17 +64,17 @@ def clip_windows(
     if n == 0:
         return []
     last_t = float(times[-1])
-    starts = list(np.arange(0.0, max(last_t - clip_seconds + step, 0.0) + _EPS, stride))
+    starts = list(np.arange(0.0, max(last_t - clip_seconds + step, 0.0) + TIME_EPS, stride))
     if not starts:
         starts = [0.0]
     tail_start = max(0.0, last_t + step - clip_seconds)
-    if starts[-1] + clip_seconds < last_t + step - _EPS:
+    if starts[-1] + clip_seconds < last_t + step - TIME_EPS:
         starts.append(tail_start)
     windows: list[Window] = []
     seen: set[tuple[int, int]] = set()
     for s in starts:
-        first = int(np.searchsorted(times, s - _EPS, side="left"))
-        last = int(np.searchsorted(times, s + clip_seconds - _EPS, side="left")) - 1
+        first = int(np.searchsorted(times, s - TIME_EPS, side="left"))
+        last = int(np.searchsorted(times, s + clip_seconds - TIME_EPS, side="left")) - 1
         if first >= n:
             continue
         last = max(first, min(last, n - 1))

@@ -22,14 +22,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from indexer.discover import find_videos, printable
+from indexer.freshness import is_current
 from vidseek import jobs, store
 from vidseek.clock import as_utc
 from vidseek.config import Settings
-from vidseek.models import Job, Video
+from vidseek.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +54,6 @@ class ScanResult:
         return bool(self.indexed or self.deleted)
 
 
-def _settings_match(video: Video, settings: Settings, model: str | None) -> bool:
-    return ((model is None or video.model_name == model) and video.sample_fps == settings.sample_fps
-            and video.clip_seconds == settings.clip_seconds and video.clip_stride == settings.clip_stride)
-
-
 def _tried_as_is(job: Job, st) -> bool:  # noqa: ANN001
     """Did this (failed) job see the file as it is now?"""
     tried = jobs.payload_of(job)
@@ -66,8 +63,15 @@ def _tried_as_is(job: Job, st) -> bool:  # noqa: ANN001
     return finished is not None and finished.timestamp() >= st.st_mtime
 
 
-def scan_once(roots: list[Path], *, session: Session, settings: Settings, settle: float = 2.0,
-              max_attempts: int = 3, now: float | None = None) -> ScanResult:
+def scan_once(
+    roots: list[Path],
+    *,
+    session: Session,
+    settings: Settings,
+    settle: float = 2.0,
+    max_attempts: int = 3,
+    now: float | None = None,
+) -> ScanResult:
     """One pass over ``roots``: queue what changed (commits). See the module doc for the rules."""
     roots = [Path(r).expanduser().resolve() for r in roots]
     now = time.time() if now is None else now
@@ -84,8 +88,7 @@ def scan_once(roots: list[Path], *, session: Session, settings: Settings, settle
         except OSError:
             continue  # vanished between listing and stat: the next pass sees it gone
         video = store.video_by_path(key, session=session)
-        if (video is not None and _settings_match(video, settings, model)
-                and video.size == st.st_size and video.mtime_ns == st.st_mtime_ns):
+        if is_current(video, st, settings, model):  # the indexer's own rule: it would skip the file
             result.unchanged += 1
             continue
         if key in active_paths or (settle > 0 and now - st.st_mtime < settle):
@@ -95,8 +98,13 @@ def scan_once(roots: list[Path], *, session: Session, settings: Settings, settle
         if last is not None and last.status == "failed" and _tried_as_is(last, st):
             result.waiting += 1
             continue
-        job = jobs.enqueue("index", session=session, path=key, max_attempts=max_attempts,
-                           payload={"size": st.st_size, "mtime_ns": st.st_mtime_ns, "source": "watch"})
+        job = jobs.enqueue(
+            "index",
+            session=session,
+            path=key,
+            max_attempts=max_attempts,
+            payload={"size": st.st_size, "mtime_ns": st.st_mtime_ns, "source": "watch"},
+        )
         active_paths.add(key)
         result.indexed.append(key)
         result.job_ids.append(job.id)
@@ -105,17 +113,30 @@ def scan_once(roots: list[Path], *, session: Session, settings: Settings, settle
         if not any(path.is_relative_to(r) for r in roots) or video.id in deleting:
             continue
         if not path.exists():
-            job = jobs.enqueue("delete", session=session, video_id=video.id, path=video.path,
-                               max_attempts=max_attempts, payload={"source": "watch"})
+            job = jobs.enqueue(
+                "delete",
+                session=session,
+                video_id=video.id,
+                path=video.path,
+                max_attempts=max_attempts,
+                payload={"source": "watch"},
+            )
             result.deleted.append(video.path)
             result.job_ids.append(job.id)
     session.commit()
     return result
 
 
-def watch(roots: list[Path], *, sessions, settings: Settings, interval: float = 5.0,  # noqa: ANN001
-          settle: float = 2.0, stop: threading.Event | None = None,
-          on_scan=lambda result: None) -> None:  # noqa: ANN001
+def watch(
+    roots: list[Path],
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    interval: float = 5.0,
+    settle: float = 2.0,
+    stop: threading.Event | None = None,
+    on_scan: Callable[[ScanResult], None] = lambda result: None,
+) -> None:
     """Scan every ``interval`` seconds until ``stop`` is set (or forever)."""
     stop = stop or threading.Event()
     while not stop.is_set():

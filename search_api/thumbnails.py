@@ -80,8 +80,9 @@ class ThumbnailCache:
 
     def _encode(self, image: Image.Image) -> bytes:
         if image.width > self.width:
-            image = image.resize((self.width, max(1, round(image.height * self.width / image.width))),
-                                 Image.Resampling.BILINEAR)
+            image = image.resize(
+                (self.width, max(1, round(image.height * self.width / image.width))), Image.Resampling.BILINEAR
+            )
         out = io.BytesIO()
         image.convert("RGB").save(out, "JPEG", quality=85)
         return out.getvalue()

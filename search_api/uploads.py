@@ -105,8 +105,9 @@ def human_bytes(n: int) -> str:
 
 
 def too_large(max_bytes: int) -> UploadProblem:
-    return UploadProblem(413, f"file: larger than the upload limit of {human_bytes(max_bytes)} "
-                              f"(VIDSEEK_MAX_UPLOAD_BYTES={max_bytes})")
+    return UploadProblem(
+        413, f"file: larger than the upload limit of {human_bytes(max_bytes)} (VIDSEEK_MAX_UPLOAD_BYTES={max_bytes})"
+    )
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
@@ -181,8 +182,7 @@ def sweep_stale_temp_files(directory: Path, *, older_than: float = STALE_TEMP_SE
     """Remove the upload temp files killed uploads left in ``directory`` (the media folder): those no
     process holds and nobody touched for ``older_than`` seconds. Returns how many went."""
     now = time.time()
-    return sum(_remove_if_left_over(temp, now, older_than)
-               for temp in directory.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
+    return sum(_remove_if_left_over(temp, now, older_than) for temp in directory.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
 
 
 def _remove_if_left_over(path: Path, now: float, older_than: float) -> bool:
@@ -226,10 +226,15 @@ class _Parts:
         self.done = False
 
     def callbacks(self) -> dict:
-        return {"on_part_begin": self.part_begin, "on_header_field": self.header_field,
-                "on_header_value": self.header_value, "on_header_end": self.header_end,
-                "on_headers_finished": self.headers_finished, "on_part_data": self.part_data,
-                "on_part_end": self.part_end}
+        return {
+            "on_part_begin": self.part_begin,
+            "on_header_field": self.header_field,
+            "on_header_value": self.header_value,
+            "on_header_end": self.header_end,
+            "on_headers_finished": self.headers_finished,
+            "on_part_data": self.part_data,
+            "on_part_end": self.part_end,
+        }
 
     def part_begin(self) -> None:
         self.headers, self._field, self._value, self.target = {}, b"", b"", None
@@ -267,8 +272,11 @@ class _Parts:
         else:
             self.other_bytes += end - start
             if self.other_bytes > MAX_OTHER_FIELD_BYTES:
-                raise UploadProblem(413, f"fields other than '{FIELD}' hold more than "
-                                         f"{MAX_OTHER_FIELD_BYTES // 1024} KiB; send only the file")
+                raise UploadProblem(
+                    413,
+                    f"fields other than '{FIELD}' hold more than "
+                    f"{MAX_OTHER_FIELD_BYTES // 1024} KiB; send only the file",
+                )
 
     def part_end(self) -> None:
         if self.target == "file":

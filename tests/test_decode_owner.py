@@ -33,8 +33,9 @@ def decoding_imports(source: str) -> list[str]:
 
 
 def test_the_check_sees_imports_at_any_depth() -> None:
-    assert decoding_imports("import av\ndef f():\n    import decord.bridge\n    from av.error import FFmpegError\n") \
-        == ["av", "decord.bridge", "av.error"]
+    assert decoding_imports(
+        "import av\ndef f():\n    import decord.bridge\n    from av.error import FFmpegError\n"
+    ) == ["av", "decord.bridge", "av.error"]
     assert decoding_imports("import avocado\nfrom . import av\nfrom indexer.decode import probe\n") == []
 
 
@@ -48,8 +49,9 @@ def test_only_the_decoding_module_imports_pyav_or_decord() -> None:
             if found:
                 offenders[str(path.relative_to(ROOT))] = found
     assert offenders == {}, f"decode through indexer.decode instead: {offenders}"
-    assert any(decoding_imports(p.read_text(encoding="utf-8")) for p in OWNER.rglob("*.py")), \
+    assert any(decoding_imports(p.read_text(encoding="utf-8")) for p in OWNER.rglob("*.py")), (
         "the owner itself opens files with them"
+    )
 
 
 def test_chunked_offers_the_owners_chunk_decode() -> None:
@@ -58,9 +60,13 @@ def test_chunked_offers_the_owners_chunk_decode() -> None:
 
 @pytest.fixture(scope="module")
 def colours(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_video(tmp_path_factory.mktemp("frame_at") / "colours.mp4",
-                      [Segment("red", 1.0), Segment("green", 1.0), Segment("blue", 1.0)],
-                      fps=10, width=64, height=48)
+    return make_video(
+        tmp_path_factory.mktemp("frame_at") / "colours.mp4",
+        [Segment("red", 1.0), Segment("green", 1.0), Segment("blue", 1.0)],
+        fps=10,
+        width=64,
+        height=48,
+    )
 
 
 def mean_colour(image: np.ndarray) -> np.ndarray:

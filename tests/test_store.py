@@ -126,3 +126,20 @@ def test_meta_rows_are_inserted_once(session: Session) -> None:
     assert store.get_meta("k", session=session) == "first"
     store.set_meta("k", "third", session=session)
     assert store.get_meta("k", session=session) == "third"
+
+
+def test_videos_with_fingerprint_are_every_copy_oldest_first(session: Session) -> None:
+    def add(path: str, digest: str) -> int:
+        times, vectors = frames(2, 0)
+        video_id, _, _ = store.replace_video(
+            record(path, fingerprint=digest), times, vectors, [(0, 1, 0.0, 2.0)], vectors[:1], session=session
+        )
+        return video_id
+
+    first = add("/videos/b.mp4", "same")
+    add("/videos/other.mp4", "different")
+    second = add("/videos/a.mp4", "same")
+    session.commit()
+    assert [v.id for v in store.videos_with_fingerprint("same", session=session)] == [first, second]
+    assert [v.path for v in store.videos_with_fingerprint("different", session=session)] == ["/videos/other.mp4"]
+    assert store.videos_with_fingerprint("none", session=session) == []

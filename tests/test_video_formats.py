@@ -15,15 +15,56 @@ from search_api import uploads, video_files
 from vidseek.video_formats import FORMATS, VIDEO_EXTENSIONS, media_type_of, suffix_for_container
 
 # What the three tables held before they became one.
-EXTENSIONS_BEFORE = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts", ".mts",
-                     ".m2ts", ".3gp", ".ogv", ".mxf", ".dv"}
-MEDIA_TYPES_BEFORE = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm",
-                      ".mkv": "video/x-matroska", ".avi": "video/x-msvideo", ".ts": "video/mp2t", ".mts": "video/mp2t",
-                      ".m2ts": "video/mp2t", ".mpg": "video/mpeg", ".mpeg": "video/mpeg", ".ogv": "video/ogg",
-                      ".wmv": "video/x-ms-wmv", ".flv": "video/x-flv", ".3gp": "video/3gpp"}
-CONTAINERS_BEFORE = [("mp4", ".mp4"), ("mov", ".mov"), ("webm", ".webm"), ("matroska", ".mkv"), ("avi", ".avi"),
-                     ("mpegts", ".ts"), ("flv", ".flv"), ("mpeg", ".mpg"), ("ogg", ".ogv"), ("asf", ".wmv"),
-                     ("mxf", ".mxf"), ("dv", ".dv")]
+EXTENSIONS_BEFORE = {
+    ".mp4",
+    ".m4v",
+    ".mov",
+    ".mkv",
+    ".webm",
+    ".avi",
+    ".wmv",
+    ".flv",
+    ".mpg",
+    ".mpeg",
+    ".ts",
+    ".mts",
+    ".m2ts",
+    ".3gp",
+    ".ogv",
+    ".mxf",
+    ".dv",
+}
+MEDIA_TYPES_BEFORE = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+    ".ts": "video/mp2t",
+    ".mts": "video/mp2t",
+    ".m2ts": "video/mp2t",
+    ".mpg": "video/mpeg",
+    ".mpeg": "video/mpeg",
+    ".ogv": "video/ogg",
+    ".wmv": "video/x-ms-wmv",
+    ".flv": "video/x-flv",
+    ".3gp": "video/3gpp",
+}
+CONTAINERS_BEFORE = [
+    ("mp4", ".mp4"),
+    ("mov", ".mov"),
+    ("webm", ".webm"),
+    ("matroska", ".mkv"),
+    ("avi", ".avi"),
+    ("mpegts", ".ts"),
+    ("flv", ".flv"),
+    ("mpeg", ".mpg"),
+    ("ogg", ".ogv"),
+    ("asf", ".wmv"),
+    ("mxf", ".mxf"),
+    ("dv", ".dv"),
+]
 
 
 def test_one_row_per_suffix_lower_case_with_the_dot() -> None:
@@ -55,8 +96,7 @@ def test_served_files_keep_their_media_types(suffix: str, expected: str) -> None
     assert video_files.media_type(Path(f"/videos/A{suffix.upper()}")) == expected
 
 
-def test_every_indexed_suffix_has_a_media_type_whatever_the_hosts_mime_types(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_indexed_suffix_has_a_media_type_whatever_the_hosts_mime_types(monkeypatch: pytest.MonkeyPatch) -> None:
     # .mxf and .dv were indexed but missing from the served-types table: their type came from the host's
     # /etc/mime.types (application/mxf, video/dv here), octet-stream on a host without one. Now the table
     # says, with the types this host gave.

@@ -56,8 +56,9 @@ def input_size_of(encoder: Encoder) -> tuple[int, int] | None:
 class OpenClipEncoder:
     """An open_clip model. Frames arrive already scaled and cropped to ``input_size`` by the decoder."""
 
-    def __init__(self, arch: str, weights: str, *, device: str = "auto", threads: int = 0,
-                 precision: str = "auto") -> None:
+    def __init__(
+        self, arch: str, weights: str, *, device: str = "auto", threads: int = 0, precision: str = "auto"
+    ) -> None:
         import open_clip
         import torch
 
@@ -78,7 +79,7 @@ class OpenClipEncoder:
                 model = open_clip.create_model(arch, pretrained=pretrained, device=self.device)
             finally:
                 logging.disable(logging.NOTSET)
-        except Exception as exc:  # open_clip raises many kinds on a failed fetch or a bad file
+        except Exception as exc:  # noqa: BLE001 - open_clip raises many kinds on a failed fetch or a bad file
             cause = _cause(exc)
             if pretrained is not None and Path(pretrained).is_file():
                 raise ModelError(f"Could not load weights file {pretrained} for {arch} ({cause}).") from None
@@ -163,15 +164,19 @@ def _cause(exc: BaseException) -> str:
 
 
 def _cannot_fetch(arch: str, weights: str, cause: str) -> str:
-    return (f"Could not fetch pretrained weights '{weights}' for {arch} (no network?). On an offline machine, "
-            f"download the checkpoint on one with internet and set VIDSEEK_MODEL={arch}:/path/to/weights.bin "
-            f"(an open_clip .bin, .pt or .safetensors file). Cause: {cause}")
+    return (
+        f"Could not fetch pretrained weights '{weights}' for {arch} (no network?). On an offline machine, "
+        f"download the checkpoint on one with internet and set VIDSEEK_MODEL={arch}:/path/to/weights.bin "
+        f"(an open_clip .bin, .pt or .safetensors file). Cause: {cause}"
+    )
 
 
 def _unknown_arch(open_clip, arch: str) -> str:  # noqa: ANN001
-    return (f"Unknown open_clip architecture {arch!r} in VIDSEEK_MODEL. Known ones include: "
-            f"{', '.join(open_clip.list_models()[:12])}, ... (all of them, with their pretrained tags: "
-            "python -c 'import open_clip; print(open_clip.list_pretrained())').")
+    return (
+        f"Unknown open_clip architecture {arch!r} in VIDSEEK_MODEL. Known ones include: "
+        f"{', '.join(open_clip.list_models()[:12])}, ... (all of them, with their pretrained tags: "
+        "python -c 'import open_clip; print(open_clip.list_pretrained())')."
+    )
 
 
 def _is_weights_file(weights: str) -> bool:
@@ -367,7 +372,9 @@ class _NormalisingEncoder:
     def _check(self, out: np.ndarray, n: int, what: str) -> np.ndarray:
         out = np.asarray(out, dtype=np.float32)
         if out.shape != (n, self.dim):
-            raise ModelError(f"Custom encoder {self.name}: {what} returned shape {out.shape}, expected {(n, self.dim)}.")
+            raise ModelError(
+                f"Custom encoder {self.name}: {what} returned shape {out.shape}, expected {(n, self.dim)}."
+            )
         return l2_normalize(out)
 
     def encode_frames(self, frames: np.ndarray) -> np.ndarray:
@@ -408,7 +415,7 @@ def _load_python(spec: str) -> Encoder:
     _, module_name, attr = spec.split(":")
     try:
         instance = factory()
-    except Exception as exc:  # the user's code: report it, don't crash with its traceback
+    except Exception as exc:  # noqa: BLE001 - the user's code: report it, don't crash with its traceback
         raise ModelError(f"Creating the encoder {module_name}.{attr}() failed: {type(exc).__name__}: {exc}") from None
     return _NormalisingEncoder(instance, spec)
 
@@ -429,8 +436,12 @@ def load_encoder(spec: str, *, device: str = "auto", threads: int = 0, precision
 def encoder_for(settings: Settings, spec: str | None = None) -> Encoder:
     """The encoder of ``spec`` (default: the configured model) on the configured device, threads and
     precision: how every command, server and worker builds one from its settings."""
-    return load_encoder(settings.model if spec is None else spec, device=settings.device,
-                        threads=settings.threads, precision=settings.precision)
+    return load_encoder(
+        settings.model if spec is None else spec,
+        device=settings.device,
+        threads=settings.threads,
+        precision=settings.precision,
+    )
 
 
 def _build(spec: str, *, device: str, threads: int, precision: str) -> Encoder:

@@ -46,8 +46,15 @@ class JobError(ValueError):
     """A job that cannot be queued as asked (unknown kind, missing path or video id)."""
 
 
-def enqueue(kind: str, *, session: Session, path: str | None = None, video_id: int | None = None,
-            payload: dict | None = None, max_attempts: int = 3) -> Job:
+def enqueue(
+    kind: str,
+    *,
+    session: Session,
+    path: str | None = None,
+    video_id: int | None = None,
+    payload: dict | None = None,
+    max_attempts: int = 3,
+) -> Job:
     """Add a job; the caller commits. ``index`` needs a path; ``reindex`` and ``delete`` a video id."""
     if kind not in KINDS:
         raise JobError(f"unknown job kind {kind!r}: one of {', '.join(KINDS)}")
@@ -58,9 +65,19 @@ def enqueue(kind: str, *, session: Session, path: str | None = None, video_id: i
     if max_attempts < 1:
         raise JobError("max_attempts must be at least 1")
     now = utcnow()
-    job = Job(kind=kind, status="queued", path=path, video_id=video_id,
-              payload=json.dumps(payload) if payload is not None else None, progress=0.0, attempts=0,
-              max_attempts=max_attempts, created_at=now, updated_at=now, run_after=now)
+    job = Job(
+        kind=kind,
+        status="queued",
+        path=path,
+        video_id=video_id,
+        payload=json.dumps(payload) if payload is not None else None,
+        progress=0.0,
+        attempts=0,
+        max_attempts=max_attempts,
+        created_at=now,
+        updated_at=now,
+        run_after=now,
+    )
     session.add(job)
     session.flush()
     return job
@@ -89,6 +106,7 @@ PRIVATE_PAYLOAD = ("key", "original_name")
 def job_json(job: Job, *, private: bool = True) -> dict:
     """The job as the API shows it. ``private=False`` (an anonymous caller): no host path (``path`` is
     null, and the path is cut out of ``error``), no key prefix and no original upload name."""
+
     def iso(value: datetime | None) -> str | None:
         value = as_utc(value)
         return value.isoformat() if value is not None else None
@@ -99,11 +117,23 @@ def job_json(job: Job, *, private: bool = True) -> dict:
         if path and error:
             error = error.replace(path, "the job's file")
         path = None
-    return {"id": job.id, "kind": job.kind, "status": job.status, "video_id": job.video_id, "path": path,
-            "progress": float(job.progress or 0.0), "attempts": job.attempts, "max_attempts": job.max_attempts,
-            "error": error, "payload": payload, "worker": job.worker,
-            "created_at": iso(job.created_at), "updated_at": iso(job.updated_at),
-            "started_at": iso(job.started_at), "finished_at": iso(job.finished_at)}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "video_id": job.video_id,
+        "path": path,
+        "progress": float(job.progress or 0.0),
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "error": error,
+        "payload": payload,
+        "worker": job.worker,
+        "created_at": iso(job.created_at),
+        "updated_at": iso(job.updated_at),
+        "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
+    }
 
 
 def active_jobs_for_path(path: str, *, session: Session) -> list[Job]:
@@ -121,8 +151,10 @@ def refuse_if_reembed_active(*, session: Session) -> None:
     ``POST /api/reembed``)."""
     active = active_jobs_of_kind("reembed", session=session)
     if active:
-        raise Conflict(f"a re-embed is already queued or running (job {active[0].id}, "
-                       f"{payload_of(active[0]).get('model')}): wait for it to end")
+        raise Conflict(
+            f"a re-embed is already queued or running (job {active[0].id}, "
+            f"{payload_of(active[0]).get('model')}): wait for it to end"
+        )
 
 
 def latest_job_for_path(path: str, *, session: Session) -> Job | None:
@@ -130,8 +162,10 @@ def latest_job_for_path(path: str, *, session: Session) -> Job | None:
 
 
 def _claimable(now: datetime, cutoff: datetime):  # noqa: ANN202
-    return or_(and_(Job.status == "queued", Job.run_after <= now),
-               and_(Job.status == "running", Job.heartbeat_at < cutoff, Job.attempts < Job.max_attempts))
+    return or_(
+        and_(Job.status == "queued", Job.run_after <= now),
+        and_(Job.status == "running", Job.heartbeat_at < cutoff, Job.attempts < Job.max_attempts),
+    )
 
 
 def claim(worker_id: str, *, session: Session, lease_seconds: float) -> Job | None:
@@ -151,19 +185,32 @@ def claim(worker_id: str, *, session: Session, lease_seconds: float) -> Job | No
     session.execute(
         update(Job)
         .where(Job.status == "running", Job.heartbeat_at < cutoff, Job.attempts >= Job.max_attempts)
-        .values(status="failed", finished_at=now, updated_at=now, worker=None,
-                error="its worker stopped (lease expired) on every attempt")
-        .execution_options(synchronize_session=False))
+        .values(
+            status="failed",
+            finished_at=now,
+            updated_at=now,
+            worker=None,
+            error="its worker stopped (lease expired) on every attempt",
+        )
+        .execution_options(synchronize_session=False)
+    )
     pick = select(Job.id).where(_claimable(now, cutoff)).order_by(Job.id).limit(1)
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     job_id = session.execute(
         update(Job)
         .where(Job.id == pick.scalar_subquery(), _claimable(now, cutoff))
-        .values(status="running", worker=worker_id, attempts=Job.attempts + 1, started_at=now,
-                heartbeat_at=now, updated_at=now)
+        .values(
+            status="running",
+            worker=worker_id,
+            attempts=Job.attempts + 1,
+            started_at=now,
+            heartbeat_at=now,
+            updated_at=now,
+        )
         .returning(Job.id)
-        .execution_options(synchronize_session=False)).scalar()
+        .execution_options(synchronize_session=False)
+    ).scalar()
     session.commit()
     if job_id is None:
         return None
@@ -179,14 +226,14 @@ def _owned(job_id: int, worker_id: str | None):  # noqa: ANN202
 
 def _change(job_id: int, worker_id: str | None, session: Session, **values: Any) -> bool:
     values.setdefault("updated_at", utcnow())
-    result = session.execute(update(Job).where(_owned(job_id, worker_id)).values(**values)
-                             .execution_options(synchronize_session=False))
+    result = session.execute(
+        update(Job).where(_owned(job_id, worker_id)).values(**values).execution_options(synchronize_session=False)
+    )
     session.commit()
     return result.rowcount == 1
 
 
-def heartbeat(job_id: int, *, session: Session, worker_id: str | None = None,
-              progress: float | None = None) -> bool:
+def heartbeat(job_id: int, *, session: Session, worker_id: str | None = None, progress: float | None = None) -> bool:
     """Keep the lease (and record progress, 0..1). False when the job is no longer this worker's."""
     now = utcnow()
     values: dict[str, Any] = {"heartbeat_at": now, "updated_at": now}
@@ -198,12 +245,18 @@ def heartbeat(job_id: int, *, session: Session, worker_id: str | None = None,
 def complete(job_id: int, *, session: Session, worker_id: str | None = None) -> bool:
     """Mark done. False when the job is no longer this worker's (another took it over)."""
     now = utcnow()
-    return _change(job_id, worker_id, session, status="done", progress=1.0, finished_at=now, updated_at=now,
-                   error=None)
+    return _change(job_id, worker_id, session, status="done", progress=1.0, finished_at=now, updated_at=now, error=None)
 
 
-def fail(job_id: int, error: str, *, session: Session, worker_id: str | None = None, permanent: bool = False,
-         retry_base: float = RETRY_BASE_SECONDS) -> bool:
+def fail(
+    job_id: int,
+    error: str,
+    *,
+    session: Session,
+    worker_id: str | None = None,
+    permanent: bool = False,
+    retry_base: float = RETRY_BASE_SECONDS,
+) -> bool:
     """Record a failed attempt: queue it again after ``retry_base * 2**attempts`` seconds while attempts
     remain (and the failure is not ``permanent``), else mark it failed. The reason is kept either way."""
     job = session.get(Job, job_id, populate_existing=True)
@@ -214,18 +267,37 @@ def fail(job_id: int, error: str, *, session: Session, worker_id: str | None = N
     attempts, max_attempts = job.attempts, job.max_attempts
     session.rollback()  # end the read; the conditional update below decides
     if permanent or attempts >= max_attempts:
-        return _change(job_id, worker_id, session, status="failed", error=error, finished_at=now, updated_at=now,
-                       worker=None)
-    return _change(job_id, worker_id, session, status="queued", error=error, worker=None, heartbeat_at=None,
-                   run_after=now + timedelta(seconds=retry_base * 2 ** attempts), updated_at=now)
+        return _change(
+            job_id, worker_id, session, status="failed", error=error, finished_at=now, updated_at=now, worker=None
+        )
+    return _change(
+        job_id,
+        worker_id,
+        session,
+        status="queued",
+        error=error,
+        worker=None,
+        heartbeat_at=None,
+        run_after=now + timedelta(seconds=retry_base * 2**attempts),
+        updated_at=now,
+    )
 
 
 def release(job_id: int, *, session: Session, worker_id: str | None = None) -> bool:
     """Give a running job back untouched (a worker asked to stop): queued again at once, the attempt
     not counted."""
     now = utcnow()
-    return _change(job_id, worker_id, session, status="queued", worker=None, heartbeat_at=None, run_after=now,
-                   attempts=Job.attempts - 1, updated_at=now)
+    return _change(
+        job_id,
+        worker_id,
+        session,
+        status="queued",
+        worker=None,
+        heartbeat_at=None,
+        run_after=now,
+        attempts=Job.attempts - 1,
+        updated_at=now,
+    )
 
 
 def counts(*, session: Session) -> dict[str, int]:
@@ -250,8 +322,9 @@ def count_jobs(*, session: Session, status: str | None = None) -> int:
 
 def queued_job_for_video(kind: str, video_id: int, *, session: Session) -> Job | None:
     """The oldest job of ``kind`` about this video still waiting to start, or None."""
-    return session.scalar(select(Job).where(Job.kind == kind, Job.video_id == video_id, Job.status == "queued")
-                          .order_by(Job.id).limit(1))
+    return session.scalar(
+        select(Job).where(Job.kind == kind, Job.video_id == video_id, Job.status == "queued").order_by(Job.id).limit(1)
+    )
 
 
 def active_job_paths(*, session: Session) -> set[str]:
@@ -261,5 +334,6 @@ def active_job_paths(*, session: Session) -> set[str]:
 
 def video_ids_with_active_jobs(kind: str, *, session: Session) -> set[int]:
     """The videos that queued or running jobs of ``kind`` are about."""
-    return set(session.scalars(select(Job.video_id).where(Job.status.in_(ACTIVE), Job.kind == kind,
-                                                          Job.video_id.is_not(None))))
+    return set(
+        session.scalars(select(Job.video_id).where(Job.status.in_(ACTIVE), Job.kind == kind, Job.video_id.is_not(None)))
+    )

@@ -85,8 +85,12 @@ def bump_generation(*, session: Session) -> int:
     writers get distinct generations in commit order instead of both writing the same next number.
     """
     ensure_meta("generation", "0", session=session)
-    current = session.execute(select(IndexMeta).where(IndexMeta.key == "generation").with_for_update()
-                              .execution_options(populate_existing=True)).scalar()
+    current = session.execute(
+        select(IndexMeta)
+        .where(IndexMeta.key == "generation")
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar()
     new = (int(current.value) if current is not None else 0) + 1
     set_meta("generation", str(new), session=session)
     return new
@@ -98,8 +102,11 @@ CHANGES_KEPT = 10_000
 
 def record_change(gen: int, removed: list[int], added: list[int], *, session: Session) -> None:
     """Remember what generation ``gen`` (just bumped in this transaction) removed and added."""
-    session.add(IndexChange(generation=gen, removed=np.asarray(removed, np.int64).tobytes(),
-                            added=np.asarray(added, np.int64).tobytes()))
+    session.add(
+        IndexChange(
+            generation=gen, removed=np.asarray(removed, np.int64).tobytes(), added=np.asarray(added, np.int64).tobytes()
+        )
+    )
     if gen % 100 == 0:
         session.execute(delete(IndexChange).where(IndexChange.generation <= gen - CHANGES_KEPT))
 
@@ -110,8 +117,11 @@ def changes_since(generation_: int, until: int, *, session: Session) -> tuple[np
     model switch): then compare all ids."""
     if until <= generation_:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    rows = session.execute(select(IndexChange.removed, IndexChange.added)
-                           .where(IndexChange.generation > generation_, IndexChange.generation <= until)).all()
+    rows = session.execute(
+        select(IndexChange.removed, IndexChange.added).where(
+            IndexChange.generation > generation_, IndexChange.generation <= until
+        )
+    ).all()
     if len(rows) != until - generation_:
         return None
     removed = np.unique(np.concatenate([np.frombuffer(r[0], np.int64) for r in rows] + [np.zeros(0, np.int64)]))
@@ -158,9 +168,15 @@ def clip_ids_of(video_ids: list[int], *, session: Session) -> list[int]:
     return list(session.scalars(select(Clip.id).where(Clip.video_id.in_(video_ids))))
 
 
-def replace_video(record: VideoRecord, times: np.ndarray, frame_vectors: np.ndarray,
-                  windows: list[tuple[int, int, float, float]], clip_vectors: np.ndarray,
-                  *, session: Session) -> tuple[int, list[int], list[int]]:
+def replace_video(
+    record: VideoRecord,
+    times: np.ndarray,
+    frame_vectors: np.ndarray,
+    windows: list[tuple[int, int, float, float]],
+    clip_vectors: np.ndarray,
+    *,
+    session: Session,
+) -> tuple[int, list[int], list[int]]:
     """Write one video's clips and frames, replacing what the same path had.
 
     Returns (video id, new clip ids, removed clip ids). Caller commits: all of it lands or none.
@@ -182,11 +198,26 @@ def replace_video(record: VideoRecord, times: np.ndarray, frame_vectors: np.ndar
     session.flush()  # the video's row is locked from here: a re-embed staging it waits, then sees new clips
     session.execute(delete(StagedEmbedding).where(StagedEmbedding.video_id == video.id))  # describes the old file
     vectors = np.asarray(frame_vectors, dtype=np.float32)
-    session.add(FrameVectors(video_id=video.id, count=len(times), dim=vectors.shape[1],
-                             times=np.asarray(times, np.float64).tobytes(), vectors=vectors.tobytes()))
-    clips = [Clip(video_id=video.id, first_frame=first, last_frame=last, start=start, end=end,
-                  vector=np.asarray(vec, np.float32).tobytes())
-             for (first, last, start, end), vec in zip(windows, clip_vectors)]
+    session.add(
+        FrameVectors(
+            video_id=video.id,
+            count=len(times),
+            dim=vectors.shape[1],
+            times=np.asarray(times, np.float64).tobytes(),
+            vectors=vectors.tobytes(),
+        )
+    )
+    clips = [
+        Clip(
+            video_id=video.id,
+            first_frame=first,
+            last_frame=last,
+            start=start,
+            end=end,
+            vector=np.asarray(vec, np.float32).tobytes(),
+        )
+        for (first, last, start, end), vec in zip(windows, clip_vectors)
+    ]
     session.add_all(clips)
     session.flush()
     gen = bump_generation(session=session)
@@ -232,7 +263,7 @@ def clip_vectors_by_ids(ids: np.ndarray, *, session: Session, block: int = 5000)
     out_ids: list[np.ndarray] = []
     out_vecs: list[np.ndarray] = []
     for lo in range(0, len(ids), block):
-        chunk = [int(i) for i in ids[lo:lo + block]]
+        chunk = [int(i) for i in ids[lo : lo + block]]
         rows = session.execute(select(Clip.id, Clip.vector).where(Clip.id.in_(chunk)).order_by(Clip.id)).all()
         if rows:
             out_ids.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
@@ -283,8 +314,7 @@ def frames_of(video_id: int, *, session: Session) -> tuple[np.ndarray, np.ndarra
     return times, vectors
 
 
-_FRAME_WINDOW = ("SELECT substr(times, {0}, {0}), substr(vectors, {0}, {0}) FROM frame_vectors "
-                 "WHERE video_id = {0}")
+_FRAME_WINDOW = "SELECT substr(times, {0}, {0}), substr(vectors, {0}, {0}) FROM frame_vectors WHERE video_id = {0}"
 
 
 def frame_window(video_id: int, first: int, last: int, *, dim: int, session: Session) -> tuple[np.ndarray, np.ndarray]:
@@ -300,8 +330,9 @@ def frame_window(video_id: int, first: int, last: int, *, dim: int, session: Ses
         return np.zeros(0), np.zeros((0, dim), np.float32)
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    row = connection.exec_driver_sql(_FRAME_WINDOW.format(mark),
-                                     (first * 8 + 1, n * 8, first * dim * 4 + 1, n * dim * 4, video_id)).first()
+    row = connection.exec_driver_sql(
+        _FRAME_WINDOW.format(mark), (first * 8 + 1, n * 8, first * dim * 4 + 1, n * dim * 4, video_id)
+    ).first()
     if row is None or not row[0]:
         return np.zeros(0), np.zeros((0, dim), np.float32)
     times = np.frombuffer(row[0], dtype=np.float64)

@@ -16,7 +16,6 @@ the decode of one time chunk (``frames_in_chunk``, for ``indexer.chunked``) and 
 shown at a time (``frame_at``, for thumbnails). Import from here, not from the modules.
 """
 
-
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,9 +28,27 @@ from indexer.decode.pyav import ModelInput, PyAVDecoder, frame_turn
 from indexer.decode.still import frame_at
 from vidseek.encoders import DEFAULT_INPUT_SIZE
 
-__all__ = ["DEFAULT_INPUT_SIZE", "Decoder", "DecordDecoder", "Frame", "ModelInput", "PyAVDecoder", "Unchunkable",
-           "VideoInfo", "centre_crop", "clockwise_turn", "frame_at", "frame_turn", "frames_in_chunk", "get_decoder",
-           "probe", "scaled_size", "truncation_problem", "turned_size", "upright"]
+__all__ = [
+    "DEFAULT_INPUT_SIZE",
+    "Decoder",
+    "DecordDecoder",
+    "Frame",
+    "ModelInput",
+    "PyAVDecoder",
+    "Unchunkable",
+    "VideoInfo",
+    "centre_crop",
+    "clockwise_turn",
+    "frame_at",
+    "frame_turn",
+    "frames_in_chunk",
+    "get_decoder",
+    "probe",
+    "scaled_size",
+    "truncation_problem",
+    "turned_size",
+    "upright",
+]
 
 
 def get_decoder(name: str) -> Decoder:

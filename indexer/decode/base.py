@@ -63,6 +63,8 @@ def truncation_problem(duration: float, last_frame_t: float, step: float) -> str
         return None
     covered = last_frame_t + step
     if covered < duration - max(2.0, 0.1 * duration, step):
-        return (f"file looks truncated: video frames stop at {last_frame_t:.1f} s but the file says it lasts "
-                f"{duration:.1f} s")
+        return (
+            f"file looks truncated: video frames stop at {last_frame_t:.1f} s but the file says it lasts "
+            f"{duration:.1f} s"
+        )
     return None

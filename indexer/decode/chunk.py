@@ -9,15 +9,22 @@ from typing import Iterator
 
 from indexer.decode.base import Frame
 from indexer.decode.pyav import ModelInput, open_video
-from indexer.sample import _EPS, SampleClock
+from indexer.sample import TIME_EPS, SampleClock
 
 
 class Unchunkable(Exception):
     """This file cannot be decoded a chunk at a time (see ``indexer.chunked``); decode it whole."""
 
 
-def frames_in_chunk(path: Path, *, fps: float, size: tuple[int, int], start_step: int, end_step: int | None,
-                    keyframes_only: bool = False) -> Iterator[Frame]:
+def frames_in_chunk(
+    path: Path,
+    *,
+    fps: float,
+    size: tuple[int, int],
+    start_step: int,
+    end_step: int | None,
+    keyframes_only: bool = False,
+) -> Iterator[Frame]:
     """The sampled frames of one chunk of sampling steps ``[start_step, end_step)`` (``end_step`` None: to the
     end), exactly as ``PyAVDecoder.frames`` yields them for the whole file; ``indexer.chunked`` says why they
     are the same. Raises :class:`Unchunkable` whenever that cannot be promised, and on any decoding error."""
@@ -44,14 +51,14 @@ def frames_in_chunk(path: Path, *, fps: float, size: tuple[int, int], start_step
                 if frame.time is None:
                     raise Unchunkable("a frame has no timestamp")
                 t = max(0.0, float(frame.time) - origin)
-                if previous is None and start_step > 0 and math.floor(t * fps + _EPS) + 1 > start_step:
+                if previous is None and start_step > 0 and math.floor(t * fps + TIME_EPS) + 1 > start_step:
                     raise Unchunkable(f"seeking for {a:.3f} s landed at {t:.3f} s")
                 if previous is not None and t < previous:
                     raise Unchunkable("frame times go backwards")
                 previous = t
-                if t + _EPS >= b:
+                if t + TIME_EPS >= b:
                     return
-                if not clock.take(t) or t + _EPS < a:
+                if not clock.take(t) or t + TIME_EPS < a:
                     continue
                 yield Frame(t, model_input(frame))
         except av.error.FFmpegError as exc:

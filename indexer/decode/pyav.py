@@ -4,7 +4,7 @@ frames turned upright and scaled to the model input."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
@@ -13,8 +13,11 @@ from indexer.decode.geometry import centre_crop, clockwise_turn, scaled_size, tu
 from indexer.sample import SampleClock
 from vidseek.errors import DecodeError
 
+if TYPE_CHECKING:
+    import av
 
-def frame_turn(frame) -> int:  # frame: an av.VideoFrame
+
+def frame_turn(frame: av.VideoFrame) -> int:
     """The clockwise turn a decoded PyAV frame's display matrix asks for (0 without one)."""
     return clockwise_turn(getattr(frame, "rotation", 0) or 0)
 
@@ -28,7 +31,7 @@ class ModelInput:
         self.size = size
         self._plan: tuple[int, tuple[int, int]] | None = None
 
-    def __call__(self, frame) -> np.ndarray:  # frame: an av.VideoFrame
+    def __call__(self, frame: av.VideoFrame) -> np.ndarray:
         if self._plan is None:
             turn = frame_turn(frame)
             shown = scaled_size(*turned_size(frame.width, frame.height, turn), self.size)
@@ -38,7 +41,7 @@ class ModelInput:
         return np.ascontiguousarray(centre_crop(upright(rgb, turn), self.size))
 
 
-def open_video(path: Path):  # noqa: ANN202 - an av.container.InputContainer
+def open_video(path: Path) -> av.container.InputContainer:
     """``path`` opened with PyAV, with at least one video stream; DecodeError in plain words otherwise."""
     import av
 
@@ -71,11 +74,18 @@ class PyAVDecoder:
                 raise DecodeError("video stream has no frame size")
             turn = self._first_frame_turn(container, stream)
             width, height = turned_size(ctx.width, ctx.height, turn)
-            return VideoInfo(duration=duration, fps=fps, width=width, height=height, codec=ctx.name, rotation=turn,
-                             container=container.format.name)
+            return VideoInfo(
+                duration=duration,
+                fps=fps,
+                width=width,
+                height=height,
+                codec=ctx.name,
+                rotation=turn,
+                container=container.format.name,
+            )
 
     @staticmethod
-    def _first_frame_turn(container, stream) -> int:
+    def _first_frame_turn(container: av.container.InputContainer, stream: av.VideoStream) -> int:
         """The display matrix's turn, as FFmpeg attaches it to decoded frames; 0 when no frame decodes (the
         decode stage then says what is wrong)."""
         import av
@@ -113,4 +123,6 @@ class PyAVDecoder:
                         continue
                     yield Frame(t, model_input(frame))
             except av.error.FFmpegError as exc:
-                raise DecodeError(f"decoding failed after {index} frames ({describe(exc)}); file truncated or corrupt?") from None
+                raise DecodeError(
+                    f"decoding failed after {index} frames ({describe(exc)}); file truncated or corrupt?"
+                ) from None

@@ -26,22 +26,35 @@ def _owner(request: Request) -> bool:
 
 
 @router.get("", summary="Jobs, newest first; filter by status, page with limit and offset")
-def list_jobs(request: Request, services: ServicesDep,
-              status: Annotated[Literal["queued", "running", "done", "failed"] | None,
-                                Query(description="Only jobs in this state.")] = None,
-              limit: Annotated[int, Query(ge=1, le=MAX_JOBS_PAGE)] = 50,
-              offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> dict:
+def list_jobs(
+    request: Request,
+    services: ServicesDep,
+    status: Annotated[
+        Literal["queued", "running", "done", "failed"] | None, Query(description="Only jobs in this state.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_JOBS_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> dict:
     with services.library.sessions() as session:
         page = jobs.list_jobs(session=session, status=status, limit=limit, offset=offset)
         counts = jobs.counts(session=session)
         total = jobs.count_jobs(session=session, status=status)
         items = [jobs.job_json(j, private=_owner(request)) for j in page]
-    return {"jobs": items, "total": total, "counts": counts, "limit": limit, "offset": offset,
-            "next_offset": offset + len(items) if offset + len(items) < total else None}
+    return {
+        "jobs": items,
+        "total": total,
+        "counts": counts,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + len(items) if offset + len(items) < total else None,
+    }
 
 
-@router.get("/{job_id}", summary="One job: status, progress (0..1), attempts, error",
-            responses={404: {"description": "No job has this id."}})
+@router.get(
+    "/{job_id}",
+    summary="One job: status, progress (0..1), attempts, error",
+    responses={404: {"description": "No job has this id."}},
+)
 def get_job(job_id: JobId, request: Request, services: ServicesDep) -> dict:
     with services.library.sessions() as session:
         job = jobs.get_job(job_id, session=session)

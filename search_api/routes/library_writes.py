@@ -29,8 +29,10 @@ from vidseek.models import Video
 
 router = APIRouter(prefix="/api/videos", tags=["library"])
 
-_WRITE_RESPONSES = {401: {"description": "No valid API key (`Authorization: Bearer KEY`)."},
-                    403: {"description": "Served to other machines with no API key at all: create one first."}}
+_WRITE_RESPONSES = {
+    401: {"description": "No valid API key (`Authorization: Bearer KEY`)."},
+    403: {"description": "Served to other machines with no API key at all: create one first."},
+}
 
 
 def _accepted(job: dict) -> JSONResponse:
@@ -43,17 +45,27 @@ def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
         if Path(video.path).is_file():
             clips = len(store.clip_ids_of([video.id], session=session))
             return JSONResponse(
-                {"detail": f"this file is already indexed as video {video.id} ({video.title}); "
-                           f"it was not stored or queued again",
-                 "duplicate_of": video.id, "video": video_detail_json(video, clips)},
-                status_code=409, headers={"Location": f"/api/videos/{video.id}"})
+                {
+                    "detail": f"this file is already indexed as video {video.id} ({video.title}); "
+                    f"it was not stored or queued again",
+                    "duplicate_of": video.id,
+                    "video": video_detail_json(video, clips),
+                },
+                status_code=409,
+                headers={"Location": f"/api/videos/{video.id}"},
+            )
     for job in jobs.active_jobs_of_kind("index", session=session):
         if jobs.payload_of(job).get("fingerprint") == digest:
             return JSONResponse(
-                {"detail": f"this file was already uploaded and is waiting to be indexed (job {job.id}); "
-                           f"it was not stored or queued again",
-                 "duplicate_of_job": job.id, "job": jobs.job_json(job)},
-                status_code=409, headers={"Location": f"/api/jobs/{job.id}"})
+                {
+                    "detail": f"this file was already uploaded and is waiting to be indexed (job {job.id}); "
+                    f"it was not stored or queued again",
+                    "duplicate_of_job": job.id,
+                    "job": jobs.job_json(job),
+                },
+                status_code=409,
+                headers={"Location": f"/api/jobs/{job.id}"},
+            )
     return None
 
 
@@ -74,9 +86,18 @@ def _store_and_queue(services, temp: Path, client_name: str, size: int, caller) 
             return duplicate
         path = place(temp, Path(services.settings.media_dir), name)
         try:
-            job = jobs.enqueue("index", session=session, path=str(path),
-                               payload={"source": "upload", "original_name": client_name, "size": size,
-                                        "fingerprint": digest, "key": caller.key_prefix})
+            job = jobs.enqueue(
+                "index",
+                session=session,
+                path=str(path),
+                payload={
+                    "source": "upload",
+                    "original_name": client_name,
+                    "size": size,
+                    "fingerprint": digest,
+                    "key": caller.key_prefix,
+                },
+            )
             session.commit()
             body = jobs.job_json(job)
         except BaseException:
@@ -85,21 +106,39 @@ def _store_and_queue(services, temp: Path, client_name: str, size: int, caller) 
     return _accepted(body)
 
 
-@router.post("", status_code=202, summary="Upload a video (multipart field `file`); queues an index job",
-             responses={**_WRITE_RESPONSES,
-                        409: {"description": "The same content is already indexed or queued: `duplicate_of`."},
-                        413: {"description": "Larger than VIDSEEK_MAX_UPLOAD_BYTES."},
-                        415: {"description": "Not multipart, or the file is not a readable video."}},
-             openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                 "type": "object", "required": [FIELD],
-                 "properties": {FIELD: {"type": "string", "format": "binary"}}}}}}})
+@router.post(
+    "",
+    status_code=202,
+    summary="Upload a video (multipart field `file`); queues an index job",
+    responses={
+        **_WRITE_RESPONSES,
+        409: {"description": "The same content is already indexed or queued: `duplicate_of`."},
+        413: {"description": "Larger than VIDSEEK_MAX_UPLOAD_BYTES."},
+        415: {"description": "Not multipart, or the file is not a readable video."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": [FIELD],
+                        "properties": {FIELD: {"type": "string", "format": "binary"}},
+                    }
+                }
+            },
+        }
+    },
+)
 async def upload_video(request: Request, caller: WriteKeyDep, services: ServicesDep) -> JSONResponse:
     settings = services.settings
     try:
         received = await receive_upload(request, Path(settings.media_dir), settings.max_upload_bytes)
         try:
-            return await run_in_threadpool(_store_and_queue, services, received.temp_path, received.filename,
-                                           received.size, caller)
+            return await run_in_threadpool(
+                _store_and_queue, services, received.temp_path, received.filename, received.size, caller
+            )
         finally:
             received.temp_path.unlink(missing_ok=True)  # moved away on success; anything else goes
     except UploadProblem as exc:
@@ -111,19 +150,32 @@ def _queue_for_video(services, kind: str, video: Video, caller) -> JSONResponse:
         waiting = jobs.queued_job_for_video(kind, video.id, session=session)
         if waiting is not None:  # the same request, not yet started: answer with that job
             return _accepted(jobs.job_json(waiting))
-        job = jobs.enqueue(kind, session=session, video_id=video.id, path=video.path,
-                           payload={"source": "api", "title": video.title, "key": caller.key_prefix})
+        job = jobs.enqueue(
+            kind,
+            session=session,
+            video_id=video.id,
+            path=video.path,
+            payload={"source": "api", "title": video.title, "key": caller.key_prefix},
+        )
         session.commit()
         return _accepted(jobs.job_json(job))
 
 
-@router.post("/{video_id}/reindex", status_code=202, summary="Re-index a video from its file; queues a job",
-             responses={**_WRITE_RESPONSES, 404: {"description": "No indexed video has this id."}})
+@router.post(
+    "/{video_id}/reindex",
+    status_code=202,
+    summary="Re-index a video from its file; queues a job",
+    responses={**_WRITE_RESPONSES, 404: {"description": "No indexed video has this id."}},
+)
 def reindex_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep) -> JSONResponse:
     return _queue_for_video(services, "reindex", video, caller)
 
 
-@router.delete("/{video_id}", status_code=202, summary="Remove a video from the index; queues a job",
-               responses={**_WRITE_RESPONSES, 404: {"description": "No indexed video has this id."}})
+@router.delete(
+    "/{video_id}",
+    status_code=202,
+    summary="Remove a video from the index; queues a job",
+    responses={**_WRITE_RESPONSES, 404: {"description": "No indexed video has this id."}},
+)
 def delete_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep) -> JSONResponse:
     return _queue_for_video(services, "delete", video, caller)

@@ -52,8 +52,9 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     index_videos(settings, list(paths.values()))
     with TestClient(create_app(settings)) as client:
         listing = client.get("/api/videos").json()["videos"]
-        ids = {name: next(v["id"] for v in listing if Path(v["path"]) == path.resolve())
-               for name, path in paths.items()}
+        ids = {
+            name: next(v["id"] for v in listing if Path(v["path"]) == path.resolve()) for name, path in paths.items()
+        }
         yield Library(client, {k: p.resolve() for k, p in paths.items()}, ids)
 
 
@@ -71,8 +72,9 @@ def test_a_truncated_file_is_410_in_plain_words(library: Library, caplog: pytest
     with caplog.at_level(logging.WARNING):
         response = library.client.get(f"/api/videos/{library.ids['truncated']}/thumbnail", params={"t": 1})
     assert_unreadable_answer(response, library, "truncated")
-    assert response.json()["detail"] == (f"the file of video {library.ids['truncated']} can no longer be read; "
-                                         "re-index it or restore the file")
+    assert response.json()["detail"] == (
+        f"the file of video {library.ids['truncated']} can no longer be read; re-index it or restore the file"
+    )
     assert str(path) in caplog.text, "the server log says which file"
 
 
@@ -113,7 +115,8 @@ def test_a_file_replaced_by_a_directory_is_404_without_the_path(library: Library
 
 
 def test_a_removed_file_is_404_without_the_path_for_stream_and_thumbnail(
-        library: Library, caplog: pytest.LogCaptureFixture) -> None:
+    library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
     path = library.paths["removed"]
     path.unlink()
     vid = library.ids["removed"]
@@ -157,6 +160,7 @@ def test_a_portrait_phone_video_has_an_upright_thumbnail(library: Library) -> No
 
 
 # The cache itself: frames are made up (noise, so every JPEG is about the same size).
+
 
 def fake_video(i: int) -> SimpleNamespace:
     return SimpleNamespace(id=i, fingerprint=f"{i:016x}", path=f"/nowhere/{i}.mp4")

@@ -117,3 +117,15 @@ def test_watch_command_queues_files_as_they_appear_and_stops_on_sigterm(settings
     assert proc.returncode == 0 and "Traceback" not in err and out == ""
     worker = Worker(settings, lease_seconds=5, poll_seconds=0.05, save_interval=0)
     assert _statuses(worker) == {"index new.mp4": "queued"}
+
+
+def test_a_keyframes_only_row_is_queued_by_a_full_watch(db_settings: Settings, tmp_path: Path) -> None:
+    """The watcher skips exactly what the indexer would skip: a keyframes-only first pass is refined."""
+    folder = tmp_path / "watched"
+    a = make_video(folder / "a.mp4", [Segment("red", 4)])
+    quick = Worker(db_settings.model_copy(update={"keyframes_only": True}), lease_seconds=5, save_interval=0)
+    quick._indexer.index([a])
+    with quick.library.sessions() as session:
+        assert scan_once([folder], session=session, settings=quick.settings, settle=0).unchanged == 1
+    full = Worker(db_settings, lease_seconds=5, save_interval=0)
+    assert _scan(full, folder).indexed == [str(a)]

@@ -23,8 +23,11 @@ def test_an_upload_is_opened_once_and_named_by_that_probe(live: Live, clips, mon
 
     monkeypatch.setattr(av, "open", counting_open)
     with clips["green"].open("rb") as f:
-        response = live.client.post("/api/videos", files={"file": ("holiday", f, "application/octet-stream")},
-                                    headers=live.auth(live.make_key()))
+        response = live.client.post(
+            "/api/videos",
+            files={"file": ("holiday", f, "application/octet-stream")},
+            headers=live.auth(live.make_key()),
+        )
     assert response.status_code == 202, response.text
     assert Path(response.json()["path"]).name == "holiday.mp4"  # the suffix from the probe's container
     assert len(opened) == 1 and Path(opened[0]).name.endswith(".part"), opened

@@ -1,4 +1,4 @@
-"""Job lookups moved into vidseek.jobs from the routes and the folder watcher, on SQLite and PostgreSQL."""
+"""The job queue's lookups (vidseek.jobs) used by the routes and the folder watcher, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
