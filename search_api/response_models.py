@@ -111,3 +111,27 @@ class VideoInfo(VideoRef):
 class VideoList(BaseModel):
     videos: list[VideoInfo]
     total: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    clips: int = Field(description="Clips in the loaded index.")
+    model: str = Field(description="The model the library is embedded with.")
+
+
+class KeyRef(BaseModel):
+    id: int
+    prefix: str = Field(description="The key's first characters, as `vidseek keys list` shows them.")
+
+
+class AuthStatus(BaseModel):
+    key: KeyRef | None = Field(description="The valid key sent; null when none was.")
+    key_sent: bool = Field(description="A key was sent (valid or not).")
+    can_write: bool = Field(description="This caller may upload, delete and re-index.")
+    write_status: int = Field(description="What a write would be answered: 200, or the status of its refusal.")
+    reason: str | None = Field(description="Why a write would be refused; null when it would not.")
+    reads_need_key: bool = Field(description="The server asks for a key on reads too.")

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from vidseek.clock import as_utc, utcnow
+from vidseek.clock import utcnow
 from vidseek.errors import Conflict
 from vidseek.models import Job
 
@@ -97,43 +97,6 @@ def list_jobs(*, session: Session, status: str | None = None, limit: int = 100, 
 
 def payload_of(job: Job) -> dict[str, Any]:
     return json.loads(job.payload) if job.payload else {}
-
-
-PRIVATE_PAYLOAD = ("key", "original_name")
-"""Payload fields only an owner sees: the prefix of the key that asked, the name the upload was sent as."""
-
-
-def job_json(job: Job, *, private: bool = True) -> dict:
-    """The job as the API shows it. ``private=False`` (an anonymous caller): no host path (``path`` is
-    null, and the path is cut out of ``error``), no key prefix and no original upload name."""
-
-    def iso(value: datetime | None) -> str | None:
-        value = as_utc(value)
-        return value.isoformat() if value is not None else None
-
-    payload, path, error = payload_of(job), job.path, job.error
-    if not private:
-        payload = {k: v for k, v in payload.items() if k not in PRIVATE_PAYLOAD}
-        if path and error:
-            error = error.replace(path, "the job's file")
-        path = None
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "status": job.status,
-        "video_id": job.video_id,
-        "path": path,
-        "progress": float(job.progress or 0.0),
-        "attempts": job.attempts,
-        "max_attempts": job.max_attempts,
-        "error": error,
-        "payload": payload,
-        "worker": job.worker,
-        "created_at": iso(job.created_at),
-        "updated_at": iso(job.updated_at),
-        "started_at": iso(job.started_at),
-        "finished_at": iso(job.finished_at),
-    }
 
 
 def active_jobs_for_path(path: str, *, session: Session) -> list[Job]:

@@ -1,7 +1,7 @@
 """Background jobs (index, reindex, delete, reembed): list them, follow one.
 
 Anyone who may read sees every job, but only a caller with a valid key sees where its file lies on
-the server, which key queued it and what an upload was called (``jobs.job_json(private=...)``).
+the server, which key queued it and what an upload was called (``jobs_results.job_info(private=...)``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from search_api.deps import JobId, ServicesDep
+from search_api.job_models import JobInfo, JobList
+from search_api.jobs_results import job_info, job_list
 from search_api.schemas import MAX_ID
 from vidseek import jobs
 
@@ -25,7 +27,7 @@ def _owner(request: Request) -> bool:
     return caller is not None and caller.key_id is not None
 
 
-@router.get("", summary="Jobs, newest first; filter by status, page with limit and offset")
+@router.get("", response_model=JobList, summary="Jobs, newest first; filter by status, page with limit and offset")
 def list_jobs(
     request: Request,
     services: ServicesDep,
@@ -34,30 +36,23 @@ def list_jobs(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_JOBS_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-) -> dict:
+) -> JobList:
     with services.library.sessions() as session:
         page = jobs.list_jobs(session=session, status=status, limit=limit, offset=offset)
         counts = jobs.counts(session=session)
         total = jobs.count_jobs(session=session, status=status)
-        items = [jobs.job_json(j, private=_owner(request)) for j in page]
-    return {
-        "jobs": items,
-        "total": total,
-        "counts": counts,
-        "limit": limit,
-        "offset": offset,
-        "next_offset": offset + len(items) if offset + len(items) < total else None,
-    }
+        return job_list(page, total=total, counts=counts, limit=limit, offset=offset, private=_owner(request))
 
 
 @router.get(
     "/{job_id}",
+    response_model=JobInfo,
     summary="One job: status, progress (0..1), attempts, error",
     responses={404: {"description": "No job has this id."}},
 )
-def get_job(job_id: JobId, request: Request, services: ServicesDep) -> dict:
+def get_job(job_id: JobId, request: Request, services: ServicesDep) -> JobInfo:
     with services.library.sessions() as session:
         job = jobs.get_job(job_id, session=session)
         if job is None:
             raise HTTPException(404, f"no job has id {job_id}")
-        return jobs.job_json(job, private=_owner(request))
+        return job_info(job, private=_owner(request))

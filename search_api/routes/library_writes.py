@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from indexer.decode import probe
 from indexer.discover import fingerprint
 from search_api.deps import ServicesDep, VideoDep
+from search_api.job_models import JobInfo
+from search_api.jobs_results import accepted, job_info
 from search_api.results import video_detail_json
 from search_api.security import WriteKeyDep
 from search_api.uploads import FIELD, UploadProblem, final_name, place, receive_upload
@@ -33,10 +35,6 @@ _WRITE_RESPONSES = {
     401: {"description": "No valid API key (`Authorization: Bearer KEY`)."},
     403: {"description": "Served to other machines with no API key at all: create one first."},
 }
-
-
-def _accepted(job: dict) -> JSONResponse:
-    return JSONResponse(job, status_code=202, headers={"Location": f"/api/jobs/{job['id']}"})
 
 
 def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
@@ -61,7 +59,7 @@ def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
                     "detail": f"this file was already uploaded and is waiting to be indexed (job {job.id}); "
                     f"it was not stored or queued again",
                     "duplicate_of_job": job.id,
-                    "job": jobs.job_json(job),
+                    "job": job_info(job).model_dump(mode="json"),
                 },
                 status_code=409,
                 headers={"Location": f"/api/jobs/{job.id}"},
@@ -69,7 +67,7 @@ def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
     return None
 
 
-def _store_and_queue(services, temp: Path, client_name: str, size: int, caller) -> JSONResponse:  # noqa: ANN001
+def _store_and_queue(services, temp: Path, client_name: str, size: int, caller) -> JobInfo | JSONResponse:  # noqa: ANN001
     """Probe, check for duplicates, move into the media folder, queue the index job. Blocking."""
     try:
         probed = probe(temp)
@@ -99,16 +97,17 @@ def _store_and_queue(services, temp: Path, client_name: str, size: int, caller) 
                 },
             )
             session.commit()
-            body = jobs.job_json(job)
+            body = job_info(job)
         except BaseException:
             path.unlink(missing_ok=True)  # not queued: do not leave an orphan in the media folder
             raise
-    return _accepted(body)
+    return body
 
 
 @router.post(
     "",
     status_code=202,
+    response_model=JobInfo,
     summary="Upload a video (multipart field `file`); queues an index job",
     responses={
         **_WRITE_RESPONSES,
@@ -131,25 +130,28 @@ def _store_and_queue(services, temp: Path, client_name: str, size: int, caller) 
         }
     },
 )
-async def upload_video(request: Request, caller: WriteKeyDep, services: ServicesDep) -> JSONResponse:
+async def upload_video(
+    request: Request, response: Response, caller: WriteKeyDep, services: ServicesDep
+) -> JobInfo | JSONResponse:
     settings = services.settings
     try:
         received = await receive_upload(request, Path(settings.media_dir), settings.max_upload_bytes)
         try:
-            return await run_in_threadpool(
+            answer = await run_in_threadpool(
                 _store_and_queue, services, received.temp_path, received.filename, received.size, caller
             )
+            return answer if isinstance(answer, JSONResponse) else accepted(answer, response)
         finally:
             received.temp_path.unlink(missing_ok=True)  # moved away on success; anything else goes
     except UploadProblem as exc:
         raise HTTPException(exc.status, exc.detail) from None
 
 
-def _queue_for_video(services, kind: str, video: Video, caller) -> JSONResponse:  # noqa: ANN001
+def _queue_for_video(services, kind: str, video: Video, caller) -> JobInfo:  # noqa: ANN001
     with services.library.sessions() as session:
         waiting = jobs.queued_job_for_video(kind, video.id, session=session)
         if waiting is not None:  # the same request, not yet started: answer with that job
-            return _accepted(jobs.job_json(waiting))
+            return job_info(waiting)
         job = jobs.enqueue(
             kind,
             session=session,
@@ -158,24 +160,26 @@ def _queue_for_video(services, kind: str, video: Video, caller) -> JSONResponse:
             payload={"source": "api", "title": video.title, "key": caller.key_prefix},
         )
         session.commit()
-        return _accepted(jobs.job_json(job))
+        return job_info(job)
 
 
 @router.post(
     "/{video_id}/reindex",
     status_code=202,
+    response_model=JobInfo,
     summary="Re-index a video from its file; queues a job",
     responses={**_WRITE_RESPONSES, 404: {"description": "No indexed video has this id."}},
 )
-def reindex_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep) -> JSONResponse:
-    return _queue_for_video(services, "reindex", video, caller)
+def reindex_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep, response: Response) -> JobInfo:
+    return accepted(_queue_for_video(services, "reindex", video, caller), response)
 
 
 @router.delete(
     "/{video_id}",
     status_code=202,
+    response_model=JobInfo,
     summary="Remove a video from the index; queues a job",
     responses={**_WRITE_RESPONSES, 404: {"description": "No indexed video has this id."}},
 )
-def delete_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep) -> JSONResponse:
-    return _queue_for_video(services, "delete", video, caller)
+def delete_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep, response: Response) -> JobInfo:
+    return accepted(_queue_for_video(services, "delete", video, caller), response)

@@ -13,11 +13,12 @@ in network retries and then fails.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
 from search_api.deps import ServicesDep
+from search_api.job_models import JobInfo
+from search_api.jobs_results import accepted, job_info
 from search_api.security import WriteKeyDep
 from vidseek import jobs
 from vidseek.encoders import check_spec
@@ -38,6 +39,7 @@ class ReembedRequest(BaseModel):
 @router.post(
     "/reembed",
     status_code=202,
+    response_model=JobInfo,
     summary="Move the library to another model; queues a re-embed job",
     responses={
         401: {"description": "No valid API key (`Authorization: Bearer KEY`)."},
@@ -48,7 +50,7 @@ class ReembedRequest(BaseModel):
         },
     },
 )
-def reembed(body: ReembedRequest, caller: WriteKeyDep, services: ServicesDep) -> JSONResponse:
+def reembed(body: ReembedRequest, caller: WriteKeyDep, services: ServicesDep, response: Response) -> JobInfo:
     spec = body.model.strip()
     if spec.startswith("python:"):
         raise HTTPException(
@@ -70,5 +72,5 @@ def reembed(body: ReembedRequest, caller: WriteKeyDep, services: ServicesDep) ->
         )  # vidseek.errors.Conflict: 409  # again: one may have been queued while the spec was checked
         job = jobs.enqueue("reembed", session=session, payload={"model": spec, "key": caller.key_prefix})
         session.commit()
-        body_json = jobs.job_json(job)
-    return JSONResponse(body_json, status_code=202, headers={"Location": f"/api/jobs/{body_json['id']}"})
+        queued = job_info(job)
+    return accepted(queued, response)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import update
 
+from search_api.jobs_results import job_info
 from vidseek import jobs
 from vidseek.clock import as_utc
 from vidseek.config import Settings
@@ -40,7 +41,7 @@ def test_enqueue_checks_its_arguments_and_job_json_has_the_fields(sessions) -> N
                 jobs.enqueue(kind, session=session, **kw)
         job = jobs.enqueue("delete", session=session, video_id=7, payload={"why": "gone"})
         session.commit()
-        data = jobs.job_json(jobs.get_job(job.id, session=session))
+        data = job_info(jobs.get_job(job.id, session=session)).model_dump(mode="json")
     assert {
         "id",
         "kind",
