@@ -34,7 +34,7 @@ def _enqueue(sessions, n: int, **kw) -> list[int]:  # noqa: ANN001
     return ids
 
 
-def test_enqueue_checks_its_arguments_and_job_json_has_the_fields(sessions) -> None:  # noqa: ANN001
+def test_enqueue_checks_its_arguments_and_job_info_has_the_fields(sessions) -> None:  # noqa: ANN001
     with sessions() as session:
         for kind, kw in [("index", {}), ("reindex", {}), ("delete", {"path": "/a.mp4"}), ("paint", {"path": "/a"})]:
             with pytest.raises(jobs.JobError):
