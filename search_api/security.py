@@ -1,10 +1,10 @@
-"""Who may call the API and how often: API keys, the rate limit, and request limits.
+"""Who may call the API and how often: API keys, the rate limit, and the body-size middleware.
 
 - Every ``/api`` request passes ``api_guard`` (an app-wide dependency): a presented bearer key is
   checked (and its ``last_used_at`` recorded), the request is counted against its key's (or, without
-  a valid key, its client address's) token bucket (429 with ``Retry-After`` when empty), reads need a
-  key when ``require_key_for_reads`` is set, and ``q`` and ``limit`` are held to
-  ``max_query_chars`` and ``max_page_size``.
+  a valid key, its client address's) token bucket (429 with ``Retry-After`` when empty), and reads need
+  a key when ``require_key_for_reads`` is set. Limits on what a request asks for (query length, page
+  size, result window) are the request schemas' own (``search_api.schemas``), not checked here.
 - Routes that change the library add ``WriteKeyDep``: they always need a valid key (401 with
   ``WWW-Authenticate: Bearer``), and a server reachable from other machines with no key at all
   refuses them outright (403) with a message saying how to create one.
