@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         "served thumbnails are deleted; 0 = no cap.",
     )
     device: str = Field(default="auto", description="Torch device: auto, cpu, cuda.")
+    backend: str = Field(
+        default="auto",
+        description="Model runtime: auto (on a CPU the fastest of torch and ONNX Runtime whose "
+        "vectors stay within cosine 0.99 of torch fp32, measured per model), torch, onnx.",
+    )
+    model_cache: Path | None = Field(
+        default=None, description="Where ONNX exports of models are kept; default data_dir/models."
+    )
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
     # The jobs queue (vidseek/jobs.py, indexer/worker.py).
     serve_workers: int = Field(default=1, ge=0, description="Worker threads inside `vidseek serve`; 0 = none.")
@@ -113,6 +121,13 @@ class Settings(BaseSettings):
             raise ValueError(f"index_type must be one of auto, flat, ivf, ivfpq, opq, hnsw, not {value!r}")
         return value
 
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in ("auto", "torch", "onnx"):
+            raise ValueError(f"backend must be one of auto, torch, onnx, not {value!r}")
+        return value
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _origins_list(cls, value: object) -> object:
@@ -145,6 +160,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'vidseek.db').resolve()}"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where ONNX exports of models live (``VIDSEEK_MODEL_CACHE``, default ``data_dir/models``)."""
+        return self.model_cache if self.model_cache is not None else self.data_dir / "models"
 
     @property
     def faiss_path(self) -> Path:

@@ -24,8 +24,10 @@ from vidseek.model_spec import (
     check_spec,
     open_clip_source,
     python_factory,
+    warn_random,
 )
 from vidseek.pool import l2_normalize
+from vidseek.runtime_choice import choose_runtime, needs_export
 
 __all__ = ["FETCH_CHECK_SECONDS", "Encoder", "check_spec", "encoder_for", "input_size_of", "load_encoder"]
 
@@ -150,6 +152,18 @@ def _create_model(open_clip, torch, source: ModelSource, device: str):  # noqa: 
     return model.eval()
 
 
+def cuts_padding(model) -> bool:  # noqa: ANN001
+    """Whether the text tower is CLIP's causal one pooled at the end token ('argmax'): then the
+    padding after the end token never reaches the result and can be cut before the call."""
+    import open_clip
+
+    return (
+        type(model) is open_clip.CLIP
+        and getattr(model, "attn_mask", None) is not None
+        and getattr(model, "text_pool_type", None) == "argmax"
+    )
+
+
 def _encode_text_short(model, tokens):  # noqa: ANN001, ANN202
     """``model.encode_text`` on tokens cut after the last end-of-text token.
 
@@ -158,17 +172,20 @@ def _encode_text_short(model, tokens):  # noqa: ANN001, ANN202
     tests) for a fraction of the work (a 6-word query is ~10 of the 77 positions). Other text
     towers run as they are.
     """
-    import open_clip
-    import torch
-
-    mask = getattr(model, "attn_mask", None)
-    if type(model) is not open_clip.CLIP or mask is None or getattr(model, "text_pool_type", None) != "argmax":
+    if not cuts_padding(model):
         return model.encode_text(tokens)
     n = int((tokens != 0).sum(dim=1).max())
-    tokens = tokens[:, :n]
+    return encode_causal_text(model, tokens[:, :n])
+
+
+def encode_causal_text(model, tokens):  # noqa: ANN001, ANN202
+    """CLIP's ``encode_text`` for tokens of any length up to the context (``cuts_padding`` models)."""
+    import torch
+
+    n = tokens.shape[1]
     cast = model.transformer.get_cast_dtype()
     x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:n].to(cast)
-    x = model.ln_final(model.transformer(x, attn_mask=mask[:n, :n]))
+    x = model.ln_final(model.transformer(x, attn_mask=model.attn_mask[:n, :n]))
     x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]
     if isinstance(model.text_projection, torch.nn.Linear):
         return model.text_projection(x)
@@ -229,31 +246,76 @@ def _load_python(spec: str) -> Encoder:
     return _NormalisingEncoder(instance, spec)
 
 
-_cache: dict[tuple[str, str, int, str], Encoder] = {}
+_cache: dict[tuple, Encoder] = {}
 _cache_lock = threading.Lock()
 
 
-def load_encoder(spec: str, *, device: str = "auto", threads: int = 0, precision: str = "auto") -> Encoder:
-    """Turn a model spec into an encoder, once per process."""
-    key = (spec, device, threads, precision)
+def load_encoder(
+    spec: str,
+    *,
+    device: str = "auto",
+    threads: int = 0,
+    precision: str = "auto",
+    backend: str = "torch",
+    cache_dir: Path | None = None,
+) -> Encoder:
+    """Turn a model spec into an encoder, once per process. ``backend`` ``onnx`` or ``auto`` (see
+    ``vidseek.runtime_choice``) exports the model into ``cache_dir`` on first use; without a
+    ``cache_dir`` it is torch."""
+    key = (spec, device, threads, precision, backend, str(cache_dir))
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = _build(spec, device=device, threads=threads, precision=precision)
+            _cache[key] = _build(
+                spec, device=device, threads=threads, precision=precision, backend=backend, cache_dir=cache_dir
+            )
         return _cache[key]
 
 
 def encoder_for(settings: Settings, spec: str | None = None) -> Encoder:
-    """The encoder of ``spec`` (default: the configured model) on the configured device, threads and
-    precision: how every command, server and worker builds one from its settings."""
+    """The encoder of ``spec`` (default: the configured model) on the configured device, threads,
+    precision and backend: how every command, server and worker builds one from its settings."""
     return load_encoder(
         settings.model if spec is None else spec,
         device=settings.device,
         threads=settings.threads,
         precision=settings.precision,
+        backend=settings.backend,
+        cache_dir=settings.model_cache_dir,
     )
 
 
-def _build(spec: str, *, device: str, threads: int, precision: str) -> Encoder:
+def _build(spec: str, *, device: str, threads: int, precision: str, backend: str, cache_dir: Path | None) -> Encoder:
     if spec.startswith("python:"):
         return _load_python(spec)
-    return OpenClipEncoder(open_clip_source(spec), device=device, threads=threads, precision=precision)
+    device = _device(device)
+    if cache_dir is None or not needs_export(backend, precision, device):
+        choose_runtime(backend, precision, device, None)  # refuses onnx on CUDA
+        return OpenClipEncoder(open_clip_source(spec), device=device, threads=threads, precision=precision)
+    from vidseek.onnx_cache import export_folder, read_export
+
+    folder = export_folder(cache_dir, spec)
+    meta = read_export(folder)
+    if meta is None or meta.get("spec") != spec:
+        from vidseek.onnx_export import export_model
+
+        meta = export_model(open_clip_source(spec), folder, threads=threads)
+    elif spec.endswith(":random"):
+        warn_random(spec)
+    runtime = choose_runtime(backend, precision, device, meta["probe"])
+    if runtime.backend == "torch":
+        return OpenClipEncoder(open_clip_source(spec), device=device, threads=threads, precision=runtime.precision)
+    from vidseek.onnx_encoder import OnnxClipEncoder
+
+    return OnnxClipEncoder(folder, meta, precision=runtime.precision, threads=threads)
+
+
+def _device(device: str) -> str:
+    """``auto`` is cuda where torch sees a GPU, else cpu; torch is imported only where an NVIDIA
+    device node exists, so a CPU machine decides without it."""
+    if device != "auto":
+        return device
+    if not any(Path("/dev").glob("nvidia[0-9]*")):
+        return "cpu"
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"

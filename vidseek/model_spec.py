@@ -35,6 +35,13 @@ class ModelSource:
         return self.pretrained is None
 
 
+def warn_random(spec: str) -> None:
+    warnings.warn(
+        f"VIDSEEK_MODEL={spec} uses untrained weights: results are meaningless. For tests and benchmarks only.",
+        stacklevel=5,
+    )
+
+
 def open_clip_source(spec: str) -> ModelSource:
     """The ModelSource of an open_clip spec; ModelError (one sentence) when it cannot be one."""
     import open_clip
@@ -43,11 +50,7 @@ def open_clip_source(spec: str) -> ModelSource:
     if arch not in open_clip.list_models():
         raise ModelError(unknown_arch(open_clip, arch))
     if weights == "random":
-        warnings.warn(
-            f"VIDSEEK_MODEL={arch}:random uses untrained weights: results are meaningless. "
-            "For tests and benchmarks only.",
-            stacklevel=4,
-        )
+        warn_random(spec)
         return ModelSource(spec, arch, None, f"open_clip:{arch}:random")
     path = Path(weights).expanduser()
     if is_weights_file(weights):

@@ -1,0 +1,165 @@
+"""The ONNX Runtime backend against the torch reference path, on a tiny open_clip model.
+
+The model is a small config written by the test (same architecture family as ViT-B-32, a few
+layers), so exporting it takes seconds; ViT-B-32 itself is measured in benchmarks/onnx_speed.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vidseek.encoders import load_encoder
+from vidseek.errors import ModelError
+from vidseek.onnx_cache import export_folder, read_export
+from vidseek.onnx_encoder import OnnxClipEncoder
+from vidseek.onnx_export import probe_frames
+
+TINY = {
+    "embed_dim": 64,
+    "vision_cfg": {"image_size": 64, "layers": 2, "width": 64, "head_width": 32, "patch_size": 16},
+    "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
+}
+SPEC = "VidseekTinyTest:random"
+TEXTS = ["a dog catches a frisbee on the beach", "x", "Café, naïve — “quoted” text!", "word " * 120]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import open_clip
+
+    configs = tmp_path_factory.mktemp("configs")
+    (configs / "VidseekTinyTest.json").write_text(json.dumps(TINY))
+    open_clip.add_model_config(configs / "VidseekTinyTest.json")
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="module")
+def torch_encoder(cache: Path):  # noqa: ANN201
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_encoder(SPEC, precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def onnx_fp32(cache: Path) -> OnnxClipEncoder:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        encoder = load_encoder(SPEC, backend="onnx", precision="fp32", cache_dir=cache)
+    assert isinstance(encoder, OnnxClipEncoder)
+    return encoder
+
+
+def _frames(n: int, size: int = 64, seed: int = 7) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (n, size, size, 3), dtype=np.uint8)
+
+
+def test_the_export_records_the_model_and_its_probe(onnx_fp32: OnnxClipEncoder, cache: Path) -> None:
+    meta = read_export(export_folder(cache, SPEC))
+    assert meta is not None
+    assert (meta["name"], meta["dim"], meta["input_size"]) == ("open_clip:VidseekTinyTest:random", 64, [64, 64])
+    assert meta["tokenizer"] == {"kind": "clip_bpe", "context_length": 77, "clean": "lower"}
+    assert set(meta["probe"]) >= {"torch_fp32", "onnx_fp32", "onnx_int8"}
+    assert (onnx_fp32.name, onnx_fp32.dim, onnx_fp32.input_size) == (meta["name"], 64, (64, 64))
+
+
+def test_fp32_image_vectors_match_torch(onnx_fp32: OnnxClipEncoder, torch_encoder) -> None:  # noqa: ANN001
+    for frames in (probe_frames(64, 64), _frames(5)):
+        cosine = (onnx_fp32.encode_frames(frames) * torch_encoder.encode_frames(frames)).sum(axis=1)
+        assert cosine.min() > 0.9999
+
+
+def test_int8_image_vectors_stay_close_to_torch(cache: Path, torch_encoder) -> None:  # noqa: ANN001
+    int8 = load_encoder(SPEC, backend="onnx", precision="int8", cache_dir=cache)
+    assert int8.precision == "int8"
+    frames = _frames(6, seed=3)
+    cosine = (int8.encode_frames(frames) * torch_encoder.encode_frames(frames)).sum(axis=1)
+    assert cosine.min() > 0.98  # the probe, not this test, decides whether auto may use it
+
+
+def test_text_vectors_match_torch_at_every_length(onnx_fp32: OnnxClipEncoder, torch_encoder) -> None:  # noqa: ANN001
+    for texts in (TEXTS, TEXTS[:1], ["snow"]):
+        cosine = (onnx_fp32.encode_text(texts) * torch_encoder.encode_text(texts)).sum(axis=1)
+        assert cosine.min() > 0.9999
+
+
+def test_frames_of_another_size_are_scaled(onnx_fp32: OnnxClipEncoder) -> None:
+    out = onnx_fp32.encode_frames(_frames(2, size=100))
+    assert out.shape == (2, 64) and np.allclose(np.linalg.norm(out, axis=1), 1, atol=1e-5)
+    assert onnx_fp32.encode_frames(np.zeros((0, 64, 64, 3), np.uint8)).shape == (0, 64)
+
+
+def test_auto_uses_onnx_at_the_fastest_precision_the_probe_allows(onnx_fp32: OnnxClipEncoder, cache: Path) -> None:
+    from vidseek.runtime_choice import choose_runtime
+
+    meta = read_export(export_folder(cache, SPEC))
+    auto = load_encoder(SPEC, backend="auto", cache_dir=cache)
+    assert isinstance(auto, OnnxClipEncoder)
+    assert auto.precision == choose_runtime("auto", "auto", "cpu", meta["probe"]).precision
+
+
+def test_a_query_process_with_an_export_never_imports_torch(onnx_fp32: OnnxClipEncoder, cache: Path) -> None:
+    script = (
+        "import sys, warnings; warnings.simplefilter('ignore')\n"
+        "from vidseek.encoders import load_encoder\n"
+        f"e = load_encoder({SPEC!r}, backend='auto', cache_dir={str(cache)!r})\n"
+        "v = e.encode_text(['a red car'])\n"
+        "print(type(e).__name__, v.shape, e.towers_open, 'torch' in sys.modules, 'open_clip' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["OnnxClipEncoder", "(1,", "64)", "(False,", "True)", "False", "False"]
+
+
+def test_an_export_is_made_once(onnx_fp32: OnnxClipEncoder, cache: Path) -> None:
+    from vidseek.onnx_export import export_model
+    from vidseek.model_spec import open_clip_source
+
+    folder = export_folder(cache, SPEC)
+    before = (folder / "export.json").stat().st_mtime_ns
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        export_model(open_clip_source(SPEC), folder)
+    assert (folder / "export.json").stat().st_mtime_ns == before
+
+
+def test_an_incomplete_export_is_made_again(cache: Path, tmp_path: Path) -> None:
+    folder = export_folder(tmp_path, SPEC)
+    folder.mkdir(parents=True)
+    (folder / "export.json").write_text(json.dumps({"format": 1, "files": ["image.fp32.onnx"]}))
+    assert read_export(folder) is None  # its file is missing: load_encoder exports again
+
+
+def test_onnx_refuses_settings_it_cannot_run(cache: Path) -> None:
+    with pytest.raises(ModelError, match="VIDSEEK_PRECISION=bf16 is not available with VIDSEEK_BACKEND=onnx"):
+        load_encoder(SPEC, backend="onnx", precision="bf16", cache_dir=cache)
+    with pytest.raises(ModelError, match="VIDSEEK_BACKEND=onnx runs on the CPU"):
+        load_encoder(SPEC, backend="onnx", device="cuda", cache_dir=cache)
+    with pytest.raises(ModelError, match="VIDSEEK_BACKEND must be one of auto, torch, onnx"):
+        load_encoder(SPEC, backend="tensorrt", cache_dir=cache)
+
+
+def test_index_and_search_on_the_default_backend_use_the_export_in_the_data_dir(
+    onnx_fp32: OnnxClipEncoder, colour_library: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("VIDSEEK_DATA_DIR", str(data))
+    monkeypatch.setenv("VIDSEEK_MODEL", SPEC)
+    monkeypatch.setenv("VIDSEEK_BACKEND", "auto")
+    runner = CliRunner()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert runner.invoke(main, ["index", str(colour_library["green"])]).exit_code == 0
+        found = runner.invoke(main, ["search", "green", "--json"])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout)["results"][0]["video"]["title"] == "green"
+    assert read_export(export_folder(data / "models", SPEC)) is not None
