@@ -117,8 +117,8 @@ def test_a_query_process_with_an_export_never_imports_torch(onnx_fp32: OnnxClipE
 
 
 def test_an_export_is_made_once(onnx_fp32: OnnxClipEncoder, cache: Path) -> None:
-    from vidseek.onnx_export import export_model
     from vidseek.model_spec import open_clip_source
+    from vidseek.onnx_export import export_model
 
     folder = export_folder(cache, SPEC)
     before = (folder / "export.json").stat().st_mtime_ns
