@@ -49,3 +49,12 @@ def index_video(
             break
         start += stride
     return np.stack(vectors)
+
+
+if __name__ == "__main__":  # a whole process, for benchmarks/whole_process.py: python -m benchmarks.naive_indexer FILE
+    import sys
+    import warnings
+
+    warnings.simplefilter("ignore")
+    model, preprocess = load()
+    print(index_video(Path(sys.argv[1]), model, preprocess).shape)

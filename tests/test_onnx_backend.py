@@ -17,7 +17,7 @@ import pytest
 
 from vidseek.encoders import load_encoder
 from vidseek.errors import ModelError
-from vidseek.onnx_cache import export_folder, read_export
+from vidseek.onnx_cache import EXPORT_FORMAT, export_folder, read_export
 from vidseek.onnx_encoder import OnnxClipEncoder
 from vidseek.onnx_export import probe_frames
 
@@ -131,7 +131,7 @@ def test_an_export_is_made_once(onnx_fp32: OnnxClipEncoder, cache: Path) -> None
 def test_an_incomplete_export_is_made_again(cache: Path, tmp_path: Path) -> None:
     folder = export_folder(tmp_path, SPEC)
     folder.mkdir(parents=True)
-    (folder / "export.json").write_text(json.dumps({"format": 1, "files": ["image.fp32.onnx"]}))
+    (folder / "export.json").write_text(json.dumps({"format": EXPORT_FORMAT, "files": ["image.fp32.onnx"]}))
     assert read_export(folder) is None  # its file is missing: load_encoder exports again
 
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 2
 """Bumped when the files or ``export.json`` change meaning: older exports are made again."""
 
 

@@ -5,7 +5,7 @@ processes export once):
 
 - ``image.fp32.onnx``: uint8 frames (N, H, W, 3) in, unnormalised vectors (N, dim) out (the mean/std
   scaling is inside the graph, so the runtime needs no torch);
-- ``image.int8.onnx``: the same, with ONNX Runtime's dynamic int8 quantisation of its MatMuls;
+- ``image.int8.onnx``: the same, with ONNX Runtime's dynamic int8 quantisation (weights per channel);
 - ``text.fp32.onnx``: token ids (N, L) in, vectors out; for CLIP-style causal text towers L may be
   any length up to the context, so padding after the end token is cut before the call;
 - ``bpe_simple_vocab_16e6.txt.gz`` when the tokenizer is open_clip's CLIP BPE (read without torch);
@@ -57,7 +57,11 @@ def export_model(source: ModelSource, folder: Path, *, threads: int = 0) -> dict
         if meta is not None:  # another process exported it while this one waited
             return meta
         folder.parent.mkdir(parents=True, exist_ok=True)
+        log.warning(
+            "exporting %s to ONNX Runtime, once (a minute or two on a laptop CPU); kept in %s", source.spec, folder
+        )
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        staging.chmod(0o755)
         try:
             started = time.monotonic()
             meta = _export_into(source, staging, threads)
@@ -182,7 +186,9 @@ def _quantize(fp32: Path, int8: Path) -> None:
 
     logging.disable(logging.WARNING)  # its advice to pre-process the graph: measured, not needed here
     try:
-        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"])
+        # per output channel: on PE-Core-B-16 the probe's worst cosine is 0.9995 where one scale per
+        # tensor gave 0.969, at the same speed
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
     finally:
         logging.disable(logging.NOTSET)
 
