@@ -101,3 +101,73 @@ def test_a_bad_threshold_is_one_sentence_naming_the_setting(bad: str, monkeypatc
     monkeypatch.setenv("VIDSEEK_SKIP_SIMILAR", bad)
     with pytest.raises(ValidationError, match="skip_similar must be a number of grey levels from 0"):
         Settings()
+
+
+class BlockEncoder:
+    """Frames as their 4x4 grid of mean colours: a vector that moves with the noise, so a reused vector is
+    told from a frame's own."""
+
+    def encode_frames(self, frames: np.ndarray) -> np.ndarray:
+        n, h, w, _ = frames.shape
+        blocks = frames[:, : h // 4 * 4, : w // 4 * 4].reshape(n, 4, h // 4, 4, w // 4, 3).astype(np.float32)
+        return blocks.mean(axis=(2, 4)).reshape(n, -1)
+
+
+class LocalActor:
+    """Stands in for a Ray embedding actor: ``embed.remote`` answers at once (with ``ray.get`` patched)."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        encoder = BlockEncoder()
+
+        class Embed:
+            @staticmethod
+            def remote(images: np.ndarray) -> np.ndarray:
+                self.frames += len(images)
+                return encoder.encode_frames(images)
+
+        self.embed = Embed()
+
+
+def unit_frames(video: Path, actor: LocalActor, start: int, end: int | None, chunked: bool, skip: float) -> tuple:
+    from indexer.distributed import Unit, decode_unit
+
+    times, vectors = [], []
+    for item in decode_unit(
+        Unit(0, 0, str(video), start, end, chunked),
+        actor,
+        decoder="pyav",
+        fps=2.0,
+        size=(32, 32),
+        batch_size=3,
+        keyframes_only=False,
+        skip_similar=skip,
+    ):
+        if item[0] == "batch":
+            times.extend(item[2].tolist())
+            vectors.extend(item[3])
+        else:
+            assert item[2] is None, item
+    return times, np.array(vectors)
+
+
+def test_a_ray_decode_in_chunks_reuses_the_vectors_a_whole_decode_reuses(
+    video: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("ray")
+    import ray
+
+    from indexer.chunked import chunk_steps
+    from indexer.frame_signature import refresh_steps
+
+    monkeypatch.setattr(ray, "get", lambda ref: ref)
+    whole_actor, plain_actor, chunk_actor = LocalActor(), LocalActor(), LocalActor()
+    whole = unit_frames(video, whole_actor, 0, None, False, 2.0)
+    plain = unit_frames(video, plain_actor, 0, None, False, 0.0)
+    steps = chunk_steps(sum(s.seconds for s in SEGMENTS), 2.0, 3.0)
+    assert any(start % refresh_steps(2.0) for start, _ in steps)  # some chunks start inside a span
+    parts = [unit_frames(video, chunk_actor, start, end, True, 2.0) for start, end in steps]
+    assert [t for p in parts for t in p[0]] == whole[0] == plain[0]
+    np.testing.assert_array_equal(np.concatenate([p[1] for p in parts]), whole[1])
+    assert whole_actor.frames < plain_actor.frames / 2  # frames were skipped ...
+    assert not np.allclose(whole[1], plain[1], atol=1e-3)  # ... and a reused vector differs from a frame's own
