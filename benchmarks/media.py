@@ -12,8 +12,12 @@ import numpy as np
 CACHE = Path(__file__).parent / "results" / "media"
 
 
-def synthetic_video(width: int, height: int, seconds: int, fps: int = 30, *, crf: int = 23) -> Path:
-    path = CACHE / f"synthetic_{width}x{height}_{seconds}s_{fps}fps.mp4"
+def synthetic_video(
+    width: int, height: int, seconds: int, fps: int = 30, *, crf: int = 23, gop_seconds: int = 2
+) -> Path:
+    """x264 veryfast (B-frames, b-pyramid), a keyframe every ``gop_seconds``."""
+    gop = "" if gop_seconds == 2 else f"_gop{gop_seconds}"
+    path = CACHE / f"synthetic_{width}x{height}_{seconds}s_{fps}fps{gop}.mp4"
     if path.exists():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -30,7 +34,7 @@ def synthetic_video(width: int, height: int, seconds: int, fps: int = 30, *, crf
     with av.open(str(tmp), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "veryfast", "crf": str(crf), "g": str(2 * fps)}
+        stream.options = {"preset": "veryfast", "crf": str(crf), "g": str(gop_seconds * fps)}
         stream.time_base = Fraction(1, fps)
         boxes = rng.uniform(0, 1, size=(6, 4))
         bw, bh = width // 8, height // 8
@@ -77,5 +81,54 @@ def looped_video(source: Path, repeats: int) -> Path:
                     packet.dts += shift
                     packet.stream = out_stream
                     out.mux(packet)
+    tmp.rename(path)
+    return path
+
+
+def static_video(width: int, height: int, seconds: int, fps: int = 30, *, slide_seconds: int = 20) -> Path:
+    """Fixed-camera footage, like a recorded lecture: one fixed scene (a board with strokes on it) under
+    sensor noise, a small figure pacing slowly in front, and a new board every ``slide_seconds``. Cached."""
+    path = CACHE / f"static_{width}x{height}_{seconds}s_{fps}fps_{slide_seconds}.mp4"
+    if path.exists():
+        return path
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part.mp4")
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    room = np.stack([90 + 40 * yy / height, 80 + 30 * xx / width, 70 + 0 * xx], -1)
+    top, bottom, left, right = height // 8, height * 5 // 8, width // 6, width * 5 // 6
+
+    def board(seed: int) -> np.ndarray:
+        scene = room.copy()
+        scene[top:bottom, left:right] = (235, 235, 225)
+        strokes = np.random.default_rng(seed)
+        for _ in range(14):  # lines of "writing"
+            y = int(strokes.uniform(top + 10, bottom - 20))
+            x0 = int(strokes.uniform(left + 10, (left + right) / 2))
+            x1 = int(strokes.uniform((left + right) / 2, right - 10))
+            scene[y : y + max(2, height // 90), x0:x1] = strokes.integers(0, 120, 3)
+        return scene
+
+    fw, fh = width // 14, height // 3  # the figure
+    with av.open(str(tmp), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "veryfast", "crf": "23", "g": str(2 * fps)}
+        stream.time_base = Fraction(1, fps)
+        scene = None
+        for i in range(seconds * fps):
+            t = i / fps
+            if i % (slide_seconds * fps) == 0:
+                scene = board(i)
+            frame = scene + rng.normal(0, 2.0, scene.shape).astype(np.float32)  # sensor noise
+            cx = int((0.5 + 0.35 * np.sin(2 * np.pi * t / 30)) * (width - fw))  # paces across in 30 s
+            cy = height - fh - height // 20
+            frame[cy : cy + fh, cx : cx + fw] = (60, 50, 110)
+            vf = av.VideoFrame.from_ndarray(np.clip(frame, 0, 255).astype(np.uint8), format="rgb24")
+            vf.pts = i
+            for packet in stream.encode(vf):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
     tmp.rename(path)
     return path

@@ -36,8 +36,10 @@ from indexer.chunked import Unchunkable, chunk_steps, frames_in_chunk
 from indexer.decode import DEFAULT_INPUT_SIZE, get_decoder
 from indexer.decoded import DecodedVideo, decode_failure
 from indexer.embedding import OnFrame, VideoToEmbed
+from indexer.frame_signature import FrameSkipper, span_start
 from indexer.progress import Progress
 from indexer.runner import Indexer, IndexReport
+from indexer.sample import TIME_EPS
 from vidseek.config import Settings
 from vidseek.encoders import Encoder, input_size_of
 from vidseek.errors import ModelError, VidseekError
@@ -135,39 +137,53 @@ def decode_unit(
     size: tuple[int, int],
     batch_size: int,
     keyframes_only: bool,
+    skip_similar: float = 0.0,
     depth: int = 2,
 ) -> Iterator[tuple]:
     """Decode one unit, send its frames to ``actor`` in batches (``depth`` in flight), and yield
     ``("batch", seq, times, vectors)`` for each, then ``("end", n_batches, error)``.
+
+    Frames within ``skip_similar`` of the last embedded one reuse its vector, as in a local run
+    (``indexer.frame_signature``); so that a chunk decides as the whole file does, it decodes from the
+    first step of its span and keeps only its own frames.
 
     Decoding errors end the unit with their reason (as the local pipeline reports them); an error
     from the model is raised (the run stops, as a local run does)."""
     import ray
 
     path = Path(unit.path)
+    owned_from = unit.start_step / fps
     if unit.chunked:
+        first = span_start(unit.start_step, fps) if skip_similar else unit.start_step
         frames = frames_in_chunk(
-            path, fps=fps, size=size, start_step=unit.start_step, end_step=unit.end_step, keyframes_only=keyframes_only
+            path, fps=fps, size=size, start_step=first, end_step=unit.end_step, keyframes_only=keyframes_only
         )
     else:
         frames = get_decoder(decoder).frames(path, fps=fps, size=size, keyframes_only=keyframes_only)
+    skipper = FrameSkipper(skip_similar, fps)
     in_flight: deque = deque()
     times: list[float] = []
+    owners: list[int] = []
+    """Per time in ``times``: the index in ``images`` of the frame whose vector it gets."""
     images: list[np.ndarray] = []
+    before: np.ndarray | None = None
+    """The last embedded frame before the unit's own, until the unit's first frame (which may reuse it)."""
     sent = 0
     error: str | None = None
 
     def send() -> None:
         nonlocal sent
-        in_flight.append((sent, np.asarray(times, np.float64), actor.embed.remote(np.stack(images))))
+        ref = actor.embed.remote(np.stack(images))
+        in_flight.append((sent, np.asarray(times, np.float64), np.asarray(owners, np.int64), ref))
         sent += 1
         times.clear()
+        owners.clear()
         images.clear()
 
     def results(keep: int) -> Iterator[tuple]:
         while len(in_flight) > keep:
-            seq, ts, ref = in_flight.popleft()
-            yield ("batch", seq, ts, ray.get(ref))
+            seq, ts, own, ref = in_flight.popleft()
+            yield ("batch", seq, ts, ray.get(ref)[own])
 
     iterator = iter(frames)
     while True:
@@ -181,11 +197,18 @@ def decode_unit(
         except Exception as exc:  # noqa: BLE001 - a file that crashes the decoder fails alone, as locally
             error = decode_failure(exc)
             break
+        embeds = skipper.embeds(frame.t, frame.image)
+        if frame.t + TIME_EPS < owned_from:  # the span's frames before the chunk: they only warm the skipper
+            before = frame.image if embeds else before
+            continue
+        if embeds or before is not None:
+            if len(images) >= batch_size:  # a full batch goes once every frame that reuses its vectors is in
+                send()
+                yield from results(depth - 1)
+            images.append(frame.image if embeds else before)
+            before = None
         times.append(frame.t)
-        images.append(frame.image)
-        if len(images) >= batch_size:
-            send()
-            yield from results(depth - 1)
+        owners.append(len(images) - 1)
     if error is not None:
         yield ("end", sent, error)
         return
@@ -323,6 +346,7 @@ class RayEmbedding:
                 size=self.size,
                 batch_size=self.settings.batch_size,
                 keyframes_only=keyframes_only,
+                skip_similar=self.settings.skip_similar,
             )
         ]
 

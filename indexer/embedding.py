@@ -74,6 +74,7 @@ class LocalEmbedding:
         self.decoder = get_decoder(settings.decoder)
         self.size = input_size_of(encoder) or DEFAULT_INPUT_SIZE
         self.batch_size = batch_size_for(settings, encoder)
+        self.skip_similar = settings.skip_similar
 
     def embed(
         self,
@@ -92,4 +93,5 @@ class LocalEmbedding:
             batch_size=self.batch_size,
             on_frame=on_frame,
             keyframes_only=keyframes_only,
+            skip_similar=self.skip_similar,
         )

@@ -1,5 +1,7 @@
 """Decode and encode overlapping: a thread decodes files in turn into a bounded queue while the
-caller batches frames from any number of files into model calls."""
+caller batches frames from any number of files into model calls. A frame that barely differs from the
+last embedded frame of its video (``indexer.frame_signature``) is not embedded: it gets that frame's
+vector."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 
 from indexer.decode import Decoder
 from indexer.decoded import DecodedVideo, decode_failure
+from indexer.frame_signature import FrameSkipper
 
 _DONE = object()
 
@@ -25,13 +28,18 @@ def _decode_all(
     stop: threading.Event,
     on_frame: Callable[[int, float], None],
     keyframes_only: bool,
+    skip_similar: float,
 ) -> None:
     for key, path in jobs:
         if stop.is_set():
             break
         try:
+            skipper = FrameSkipper(skip_similar, fps)
             for frame in decoder.frames(path, fps=fps, size=size, keyframes_only=keyframes_only):
-                out.put(("frame", key, frame.t, frame.image))
+                if skipper.embeds(frame.t, frame.image):
+                    out.put(("frame", key, frame.t, frame.image))
+                else:
+                    out.put(("same", key, frame.t, None))
                 on_frame(key, frame.t)
                 if stop.is_set():
                     break
@@ -51,35 +59,43 @@ def embed_videos(
     batch_size: int,
     on_frame: Callable[[int, float], None] = lambda k, t: None,
     keyframes_only: bool = False,
+    skip_similar: float = 0.0,
 ) -> Iterator[DecodedVideo]:
-    """Yield each job's frames and vectors as soon as all of them are embedded (or it failed)."""
+    """Yield each job's frames and vectors as soon as all of them are embedded (or it failed).
+
+    ``skip_similar`` (grey levels, 0 = off): frames within it of their video's last embedded frame reuse
+    that frame's vector (``indexer.frame_signature.FrameSkipper``)."""
     q: queue.Queue = queue.Queue(maxsize=max(8, 2 * batch_size))
     stop = threading.Event()
     worker = threading.Thread(
         target=_decode_all,
-        args=(decoder, jobs, fps, size, q, stop, on_frame, keyframes_only),
+        args=(decoder, jobs, fps, size, q, stop, on_frame, keyframes_only, skip_similar),
         name="vidseek-decode",
         daemon=True,
     )
     worker.start()
     videos: dict[int, DecodedVideo] = {}
     batch_keys: list[int] = []
-    batch_times: list[float] = []
+    batch_times: list[list[float]] = []
+    """Per image to embed: its time, then those of the frames after it that reuse its vector."""
     batch_images: list[np.ndarray] = []
+    in_batch: dict[int, int] = {}
+    """Video key -> the batch position of its last embedded frame, while that frame waits in the batch."""
     finished: list[int] = []
 
     def flush() -> None:
         if not batch_images:
             return
         vectors = encode(np.stack(batch_images))
-        for key, t, vec in zip(batch_keys, batch_times, vectors):
+        for key, times, vec in zip(batch_keys, batch_times, vectors):
             video = videos[key]
             if video.error is None:
-                video.times.append(t)
-                video.vectors.append(vec)
+                video.times.extend(times)
+                video.vectors.extend([vec] * len(times))
         batch_keys.clear()
         batch_times.clear()
         batch_images.clear()
+        in_batch.clear()
 
     try:
         while True:
@@ -88,13 +104,20 @@ def embed_videos(
                 break
             video = videos.setdefault(key, DecodedVideo(key))
             if kind == "frame":
+                in_batch[key] = len(batch_images)
                 batch_keys.append(key)
-                batch_times.append(value)
+                batch_times.append([value])
                 batch_images.append(image)
                 if len(batch_images) >= batch_size:
                     flush()
                     yield from (videos.pop(k) for k in finished)
                     finished.clear()
+            elif kind == "same":  # the vector of the video's last embedded frame: still waiting, or stored
+                if key in in_batch:
+                    batch_times[in_batch[key]].append(value)
+                elif video.error is None:
+                    video.times.append(value)
+                    video.vectors.append(video.vectors[-1])
             elif kind == "error":
                 video.error = value
                 video.times.clear()

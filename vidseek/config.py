@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         description="Model precision: auto (fp16 on CUDA, fp32 on CPU), fp32, int8 (CPU), fp16 (CUDA), bf16.",
     )
     keyframes_only: bool = Field(default=False, description="Fast first index: decode keyframes only.")
+    skip_similar: float = Field(
+        default=2.0,
+        description="A sampled frame whose 16x16 grey thumbnail differs from the last embedded frame's by at "
+        "most this many grey levels (mean absolute difference, 0-255) reuses that frame's vector instead of "
+        "being embedded (indexer/frame_signature.py); 0 = embed every frame.",
+    )
     # Distributed indexing on Ray (indexer/distributed.py; `vidseek index --ray`).
     ray_address: str | None = Field(
         default=None,
@@ -112,6 +118,13 @@ class Settings(BaseSettings):
     def _known_decoder(cls, value: str) -> str:
         if value not in ("pyav", "decord"):
             raise ValueError(f"decoder must be 'pyav' or 'decord', not {value!r}")
+        return value
+
+    @field_validator("skip_similar")
+    @classmethod
+    def _grey_levels(cls, value: float) -> float:
+        if not 0 <= value <= 255:  # also refuses nan
+            raise ValueError(f"skip_similar must be a number of grey levels from 0 (off) to 255, not {value}")
         return value
 
     @field_validator("index_type")

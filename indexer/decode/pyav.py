@@ -10,7 +10,7 @@ import numpy as np
 
 from indexer.decode.base import Frame, VideoInfo, describe
 from indexer.decode.geometry import centre_crop, clockwise_turn, scaled_size, turned_size, upright
-from indexer.sample import SampleClock
+from indexer.sample import TIME_EPS, SampleClock
 from vidseek.errors import DecodeError
 
 if TYPE_CHECKING:
@@ -98,30 +98,45 @@ class PyAVDecoder:
         return 0
 
     def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
+        """Sampled frames. A non-reference frame whose time is before the clock's next sampling time is not
+        decoded (``skip_frame = "NONREF"`` for its packet): the clock never takes it and no other frame needs
+        it, so the frames are exactly those of a decode of every frame, at a fraction of the cost on files
+        with B-frames (``benchmarks/decode_levers.py``)."""
         import av
 
         with open_video(path) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            ctx = stream.codec_context
             if keyframes_only:
-                stream.codec_context.skip_frame = "NONKEY"
+                ctx.skip_frame = "NONKEY"
             origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else None
+            time_base = float(stream.time_base) if stream.time_base is not None else None
             clock = SampleClock(fps)
             model_input = ModelInput(size)
             index = 0
             try:
-                for frame in container.decode(stream):
-                    if frame.pts is None and frame.time is None:
-                        t_abs = index / (float(stream.average_rate or 25))
-                    else:
-                        t_abs = float(frame.time)
-                    index += 1
-                    if origin is None:
-                        origin = t_abs
-                    t = max(0.0, t_abs - origin)
-                    if not clock.take(t):
-                        continue
-                    yield Frame(t, model_input(frame))
+                for packet in container.demux(stream):
+                    if not keyframes_only:
+                        early = (
+                            packet.pts is not None
+                            and origin is not None
+                            and time_base is not None
+                            and packet.pts * time_base - origin + TIME_EPS < clock.next_t
+                        )
+                        ctx.skip_frame = "NONREF" if early else "DEFAULT"
+                    for frame in ctx.decode(packet):
+                        if frame.pts is None and frame.time is None:
+                            t_abs = index / (float(stream.average_rate or 25))
+                        else:
+                            t_abs = float(frame.time)
+                        index += 1
+                        if origin is None:
+                            origin = t_abs
+                        t = max(0.0, t_abs - origin)
+                        if not clock.take(t):
+                            continue
+                        yield Frame(t, model_input(frame))
             except av.error.FFmpegError as exc:
                 raise DecodeError(
                     f"decoding failed after {index} frames ({describe(exc)}); file truncated or corrupt?"
