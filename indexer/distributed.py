@@ -93,12 +93,21 @@ def connect(address: str | None) -> bool:
 class EmbedActor:
     """Holds the model; turns batches of frames into vectors. One per GPU, or one on a CPU cluster."""
 
-    def __init__(self, spec: str, device: str, threads: int, precision: str) -> None:
+    def __init__(
+        self, spec: str, device: str, threads: int, precision: str, backend: str = "torch", cache: str | None = None
+    ) -> None:
         from vidseek.encoders import load_encoder
 
         self.error: str | None = None
         try:
-            self.encoder = load_encoder(spec, device=device, threads=threads, precision=precision)
+            self.encoder = load_encoder(
+                spec,
+                device=device,
+                threads=threads,
+                precision=precision,
+                backend=backend,
+                cache_dir=Path(cache) if cache else None,
+            )
         except VidseekError as exc:  # told by describe(), so the driver says it in one line
             self.error = str(exc)
 
@@ -301,7 +310,14 @@ class RayEmbedding:
         options["num_cpus"] = 1 if cpus - n >= 1 else 0
         cls = ray.remote(EmbedActor)
         return [
-            cls.options(**options).remote(settings.model, settings.device, settings.threads, settings.precision)
+            cls.options(**options).remote(
+                settings.model,
+                settings.device,
+                settings.threads,
+                settings.precision,
+                settings.backend,
+                str(settings.model_cache_dir.resolve()),
+            )
             for _ in range(n)
         ]
 
