@@ -13,6 +13,7 @@ from cli.eval_command import eval_command
 from cli.index_commands import index, watch_, worker
 from cli.keys_commands import keys
 from cli.library_commands import info, ls_, rebuild_index, rm, sync
+from cli.models_command import models
 from cli.reembed_command import reembed
 from cli.search_commands import search
 from cli.serve_command import serve
@@ -28,7 +29,10 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 )
 @click.option("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://... [VIDSEEK_DATABASE_URL].")
 @click.option(
-    "--model", help="Model spec: ARCH:TAG, ARCH:/path/to/weights, ARCH:random, python:MODULE:ATTR [VIDSEEK_MODEL]."
+    "--model",
+    help="Model: a preset (fast, best, multilingual; `vidseek models`), ARCH:TAG, ARCH:/path/to/weights, "
+    "ARCH:random, hf-hub:ORG/REPO, /path/to/model/folder, python:MODULE:ATTR; unset: the library's own "
+    "[VIDSEEK_MODEL].",
 )
 @click.version_option(package_name="vidseek")
 @click.pass_context
@@ -54,5 +58,6 @@ for _command in (
     demo,
     keys,
     eval_command,
+    models,
 ):
     main.add_command(_command)
