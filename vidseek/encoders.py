@@ -295,8 +295,11 @@ def _build(spec: str, *, device: str, threads: int, precision: str) -> Encoder:
 
 
 def _load_failure(source: ModelSource, message: str) -> str:
-    """A failed load said for a folder or hf-hub source (the encoder's sentence is about tags and files)."""
-    cause = message.rpartition("Cause: ")[2] if "Cause: " in message else message
+    """A failed load said for a folder or hf-hub source (the encoder's sentence is about tags and files);
+    other sentences (a device or precision setting) as they are."""
+    if not message.startswith("Could not fetch pretrained weights") or "Cause: " not in message:
+        return message
+    cause = message.rpartition("Cause: ")[2]
     if source.model_name.startswith(LOCAL_DIR):
         folder = source.model_name[len(LOCAL_DIR) :]
         return f"Could not load the open_clip model in folder {folder}: a file damaged or not for its config ({cause})."

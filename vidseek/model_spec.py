@@ -40,7 +40,10 @@ HF_HUB = "hf-hub:"
 @dataclass(frozen=True)
 class ModelSource:
     """What open_clip builds for a spec: ``model_name`` goes to ``create_model`` and ``get_tokenizer``,
-    ``pretrained`` is a tag, a file path or None (random weights); ``name`` is recorded in the index."""
+    ``pretrained`` is a tag, a file path or None; ``name`` is recorded in the index; ``spec`` is the
+    canonical spec (``canonical_spec``). A ``model_name`` with open_clip's ``hf-hub:`` or ``local-dir:``
+    schema brings its own config and weights (``pretrained`` None); a bare architecture with
+    ``pretrained`` None has random weights."""
 
     spec: str
     model_name: str
@@ -49,7 +52,7 @@ class ModelSource:
 
     @property
     def random(self) -> bool:
-        return self.pretrained is None
+        return self.pretrained is None and not self.model_name.startswith((HF_HUB, LOCAL_DIR))
 
 
 def open_clip_source(spec: str) -> ModelSource:
