@@ -1,6 +1,7 @@
 """Frames per second of each preset's image tower on this CPU: torch fp32, batch 32, random weights
-(the same compute as the real ones), ``--threads`` intra-op threads, the fastest of ``--rounds``. The figures in
-``vidseek/model_presets.py`` come from here:
+(the same compute as the real ones), ``--threads`` intra-op threads. The presets take turns, round
+after round, and each keeps its fastest round, so other work on the machine slows them alike. The
+figures in ``vidseek/model_presets.py`` come from here:
 
     python -m benchmarks.preset_speed --threads 2
 """
@@ -16,22 +17,14 @@ import torch
 from vidseek.model_presets import PRESETS
 
 
-def frames_per_second(arch: str, *, batch: int, rounds: int) -> float:
+def _image_tower(arch: str, batch: int):  # noqa: ANN202
     import open_clip
 
-    logging.disable(logging.WARNING)
+    logging.disable(logging.WARNING)  # "initialized randomly": the point
     model = open_clip.create_model(arch, pretrained=None, device="cpu").eval()
     size = model.visual.image_size
     h, w = (size, size) if isinstance(size, int) else size
-    x = torch.randn(batch, 3, h, w)
-    times = []
-    with torch.inference_mode():
-        model.encode_image(x)  # warm-up
-        for _ in range(rounds):
-            started = time.perf_counter()
-            model.encode_image(x)
-            times.append(time.perf_counter() - started)
-    return batch / min(times)  # the least disturbed round: other processes share the CPU
+    return model, torch.randn(batch, 3, h, w)
 
 
 def main() -> None:
@@ -41,10 +34,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    towers = {p.name: _image_tower(p.spec.split(":")[0], args.batch) for p in PRESETS}
+    best = dict.fromkeys(towers, float("inf"))
+    with torch.inference_mode():
+        for model, x in towers.values():
+            model.encode_image(x)  # warm-up
+        for _ in range(args.rounds):
+            for name, (model, x) in towers.items():
+                started = time.perf_counter()
+                model.encode_image(x)
+                best[name] = min(best[name], time.perf_counter() - started)
     for preset in PRESETS:
-        arch = preset.spec.split(":")[0]
-        fps = frames_per_second(arch, batch=args.batch, rounds=args.rounds)
-        print(f"{preset.name:13s} {arch:28s} {fps:6.1f} frames/s", flush=True)
+        print(f"{preset.name:13s} {preset.spec:32s} {args.batch / best[preset.name]:6.1f} frames/s")
 
 
 if __name__ == "__main__":
