@@ -167,3 +167,13 @@ def test_canonical_specs_load_from_anywhere(tmp_path: Path, monkeypatch: pytest.
     assert canonical_spec("ViT-B-32:random") == "ViT-B-32:random"
     assert canonical_spec("hf-hub:acme/x") == "hf-hub:acme/x"
     assert canonical_spec("python:colour_encoder:ColourEncoder") == "python:colour_encoder:ColourEncoder"
+
+
+@pytest.mark.parametrize("attempt", [check_spec, load_encoder], ids=["check_spec", "load_encoder"])
+def test_an_unfetchable_model_with_a_hugging_face_tokenizer_asks_for_a_folder(tmp_path: Path, attempt) -> None:  # noqa: ANN001
+    """Its weights file alone would not do offline: the tokenizer files must come with it."""
+    with offline_hub(tmp_path / "hub"), pytest.raises(ModelError) as caught:
+        attempt("multilingual")
+    message = str(caught.value)
+    assert "timm/ViT-B-16-SigLIP-i18n-256" in message and "VIDSEEK_MODEL=/path/to/that/folder" in message
+    assert "ARCH:/path" not in message and ":/path/to/weights.bin" not in message

@@ -110,11 +110,31 @@ def cause_of(exc: BaseException) -> str:
 
 
 def cannot_fetch(arch: str, weights: str, cause: str) -> str:
+    repo = _tokenizer_model_repo(arch, weights)
+    if repo is not None:  # its weights file alone is not enough offline: the tokenizer files must come too
+        return (
+            f"Could not fetch pretrained weights '{weights}' for {arch} (no network?). On an offline machine, "
+            f"download the Hugging Face repository {repo} (config, weights and tokenizer files) into a folder "
+            f"on one with internet and set VIDSEEK_MODEL=/path/to/that/folder. Cause: {cause}"
+        )
     return (
         f"Could not fetch pretrained weights '{weights}' for {arch} (no network?). On an offline machine, "
         f"download the checkpoint on one with internet and set VIDSEEK_MODEL={arch}:/path/to/weights.bin "
         f"(an open_clip .bin, .pt or .safetensors file). Cause: {cause}"
     )
+
+
+def _tokenizer_model_repo(arch: str, weights: str) -> str | None:
+    """The Hugging Face repository of a built-in model that uses a Hugging Face tokenizer, else None."""
+    import open_clip
+
+    try:
+        if not hf_tokenizer_name(open_clip.get_model_config(arch) or {}):
+            return None
+        cfg = open_clip.get_pretrained_cfg(arch, weights) or {}
+    except Exception:  # noqa: BLE001 - a name open_clip cannot read: no repository to name
+        return None
+    return (cfg.get("hf_hub") or "").rstrip("/") or None
 
 
 def unknown_arch(open_clip, arch: str) -> str:  # noqa: ANN001
