@@ -65,20 +65,25 @@ def run_index(settings: Settings, paths: list[Path], *, progress: bool | None, p
     """Index ``paths``, print the failures, removals and summary; the exit code (1 when a file failed)."""
     from indexer.progress import Progress
     from indexer.runner import Indexer
-    from vidseek.encoders import encoder_for
+    from vidseek.encoders import library_encoder
+    from vidseek.model_spec import canonical_spec
 
     library = open_library(settings)
     if settings.ray_address:
         from indexer.distributed import RayIndexer, RayUnavailable
 
+        spec = library.model_to_use()  # the actors load it by spec
         try:
-            ray_indexer = RayIndexer(settings, library, progress=lambda: Progress(progress))
+            ray_indexer = RayIndexer(
+                settings.model_copy(update={"model": spec}), library, progress=lambda: Progress(progress)
+            )
         except RayUnavailable as exc:
             raise UsageProblem(str(exc)) from None
         with ray_indexer:
+            library.remember_spec(ray_indexer.embedding.model_name, canonical_spec(spec))
             report = ray_indexer.index(paths, prune=prune)
     else:
-        encoder = encoder_for(settings)
+        encoder = library_encoder(settings, library)
         report = Indexer(settings, library, encoder, progress=lambda: Progress(progress)).index(paths, prune=prune)
     for path, reason in report.failed:
         click.echo(f"error: {path}: {reason}", err=True)

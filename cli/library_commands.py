@@ -55,6 +55,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
             "dim": store.get_meta("dim", session=session),
             "generation": store.generation(session=session),
         }
+    facts = {**facts, "model_spec": library.model_spec(facts["model"]) if facts["model"] else None}
     index = library.index()
     data = {
         **totals,

@@ -24,6 +24,7 @@ COMMANDS = {
     "demo": "cli.demo_command:demo",
     "keys": "cli.keys_commands:keys",
     "eval": "cli.eval_command:eval_command",
+    "models": "cli.models_command:models",
 }
 """Each command and where it lives; a command's module is imported only when it runs (or for
 ``--help``), so a one-off ``vidseek search`` does not load the server, the demo and the rest."""

@@ -24,7 +24,7 @@ def reembed(ctx: click.Context, spec: str, queue: bool, progress: bool | None) -
     Every video is embedded again with the new model and a new index is built beside the old one;
     search keeps answering with the old model until it is complete, then switches (running
     `vidseek serve` and `vidseek worker` processes follow by themselves). Interrupted, it resumes
-    where it stopped. Then set VIDSEEK_MODEL to MODEL_SPEC.
+    where it stopped. Then it is the library's model: commands without VIDSEEK_MODEL use it.
     """
     from vidseek import jobs
 
@@ -56,5 +56,8 @@ def _run_reembed(settings: Settings, library, spec: str, *, progress: bool | Non
         click.echo(f"error: {path}: {reason}", err=True)
     click.echo(report.summary())
     if report.switched:
-        click.echo(f"now set VIDSEEK_MODEL={spec} for the commands you run next")
+        click.echo(
+            f"the library's model is now {spec}: commands without VIDSEEK_MODEL use it; "
+            f"where VIDSEEK_MODEL is set, set VIDSEEK_MODEL={spec} or unset it"
+        )
     return 1 if report.failed else 0

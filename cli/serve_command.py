@@ -23,11 +23,11 @@ def run_serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from search_api.app import create_app
-    from vidseek.encoders import encoder_for
+    from vidseek.encoders import library_encoder
 
     # Check what would stop the app before uvicorn starts, so a problem is one line, not a traceback.
     library = open_library(settings)
-    encoder = encoder_for(settings)
+    encoder = library_encoder(settings, library)
     with library.sessions() as session:
         store.check_model(encoder.name, session=session)
     warn_if_writes_refused(library, host)

@@ -66,12 +66,12 @@ def open_library(settings: Settings, *, save_interval: float = 0.0):  # noqa: AN
 def search_engine(settings: Settings):  # noqa: ANN201
     """The engine on the indexed library (``vidseek search``, ``vidseek eval``); an empty index is an error."""
     from search_api.engine import SearchEngine
-    from vidseek.encoders import encoder_for
+    from vidseek.encoders import library_encoder
 
     library = open_library(settings)
     if library.model_name() is None:
         raise click.ClickException("the index is empty: run `vidseek index FOLDER` first")
-    return SearchEngine(library, encoder_for(settings))
+    return SearchEngine(library, library_encoder(settings, library))
 
 
 def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

@@ -105,7 +105,9 @@ class Worker:
             library = Library(settings, notify=log.warning, save_interval=save_interval)
         if encoders is None:
             if encoder is None:
-                encoder = self._load(settings.model)
+                from vidseek.encoders import library_encoder
+
+                encoder = library_encoder(settings, library)
             encoders = EncoderFollower(library, encoder, self._load)
         self.library = library
         self.encoders = encoders

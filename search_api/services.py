@@ -13,7 +13,7 @@ from search_api.query_cache import QueryEmbeddingCache
 from search_api.thumbnails import ThumbnailCache
 from search_api.uploads import sweep_stale_temp_files
 from vidseek.config import Settings
-from vidseek.encoders import Encoder, encoder_for
+from vidseek.encoders import Encoder, library_encoder
 from vidseek.library import WORKER_SAVE_INTERVAL, Library
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def load_services(settings: Settings, encoder: Encoder | None, *, query_cache_si
                 "removed %d upload temp file(s) that interrupted uploads left in %s", removed, settings.media_dir
             )
     if encoder is None:
-        encoder = encoder_for(settings)
+        encoder = library_encoder(settings, library)
     engine = SearchEngine(library, encoder)
     index = library.index()  # now, not on the first query; None while nothing is indexed
     log.info("index loaded: %d clips, model %s", index.count if index else 0, encoder.name)

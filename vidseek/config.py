@@ -8,7 +8,10 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_MODEL = "ViT-B-32:laion2b_s34b_b79k"
+from vidseek.model_presets import DEFAULT_PRESET, preset_named
+
+DEFAULT_MODEL = preset_named(DEFAULT_PRESET).spec
+"""The default preset's spec: an index built with it records ``open_clip:ViT-B-32:laion2b_s34b_b79k``."""
 
 
 class Settings(BaseSettings):
@@ -16,7 +19,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("vidseek-data"), description="SQLite file, FAISS index and derived files.")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir.")
-    model: str = Field(default=DEFAULT_MODEL, description="Model spec, see PRODUCT.md.")
+    model: str = Field(
+        default=DEFAULT_MODEL,
+        description="Model spec (see PRODUCT.md) or preset (fast, best, multilingual); unset: the "
+        "library's own model once it has one, else the fast preset.",
+    )
     decoder: str = Field(default="pyav", description="Decoding backend: 'pyav' or 'decord'.")
     sample_fps: float = Field(default=1.0, gt=0, le=60, description="Frames sampled per second of video.")
     clip_seconds: float = Field(default=4.0, gt=0, description="Length of a clip window in seconds.")

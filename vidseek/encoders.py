@@ -16,23 +16,39 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 from vidseek.errors import ModelError
+from vidseek.model_folders import LOCAL_DIR, hf_tokenizer_name
 from vidseek.model_spec import (
     FETCH_CHECK_SECONDS,
+    HF_HUB,
     ModelSource,
     cannot_fetch,
+    cannot_fetch_repo,
+    canonical_spec,
     cause_of,
     check_spec,
+    fetch_hf_model,
+    hf_repo,
     open_clip_source,
     python_factory,
+    tokenizer_problem,
     warn_random,
 )
 from vidseek.pool import l2_normalize
 from vidseek.runtime_choice import choose_runtime, needs_export
 
-__all__ = ["FETCH_CHECK_SECONDS", "Encoder", "check_spec", "encoder_for", "input_size_of", "load_encoder"]
+__all__ = [
+    "FETCH_CHECK_SECONDS",
+    "Encoder",
+    "check_spec",
+    "encoder_for",
+    "input_size_of",
+    "library_encoder",
+    "load_encoder",
+]
 
 if TYPE_CHECKING:
     from vidseek.config import Settings
+    from vidseek.library import Library
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +289,7 @@ def load_encoder(
 
 def encoder_for(settings: Settings, spec: str | None = None) -> Encoder:
     """The encoder of ``spec`` (default: the configured model) on the configured device, threads,
-    precision and backend: how every command, server and worker builds one from its settings."""
+    precision and backend. Commands, servers and workers working on a library use ``library_encoder``."""
     return load_encoder(
         settings.model if spec is None else spec,
         device=settings.device,
@@ -284,29 +300,56 @@ def encoder_for(settings: Settings, spec: str | None = None) -> Encoder:
     )
 
 
-def _build(spec: str, *, device: str, threads: int, precision: str, backend: str, cache_dir: Path | None) -> Encoder:
+def library_encoder(settings: Settings, library: Library) -> Encoder:
+    """The encoder every command, server and worker uses on ``library``: the model ``VIDSEEK_MODEL``
+    (or ``--model``) names when set, else the library's own model (``Library.model_to_use``). The spec
+    is remembered with its model's name, so later runs without ``VIDSEEK_MODEL`` load it again. A
+    different explicit model is refused where it would be used (``store.check_model``)."""
+    spec = library.model_to_use()
+    encoder = encoder_for(settings, spec)
+    library.remember_spec(encoder.name, canonical_spec(spec))
+    return encoder
+
+
+def _build(
+    spec: str, *, device: str, threads: int, precision: str, backend: str = "torch", cache_dir: Path | None = None
+) -> Encoder:
     if spec.startswith("python:"):
         return _load_python(spec)
     device = _device(device)
     if cache_dir is None or not needs_export(backend, precision, device):
         choose_runtime(backend, precision, device, None)  # refuses onnx on CUDA
-        return OpenClipEncoder(open_clip_source(spec), device=device, threads=threads, precision=precision)
+        return _torch_encoder(open_clip_source(spec), device, threads, precision)
     from vidseek.onnx_cache import export_folder, read_export
 
-    folder = export_folder(cache_dir, spec)
+    key = canonical_spec(spec)
+    folder = export_folder(cache_dir, key)
     meta = read_export(folder)
-    if meta is None or meta.get("spec") != spec:
+    if meta is None or meta.get("spec") != key:
         from vidseek.onnx_export import export_model
 
-        meta = export_model(open_clip_source(spec), folder, threads=threads)
-    elif spec.endswith(":random"):
-        warn_random(spec)
+        source = open_clip_source(spec)
+        meta = export_model(source, folder, key, lambda: _torch_encoder(source, "cpu", threads, "fp32"))
+    elif key.endswith(":random"):
+        warn_random(key)
     runtime = choose_runtime(backend, precision, device, meta["probe"])
     if runtime.backend == "torch":
-        return OpenClipEncoder(open_clip_source(spec), device=device, threads=threads, precision=runtime.precision)
+        return _torch_encoder(open_clip_source(spec), device, threads, runtime.precision)
     from vidseek.onnx_encoder import OnnxClipEncoder
 
     return OnnxClipEncoder(folder, meta, precision=runtime.precision, threads=threads)
+
+
+def _torch_encoder(source: ModelSource, device: str, threads: int, precision: str) -> OpenClipEncoder:
+    """open_clip's model on torch; a failure in one sentence that names the folder, repo or file."""
+    if source.model_name.startswith(HF_HUB):
+        fetch_hf_model(hf_repo(source.model_name))  # else open_clip would build it with random weights
+    try:
+        return OpenClipEncoder(source, device=device, threads=threads, precision=precision)
+    except ModelError as exc:
+        raise ModelError(_load_failure(source, str(exc))) from None
+    except Exception as exc:  # noqa: BLE001 - what open_clip's get_tokenizer raises (transformers, hub, files)
+        raise ModelError(_tokenizer_failure(source, cause_of(exc))) from None
 
 
 def _device(device: str) -> str:
@@ -319,3 +362,34 @@ def _device(device: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _load_failure(source: ModelSource, message: str) -> str:
+    """A failed load said for a folder or hf-hub source (the encoder's sentence is about tags and files);
+    other sentences (a device or precision setting) as they are."""
+    if not message.startswith("Could not fetch pretrained weights") or "Cause: " not in message:
+        return message
+    cause = message.rpartition("Cause: ")[2]
+    if source.model_name.startswith(LOCAL_DIR):
+        folder = source.model_name[len(LOCAL_DIR) :]
+        return f"Could not load the open_clip model in folder {folder}: a file damaged or not for its config ({cause})."
+    if source.model_name.startswith(HF_HUB):
+        return cannot_fetch_repo(hf_repo(source.model_name), cause)
+    return message
+
+
+def _tokenizer_failure(source: ModelSource, cause: str) -> str:
+    import open_clip
+
+    try:
+        tokenizer = hf_tokenizer_name(open_clip.get_model_config(source.model_name) or {})
+    except Exception:  # noqa: BLE001 - an unreadable config: name the model instead
+        tokenizer = ""
+    if tokenizer:
+        if source.model_name.startswith(LOCAL_DIR):
+            folder = source.model_name[len(LOCAL_DIR) :]
+            return f"Could not load the tokenizer files in model folder {folder} ({cause})."
+        if "No module named 'transformers'" in cause:
+            return f"The tokenizer of {source.model_name} needs the transformers package: pip install transformers."
+        return tokenizer_problem(source.model_name, tokenizer, cause)
+    return f"Could not build the open_clip model {source.spec} ({cause})."

@@ -53,6 +53,8 @@ from vidseek.db import open_sessions
 from vidseek.filelock import locked
 from vidseek.index_choice import choose_index, outgrown
 from vidseek.index_verdict import DatabaseState, FileFacts, file_verdict
+from vidseek.model_choice import choose_spec, spec_from_name
+from vidseek.model_spec import canonical_spec
 from vidseek.vector_index import ClipIndex, IndexCorruptError, build_index, check_index_path
 
 MMAP_MAX_LAG = 30.0
@@ -128,9 +130,36 @@ class Library:
         return self._model
 
     def model_spec(self, model: str) -> str | None:
-        """The spec a re-embed loaded ``model`` from (to load it again here), if a re-embed recorded one."""
+        """The spec to load ``model`` again here: the one recorded with it (by its first index, a
+        re-embed, or a later run naming it), else the one its name says, else None."""
         with self.sessions() as session:
-            return store.get_meta(_spec_key(model), session=session)
+            return store.get_meta(_spec_key(model), session=session) or spec_from_name(model)
+
+    def model_to_use(self) -> str:
+        """The spec of the model commands on this library load: ``VIDSEEK_MODEL`` (or ``--model``) when
+        set, else the library's own model, else the configured default (``vidseek.model_choice``)."""
+        explicit = self.settings.model if "model" in self.settings.model_fields_set else None
+        with self.sessions() as session:
+            name = store.get_meta("model", session=session)
+            recorded = store.get_meta(_spec_key(name), session=session) if name is not None else None
+        return choose_spec(explicit, name, recorded, default=self.settings.model)
+
+    def remember_spec(self, model: str, spec: str) -> None:
+        """Record ``spec`` as how to load ``model``, when ``model`` is the library's (or it has none yet:
+        its first index will record that name) and it is not recorded already."""
+        with self.sessions() as session:
+            current = store.get_meta("model", session=session)
+            if current is not None and current != model:
+                return  # a different explicit model: refused where it is used, not recorded
+            key = _spec_key(model)
+            recorded = store.get_meta(key, session=session)
+            if recorded == spec:
+                return
+            if recorded is None:
+                store.ensure_meta(key, spec, session=session)  # concurrent first writers: one wins
+            else:
+                store.set_meta(key, spec, session=session)  # moved weights: the new place
+            session.commit()
 
     def uid(self) -> str:
         """This database's index identity (made on first use); a FAISS file from another is rebuilt."""
@@ -425,7 +454,7 @@ class Library:
                 if len(extra):  # videos deleted since the index was built
                     index.remove(extra.tolist())
                 staging.switch(model, index.dim, session=session)
-                store.set_meta(_spec_key(model), spec, session=session)
+                store.set_meta(_spec_key(model), canonical_spec(spec), session=session)
                 index.generation, index.uid = gen, self.uid()
                 index.save(self.settings.faiss_path)  # a failed commit leaves a file ahead of SQL: rebuilt on open
                 session.commit()

@@ -1,9 +1,14 @@
 """Model specs (see PRODUCT.md) read and checked without building a model.
 
+Besides PRODUCT.md's ``ARCH:TAG``, ``ARCH:/path/to/weights``, ``ARCH:random`` and
+``python:MODULE:ATTR``, a spec may be a preset name (``vidseek.model_presets``), ``hf-hub:ORG/REPO``
+(an open_clip repository on the Hugging Face hub) or a model folder (``vidseek.model_folders``).
+
 ``split_spec`` parses ``ARCH:WEIGHTS``; ``open_clip_source`` says what open_clip should build and the
-name an index records; ``check_spec`` says whether a spec can be loaded here (for queueing a
-re-embed): the architecture and tag exist, a weights file exists, and pretrained weights are in the
-local cache or their host answers within a few seconds.
+name an index records; ``canonical_spec`` is the spec a library records to load its model again;
+``check_spec`` says whether a spec can be loaded here (for queueing a re-embed): the architecture
+and tag exist, a weights file or model folder is there, and pretrained weights (and a Hugging Face
+tokenizer) are in the local cache or their host answers within a few seconds.
 """
 
 from __future__ import annotations
@@ -18,12 +23,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidseek.errors import ModelError
+from vidseek.model_folders import (
+    CONFIG_FILE,
+    LOCAL_DIR,
+    TOKENIZER_FILES,
+    check_model_folder,
+    hf_tokenizer_name,
+    model_folder,
+    require_transformers,
+)
+from vidseek.model_presets import expand_preset
+
+HF_HUB = "hf-hub:"
 
 
 @dataclass(frozen=True)
 class ModelSource:
     """What open_clip builds for a spec: ``model_name`` goes to ``create_model`` and ``get_tokenizer``,
-    ``pretrained`` is a tag, a file path or None (random weights); ``name`` is recorded in the index."""
+    ``pretrained`` is a tag, a file path or None; ``name`` is recorded in the index; ``spec`` is the
+    canonical spec (``canonical_spec``). A ``model_name`` with open_clip's ``hf-hub:`` or ``local-dir:``
+    schema brings its own config and weights (``pretrained`` None); a bare architecture with
+    ``pretrained`` None has random weights."""
 
     spec: str
     model_name: str
@@ -32,7 +52,7 @@ class ModelSource:
 
     @property
     def random(self) -> bool:
-        return self.pretrained is None
+        return self.pretrained is None and not self.model_name.startswith((HF_HUB, LOCAL_DIR))
 
 
 def warn_random(spec: str) -> None:
@@ -43,7 +63,17 @@ def warn_random(spec: str) -> None:
 
 
 def open_clip_source(spec: str) -> ModelSource:
-    """The ModelSource of an open_clip spec; ModelError (one sentence) when it cannot be one."""
+    """The ModelSource of an open_clip spec (a preset name, ``ARCH:WEIGHTS``, ``hf-hub:ORG/REPO``, or a
+    model folder); ModelError (one sentence) when it cannot be one. Reads no network."""
+    spec = expand_preset(spec)
+    if spec.startswith(HF_HUB):
+        hf_repo(spec)
+        return ModelSource(spec, spec, None, f"open_clip:{spec}")
+    folder = model_folder(spec)
+    if folder is not None:
+        weights = check_model_folder(folder)
+        name = f"{LOCAL_DIR}{folder}"
+        return ModelSource(name, name, None, f"open_clip:{LOCAL_DIR}sha256={_file_digest(weights)}")
     import open_clip
 
     arch, weights = split_spec(spec)
@@ -56,9 +86,26 @@ def open_clip_source(spec: str) -> ModelSource:
     if is_weights_file(weights):
         if not path.is_file():
             raise ModelError(f"Weights file {path} for {arch} does not exist (from VIDSEEK_MODEL).")
-        return ModelSource(spec, arch, str(path), f"open_clip:{arch}:sha256={_file_digest(path)}")
+        path = path.resolve()
+        return ModelSource(f"{arch}:{path}", arch, str(path), f"open_clip:{arch}:sha256={_file_digest(path)}")
     _check_tag(open_clip, arch, weights)
     return ModelSource(spec, arch, weights, f"open_clip:{arch}:{weights}")
+
+
+def canonical_spec(spec: str) -> str:
+    """The spec to record for loading ``spec`` again later, from any directory: a preset is replaced by
+    the spec it stands for, a folder or weights file by its absolute path; others are unchanged.
+    Reads nothing but the file system (a missing folder is a ModelError)."""
+    if spec.startswith(("python:", HF_HUB)):
+        return spec
+    spec = expand_preset(spec)
+    folder = model_folder(spec)
+    if folder is not None:
+        return f"{LOCAL_DIR}{folder}"
+    arch, sep, weights = spec.partition(":")
+    if sep and weights != "random" and is_weights_file(weights):
+        return f"{arch}:{Path(weights).expanduser().resolve()}"
+    return spec
 
 
 def cause_of(exc: BaseException) -> str:
@@ -66,11 +113,31 @@ def cause_of(exc: BaseException) -> str:
 
 
 def cannot_fetch(arch: str, weights: str, cause: str) -> str:
+    repo = _tokenizer_model_repo(arch, weights)
+    if repo is not None:  # its weights file alone is not enough offline: the tokenizer files must come too
+        return (
+            f"Could not fetch pretrained weights '{weights}' for {arch} (no network?). On an offline machine, "
+            f"download the Hugging Face repository {repo} (config, weights and tokenizer files) into a folder "
+            f"on one with internet and set VIDSEEK_MODEL=/path/to/that/folder. Cause: {cause}"
+        )
     return (
         f"Could not fetch pretrained weights '{weights}' for {arch} (no network?). On an offline machine, "
         f"download the checkpoint on one with internet and set VIDSEEK_MODEL={arch}:/path/to/weights.bin "
         f"(an open_clip .bin, .pt or .safetensors file). Cause: {cause}"
     )
+
+
+def _tokenizer_model_repo(arch: str, weights: str) -> str | None:
+    """The Hugging Face repository of a built-in model that uses a Hugging Face tokenizer, else None."""
+    import open_clip
+
+    try:
+        if not hf_tokenizer_name(open_clip.get_model_config(arch) or {}):
+            return None
+        cfg = open_clip.get_pretrained_cfg(arch, weights) or {}
+    except Exception:  # noqa: BLE001 - a name open_clip cannot read: no repository to name
+        return None
+    return (cfg.get("hf_hub") or "").rstrip("/") or None
 
 
 def unknown_arch(open_clip, arch: str) -> str:  # noqa: ANN001
@@ -100,18 +167,32 @@ FETCH_CHECK_SECONDS = 3.0
 
 def check_spec(spec: str, *, timeout: float = FETCH_CHECK_SECONDS) -> None:
     """Raise ModelError (the sentence ``load_encoder`` would give) unless ``spec`` can be loaded here,
-    without building the model: a ``python:`` factory imports and exists; an open_clip architecture
-    and tag are known; a weights file exists; pretrained weights are in the local cache (the
-    Hugging Face cache, or ``~/.cache/clip`` for URL weights) or their host answers within
-    ``timeout`` seconds (at once with ``HF_HUB_OFFLINE=1``)."""
+    without building the model: a ``python:`` factory imports and exists; a preset, an open_clip
+    architecture and tag are known; a weights file exists; a model folder holds a config, weights
+    and (when it names one) tokenizer files; pretrained weights, an ``hf-hub:`` repository's files and
+    a Hugging Face tokenizer are in the local cache (the Hugging Face cache, or ``~/.cache/clip`` for
+    URL weights) or their host answers within ``timeout`` seconds (at once with ``HF_HUB_OFFLINE=1``)."""
     if spec.startswith("python:"):
         python_factory(spec)
+        return
+    spec = expand_preset(spec)
+    if spec.startswith(HF_HUB):
+        repo = hf_repo(spec)
+        for names in ([CONFIG_FILE], _hf_candidates("open_clip_pytorch_model.bin")):
+            cause = _hf_problem(repo, names, timeout)
+            if cause is not None:
+                raise ModelError(cannot_fetch_repo(repo, cause))
+        return
+    folder = model_folder(spec)
+    if folder is not None:
+        check_model_folder(folder)
         return
     arch, weights = split_spec(spec)
     import open_clip
 
     if arch not in open_clip.list_models():
         raise ModelError(unknown_arch(open_clip, arch))
+    _check_hf_tokenizer(open_clip, arch, timeout)
     if weights == "random":
         return
     if is_weights_file(weights):
@@ -123,6 +204,69 @@ def check_spec(spec: str, *, timeout: float = FETCH_CHECK_SECONDS) -> None:
     cause = _fetch_problem(open_clip.get_pretrained_cfg(arch, weights), timeout)
     if cause is not None:
         raise ModelError(cannot_fetch(arch, weights, cause))
+
+
+def hf_repo(spec: str) -> str:
+    """``ORG/REPO`` of an ``hf-hub:ORG/REPO`` spec."""
+    repo = spec[len(HF_HUB) :]
+    org, sep, name = repo.partition("/")
+    if not (org and sep and name) or "/" in name or ":" in repo:
+        raise ModelError(f"Model spec {spec!r} should look like hf-hub:ORG/REPO (a Hugging Face open_clip repository).")
+    return repo
+
+
+def cannot_fetch_repo(repo: str, cause: str) -> str:
+    return (
+        f"Could not fetch the open_clip model {HF_HUB}{repo} ({CONFIG_FILE} and weights; no network?). On an "
+        f"offline machine, download the repository's files on one with internet into a folder and set "
+        f"VIDSEEK_MODEL=/path/to/that/folder. Cause: {cause}"
+    )
+
+
+def tokenizer_problem(what: str, tokenizer: str, cause: str) -> str:
+    return (
+        f"Could not load the Hugging Face tokenizer {tokenizer!r} of {what} (no network?). On an offline "
+        f"machine, put the model's {CONFIG_FILE}, weights and tokenizer files in one folder and set "
+        f"VIDSEEK_MODEL=/path/to/that/folder. Cause: {cause}"
+    )
+
+
+def fetch_hf_model(repo: str) -> None:
+    """Bring an ``hf-hub:`` repository's config and weights into the local cache (a no-op when they
+    are there), as open_clip's ``create_model`` looks them up; ModelError when it cannot. (open_clip
+    itself builds a model with random weights, with only a log line, when the weights are missing.)"""
+    from open_clip.pretrained import download_pretrained_from_hf
+
+    try:
+        download_pretrained_from_hf(repo, filename=CONFIG_FILE)
+        download_pretrained_from_hf(repo)
+    except Exception as exc:  # noqa: BLE001 - hub errors come in many kinds
+        raise ModelError(cannot_fetch_repo(repo, cause_of(exc))) from None
+
+
+def _check_hf_tokenizer(open_clip, arch: str, timeout: float) -> None:  # noqa: ANN001
+    """A built-in architecture whose config names a Hugging Face tokenizer (SigLIP, multilingual ones)
+    needs ``transformers`` and that tokenizer's files, cached or reachable."""
+    tokenizer = hf_tokenizer_name(open_clip.get_model_config(arch) or {})
+    if not tokenizer:
+        return
+    require_transformers(arch)
+    cause = _hf_problem(tokenizer, list(TOKENIZER_FILES), timeout)
+    if cause is not None:
+        raise ModelError(tokenizer_problem(arch, tokenizer, cause))
+
+
+def _hf_problem(repo: str, names: list[str], timeout: float) -> str | None:
+    """Why none of ``names`` of a Hugging Face repository can be had now (None: cached or reachable)."""
+    try:
+        import huggingface_hub
+    except ImportError:
+        return "the huggingface_hub package is not installed"
+    if any(isinstance(huggingface_hub.try_to_load_from_cache(repo, name), str) for name in names):
+        return None
+    if _hf_offline():
+        return "not in the local Hugging Face cache, and HF_HUB_OFFLINE is set"
+    return _answers_within(timeout, lambda: _hf_reachable(huggingface_hub, repo, names, timeout))
 
 
 def _hf_offline() -> bool:
@@ -146,12 +290,7 @@ def _fetch_problem(cfg: dict, timeout: float) -> str | None:
         huggingface_hub = None
     if huggingface_hub is not None and cfg.get("hf_hub"):
         repo, filename = os.path.split(cfg["hf_hub"])
-        names = _hf_candidates(filename or "open_clip_pytorch_model.bin")
-        if any(isinstance(huggingface_hub.try_to_load_from_cache(repo, name), str) for name in names):
-            return None
-        if _hf_offline():
-            return "not in the local Hugging Face cache, and HF_HUB_OFFLINE is set"
-        return _answers_within(timeout, lambda: _hf_reachable(huggingface_hub, repo, names, timeout))
+        return _hf_problem(repo, _hf_candidates(filename or "open_clip_pytorch_model.bin"), timeout)
     url = cfg.get("url", "")
     if not url:
         return "open_clip names no download for it"
@@ -246,7 +385,8 @@ def split_spec(spec: str) -> tuple[str, str]:
     arch, sep, weights = spec.partition(":")
     if not sep or not arch or not weights:
         raise ModelError(
-            f"Model spec {spec!r} should be ARCH:TAG, ARCH:/path/to/weights, ARCH:random or python:MODULE:ATTR "
+            f"Model spec {spec!r} should be ARCH:TAG, ARCH:/path/to/weights, ARCH:random, a preset "
+            "(fast, best, multilingual), hf-hub:ORG/REPO, /path/to/model/folder or python:MODULE:ATTR "
             "(for example ViT-B-32:laion2b_s34b_b79k)."
         )
     return arch, weights

@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,9 @@ import numpy as np
 import torch
 
 from vidseek.encoders import OpenClipEncoder, cuts_padding, encode_causal_text
+from vidseek.errors import ModelError
 from vidseek.filelock import locked
-from vidseek.model_spec import ModelSource
+from vidseek.model_spec import ModelSource, cause_of
 from vidseek.onnx_cache import EXPORT_FORMAT, read_export
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,12 @@ PROBE_TEXTS = [
 ]
 
 
-def export_model(source: ModelSource, folder: Path, *, threads: int = 0) -> dict[str, Any]:
-    """The export's ``export.json`` contents, exporting into ``folder`` first if it is not there."""
+def export_model(
+    source: ModelSource, folder: Path, spec: str, reference: Callable[[], OpenClipEncoder]
+) -> dict[str, Any]:
+    """The export's ``export.json`` contents, exporting into ``folder`` first if it is not there.
+    ``spec`` is the key it is recorded under (the canonical spec); ``reference()`` builds the model
+    on torch fp32, the reference the export is made from and checked against."""
     meta = read_export(folder)
     if meta is not None:
         return meta
@@ -57,14 +63,21 @@ def export_model(source: ModelSource, folder: Path, *, threads: int = 0) -> dict
         if meta is not None:  # another process exported it while this one waited
             return meta
         folder.parent.mkdir(parents=True, exist_ok=True)
-        log.warning(
-            "exporting %s to ONNX Runtime, once (a minute or two on a laptop CPU); kept in %s", source.spec, folder
-        )
+        log.warning("exporting %s to ONNX Runtime, once (a minute or two on a laptop CPU); kept in %s", spec, folder)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
         staging.chmod(0o755)
         try:
             started = time.monotonic()
-            meta = _export_into(source, staging, threads)
+            model = reference()  # a failure to load the model itself is its own sentence, raised as it is
+            try:
+                meta = _export_into(model, staging)
+            except Exception as exc:  # noqa: BLE001 - the exporter and quantiser raise many kinds
+                raise ModelError(
+                    f"Could not export {spec} to ONNX Runtime ({cause_of(exc)}); "
+                    "VIDSEEK_BACKEND=torch runs it on torch instead."
+                ) from None
+            meta["spec"] = spec
+            meta["name"] = source.name
             meta["export_seconds"] = round(time.monotonic() - started, 1)
             (staging / "export.json").write_text(json.dumps(meta, indent=1))
             if folder.exists():
@@ -76,10 +89,9 @@ def export_model(source: ModelSource, folder: Path, *, threads: int = 0) -> dict
         return meta
 
 
-def _export_into(source: ModelSource, folder: Path, threads: int) -> dict[str, Any]:
+def _export_into(reference: OpenClipEncoder, folder: Path) -> dict[str, Any]:
     import open_clip
 
-    reference = OpenClipEncoder(source, device="cpu", threads=threads, precision="fp32")
     model = reference.model
     h, w = reference.input_size
     files = ["image.fp32.onnx", "image.int8.onnx", "text.fp32.onnx"]
@@ -98,11 +110,9 @@ def _export_into(source: ModelSource, folder: Path, threads: int) -> dict[str, A
 
         shutil.copyfile(default_bpe(), folder / "bpe_simple_vocab_16e6.txt.gz")
         files.append("bpe_simple_vocab_16e6.txt.gz")
-    probe = _probe(reference, folder, threads)
+    probe = _probe(reference, folder)
     return {
         "format": EXPORT_FORMAT,
-        "name": source.name,
-        "spec": source.spec,
         "dim": reference.dim,
         "input_size": [h, w],
         "cuts_padding": cut,
@@ -224,7 +234,7 @@ def probe_frames(h: int, w: int, n: int = PROBE_FRAMES) -> np.ndarray:
     return out
 
 
-def _probe(reference: Any, folder: Path, threads: int) -> dict[str, Any]:
+def _probe(reference: OpenClipEncoder, folder: Path) -> dict[str, Any]:
     """Each runtime's worst cosine to torch fp32 on the probe, and its best time of 2 calls (s)."""
     from vidseek.onnx_encoder import image_session, run_image
 
@@ -235,7 +245,7 @@ def _probe(reference: Any, folder: Path, threads: int) -> dict[str, Any]:
         "torch_fp32": {"cosine": 1.0, "seconds": _best_of(2, lambda: reference.encode_frames(frames))},
     }
     for precision in ("fp32", "int8"):
-        session = image_session(folder / f"image.{precision}.onnx", threads)
+        session = image_session(folder / f"image.{precision}.onnx", 0)
         vectors = run_image(session, frames)
         out[f"onnx_{precision}"] = {
             "cosine": round(float((vectors * truth).sum(axis=1).min()), 5),

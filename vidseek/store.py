@@ -143,9 +143,9 @@ def check_model(model_name: str, *, session: Session) -> None:
     if current is not None and current != model_name:
         raise ModelMismatchError(
             f"This index was built with model '{current}', but the model in use is '{model_name}'. "
-            f"Set VIDSEEK_MODEL to the model the index was built with, or re-embed the library with "
-            f"the new model: `vidseek reembed NEW_MODEL_SPEC` (search keeps answering with the old "
-            f"model until the new index is complete), then set VIDSEEK_MODEL to it."
+            f"Unset VIDSEEK_MODEL (and --model): the library then uses its own model; or re-embed the "
+            f"library with the new model: `vidseek reembed NEW_MODEL_SPEC` (search keeps answering with "
+            f"the old model until the new index is complete), after which it is the library's model."
         )
 
 

@@ -113,7 +113,8 @@ def test_interrupted_reembed_resumes_without_decoding_again(db_settings: Setting
         return real(frames)
 
     wide.encode_frames = dies_on_third_batch
-    settings = db_settings.model_copy(update={"batch_size": 8})  # one file or so per batch
+    # one file or so per batch; every frame embedded, so the third model call comes while files remain
+    settings = db_settings.model_copy(update={"batch_size": 8, "skip_similar": 0})
     with pytest.raises(Interrupted):
         Reembedder(settings, _quiet(settings), wide, WIDE).run()
     library = _quiet(settings)
