@@ -47,7 +47,10 @@ def _one_model(settings: Settings) -> tuple[str, int]:
 
 
 def test_sigkilled_reembed_keeps_one_model_and_resumes(db_settings: Settings, tmp_path: Path) -> None:
-    settings = db_settings.model_copy(update={"sample_fps": 4.0, "clip_seconds": 4.0, "clip_stride": 2.0})
+    # every frame embedded (no near-duplicate skipping): staging must take long enough for kills to land in it
+    settings = db_settings.model_copy(
+        update={"sample_fps": 4.0, "clip_seconds": 4.0, "clip_stride": 2.0, "skip_similar": 0.0}
+    )
     folder = tmp_path / "videos"
     files = [
         make_video(folder / f"{name}.mp4", [Segment(colour, 15), Segment("white", 15)])
@@ -64,6 +67,7 @@ def test_sigkilled_reembed_keeps_one_model_and_resumes(db_settings: Settings, tm
 
     env = worker_env(settings)
     env.update({"VIDSEEK_SAMPLE_FPS": "4", "VIDSEEK_CLIP_SECONDS": "4", "VIDSEEK_CLIP_STRIDE": "2"})
+    env["VIDSEEK_SKIP_SIMILAR"] = "0"
     cmd = [*VIDSEEK, "worker", "--lease", str(LEASE), "--poll", "0.05"]
     rng = random.Random(4321)
     seen = []
