@@ -32,3 +32,22 @@ def test_catch_up_benchmark_times_both_ways_of_following_a_write() -> None:
 
     row = catch_up.measure(3000, rounds=1)
     assert row["change_rows_ms_median"] > 0 and row["all_ids_ms_median"] > 0 and row["ratio"] > 0
+
+
+def test_whole_process_pairs_alternate_fresh_processes_and_report_medians(tmp_path: Path) -> None:
+    from benchmarks import whole_process
+
+    marks = tmp_path / "order"
+    write = "import sys; open(sys.argv[1], 'a').write(sys.argv[2])"
+    a = ([sys.executable, "-c", write, str(marks), "A"], {})
+    b = ([sys.executable, "-c", write, str(marks), "B"], {})
+    row = whole_process.paired(a, b, runs=2)
+    assert marks.read_text() == "ABAB"
+    assert row["runs"] == 2 and row["a_wall_s"] > 0 and row["b_over_a"] > 0 and row["a_peak_mib"] > 5
+    failing = ([sys.executable, "-c", "raise SystemExit(3)"], {})
+    try:
+        whole_process.run_once(*failing)
+    except RuntimeError as exc:
+        assert "exited 3" in str(exc)
+    else:
+        raise AssertionError("a failing command must not be timed as a result")

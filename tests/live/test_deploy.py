@@ -8,6 +8,7 @@ import re
 import shlex
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 
@@ -41,9 +42,11 @@ def assert_vidseek_command(args: list[str], where: str) -> None:
     assert args and args[0] == "vidseek", f"{where}: {args} does not run vidseek"
     words = [a for a in args[1:] if not a.startswith("-")]
     assert words, f"{where}: {args} names no vidseek command"
-    assert words[0] in main.commands, f"{where}: `vidseek {words[0]}` is not a command ({sorted(main.commands)})"
+    ctx = click.Context(main)
+    names = main.list_commands(ctx)
+    assert words[0] in names, f"{where}: `vidseek {words[0]}` is not a command ({names})"
     # the options given are ones the command takes
-    command = main.commands[words[0]]
+    command = main.get_command(ctx, words[0])
     known = {opt for p in command.params for opt in getattr(p, "opts", []) + getattr(p, "secondary_opts", [])}
     for arg in args[1:]:
         if arg.startswith("--"):
