@@ -35,11 +35,11 @@ unneeded non-reference frames has no switch). ``--before-tree`` runs the old cod
 
 
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one fresh process."""
+    """(wall seconds, peak RSS MiB) of one fresh process, run in the folder ``env["PYTHONPATH"]``
+    names when it names one (``python -m`` puts the working folder first on the path)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=Path.cwd()
-    )
+    cwd = env.get("PYTHONPATH") or Path.cwd()
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)

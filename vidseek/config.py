@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     device: str = Field(default="auto", description="Torch device: auto, cpu, cuda.")
     backend: str = Field(
         default="auto",
-        description="Model runtime: auto (on a CPU the fastest of torch and ONNX Runtime whose "
-        "vectors stay within cosine 0.99 of torch fp32, measured per model), torch, onnx.",
+        description="Model runtime: auto (on a CPU ONNX Runtime at the fastest precision whose "
+        "vectors stay within cosine 0.99 of torch fp32, measured per model; torch on CUDA), torch, onnx.",
     )
     model_cache: Path | None = Field(
         default=None, description="Where ONNX exports of models are kept; default data_dir/models."
