@@ -1,7 +1,7 @@
 """Export an open_clip model's towers to ONNX once, and measure which runtime to use for it.
 
-``export_model(source, folder)`` writes into ``folder`` (atomically, under a lock, so concurrent
-processes export once):
+``export_model(source, folder, spec, reference)`` writes into ``folder`` (atomically, under a lock,
+so concurrent processes export once), from the torch fp32 model ``reference()`` builds:
 
 - ``image.fp32.onnx``: uint8 frames (N, H, W, 3) in, unnormalised vectors (N, dim) out (the mean/std
   scaling is inside the graph, so the runtime needs no torch);
@@ -9,9 +9,10 @@ processes export once):
 - ``text.fp32.onnx``: token ids (N, L) in, vectors out; for CLIP-style causal text towers L may be
   any length up to the context, so padding after the end token is cut before the call;
 - ``bpe_simple_vocab_16e6.txt.gz`` when the tokenizer is open_clip's CLIP BPE (read without torch);
-- ``export.json``: the model's name, dim, input size, tokenizer, and the probe: cosine of each
-  runtime's vectors to torch fp32 on fixed synthetic frames, and its time per batch, from which
-  ``auto`` picks the fastest within ``vidseek.runtime_choice.MIN_COSINE``.
+- ``export.json``: the model's name and spec, dim, input size, tokenizer, and the probe: the worst
+  cosine of each runtime's vectors to torch fp32 on fixed synthetic frames, and its best time for
+  them, from which ``auto`` picks the fastest within ``vidseek.runtime_choice.MIN_COSINE``.
+  Text vectors are exported in fp32 only (checked against torch in tests).
 
 This is the one module that imports torch for ONNX; ``vidseek.onnx_encoder`` runs the files.
 """
@@ -41,12 +42,6 @@ from vidseek.onnx_cache import EXPORT_FORMAT, read_export
 log = logging.getLogger(__name__)
 
 PROBE_FRAMES = 8
-PROBE_TEXTS = [
-    "a dog catches a frisbee on the beach",
-    "two people talking in a kitchen",
-    "a red car drives through a city street at night",
-    "snow",
-]
 
 
 def export_model(
