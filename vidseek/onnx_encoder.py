@@ -20,7 +20,8 @@ from vidseek.pool import l2_normalize
 ONNX_PRECISIONS = ("fp32", "int8")
 
 
-def image_session(path: Path, threads: int) -> Any:
+def cpu_session(path: Path, threads: int) -> Any:
+    """An ONNX Runtime session of one exported graph on the CPU (``threads`` 0 = all cores)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -60,17 +61,17 @@ class OnnxClipEncoder:
 
     # -- towers, opened on first use
 
-    def _image_session(self) -> Any:
+    def _cpu_session(self) -> Any:
         with self._lock:
             if self._image is None:
-                self._image = image_session(self.folder / f"image.{self.precision}.onnx", self._threads)
+                self._image = cpu_session(self.folder / f"image.{self.precision}.onnx", self._threads)
             return self._image
 
     def _text_parts(self) -> tuple[Any, Any]:
         with self._lock:
             if self._text is None:
                 self._tokenizer = _tokenizer(self.folder, self._meta)
-                self._text = image_session(self.folder / "text.fp32.onnx", self._threads)
+                self._text = cpu_session(self.folder / "text.fp32.onnx", self._threads)
             return self._text, self._tokenizer
 
     @property
@@ -86,7 +87,7 @@ class OnnxClipEncoder:
         frames = np.asarray(frames)
         if frames.shape[1:3] != self.input_size:
             frames = _resized(frames, self.input_size)
-        return run_image(self._image_session(), frames)
+        return run_image(self._cpu_session(), frames)
 
     def encode_text(self, texts: list[str]) -> np.ndarray:
         session, tokenizer = self._text_parts()

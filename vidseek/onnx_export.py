@@ -231,7 +231,7 @@ def probe_frames(h: int, w: int, n: int = PROBE_FRAMES) -> np.ndarray:
 
 def _probe(reference: OpenClipEncoder, folder: Path) -> dict[str, Any]:
     """Each runtime's worst cosine to torch fp32 on the probe, and its best time of 2 calls (s)."""
-    from vidseek.onnx_encoder import image_session, run_image
+    from vidseek.onnx_encoder import cpu_session, run_image
 
     frames = probe_frames(*reference.input_size)
     truth = reference.encode_frames(frames)
@@ -240,7 +240,7 @@ def _probe(reference: OpenClipEncoder, folder: Path) -> dict[str, Any]:
         "torch_fp32": {"cosine": 1.0, "seconds": _best_of(2, lambda: reference.encode_frames(frames))},
     }
     for precision in ("fp32", "int8"):
-        session = image_session(folder / f"image.{precision}.onnx", 0)
+        session = cpu_session(folder / f"image.{precision}.onnx", 0)
         vectors = run_image(session, frames)
         out[f"onnx_{precision}"] = {
             "cosine": round(float((vectors * truth).sum(axis=1).min()), 5),
