@@ -28,5 +28,12 @@ def test_file_verdict(file: tuple, expected: tuple[str, str | None]) -> None:
 
 
 def test_file_verdict_rebuilds_another_type_than_asked() -> None:
-    action, why = file_verdict(FileFacts(8, "flat", "u1", 5, 100), **{**DB, "requested": "ivf"})
+    big = {**DB, "count": 50_000, "requested": "ivf"}
+    action, why = file_verdict(FileFacts(8, "flat", "u1", 5, 50_000), **big)
     assert action == "rebuild" and "settings ask for ivf" in why
+    assert file_verdict(FileFacts(8, "ivfpq", "u1", 5, 50_000), **{**big, "requested": "opq"})[0] == "use"
+
+
+def test_a_type_that_trains_is_exact_search_until_there_are_clips_to_train_it() -> None:
+    for requested in ("ivf", "fastscan", "ivfpq"):  # 100 clips: the flat file is what was asked for
+        assert file_verdict(FileFacts(8, "flat", "u1", 5, 100), **{**DB, "requested": requested}) == ("use", None)

@@ -46,7 +46,8 @@ def test_choice_by_size() -> None:
     assert choose_index(FLAT_MAX - 1).kind == "flat"
     assert choose_index(FLAT_MAX).kind == "ivf"
     assert choose_index(10, "hnsw").kind == "hnsw" and choose_index(10**7, "flat").kind == "flat"
-    assert choose_index(IVF_FLAT_MAX).kind == "ivfpq" and choose_index(10**6, "opq").opq
+    assert choose_index(IVF_FLAT_MAX).kind == "fastscan" and choose_index(10**6, "opq").opq
+    assert choose_index(10**7, "ivfpq").kind == "ivfpq" and choose_index(999, "ivf").kind == "flat"
 
 
 def test_retraining_when_the_collection_has_grown_fourfold() -> None:
@@ -56,7 +57,7 @@ def test_retraining_when_the_collection_has_grown_fourfold() -> None:
     assert ivf_lists(1_000_000) == 2048 and ivf_lists(100) == 64
 
 
-@pytest.mark.parametrize("kind", ["ivf", "hnsw", "ivfpq", "opq"])
+@pytest.mark.parametrize("kind", ["ivf", "fastscan", "hnsw", "ivfpq", "opq"])
 def test_approximate_index_recall_against_exact(kind: str, collection) -> None:
     index = _build(kind, collection)
     assert index.spec.kind == ("ivfpq" if kind == "opq" else kind) and index.count == 30_000
@@ -89,7 +90,7 @@ def test_ivf_removes_ids_and_round_trips_its_settings(kind: str, collection, tmp
     assert loaded.search(q, 5)[1].tolist() == index.search(q, 5)[1].tolist()
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf", "ivfpq"])
+@pytest.mark.parametrize("kind", ["flat", "ivf", "fastscan", "ivfpq"])
 def test_a_memory_mapped_index_answers_the_same_and_refuses_changes(kind: str, collection, tmp_path: Path) -> None:
     index = (
         _build(kind, collection)
@@ -151,6 +152,7 @@ def test_growing_past_a_size_threshold_or_4x_needs_a_new_index() -> None:
     assert not outgrown(choose_index(100), FLAT_MAX, requested="flat")
     assert not outgrown(choose_index(FLAT_MAX), FLAT_MAX + 1000)
     assert outgrown(choose_index(FLAT_MAX), 4 * FLAT_MAX)  # retrain the cells
+    assert outgrown(choose_index(10, "fastscan"), 5_000, requested="fastscan")  # now enough clips to train
 
 
 def test_probe_calibration_takes_the_smallest_setting_that_reaches_the_target() -> None:

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     clip_seconds: float = Field(default=4.0, gt=0, description="Length of a clip window in seconds.")
     clip_stride: float = Field(default=2.0, gt=0, description="Seconds between clip starts.")
     batch_size: int = Field(default=32, ge=1, le=4096, description="Frames per model call.")
-    index_type: str = Field(default="auto", description="FAISS index: auto, flat, ivf, ivfpq, opq, hnsw.")
+    index_type: str = Field(default="auto", description="FAISS index: auto, flat, ivf, fastscan, ivfpq, opq, hnsw.")
     index_mmap: bool = Field(
         default=False,
         description="Memory-map the FAISS file read-only instead of loading "
@@ -137,8 +137,8 @@ class Settings(BaseSettings):
     @field_validator("index_type")
     @classmethod
     def _known_index_type(cls, value: str) -> str:
-        if value not in ("auto", "flat", "ivf", "ivfpq", "opq", "hnsw"):
-            raise ValueError(f"index_type must be one of auto, flat, ivf, ivfpq, opq, hnsw, not {value!r}")
+        if value not in ("auto", "flat", "ivf", "fastscan", "ivfpq", "opq", "hnsw"):
+            raise ValueError(f"index_type must be one of auto, flat, ivf, fastscan, ivfpq, opq, hnsw, not {value!r}")
         return value
 
     @field_validator("backend")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple, Protocol
 
+from vidseek.index_choice import choose_index
+
 
 class _Spec(Protocol):
     kind: str
@@ -58,7 +60,7 @@ def file_verdict(
     ``("rebuild", why)``."""
     if file.dim != dim:
         return "rebuild", f"for vectors of dimension {file.dim}, the database has {dim}"
-    if requested != "auto" and file.kind != requested:
+    if requested != "auto" and file.kind != choose_index(count, requested).kind:
         return "rebuild", f"of type {file.kind}, settings ask for {requested}"
     if file.uid is not None and file.uid != uid:
         return "rebuild", "from another database"

@@ -405,9 +405,11 @@ class Library:
         with self._lock:
             index = self._index
             if self._needs_rebuild or (
-                index is not None and self._dirty and outgrown(index.spec, index.count, self.settings.index_type)
+                index is not None
+                and self._dirty
+                and outgrown(index.spec, index.count, self.settings.index_type, tombstones=len(index.tombstones))
             ):
-                self.rebuild_index()  # also where a grown collection moves to a bigger index type
+                self.rebuild_index()  # also where a grown collection moves to a bigger type, and tombstones go
                 return
             if not self._dirty or index is None or index.read_only:
                 return

@@ -9,7 +9,12 @@ length (u32) and ``VIDSEEK2``. FAISS data first lets FAISS memory-map the file i
 (``load(mmap=True)``: the inverted lists stay on disk, in the page cache, and several processes
 share them); files of the earlier layout (``VIDSEEK1``, header first) are still read.
 
-The header carries ``blake2b``, the BLAKE2b digest of the FAISS data, checked on load: a payload
+Index types that cannot remove vectors in place (``fastscan``, ``hnsw``) mark removed clips as
+*tombstones*: their ids are kept, sorted, as int64 right after the FAISS data (the header's
+``tombstones`` gives their number), searches pass FAISS an ``IDSelectorBitmap`` of the live entries,
+and the next rebuild purges them (``index_choice.outgrown``).
+
+The header carries ``blake2b``, the BLAKE2b digest of the FAISS data and tombstones, checked on load: a payload
 damaged under an intact header (zeroed or overwritten vectors load silently in FAISS) raises
 ``IndexCorruptError`` instead of answering wrongly; the library then rebuilds the file from SQL. Files
 saved before the checksum have none: they load as before and get one at their next save.
@@ -36,6 +41,9 @@ from vidseek.errors import StorageError
 from vidseek.index_choice import PQ_FETCH, TARGET_RECALL, IndexSpec, choose_index, training_size
 
 IVF_KINDS = ("ivf", "ivfpq")
+"""Inverted files whose lists hold the clip ids themselves (remove in place)."""
+TOMBSTONE_KINDS = ("fastscan", "hnsw")
+"""Types whose FAISS index cannot remove vectors: removed clips become tombstones."""
 
 Blocks = Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]]
 
@@ -77,14 +85,18 @@ class ClipIndex:
         self.index = _new_faiss(dim, spec)
         self.read_only = False
         """Memory-mapped from its file (``load(mmap=True)``): searched, never changed (FAISS cannot)."""
+        self.tombstones = np.zeros(0, np.int64)
+        """Sorted ids of removed clips still stored (``TOMBSTONE_KINDS``); purged by a rebuild."""
+        self._live: tuple[tuple[int, int], np.ndarray, object] | None = None
 
     @property
     def count(self) -> int:
-        return int(self.index.ntotal)
+        """Live clips (tombstones not counted)."""
+        return int(self.index.ntotal) - len(self.tombstones)
 
     @property
     def supports_remove(self) -> bool:
-        return self.spec.kind in ("flat", *IVF_KINDS) and not self.read_only
+        return self.spec.kind in ("flat", *IVF_KINDS, *TOMBSTONE_KINDS) and not self.read_only
 
     def _writable(self) -> None:
         if self.read_only:
@@ -102,16 +114,22 @@ class ClipIndex:
                 if ivf.invlists.list_size(i)
             ]
             return np.concatenate(lists) if lists else np.zeros(0, np.int64)
-        return faiss.vector_to_array(self.index.id_map)
+        ids = faiss.vector_to_array(self.index.id_map)
+        return ids[~np.isin(ids, self.tombstones)] if len(self.tombstones) else ids
+
+    def _positions(self) -> np.ndarray:
+        """Clip id of each stored entry, by position (a view: valid until the next ``add``)."""
+        return faiss.rev_swig_ptr(self.index.id_map.data(), int(self.index.ntotal))
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
             return
         self._writable()
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if len(self.tombstones) and np.isin(ids, self.tombstones).any():
+            raise ValueError("a removed clip id was added again; clip ids are never reused, so rebuild the index")
         with self._lock:
-            self.index.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32), np.ascontiguousarray(ids, dtype=np.int64)
-            )
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
 
     def remove(self, ids: Iterable[int]) -> None:
         ids = np.fromiter(ids, dtype=np.int64)
@@ -121,7 +139,11 @@ class ClipIndex:
         if not self.supports_remove:
             raise NotImplementedError(f"{self.spec.kind} index cannot remove vectors; rebuild instead")
         with self._lock:
-            self.index.remove_ids(ids)
+            if self.spec.kind in TOMBSTONE_KINDS:
+                stored = ids[np.isin(ids, self._positions())]
+                self.tombstones = np.union1d(self.tombstones, stored)
+            else:
+                self.index.remove_ids(ids)
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, clip ids) of the ``k`` nearest clips, best first; ids of -1 are padding."""
@@ -130,18 +152,51 @@ class ClipIndex:
 
     def search_at(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, int]:
         """Like ``search``, plus the generation of the state that answered (read under the same lock)."""
+        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         with self._lock:
             k = max(1, min(k, self.count))
-            scores, ids = self._searcher().search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
+            if self.spec.kind in TOMBSTONE_KINDS:
+                scores, ids = self._search_live(query, k)
+            else:
+                scores, ids = self._searcher().search(query, k)
             generation = self.generation
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep], generation
+
+    def _search_live(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Search the index below the id map with the search parameters of its type, tombstones
+        excluded by a bitmap of live positions; positions are mapped back to clip ids here."""
+        selector = self._live_selector()
+        inner = self.index.index
+        if self.spec.kind == "fastscan":
+            params = faiss.IndexRefineSearchParameters(
+                k_factor=float(self.spec.k_factor),
+                base_index_params=faiss.SearchParametersIVF(nprobe=max(1, self.spec.nprobe), sel=selector),
+            )
+        else:
+            params = faiss.SearchParametersHNSW(efSearch=self.spec.ef_search, sel=selector)
+        scores, positions = inner.search(query, k, params=params)
+        labels = self._positions()
+        ids = np.where(positions >= 0, labels[np.maximum(positions, 0)], -1)
+        return scores, ids
+
+    def _live_selector(self):  # noqa: ANN202 - a faiss.IDSelectorBitmap, or None without tombstones
+        """An ``IDSelectorBitmap`` of the positions of live entries, made again when entries or
+        tombstones change (cached: the bitmap is N/8 bytes)."""
+        if len(self.tombstones) == 0:
+            return None
+        state = (int(self.index.ntotal), len(self.tombstones))
+        if self._live is None or self._live[0] != state:
+            live = ~np.isin(self._positions(), self.tombstones)
+            bits = np.packbits(live, bitorder="little")
+            self._live = (state, bits, faiss.IDSelectorBitmap(len(live), faiss.swig_ptr(bits)))
+        return self._live[2]
 
     def _searcher(self):  # noqa: ANN202
         """What searches run on: with the faiss-gpu build and a GPU, a copy of the index on the GPUs
         (made again after any change; the CPU index stays the one that is changed and saved),
         otherwise the index itself. Untested on a GPU here: none was available."""
-        if _gpu_count() == 0 or self.spec.kind == "hnsw":
+        if _gpu_count() == 0 or self.spec.kind in TOMBSTONE_KINDS:
             return self.index
         state = (self.generation, self.count)
         if getattr(self, "_gpu_state", None) != state:
@@ -162,6 +217,9 @@ class ClipIndex:
     def save(self, path: Path) -> None:
         with self._lock:
             payload = faiss.serialize_index(self.index)
+            tombstones = self.tombstones.astype("<i8").tobytes()
+            digest = hashlib.blake2b(memoryview(payload).cast("B"), digest_size=32)
+            digest.update(tombstones)
             header = json.dumps(
                 {
                     "generation": self.generation,
@@ -169,7 +227,8 @@ class ClipIndex:
                     "count": self.count,
                     "spec": dataclasses.asdict(self.spec),
                     "uid": self.uid,
-                    "blake2b": payload_digest(payload),
+                    "blake2b": digest.hexdigest(),
+                    "tombstones": len(self.tombstones),
                 }
             ).encode()
         check_index_path(path)
@@ -178,6 +237,7 @@ class ClipIndex:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(payload.tobytes())
+                f.write(tombstones)
                 f.write(header + struct.pack("<I", len(header)) + _TRAILER)
                 f.flush()
                 os.fsync(f.fileno())
@@ -195,6 +255,16 @@ class ClipIndex:
         """Set ``nprobe`` to the smallest power of two reaching ``target`` recall (see ``build_index``)."""
         queries = calibration_queries(sample)
         truth = exact_top_k(queries, blocks(), k=10)
+        if self.spec.kind == "fastscan":
+
+            def recall_of(nprobe: int) -> float:
+                self.spec = dataclasses.replace(self.spec, nprobe=nprobe)
+                return recall_at_k(np.stack([_padded(self.search(q, 10)[1], 10) for q in queries]), truth)
+
+            candidates = [2**i for i in range(int(np.log2(self.spec.nlist)) + 1)]
+            nprobe, recall = smallest_setting(candidates, recall_of, target)
+            self.spec = dataclasses.replace(self.spec, nprobe=nprobe)
+            return recall
         ivf = faiss.extract_index_ivf(self.index)
 
         fetch = PQ_FETCH if self.spec.kind == "ivfpq" else 10
@@ -236,17 +306,22 @@ class ClipIndex:
             obj.uid = header.get("uid")
             obj.spec = IndexSpec(**header["spec"])
             obj._lock = threading.RLock()
+            obj._live = None
             obj.read_only = mmap and start == 0
+            faiss_end = end - 8 * int(header.get("tombstones", 0))
             if obj.read_only:
                 if expected is not None and _file_digest(f, start, end) != expected:
                     raise IndexCorruptError(f"{path}: its FAISS data does not match the checksum in its header")
+                f.seek(faiss_end)
+                obj.tombstones = np.frombuffer(f.read(end - faiss_end), dtype="<i8").astype(np.int64)
                 obj.index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
             else:
                 f.seek(start)
                 data = f.read(end - start)
                 if expected is not None and payload_digest(data) != expected:
                     raise IndexCorruptError(f"{path}: its FAISS data does not match the checksum in its header")
-                obj.index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+                obj.tombstones = np.frombuffer(data[faiss_end - start :], dtype="<i8").astype(np.int64)
+                obj.index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8, count=faiss_end - start))
         _apply_search_params(obj.index, obj.spec)
         return obj
 
@@ -300,6 +375,11 @@ def _new_faiss(dim: int, spec: IndexSpec):  # noqa: ANN202
         faiss.extract_index_ivf(index).cp.seed = 1234
         _apply_search_params(index, spec)
         return index
+    if spec.kind == "fastscan":
+        refine = {"fp16": "SQfp16", "sq8": "SQ8"}[spec.refine or "fp16"]
+        return faiss.index_factory(
+            dim, f"IDMap,IVF{spec.nlist},PQ{spec.pq_m}x4fs,Refine({refine})", faiss.METRIC_INNER_PRODUCT
+        )
     base = faiss.IndexHNSWFlat(dim, spec.hnsw_m, faiss.METRIC_INNER_PRODUCT)
     base.hnsw.efConstruction = spec.ef_construction
     index = faiss.IndexIDMap2(base)
@@ -312,6 +392,10 @@ def _apply_search_params(index, spec: IndexSpec) -> None:  # noqa: ANN001
         faiss.extract_index_ivf(index).nprobe = max(1, spec.nprobe)
     elif spec.kind == "hnsw":
         faiss.downcast_index(index.index).hnsw.efSearch = spec.ef_search
+
+
+def _padded(ids: np.ndarray, k: int) -> np.ndarray:
+    return np.pad(ids, (0, k - len(ids)), constant_values=-1)
 
 
 def _training_sample(blocks: Blocks, n: int, size: int, seed: int = 0) -> np.ndarray:
@@ -364,16 +448,19 @@ def build_index(blocks: Blocks, *, dim: int, n: int, requested: str, generation:
     spec = choose_index(n, requested)
     if spec.kind == "ivfpq":
         spec = dataclasses.replace(spec, pq_m=pq_bytes(dim))
+    if spec.kind == "fastscan":
+        spec = dataclasses.replace(spec, pq_m=dim // 2) if dim % 2 == 0 else choose_index(n, "ivf")
+    trained = (*IVF_KINDS, "fastscan")
     sample = None
-    if spec.kind in IVF_KINDS:
+    if spec.kind in trained:
         sample = _training_sample(blocks, n, training_size(spec, n))
         if len(sample) < max(spec.nlist, 256 if spec.kind == "ivfpq" else 0):
             spec = choose_index(0, "flat")  # too few clips to train the cells: exact is fast anyway
     index = ClipIndex(dim, spec, generation)
-    if spec.kind in IVF_KINDS:
+    if spec.kind in trained:
         index.index.train(sample)
     for ids, vectors in blocks():
         index.add(ids, vectors)
-    if spec.kind in IVF_KINDS:
+    if spec.kind in trained:
         index.calibrate(blocks, sample)
     return index
