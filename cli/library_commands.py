@@ -45,7 +45,8 @@ def ls_(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 @guard
 def info(ctx: click.Context, as_json: bool) -> None:
-    """What is indexed: videos, clips, hours, model, index type."""
+    """What is indexed: videos, clips, hours, model, index type (the type ``auto`` or the setting
+    chose, and removed clips the index still stores until its next rebuild)."""
     settings = settings_from(ctx)
     library = open_library(settings)
     with library.sessions() as session:
@@ -62,6 +63,8 @@ def info(ctx: click.Context, as_json: bool) -> None:
         "hours": round(totals["hours"], 4),
         **facts,
         "index_type": index.spec.describe() if index else None,
+        "index_setting": settings.index_type,
+        "index_tombstones": len(index.tombstones) if index else 0,
         "index_file": str(settings.faiss_path),
         "database": _redacted(settings.sqlalchemy_url),
     }

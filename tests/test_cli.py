@@ -83,6 +83,7 @@ def test_search_table_ls_info_rm_sync_rebuild(runner: CliRunner, folder: Path, c
     assert all(v["clips"] > 0 and v["codec"] == "h264" for v in listing)
     info = json.loads(runner.invoke(main, ["info", "--json"]).stdout)
     assert info["videos"] == 2 and info["model"] == "test:colour-v1" and info["index_type"].startswith("flat")
+    assert info["index_setting"] == "auto" and info["index_tombstones"] == 0
     assert info["clips"] == sum(v["clips"] for v in listing) and info["hours"] > 0
 
     green = next(v for v in listing if v["title"] == "green")

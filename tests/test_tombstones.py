@@ -15,7 +15,7 @@ from vidseek.config import Settings
 from vidseek.index_choice import FASTSCAN_MIN, PURGE_FRACTION, choose_index, outgrown
 from vidseek.library import Library
 from vidseek.synthetic import clustered_vectors, id_blocks
-from vidseek.vector_index import ClipIndex, IndexCorruptError, build_index
+from vidseek.vector_index import ClipIndex, IndexCorruptError, build_index, rescored
 
 DIM = 64
 N = 30_000
@@ -45,8 +45,13 @@ def test_auto_picks_fastscan_for_large_libraries() -> None:
     assert choose_index(FASTSCAN_MIN - 1).kind == "ivf"
     spec = choose_index(FASTSCAN_MIN)
     assert spec.kind == "fastscan" and spec.refine == "fp16" and spec.k_factor > 1
-    assert choose_index(10**6).nlist == 4096 and choose_index(10**7).nlist == 8192
+    assert choose_index(10**6).nlist == 4096 == choose_index(10**7).nlist == choose_index(300_000).nlist
     assert choose_index(10**8).refine == "sq8"  # fp16 re-scoring vectors would need 100 GB there
+
+
+def test_fastscan_rescores_16x_for_a_page_and_less_for_a_wide_search() -> None:
+    assert rescored(16, 10) == 160 and rescored(16, 64) == 1024
+    assert rescored(16, 4096) == 8192 and rescored(16, 16384) == 32768 and rescored(0, 5) == 5
 
 
 def test_tombstones_past_the_purge_fraction_ask_for_a_rebuild() -> None:

@@ -92,16 +92,16 @@ def training_size(spec: "IndexSpec", n_clips: int) -> int:
     return min(n_clips, max(40 * spec.nlist, 40 * 256 if spec.kind == "ivfpq" else 0))
 
 
-FASTSCAN_MAX_LISTS = 8192
-"""k-means for more lists takes longer than the rest of a build on a few CPU cores (and assigning
-10M clips to 8,192 flat centroids is already ~40 T multiply-adds); scanning 4-bit codes is cheap,
-so larger lists cost less than more lists would. Beyond ~100M clips, an HNSW coarse quantizer over
-more lists is the next step (SCALING.md)."""
+FASTSCAN_MAX_LISTS = 4096
+"""On a few CPU cores k-means for more lists, and assigning every clip to them, cost more than the
+rest of a build (10M clips against 4,096 flat centroids is already ~21 T multiply-adds); scanning
+4-bit codes is cheap, so longer lists cost less than more lists would. Beyond ~100M clips an HNSW
+coarse quantizer over more lists is the next step (SCALING.md)."""
 
 
 def fastscan_lists(n_clips: int) -> int:
     """8·sqrt(N) rounded down to a power of two, from 64 to ``FASTSCAN_MAX_LISTS``: 4,096 lists
-    (~250 clips each) at 1M, 8,192 at 10M."""
+    (~250 clips each) at 1M, ~2,400 clips each at 10M."""
     return min(FASTSCAN_MAX_LISTS, max(64, 2 ** int(math.log2(max(1.0, 8 * math.sqrt(n_clips))))))
 
 

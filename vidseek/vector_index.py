@@ -170,7 +170,7 @@ class ClipIndex:
         inner = self.index.index
         if self.spec.kind == "fastscan":
             params = faiss.IndexRefineSearchParameters(
-                k_factor=float(self.spec.k_factor),
+                k_factor=rescored(self.spec.k_factor, k) / k,
                 base_index_params=faiss.SearchParametersIVF(nprobe=max(1, self.spec.nprobe), sel=selector),
             )
         else:
@@ -392,6 +392,17 @@ def _apply_search_params(index, spec: IndexSpec) -> None:  # noqa: ANN001
         faiss.extract_index_ivf(index).nprobe = max(1, spec.nprobe)
     elif spec.kind == "hnsw":
         faiss.downcast_index(index.index).hnsw.efSearch = spec.ef_search
+
+
+RESCORE_CAP = 8192
+"""``fastscan`` re-scores at most this many candidates (or 2k, when more are asked for): a search
+widening to thousands of clips for grounding needs their order only roughly, and re-scoring 16x
+of 16,384 clips would cost more than the rest of the query."""
+
+
+def rescored(k_factor: int, k: int) -> int:
+    """Candidates ``fastscan`` re-scores when ``k`` clips are asked for."""
+    return max(k, min(k * max(1, k_factor), max(RESCORE_CAP, 2 * k)))
 
 
 def _padded(ids: np.ndarray, k: int) -> np.ndarray:
