@@ -7,8 +7,10 @@ Not part of the test suite. Sizes are selectable so a short run fits in a few mi
   --api-sizes 1000000     end-to-end API sizes
   --hour                  also index a one-hour 1080p file and report peak memory
   --large 4000000         also measure IVF-PQ at this many clips (issue 6; takes ~10 min at 4M)
+  --scale 1000000         also flat, ivf and fastscan side by side with 10 % deleted (benchmarks/scale.py;
+                          10M clips: `python -m benchmarks.scale --clips 10000000 --kinds fastscan`)
   --moments-size default  world of the moment-retrieval benchmark: default (80 videos), short, large
-  --only indexing,search,api,memory,large,mmap,moments
+  --only indexing,search,api,memory,large,mmap,scale,moments
 Results go to benchmarks/results/results.json and results.md.
 """
 
@@ -73,12 +75,15 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=0)
     parser.add_argument("--mmap", type=int, default=0, help="clips for the mapped-reader comparison (0: skip)")
     parser.add_argument(
+        "--scale", type=int, default=0, help="clips for index types side by side with 10 %% deleted (0: skip)"
+    )
+    parser.add_argument(
         "--moments-size",
         default="default",
         choices=("default", "short", "large"),
         help="synthetic world of the moment-retrieval benchmark (benchmarks/moments.py)",
     )
-    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,moments")
+    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,scale,moments")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     seconds = args.video_seconds or (30 if args.short else 180)
@@ -94,7 +99,7 @@ def main() -> None:
     def save() -> None:
         (RESULTS / "results.json").write_text(json.dumps(results, indent=2, default=str))
         md = [f"# vidseek benchmark results\n\nmachine: {results['machine']}\n"]
-        for key in ("indexing", "precision", "search", "api", "memory", "large", "mmap", "moments"):
+        for key in ("indexing", "precision", "search", "api", "memory", "large", "mmap", "scale", "moments"):
             if key in results:
                 md.append(f"\n## {key}\n\n" + _table(results[key]))
         (RESULTS / "results.md").write_text("".join(md))
@@ -153,6 +158,11 @@ def main() -> None:
         from benchmarks import mmap_reader
 
         results["mmap"] = [mmap_reader.measure(args.mmap)]
+        save()
+    if "scale" in only and args.scale:
+        from benchmarks import scale
+
+        results["scale"] = scale.measure(args.scale, ["flat", "ivf", "fastscan"])
         save()
     if "moments" in only:
         from benchmarks import moments

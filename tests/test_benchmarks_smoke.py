@@ -18,6 +18,14 @@ def test_search_benchmark_reports_recall_and_latency_fields() -> None:
     assert all(r["p50_ms"] > 0 and r["bytes_per_clip"] > 2000 and r["build_s"] >= 0 for r in rows)
 
 
+def test_scale_benchmark_deletes_a_tenth_and_never_answers_them() -> None:
+    from benchmarks import scale
+
+    row = scale.measure_one(3000, "fastscan", n_queries=20)
+    assert row["index"].startswith("fastscan") and row["deleted"] == 300 and row["deleted_answered"] == 0
+    assert row["recall_at_10"] >= 0.9 and row["p50_ms"] > 0 and row["ram_bytes_per_clip"] > 0
+
+
 def test_mapped_reader_benchmark_compares_two_processes_on_one_file() -> None:
     from benchmarks import mmap_reader
 
