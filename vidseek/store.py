@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 from sqlalchemy import delete, func, select, text
@@ -315,28 +315,100 @@ def frames_of(video_id: int, *, session: Session) -> tuple[np.ndarray, np.ndarra
 
 
 _FRAME_WINDOW = "SELECT substr(times, {0}, {0}), substr(vectors, {0}, {0}) FROM frame_vectors WHERE video_id = {0}"
+WindowRequest = tuple[int, int, int]
+"""(video id, first frame, last frame): frames ``first..last`` (inclusive, clamped) of one video."""
 
 
 def frame_window(video_id: int, first: int, last: int, *, dim: int, session: Session) -> tuple[np.ndarray, np.ndarray]:
     """(times, vectors) of sampled frames ``first..last`` (inclusive, clamped) of one video.
 
     Reads only those bytes of the stored blobs (``substr``, one statement, sent to the driver as
-    it is: grounding runs it for every candidate video), so grounding a candidate in an hour-long
-    video costs a few kilobytes, not the whole video's vectors.
+    it is), so reading a window of an hour-long video costs a few kilobytes, not the whole video's
+    vectors. ``frame_windows`` reads many windows in one statement.
     """
     first = max(0, first)
     n = last - first + 1
     if n <= 0:
-        return np.zeros(0), np.zeros((0, dim), np.float32)
+        return _no_frames(dim)
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     row = connection.exec_driver_sql(
-        _FRAME_WINDOW.format(mark), (first * 8 + 1, n * 8, first * dim * 4 + 1, n * dim * 4, video_id)
+        _FRAME_WINDOW.format(_driver_mark(connection)), (*_window_bytes(first, n, dim), video_id)
     ).first()
+    return _window_of(row, dim)
+
+
+FRAME_WINDOWS_PER_STATEMENT = 500
+"""Windows one statement of ``frame_windows`` reads (6 parameters each: far inside SQLite's 32,766
+and PostgreSQL's 65,535); more are read in further statements."""
+
+_FRAME_WINDOWS = (
+    "WITH wanted(pos, video_id, times_from, times_len, vectors_from, vectors_len) AS (VALUES {rows}) "
+    "SELECT wanted.pos, substr(f.times, wanted.times_from, wanted.times_len), "
+    "substr(f.vectors, wanted.vectors_from, wanted.vectors_len) "
+    "FROM wanted JOIN frame_vectors f ON f.video_id = wanted.video_id"
+)
+
+
+def frame_windows(
+    requests: Sequence[WindowRequest], *, dim: int, session: Session
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``frame_window`` of each request, in the requests' order, read in one statement (a table of
+    the requests joined to the frame rows, ``substr`` on each; one more for every
+    ``FRAME_WINDOWS_PER_STATEMENT`` requests): grounding reads the windows of all its candidate
+    videos at once. A video may be asked for more than once; an empty request or a missing video
+    gives no frames."""
+    out = [_no_frames(dim) for _ in requests]
+    asked = _window_parameters(requests, dim)
+    if not asked:
+        return out
+    connection = session.connection()
+    mark = _driver_mark(connection)
+    for lo in range(0, len(asked), FRAME_WINDOWS_PER_STATEMENT):
+        chunk = asked[lo : lo + FRAME_WINDOWS_PER_STATEMENT]
+        statement = _FRAME_WINDOWS.format(rows=_integer_rows(len(chunk), 6, mark))
+        for row in connection.exec_driver_sql(statement, tuple(v for request in chunk for v in request)):
+            out[row[0]] = _window_of(row[1:], dim)
+    return out
+
+
+def _window_parameters(requests: Sequence[WindowRequest], dim: int) -> list[tuple[int, ...]]:
+    """(position, video id, ``_window_bytes``) of each request that asks for at least one frame."""
+    out = []
+    for pos, (video_id, first, last) in enumerate(requests):
+        first = max(0, first)
+        if last >= first:
+            out.append((pos, video_id, *_window_bytes(first, last - first + 1, dim)))
+    return out
+
+
+def _window_bytes(first: int, n: int, dim: int) -> tuple[int, int, int, int]:
+    """``substr`` arguments (from, length; 1-based) of frames ``first .. first + n - 1`` in the times
+    blob (float64) and in the vectors blob (``dim`` float32 each)."""
+    return first * 8 + 1, n * 8, first * dim * 4 + 1, n * dim * 4
+
+
+def _window_of(row, dim: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """(times, vectors) from a row of (times bytes, vectors bytes); None or empty: no frames."""
     if row is None or not row[0]:
-        return np.zeros(0), np.zeros((0, dim), np.float32)
+        return _no_frames(dim)
     times = np.frombuffer(row[0], dtype=np.float64)
     return times, np.frombuffer(row[1], dtype=np.float32).reshape(len(times), dim)
+
+
+def _no_frames(dim: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0), np.zeros((0, dim), np.float32)
+
+
+def _driver_mark(connection) -> str:  # noqa: ANN001
+    """The driver's placeholder for statements sent as they are (``?`` for sqlite3, ``%s`` for psycopg)."""
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
+def _integer_rows(rows: int, columns: int, mark: str) -> str:
+    """``rows`` rows of a VALUES list of ``columns`` integer parameters each (cast, so PostgreSQL
+    types the table's columns as integers whatever the driver binds)."""
+    row = "(" + ", ".join([f"CAST({mark} AS INTEGER)"] * columns) + ")"
+    return ", ".join([row] * rows)
 
 
 def clip_frames(ids: list[int], *, session: Session) -> dict[int, tuple[int, int, int]]:
