@@ -1,6 +1,6 @@
 """Data access on SQLite and PostgreSQL: writing, replacing and deleting a video's rows, the
 generation and its change rows, clip vectors by id, the frame windows grounding reads (one or many
-in a statement)."""
+in a statement) and the clips centred on moments."""
 
 from __future__ import annotations
 
@@ -193,4 +193,24 @@ def test_no_windows_asked_is_no_statement(session: Session) -> None:
     with statements_sent(session.get_bind()) as sent:
         assert store.frame_windows([], dim=DIM, session=session) == []
         assert [w[1].shape for w in store.frame_windows([(vid, 2, 1)], dim=DIM, session=session)] == [(0, DIM)]
+        assert store.centred_clip_ids([], session=session) == []
     assert sent == []
+
+
+def test_centred_clip_ids_are_centred_clip_id_in_one_statement(session: Session) -> None:
+    a, a_clips, _, _ = write(session, "/v/a.mp4", n=6)  # clips of frames 0-1, 2-3, 4-5
+    b, b_clips, _, _ = write(session, "/v/b.mp4", n=9)
+    requests = [
+        (a, 2, 3),  # exactly the middle clip
+        (a, 1, 2),  # as near the first clip as the second: the lower id
+        (a, 5, 5),
+        (a, -4, 40),
+        (b, 6, 8),
+        (10**6, 0, 3),  # no such video: no clip
+        (a, 2, 3),
+    ]
+    with statements_sent(session.get_bind()) as sent:
+        ids = store.centred_clip_ids(requests, session=session)
+    assert len(sent) == 1
+    assert ids == [store.centred_clip_id(*request, session=session) for request in requests]
+    assert ids == [a_clips[1], a_clips[0], a_clips[2], a_clips[2], b_clips[3], None, a_clips[1]]

@@ -442,6 +442,35 @@ def centred_clip_id(video_id: int, first: int, last: int, *, session: Session) -
     return session.scalar(select(Clip.id).where(Clip.video_id == video_id).order_by(middle_gap, Clip.id).limit(1))
 
 
+_CENTRED_CLIPS = (
+    "WITH wanted(pos, video_id, middle) AS (VALUES {rows}), "
+    "nearest AS (SELECT wanted.pos, c.id, ROW_NUMBER() OVER (PARTITION BY wanted.pos "
+    "ORDER BY abs(c.first_frame + c.last_frame - wanted.middle), c.id) AS place "
+    "FROM wanted JOIN clips c ON c.video_id = wanted.video_id) "
+    "SELECT pos, id FROM nearest WHERE place = 1"
+)
+CENTRED_CLIPS_PER_STATEMENT = 1000
+"""Requests one statement of ``centred_clip_ids`` answers (3 parameters each)."""
+
+
+def centred_clip_ids(requests: Sequence[WindowRequest], *, session: Session) -> list[int | None]:
+    """``centred_clip_id`` of each (video id, first frame, last frame), in order, in one statement
+    (the clip whose middle is nearest, the lowest id among equally near ones; None for a video
+    without clips)."""
+    out: list[int | None] = [None] * len(requests)
+    if not requests:
+        return out
+    connection = session.connection()
+    mark = _driver_mark(connection)
+    for lo in range(0, len(requests), CENTRED_CLIPS_PER_STATEMENT):
+        chunk = requests[lo : lo + CENTRED_CLIPS_PER_STATEMENT]
+        values = tuple(v for pos, (vid, first, last) in enumerate(chunk, lo) for v in (pos, vid, first + last))
+        statement = _CENTRED_CLIPS.format(rows=_integer_rows(len(chunk), 3, mark))
+        for pos, clip_id in connection.exec_driver_sql(statement, values):
+            out[pos] = clip_id
+    return out
+
+
 def videos_with_fingerprint(digest: str, *, session: Session) -> list[Video]:
     """The indexed videos whose content fingerprint is ``digest``, oldest first (the same content may sit
     under several paths)."""
