@@ -442,12 +442,10 @@ def centred_clip_id(video_id: int, first: int, last: int, *, session: Session) -
     return session.scalar(select(Clip.id).where(Clip.video_id == video_id).order_by(middle_gap, Clip.id).limit(1))
 
 
-_CENTRED_CLIPS = (
-    "WITH wanted(pos, video_id, middle) AS (VALUES {rows}), "
-    "nearest AS (SELECT wanted.pos, c.id, ROW_NUMBER() OVER (PARTITION BY wanted.pos "
-    "ORDER BY abs(c.first_frame + c.last_frame - wanted.middle), c.id) AS place "
-    "FROM wanted JOIN clips c ON c.video_id = wanted.video_id) "
-    "SELECT pos, id FROM nearest WHERE place = 1"
+_CENTRED_CLIPS = (  # the gap is a column of a derived table: SQLite's ORDER BY may not name the outer query
+    "WITH wanted(pos, video_id, middle) AS (VALUES {rows}) "
+    "SELECT wanted.pos, (SELECT near.id FROM (SELECT c.id, abs(c.first_frame + c.last_frame - wanted.middle) AS gap "
+    "FROM clips c WHERE c.video_id = wanted.video_id) AS near ORDER BY near.gap, near.id LIMIT 1) FROM wanted"
 )
 CENTRED_CLIPS_PER_STATEMENT = 1000
 """Requests one statement of ``centred_clip_ids`` answers (3 parameters each)."""
