@@ -106,6 +106,21 @@ def test_clip_vectors_by_id_skip_ids_that_are_gone(session: Session) -> None:
     assert [b[0].tolist() for b in blocks] == [clips[:2], clips[2:]]
 
 
+def test_clip_frames_say_where_each_clip_lies_and_skip_ids_that_are_gone(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, a_clips, _, _ = write(session, "/v/a.mp4", n=6)
+    b, b_clips, _, _ = write(session, "/v/b.mp4", n=4)
+    expected = {a_clips[0]: (a, 0, 1), a_clips[2]: (a, 4, 5), b_clips[1]: (b, 2, 3)}
+    asked = [a_clips[2], 10**9, b_clips[1], a_clips[0]]
+    assert store.clip_frames(asked, session=session) == expected
+    monkeypatch.setattr(store, "CLIP_FRAMES_PER_STATEMENT", 2)
+    with statements_sent(session.get_bind()) as sent:
+        assert store.clip_frames(asked, session=session) == expected
+    assert len(sent) == 2
+    assert store.clip_frames([], session=session) == {}
+
+
 def test_frame_window_reads_just_those_frames_clamped(session: Session) -> None:
     vid, _, _, vectors = write(session, "/v/a.mp4", n=6)
     times, window = store.frame_window(vid, 2, 4, dim=DIM, session=session)

@@ -411,12 +411,26 @@ def _integer_rows(rows: int, columns: int, mark: str) -> str:
     return ", ".join([row] * rows)
 
 
+CLIP_FRAMES_PER_STATEMENT = 5000
+"""Clip ids one statement of ``clip_frames`` looks up."""
+
+
 def clip_frames(ids: list[int], *, session: Session) -> dict[int, tuple[int, int, int]]:
-    """clip id -> (video id, first frame, last frame), for the clips of ``ids`` that exist (no vectors read)."""
+    """clip id -> (video id, first frame, last frame), for the clips of ``ids`` that exist (no vectors
+    read). Sent to the driver as it is: grounding asks it for every ANN answer, and building the
+    statement in SQLAlchemy cost more than running it."""
     if not ids:
         return {}
-    rows = session.execute(select(Clip.id, Clip.video_id, Clip.first_frame, Clip.last_frame).where(Clip.id.in_(ids)))
-    return {cid: (vid, first, last) for cid, vid, first, last in rows}
+    connection = session.connection()
+    mark = _driver_mark(connection)
+    out: dict[int, tuple[int, int, int]] = {}
+    for lo in range(0, len(ids), CLIP_FRAMES_PER_STATEMENT):
+        chunk = tuple(int(i) for i in ids[lo : lo + CLIP_FRAMES_PER_STATEMENT])
+        statement = (
+            f"SELECT id, video_id, first_frame, last_frame FROM clips WHERE id IN ({', '.join([mark] * len(chunk))})"
+        )
+        out.update({cid: (vid, first, last) for cid, vid, first, last in connection.exec_driver_sql(statement, chunk)})
+    return out
 
 
 def clips_by_ids(ids: list[int], *, session: Session) -> dict[int, Clip]:
