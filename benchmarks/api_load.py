@@ -107,14 +107,14 @@ def build_library(data_dir: Path, n_clips: int, *, frames_per_video: int = 400, 
     }
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def serve(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "VIDSEEK_DATA_DIR": str(data_dir),
@@ -129,10 +129,16 @@ def serve(data_dir: Path) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    wait_ready(proc, base)
+    return proc, base
+
+
+def wait_ready(proc: subprocess.Popen, base: str) -> None:
+    """Until the `vidseek serve` at ``base`` answers ``/readyz`` (5 minutes at most)."""
     for _ in range(600):
         try:
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return proc, base
+                return
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from itertools import takewhile
 from typing import Callable
 
 import numpy as np
@@ -66,6 +67,16 @@ def reach(settling: float, background: Background) -> float:
     event and the background). Videos whose best clip lies further below are not grounded, and the
     ANN search stops widening once its weakest clip does."""
     return 0.5 * max(0.0, settling - background.level) + SLACK
+
+
+@dataclass(frozen=True)
+class FrameWindow:
+    """Sampled frames ``first..last`` of one video as read (``times`` may stop short at its end)."""
+
+    first: int
+    last: int
+    times: np.ndarray
+    vectors: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -275,16 +286,23 @@ class _Grounding:
             self.span[vid] = (min(lo, first), max(hi, last))
         pending = sorted((v for v in self.best_clip if self._stale(v)), key=lambda v: (-self.best_clip[v], v))
         self._load_videos(pending, session)
+        settling = self.settling_score()
+        windows = self._read_windows([v for v in pending if self._may_reach(v, settling)], session)
         for at, vid in enumerate(pending):
             settling = self.settling_score()
-            if self.best_clip[vid] + reach(settling, self.background) < settling:
+            if not self._may_reach(vid, settling):
                 self._count_hidden(pending[at : at + COUNT_VIDEOS], session)
                 return True  # this video and every later one (and every clip not fetched) score lower
-            self.by_video[vid] = self._ground(vid, session, self.read, keep_scores=True)
+            self.by_video[vid] = self._ground(vid, session, self.read, windows.get(vid), keep_scores=True)
             self._ranked_cache = None
         weakest = scores[-1] if scores else float("-inf")
         settling = self.settling_score()
         return not exhausted and weakest + reach(settling, self.background) < settling
+
+    def _may_reach(self, vid: int, score: float) -> bool:
+        """Whether the video's best candidate clip lies close enough below ``score`` that a moment of it
+        may score ``score`` (``reach``)."""
+        return self.best_clip[vid] + reach(score, self.background) >= score
 
     def _stale(self, vid: int) -> bool:
         """Whether the video's candidate clips reach beyond what was grounded of it."""
@@ -301,26 +319,45 @@ class _Grounding:
         for vid in video_ids:
             self.videos.setdefault(vid, None)
 
+    def _first_window(self, vid: int) -> tuple[int, int] | None:
+        """Frames ``span - PAD .. span + PAD`` of a video (clamped to it), or None for a video not grounded."""
+        video = self.videos[vid]
+        if video is None:
+            return None
+        first, last = self.span[vid]
+        return max(0, first - PAD), min(video.frame_count - 1, last + PAD)
+
+    def _read_windows(self, video_ids: list[int], session: Session) -> dict[int, FrameWindow]:
+        """The first windows (``_first_window``) of these videos, read in one statement
+        (``store.frame_windows``), so that grounding them costs one round trip, not one a video."""
+        wanted = {vid: window for vid in video_ids if (window := self._first_window(vid)) is not None}
+        frames = store.frame_windows([(vid, lo, hi) for vid, (lo, hi) in wanted.items()], dim=self.dim, session=session)
+        return {vid: FrameWindow(lo, hi, *read) for (vid, (lo, hi)), read in zip(wanted.items(), frames)}
+
     def _ground(
         self,
         vid: int,
         session: Session,
         read: dict[int, tuple[int, int]],
+        window: FrameWindow | None = None,
         *,
         keep_scores: bool = False,
     ) -> list[Moment]:
         """The moments of frames ``span - PAD .. span + PAD`` of one video, the window widened while a
         moment reaches one of its edges (so each moment is whole: with a baseline that is the same
-        for every video, a moment depends only on the frames around it). ``keep_scores``: the
-        window's frame scores are kept for the moments' relevance curves (``Found.frame_scores``)."""
-        video = self.videos[vid]
-        if video is None:
+        for every video, a moment depends only on the frames around it). ``window``: those first
+        frames, already read (``_read_windows``); otherwise they are read here, as every widening is.
+        ``keep_scores``: the window's frame scores are kept for the moments' relevance curves
+        (``Found.frame_scores``)."""
+        first_window = self._first_window(vid)
+        if first_window is None:
             return []
+        video = self.videos[vid]
         n = video.frame_count
-        first, last = self.span[vid]
-        lo, hi = max(0, first - PAD), min(n - 1, last + PAD)
+        lo, hi = first_window
         while True:
-            times, vectors = store.frame_window(vid, lo, hi, dim=self.dim, session=session)
+            times, vectors = self._frames(vid, lo, hi, window, session)
+            window = None  # a widened window is read again
             if len(times) == 0:
                 read[vid] = (lo, hi)
                 return []
@@ -338,6 +375,14 @@ class _Grounding:
             self.frame_scores[vid] = FrameScores(lo, times, vectors @ self.query)
         return [replace(m, first=m.first + lo, last=m.last + lo) for m in found]
 
+    def _frames(
+        self, vid: int, lo: int, hi: int, window: FrameWindow | None, session: Session
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(times, vectors) of frames ``lo..hi`` of a video: ``window``'s when it holds just those, else read."""
+        if window is not None and (window.first, window.last) == (lo, hi):
+            return window.times, window.vectors
+        return store.frame_window(vid, lo, hi, dim=self.dim, session=session)
+
     def _count_hidden(self, videos: list[int], session) -> None:  # noqa: ANN001
         """Ground the next few candidate videos that may hold moments just below ``min_relevance``,
         only to say how many were hidden (kept apart: the answer itself is already settled)."""
@@ -346,11 +391,11 @@ class _Grounding:
         floor = (
             self.background.above(PEAK_Z) if self.min_relevance == "medium" else floor_score("medium", self.background)
         )
+        reaching = list(takewhile(lambda vid: self._may_reach(vid, floor), videos))
+        windows = self._read_windows(reaching, session)
         scratch: dict[int, tuple[int, int]] = {}
-        for vid in videos:
-            if self.best_clip[vid] + reach(floor, self.background) < floor:
-                return
-            self.counted.extend(self._ground(vid, session, scratch))
+        for vid in reaching:
+            self.counted.extend(self._ground(vid, session, scratch, windows.get(vid)))
 
     def _ranked(self) -> tuple[list[Moment], float]:
         """The moments found, best first, and the lowest score that passes ``min_relevance``."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import search  # noqa: E402
@@ -59,3 +62,24 @@ def test_whole_process_pairs_alternate_fresh_processes_and_report_medians(tmp_pa
         assert "exited 3" in str(exc)
     else:
         raise AssertionError("a failing command must not be timed as a result")
+
+
+def test_the_query_stand_in_gives_the_librarys_model_and_unit_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from query_stand_in import FrameQueries
+
+    from benchmarks.api_load import MODEL_NAME, build_library
+
+    build_library(tmp_path, 600, frames_per_video=40, dim=16)
+    monkeypatch.setenv("VIDSEEK_DATA_DIR", str(tmp_path))
+    matching = FrameQueries()
+    assert (matching.name, matching.dim) == (MODEL_NAME, 16)
+    vectors = matching.encode_text(["a dog", "a cat", "a dog"])
+    assert vectors.shape == (3, 16) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+    assert np.array_equal(vectors[0], vectors[2]) and not np.array_equal(vectors[0], vectors[1])
+    assert float((matching.frames @ vectors[0]).max()) > 0.9  # a stored frame, a little noise
+    monkeypatch.setenv("VIDSEEK_BENCH_QUERIES", "random")
+    unrelated = FrameQueries().encode_text(["a dog"])[0]
+    assert float((matching.frames @ unrelated).max()) < 0.9

@@ -1,5 +1,6 @@
 """Data access on SQLite and PostgreSQL: writing, replacing and deleting a video's rows, the
-generation and its change rows, clip vectors by id, and the frame windows grounding reads."""
+generation and its change rows, clip vectors by id, the frame windows grounding reads (one or many
+in a statement) and the clips centred on moments."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from sql_statements import frame_reads, statements_sent
 from sqlalchemy.orm import Session
 
 from vidseek import store
@@ -104,6 +106,21 @@ def test_clip_vectors_by_id_skip_ids_that_are_gone(session: Session) -> None:
     assert [b[0].tolist() for b in blocks] == [clips[:2], clips[2:]]
 
 
+def test_clip_frames_say_where_each_clip_lies_and_skip_ids_that_are_gone(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, a_clips, _, _ = write(session, "/v/a.mp4", n=6)
+    b, b_clips, _, _ = write(session, "/v/b.mp4", n=4)
+    expected = {a_clips[0]: (a, 0, 1), a_clips[2]: (a, 4, 5), b_clips[1]: (b, 2, 3)}
+    asked = [a_clips[2], 10**9, b_clips[1], a_clips[0]]
+    assert store.clip_frames(asked, session=session) == expected
+    monkeypatch.setattr(store, "CLIP_FRAMES_PER_STATEMENT", 2)
+    with statements_sent(session.get_bind()) as sent:
+        assert store.clip_frames(asked, session=session) == expected
+    assert len(sent) == 2
+    assert store.clip_frames([], session=session) == {}
+
+
 def test_frame_window_reads_just_those_frames_clamped(session: Session) -> None:
     vid, _, _, vectors = write(session, "/v/a.mp4", n=6)
     times, window = store.frame_window(vid, 2, 4, dim=DIM, session=session)
@@ -143,3 +160,72 @@ def test_videos_with_fingerprint_are_every_copy_oldest_first(session: Session) -
     assert [v.id for v in store.videos_with_fingerprint("same", session=session)] == [first, second]
     assert [v.path for v in store.videos_with_fingerprint("different", session=session)] == ["/videos/other.mp4"]
     assert store.videos_with_fingerprint("none", session=session) == []
+
+
+def _same_window(got: tuple[np.ndarray, np.ndarray], expected: tuple[np.ndarray, np.ndarray]) -> bool:
+    return all(a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b) for a, b in zip(got, expected))
+
+
+def test_frame_windows_read_what_frame_window_reads_in_one_statement(session: Session) -> None:
+    a, _, _, vectors = write(session, "/v/a.mp4", n=6, seed=1)
+    b = write(session, "/v/b.mp4", n=9, seed=2)[0]
+    short = write(session, "/v/short.mp4", n=3, seed=3)[0]
+    requests = [
+        (a, 2, 4),
+        (b, 0, 8),
+        (a, -3, 99),  # clamped to the video at both ends
+        (b, 7, 20),  # clamped at the end
+        (a, 4, 3),  # empty: last before first
+        (a, 6, 9),  # past the end
+        (10**6, 0, 3),  # no such video
+        (short, 2, 2),  # its last frame
+        (a, 2, 4),  # the same window again
+    ]
+    with statements_sent(session.get_bind()) as sent:
+        windows = store.frame_windows(requests, dim=DIM, session=session)
+    assert len(frame_reads(sent)) == 1
+    for request, window in zip(requests, windows, strict=True):
+        assert _same_window(window, store.frame_window(*request, dim=DIM, session=session)), request
+    assert np.array_equal(windows[2][1], vectors) and windows[2][0].tolist() == [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]
+    assert [len(w[0]) for w in windows] == [3, 9, 6, 2, 0, 0, 0, 1, 3]
+
+
+def test_frame_windows_take_one_more_statement_per_statements_worth(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vid = write(session, "/v/a.mp4", n=6)[0]
+    requests = [(vid, i, i + 1) for i in range(5)] + [(vid, 3, 2)]
+    monkeypatch.setattr(store, "FRAME_WINDOWS_PER_STATEMENT", 2)
+    with statements_sent(session.get_bind()) as sent:
+        windows = store.frame_windows(requests, dim=DIM, session=session)
+    assert len(frame_reads(sent)) == 3  # five windows to read, two a statement; the empty one is not asked
+    for request, window in zip(requests, windows, strict=True):
+        assert _same_window(window, store.frame_window(*request, dim=DIM, session=session)), request
+
+
+def test_no_windows_asked_is_no_statement(session: Session) -> None:
+    vid = write(session, "/v/a.mp4")[0]
+    with statements_sent(session.get_bind()) as sent:
+        assert store.frame_windows([], dim=DIM, session=session) == []
+        assert [w[1].shape for w in store.frame_windows([(vid, 2, 1)], dim=DIM, session=session)] == [(0, DIM)]
+        assert store.centred_clip_ids([], session=session) == []
+    assert sent == []
+
+
+def test_centred_clip_ids_are_centred_clip_id_in_one_statement(session: Session) -> None:
+    a, a_clips, _, _ = write(session, "/v/a.mp4", n=6)  # clips of frames 0-1, 2-3, 4-5
+    b, b_clips, _, _ = write(session, "/v/b.mp4", n=9)
+    requests = [
+        (a, 2, 3),  # exactly the middle clip
+        (a, 1, 2),  # as near the first clip as the second: the lower id
+        (a, 5, 5),
+        (a, -4, 40),
+        (b, 6, 8),
+        (10**6, 0, 3),  # no such video: no clip
+        (a, 2, 3),
+    ]
+    with statements_sent(session.get_bind()) as sent:
+        ids = store.centred_clip_ids(requests, session=session)
+    assert len(sent) == 1
+    assert ids == [store.centred_clip_id(*request, session=session) for request in requests]
+    assert ids == [a_clips[1], a_clips[0], a_clips[2], a_clips[2], b_clips[3], None, a_clips[1]]

@@ -1,0 +1,98 @@
+"""`GET /api/search` before and after a change, side by side: a real `vidseek serve` of each code tree
+in turn (A B A B ...) on one synthetic library (``benchmarks.api_load.build_library``), with a text
+encoder that costs microseconds (``benchmarks/query_stand_in.py``), so what differs is the API's,
+the engine's and the SQL's own time. One client, then 8, as ``benchmarks.api_load`` sends them.
+
+    git worktree add /tmp/vidseek-before <commit>
+    python -m benchmarks.api_ab --data /tmp/ab-library --clips 20000 \\
+        --tree before=/tmp/vidseek-before --tree after=. --rounds 3 --requests 60
+
+The library is built once (into ``--data``) and reused. Timings on a shared machine are noisy:
+compare the medians over rounds, taken minutes apart in the same run, not single figures."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from benchmarks import api_load
+
+HERE = Path(__file__).resolve().parent
+STAND_IN = "python:query_stand_in:FrameQueries"
+
+
+def serve_tree(tree: Path, data_dir: Path, queries: str) -> tuple[subprocess.Popen, str]:
+    """`vidseek serve` run from the code in ``tree`` (query cache off, no worker threads)."""
+    port = api_load.free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tree), str(HERE)]),
+        "VIDSEEK_DATA_DIR": str(data_dir),
+        "VIDSEEK_MODEL": STAND_IN,
+        "VIDSEEK_QUERY_CACHE_SIZE": "0",
+        "VIDSEEK_SERVE_WORKERS": "0",
+        "VIDSEEK_BENCH_QUERIES": queries,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+        cwd=tree,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    api_load.wait_ready(proc, base)
+    return proc, base
+
+
+def measure_tree(tree: Path, data_dir: Path, queries: str, requests: int, seed: int) -> dict:
+    proc, base = serve_tree(tree, data_dir, queries)
+    try:
+        for i in range(5):
+            httpx.get(f"{base}/api/search", params={"q": f"warm up {i}"}, timeout=60)
+        one = api_load.load(base, clients=1, requests_per_client=requests, seed=seed)
+        eight = api_load.load(base, clients=8, requests_per_client=max(5, requests // 8), seed=seed + 1000)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return {
+        "p50_ms": one["p50_ms"],
+        "p99_ms": one["p99_ms"],
+        "p50_ms_8_clients": eight["p50_ms"],
+        "rps_8_clients": eight["throughput_rps"],
+        "errors": one["errors"] + eight["errors"],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="library folder (built there when empty)")
+    parser.add_argument("--clips", type=int, default=20000)
+    parser.add_argument("--tree", action="append", required=True, help="NAME=PATH of a vidseek checkout")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--queries", default="frames,random", help="frames (pages come back full), random, or both")
+    args = parser.parse_args(argv)
+    trees = [(name, Path(path).resolve()) for name, _, path in (t.partition("=") for t in args.tree)]
+    if not (args.data / "clips.faiss").exists():
+        print(api_load.build_library(args.data, args.clips), flush=True)
+    for queries in args.queries.split(","):
+        rows: dict[str, list[dict]] = {name: [] for name, _ in trees}
+        for round_ in range(args.rounds):
+            for name, tree in trees:
+                row = measure_tree(tree, args.data, queries, args.requests, seed=round_)
+                rows[name].append(row)
+                print(f"{queries} round {round_ + 1} {name}: {row}", flush=True)
+        for name, _ in trees:
+            medians = {key: statistics.median(r[key] for r in rows[name]) for key in rows[name][0]}
+            print(f"{queries} {name} median over {args.rounds} rounds: {medians}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
