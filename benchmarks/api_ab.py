@@ -34,7 +34,7 @@ def serve_tree(tree: Path, data_dir: Path, queries: str) -> tuple[subprocess.Pop
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(tree), str(HERE)]),
         "VIDSEEK_DATA_DIR": str(data_dir),
-        "VIDSEEK_MODEL": STAND_IN,
+        "VIDSEEK_MODEL": api_load.MODEL if queries == "model" else STAND_IN,
         "VIDSEEK_QUERY_CACHE_SIZE": "0",
         "VIDSEEK_SERVE_WORKERS": "0",
         "VIDSEEK_BENCH_QUERIES": queries,
@@ -74,22 +74,36 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="library folder (built there when empty)")
     parser.add_argument("--clips", type=int, default=20000)
-    parser.add_argument("--tree", action="append", required=True, help="NAME=PATH of a vidseek checkout")
+    parser.add_argument(
+        "--tree",
+        action="append",
+        required=True,
+        help="NAME=PATH of a vidseek checkout, or NAME=PATH@DATA to serve it on its own copy of the library "
+        "(a tree that cannot read the other's index file rebuilds its own there)",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=60)
-    parser.add_argument("--queries", default="frames,random", help="frames (pages come back full), random, or both")
+    parser.add_argument(
+        "--queries",
+        default="frames,random",
+        help="frames (pages come back full), random, or model (the real ViT-B-32:random text tower, "
+        "encoding included); comma-separated",
+    )
     args = parser.parse_args(argv)
-    trees = [(name, Path(path).resolve()) for name, _, path in (t.partition("=") for t in args.tree)]
+    trees = []
+    for name, _, spec in (t.partition("=") for t in args.tree):
+        path, _, data = spec.partition("@")
+        trees.append((name, Path(path).resolve(), Path(data) if data else args.data))
     if not (args.data / "clips.faiss").exists():
         print(api_load.build_library(args.data, args.clips), flush=True)
     for queries in args.queries.split(","):
-        rows: dict[str, list[dict]] = {name: [] for name, _ in trees}
+        rows: dict[str, list[dict]] = {name: [] for name, _, _ in trees}
         for round_ in range(args.rounds):
-            for name, tree in trees:
-                row = measure_tree(tree, args.data, queries, args.requests, seed=round_)
+            for name, tree, data in trees:
+                row = measure_tree(tree, data, queries, args.requests, seed=round_)
                 rows[name].append(row)
                 print(f"{queries} round {round_ + 1} {name}: {row}", flush=True)
-        for name, _ in trees:
+        for name, _, _ in trees:
             medians = {key: statistics.median(r[key] for r in rows[name]) for key in rows[name][0]}
             print(f"{queries} {name} median over {args.rounds} rounds: {medians}", flush=True)
 

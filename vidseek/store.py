@@ -5,6 +5,7 @@ Functions take ``session`` as a keyword argument; callers own the transaction.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterator, Sequence
@@ -362,6 +363,10 @@ def frame_windows(
     if not asked:
         return out
     connection = session.connection()
+    raw = connection.connection.driver_connection
+    if SQLITE_BLOB_READS and connection.dialect.name == "sqlite" and hasattr(raw, "blobopen"):
+        _read_sqlite_blobs(raw, asked, dim, out)
+        return out
     mark = _driver_mark(connection)
     for lo in range(0, len(asked), FRAME_WINDOWS_PER_STATEMENT):
         chunk = asked[lo : lo + FRAME_WINDOWS_PER_STATEMENT]
@@ -369,6 +374,36 @@ def frame_windows(
         for row in connection.exec_driver_sql(statement, tuple(v for request in chunk for v in request)):
             out[row[0]] = _window_of(row[1:], dim)
     return out
+
+
+SQLITE_BLOB_READS = True
+"""On SQLite ``frame_windows`` reads through incremental blob I/O (``_read_sqlite_blobs``); False
+sends the one statement it sends to PostgreSQL."""
+
+
+def _read_sqlite_blobs(raw, asked: list[tuple[int, ...]], dim: int, out: list) -> None:  # noqa: ANN001
+    """``frame_windows`` on SQLite: the windows read through incremental blob I/O on the session's
+    own connection (so within its snapshot) instead of ``substr``, which makes SQLite read a blob's
+    overflow pages from its start up to the offset: 2x faster for windows of 400 s videos, no SQL
+    statement at all. ``frame_vectors.video_id`` is the table's rowid."""
+    for pos, video_id, times_from, times_len, vectors_from, vectors_len in asked:
+        try:
+            with raw.blobopen("frame_vectors", "times", video_id, readonly=True) as blob:
+                times = _blob_slice(blob, times_from - 1, times_len)
+            with raw.blobopen("frame_vectors", "vectors", video_id, readonly=True) as blob:
+                vectors = _blob_slice(blob, vectors_from - 1, vectors_len)
+        except sqlite3.OperationalError:  # no such row: the video is gone
+            continue
+        out[pos] = _window_of((times, vectors), dim)
+
+
+def _blob_slice(blob, start: int, length: int) -> bytes:  # noqa: ANN001
+    """Bytes ``start .. start + length`` of an open blob, clamped to its end (as ``substr`` does)."""
+    size = len(blob)
+    if start >= size or length <= 0:
+        return b""
+    blob.seek(start)
+    return blob.read(min(length, size - start))
 
 
 def _window_parameters(requests: Sequence[WindowRequest], dim: int) -> list[tuple[int, ...]]:
