@@ -23,10 +23,12 @@ def run_serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from search_api.app import create_app
+    from vidseek import vector_index
     from vidseek.blas_threads import limit_numpy_blas
     from vidseek.encoders import library_encoder
 
     limit_numpy_blas(1)  # a query's products are small: a second BLAS thread costs more than it saves
+    vector_index.SEARCH_THREADS = 1  # likewise FAISS: each request searches on its own thread
     # Check what would stop the app before uvicorn starts, so a problem is one line, not a traceback.
     library = open_library(settings)
     encoder = library_encoder(settings, library)

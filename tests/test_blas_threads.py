@@ -44,3 +44,35 @@ def test_vidseek_serve_limits_numpy_blas_before_it_serves(settings: Settings, mo
     limit_numpy_blas(2)
     run_serve(settings, "127.0.0.1", 0)
     assert len(seen) == 1 and {seen[0][f] for f in numpy_blas_files()} == {1}
+
+
+def test_vidseek_serve_searches_faiss_on_the_request_thread_only(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import faiss
+    import uvicorn
+
+    from vidseek import vector_index
+    from vidseek.synthetic import clustered_vectors, id_blocks
+
+    monkeypatch.setattr(vector_index, "SEARCH_THREADS", 0)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    run_serve(settings, "127.0.0.1", 0)
+    assert vector_index.SEARCH_THREADS == 1
+
+    blocks = id_blocks([next(clustered_vectors(2000, 32, seed=1))])
+    index = vector_index.build_index(lambda: iter(blocks), dim=32, n=2000, requested="flat", generation=0)
+    before = faiss.omp_get_max_threads()
+    answers: list[tuple[int, list[int]]] = []
+
+    def search() -> None:
+        ids = index.search(blocks[0][1][3], 5)[1].tolist()
+        answers.append((faiss.omp_get_max_threads(), ids))
+
+    worker = threading.Thread(target=search)
+    worker.start()
+    worker.join()
+    assert answers[0][0] == 1 and answers[0][1][0] == blocks[0][0][3]  # the request's thread: one
+    assert faiss.omp_get_max_threads() == before  # every other thread (builds, saves) keeps its cores

@@ -54,6 +54,14 @@ _TRAILER = b"VIDSEEK2"
 _HASH_BLOCK = 1 << 22
 
 
+SEARCH_THREADS = 0
+"""OpenMP threads of a search, set in the searching thread only (OpenMP keeps the setting per thread,
+so a build or a save in another thread keeps all cores); 0 leaves FAISS's default (all cores).
+``vidseek serve`` sets 1: its requests already run in parallel, one thread each, and a one-query
+search split over busy cores waits on the other half (at 1M clips on two busy cores ``fastscan``
+took ~8 ms on two threads against ~1 ms on one)."""
+
+
 class IndexCorruptError(ValueError):
     """An index file whose FAISS data does not match the checksum in its header."""
 
@@ -153,6 +161,8 @@ class ClipIndex:
     def search_at(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, int]:
         """Like ``search``, plus the generation of the state that answered (read under the same lock)."""
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        if SEARCH_THREADS:
+            faiss.omp_set_num_threads(SEARCH_THREADS)  # OpenMP keeps it per calling thread
         with self._lock:
             k = max(1, min(k, self.count))
             if self.spec.kind in TOMBSTONE_KINDS:
