@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import faiss  # noqa: F401 - its BLAS loaded, to see it left alone
+import faiss  # its BLAS loaded, to see it left alone
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -51,7 +51,6 @@ def test_vidseek_serve_searches_faiss_on_the_request_thread_only(
 ) -> None:
     import threading
 
-    import faiss
     import uvicorn
 
     from vidseek import vector_index
