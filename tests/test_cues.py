@@ -118,3 +118,44 @@ def test_removing_a_video_removes_its_cues(db_settings: Settings, tmp_path: Path
     with library.sessions() as session:
         assert store.cues_of(video_id, session=session) == []
         assert store.search_cues("deadline", 10, session=session) == []
+
+
+SPOKEN = [
+    (1.0, 2.0, "We missed the deadline again."),
+    (3.0, 4.0, "The deadline was missed by we."),
+    (5.0, 6.0, "Dead air on the radio"),
+    (7.0, 8.0, "A DEADLINE, a deadline, always the deadline"),
+    (9.0, 10.0, "nothing to see here"),
+    (11.0, 12.0, "l'été dernier, café"),
+]
+
+
+def _with_spoken_cues(settings: Settings, tmp_path: Path) -> tuple[Library, int]:
+    video = make_video(tmp_path / "talk.mp4", [Segment("red", 2)])
+    library, _ = _index(settings, [video])
+    with library.sessions() as session:
+        video_id = store.video_by_path(str(video), session=session).id
+        store.replace_cues(video_id, [store.CueRow(a, b, t, "sidecar:talk.srt") for a, b, t in SPOKEN], session=session)
+        session.commit()
+    return library, video_id
+
+
+def test_lexical_search_phrases_prefixes_and_words_on_both_backends(db_settings: Settings, tmp_path: Path) -> None:
+    library, video_id = _with_spoken_cues(db_settings, tmp_path)
+
+    def found(query: str, limit: int = 10) -> list[str]:
+        with library.sessions() as session:
+            hits = store.search_cues(query, limit, session=session)
+        assert all(h.video_id == video_id for h in hits) and [h.rank for h in hits] == list(range(len(hits)))
+        return [h.text for h in hits]
+
+    assert found('"we missed the deadline"') == ["We missed the deadline again."]  # the words in that order
+    assert sorted(found("we missed the deadline")) == sorted([SPOKEN[0][2], SPOKEN[1][2]])  # all words, any order
+    assert found("deadline")[0] == SPOKEN[3][2]  # the line saying it three times ranks first
+    assert sorted(found("dead*")) == sorted([SPOKEN[0][2], SPOKEN[1][2], SPOKEN[2][2], SPOKEN[3][2]])
+    assert found("dead") == [SPOKEN[2][2]]  # a word, not a prefix
+    assert found('"dead ai"*') == [SPOKEN[2][2]]
+    assert found("CAFÉ") == [SPOKEN[5][2]] and found("été") == [SPOKEN[5][2]]
+    assert found("deadline", limit=1) == [SPOKEN[3][2]]
+    assert found("giraffe") == [] and found("!!") == []
+    assert found('NEAR( OR "x" & y:*') == []  # operator characters are plain text, never a syntax error
