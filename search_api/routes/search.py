@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/search", tags=["search"])
 # worker thread so the event loop keeps serving other requests (video streams, thumbnails) meanwhile.
 
 
-@router.get("", response_model=SearchResponse, summary="Moments that match a phrase")
+@router.get("", response_model=SearchResponse, response_model_exclude_unset=True, summary="Moments that match a phrase")
 async def search_text(params: TextSearchDep, services: ServicesDep) -> SearchResponse:
     make_query = partial(services.queries.vector, params.q)
     return await run_in_threadpool(answer, services.engine, params.q, make_query, params)
