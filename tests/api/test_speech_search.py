@@ -3,11 +3,14 @@ colour videos (the colour encoder) whose subtitles (sidecar files and a muxed st
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import opentimelineio as otio
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -37,7 +40,7 @@ class Talking:
 def _make_library(root: Path) -> dict[str, Path]:
     """door: red 0-4 s, then blue; says "a red door" over the red and "we missed the deadline" later.
     balloon: green; says "the red balloon". alert: white, with a subrip stream: "red alert", "deadline tomorrow"."""
-    door = make_video(root / "door.mp4", [Segment("red", 4), Segment("blue", 8)])
+    door = make_video(root / "door.mp4", [Segment("red", 4), Segment("blue", 8)], fps=25)  # an EDL rate
     (root / "door.en.srt").write_text(
         "1\n00:00:01,000 --> 00:00:03,000\nA red door\n\n"
         "2\n00:00:08,000 --> 00:00:09,000\nWe missed the deadline.\n\n"
@@ -164,3 +167,26 @@ def test_fusion_on_both_backends(db_settings: Settings, tmp_path: Path) -> None:
     said = TextSearch(q='"red balloon"', modality="speech")
     [only] = answer(engine, "red balloon", "red balloon", said).model_dump()["results"]
     assert (Path(only["video"]["path"]).name, only["start"], only["end"]) == ("balloon.mp4", 2.0, 3.0)
+
+
+def test_exports_carry_the_quote_and_a_visual_export_is_unchanged(talking: Talking) -> None:
+    rows = list(csv.DictReader(io.StringIO(_get(talking, "/api/export.csv", q="red"))))
+    assert (rows[0]["title"], rows[0]["matched"], rows[0]["quote"]) == ("door", "visual+speech", "A red door")
+    assert {(r["title"], r["quote"]) for r in rows[1:]} == {("alert", "red alert"), ("balloon", "the red balloon")}
+    visual = _get(talking, "/api/export.csv", q="red", modality="visual")
+    assert visual.splitlines()[0].endswith("peak_timecode") and "A red door" not in visual
+    timeline = otio.adapters.read_from_string(_get(talking, "/api/export.otio", q="red"), "otio_json")
+    first = next(iter(timeline.tracks[0]))
+    assert [(m.name, m.comment) for m in first.markers] == [("A red door", "A red door")]
+    assert list(first.metadata["vidseek"]["matched"]) == ["visual", "speech"]
+    seen = otio.adapters.read_from_string(_get(talking, "/api/export.otio", q="red", modality="visual"), "otio_json")
+    visual_clip = next(iter(seen.tracks[0]))
+    assert list(visual_clip.markers) == [] and "matched" not in visual_clip.metadata["vidseek"]
+    edl = _get(talking, "/api/export.edl", q='"missed the deadline"', modality="speech")
+    assert "* LOC: 00:00:08:00 GREEN   WE MISSED THE DEADLINE." in edl
+
+
+def _get(talking: Talking, path: str, **params) -> str:  # noqa: ANN003
+    response = talking.client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return response.text
