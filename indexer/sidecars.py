@@ -17,6 +17,8 @@ from indexer.cue_text import PARSERS, Cue
 from indexer.decode import subtitle_cues
 from vidseek.errors import DecodeError
 
+NOTES_PER_FILE = 5
+"""Notes shown for one subtitle file at most; the last says how many more blocks were skipped."""
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
 
 
@@ -98,6 +100,10 @@ def read_sidecar(path: Path) -> tuple[list[Cue], list[str]]:
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")  # old SRT files are often Windows-1252
     cues, notes = PARSERS[path.suffix.lower()](text)
+    if len(notes) > NOTES_PER_FILE:
+        notes = [*notes[: NOTES_PER_FILE - 1], f"and {len(notes) - NOTES_PER_FILE + 1} more blocks skipped"]
+        if not cues:
+            notes.append("no cue could be read: is it a subtitle file?")
     return cues, [f"{path.name}: {note}" for note in notes]
 
 

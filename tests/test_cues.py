@@ -159,3 +159,17 @@ def test_lexical_search_phrases_prefixes_and_words_on_both_backends(db_settings:
     assert found("deadline", limit=1) == [SPOKEN[3][2]]
     assert found("giraffe") == [] and found("!!") == []
     assert found('NEAR( OR "x" & y:*') == []  # operator characters are plain text, never a syntax error
+
+
+def test_a_sidecar_that_is_not_subtitles_gives_a_few_notes_and_no_cues(tmp_path: Path) -> None:
+    make_video(tmp_path / "clip.mp4", [Segment("red", 1)])
+    (tmp_path / "clip.srt").write_bytes(bytes(range(256)) * 20)  # binary: not UTF-8, no time lines
+    (tmp_path / "clip.en.vtt").write_text("00:01.000 --> 00:02.000\nno header\n")
+    (tmp_path / "clip.fr.srt").mkdir()  # a folder with a sidecar's name is not a sidecar
+    (tmp_path / "clip.de.srt").write_bytes(b"1\n00:00:01,000 --> 00:00:02,000\ncaf\xe9 cr\xe8me\n")  # cp1252
+    cues, notes = cues_of(tmp_path / "clip.mp4")
+    assert [(c.text, c.source, c.lang) for c in cues] == [("café crème", "sidecar:clip.de.srt", "de")]
+    assert notes[0] == "clip.en.vtt: no WEBVTT header on the first line"
+    assert notes[1:5] == [f"clip.srt: block {n}: no 'start --> end' time line" for n in range(1, 5)]
+    assert notes[5].startswith("clip.srt: and ") and notes[5].endswith(" more blocks skipped")
+    assert notes[6:] == ["clip.srt: no cue could be read: is it a subtitle file?"]
