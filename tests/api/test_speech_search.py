@@ -190,3 +190,11 @@ def _get(talking: Talking, path: str, **params) -> str:  # noqa: ANN003
     response = talking.client.get(path, params=params)
     assert response.status_code == 200, response.text
     return response.text
+
+
+def test_the_other_search_routes_answer_without_the_speech_fields(talking: Talking) -> None:
+    response = talking.client.post("/api/search", json={"q": "red"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["results"] and "modality" not in body
+    assert all(not {"matched", "quote", "fused"} & set(r) for r in body["results"])
