@@ -67,13 +67,14 @@ def speech_moments(cues: Sequence[CueHit], gap: float = MERGE_GAP_S) -> list[Spo
     out = []
     for video_id, found in by_video.items():
         found.sort(key=lambda c: (c.start, c.end, c.rank))
-        run = [found[0]]
+        run, reach = [found[0]], found[0].end
         for cue in found[1:]:
-            if cue.start <= max(c.end for c in run) + gap:
+            if cue.start <= reach + gap:
                 run.append(cue)
+                reach = max(reach, cue.end)
             else:
                 out.append(_moment(video_id, run))
-                run = [cue]
+                run, reach = [cue], cue.end
         out.append(_moment(video_id, run))
     return sorted(out, key=lambda m: (m.best, m.video_id, m.start))
 
@@ -101,10 +102,12 @@ def fuse(visual: Sequence[Span], speech: Sequence[Spoken], k: int = RRF_K) -> li
     items.sort(key=lambda it: (it[0], it[1], it[2]))
     out: list[Fused] = []
     group: list[tuple] = []
+    reach = 0.0  # the end of the moments grouped so far
     for item in items:
-        if group and (item[0] != group[0][0] or item[1] >= max(g[2] for g in group)):
+        if group and (item[0] != group[0][0] or item[1] >= reach):
             out.append(_fused(group, k))
             group = []
+        reach = item[2] if not group else max(reach, item[2])
         group.append(item)
     if group:
         out.append(_fused(group, k))
