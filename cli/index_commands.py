@@ -87,6 +87,8 @@ def run_index(settings: Settings, paths: list[Path], *, progress: bool | None, p
         report = Indexer(settings, library, encoder, progress=lambda: Progress(progress)).index(paths, prune=prune)
     for path, reason in report.failed:
         click.echo(f"error: {path}: {reason}", err=True)
+    for path, note in report.notes:
+        click.echo(f"note: {path}: subtitles: {note}", err=True)
     for path in report.removed:
         click.echo(f"removed: {path}", err=True)
     click.echo(report.summary())

@@ -43,6 +43,14 @@ from vidseek.timecode import clock
     show_default=True,
     help="'count': videos with most moments first (with --group-by video); 'date': newest video first.",
 )
+@click.option(
+    "--modality",
+    type=click.Choice(["visual", "speech", "all"]),
+    default="all",
+    show_default=True,
+    help="'visual': what is seen; 'speech': what is said or written (subtitles: words, \"phrases\", prefix*); "
+    "'all': both, fused.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result JSON (see PRODUCT.md).")
 @click.pass_context
 @guard
@@ -50,10 +58,10 @@ def search(ctx: click.Context, query: str, as_json: bool, **page: object) -> Non
     """Find the moments that match QUERY, best first."""
     if not query.strip():
         raise UsageProblem('QUERY is empty: say what to look for, e.g. vidseek search "a dog on a beach"')
-    from search_api.schemas import MomentFilters
+    from search_api.schemas import TextSearch
 
     try:
-        params = MomentFilters(**page)
+        params = TextSearch(q=query, **page)
     except ValidationError as exc:
         raise UsageProblem("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
     run_search(settings_from(ctx), query, params, as_json=as_json)
@@ -92,4 +100,7 @@ def run_search(settings: Settings, query: str, params, *, as_json: bool) -> None
             for r in results
         ]
         print_table(("#", "score", "relevance", "moment", "peak", "title", "path"), rows)
+        for r in results:
+            if r.get("quote"):
+                click.echo(f'  {r["rank"]}. {" + ".join(r["matched"])}: "{r["quote"]}"')
     click.echo(f"{len(body['results'])} moments in {body['took_ms']:.0f} ms{hidden}")

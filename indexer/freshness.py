@@ -2,7 +2,9 @@
 
 A row is current for a run when it was indexed with that run's model and sampling settings, by a
 full decode unless the run itself only decodes keyframes (a keyframes-only row is refined by the
-next full run), and the file's size and mtime are the ones recorded.
+next full run), the file's size and mtime are the ones recorded, and so are the names, sizes and
+mtimes of the subtitle files beside it (``indexer.sidecars``: a changed sidecar's cues are read
+again).
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ def file_unchanged(video: Video, st: os.stat_result) -> bool:
     return video.size == st.st_size and video.mtime_ns == st.st_mtime_ns
 
 
-def is_current(video: Video | None, st: os.stat_result, settings: Settings, model: str | None) -> bool:
-    """Can a run skip this file without reading it?"""
-    return video is not None and settings_match(video, settings, model) and file_unchanged(video, st)
+def is_current(
+    video: Video | None, st: os.stat_result, settings: Settings, model: str | None, *, sidecars: str
+) -> bool:
+    """Can a run skip this file without reading it? (``sidecars``: the subtitle files beside it now,
+    ``indexer.sidecars.Sidecars.signature``.)"""
+    return (
+        video is not None
+        and settings_match(video, settings, model)
+        and file_unchanged(video, st)
+        and (video.sidecars or "") == sidecars
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from indexer.clips import build_clips
 from indexer.decode import VideoInfo, get_decoder
@@ -21,11 +22,13 @@ from indexer.discover import find_videos, fingerprint, is_folder, printable
 from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of
 from indexer.freshness import is_current, settings_match
 from indexer.progress import Progress
+from indexer.sidecars import Sidecars, cues_of
 from vidseek import store
 from vidseek.config import Settings
 from vidseek.encoders import Encoder
 from vidseek.errors import DecodeError
 from vidseek.library import Library
+from vidseek.models import Video
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,10 @@ class IndexReport:
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    cues_reread: list[str] = field(default_factory=list)
+    """Unchanged videos whose subtitle files changed: their cues were read again."""
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    """(path, note) of subtitle blocks or streams that could not be read (the rest were kept)."""
     video_seconds: float = 0.0
     wall_seconds: float = 0.0
 
@@ -48,6 +55,8 @@ class IndexReport:
         parts = [f"{len(self.indexed)} indexed", f"{len(self.skipped)} unchanged", f"{len(self.failed)} failed"]
         if self.removed:
             parts.append(f"{len(self.removed)} removed")
+        if self.cues_reread:
+            parts.append(f"{len(self.cues_reread)} with subtitles read again")
         return (
             f"{', '.join(parts)}; {self.video_seconds:.1f} s of video in {self.wall_seconds:.1f} s "
             f"({rate:.1f}x realtime)"
@@ -61,6 +70,7 @@ class _File:
     mtime_ns: int
     fingerprint: str
     info: VideoInfo
+    sidecars: str
 
 
 class Indexer:
@@ -85,9 +95,10 @@ class Indexer:
 
     def _plan(
         self, files: list[Path], report: IndexReport, force: bool = False
-    ) -> list[tuple[Path, os.stat_result, str]]:
+    ) -> list[tuple[Path, os.stat_result, str, str]]:
         todo = []
         model = self.embedding.model_name
+        sidecars = Sidecars()
         with self.library.sessions() as session:
             for path in files:
                 try:
@@ -96,7 +107,8 @@ class Indexer:
                     report.failed.append((str(path), cannot_read(exc)))
                     continue
                 video = None if force else store.video_by_path(str(path), session=session)
-                if is_current(video, st, self.settings, model):
+                beside = sidecars.signature(path)
+                if is_current(video, st, self.settings, model, sidecars=beside):
                     report.skipped.append(str(path))
                     continue
                 try:
@@ -106,15 +118,29 @@ class Indexer:
                     continue
                 if video is not None and settings_match(video, self.settings, model) and video.fingerprint == fp:
                     store.touch_video(video, st.st_mtime_ns, session=session)
+                    if (video.sidecars or "") != beside:
+                        self._reread_cues(video, path, beside, report, session=session)
                     report.skipped.append(str(path))
                     continue
-                todo.append((path, st, fp))
+                todo.append((path, st, fp, beside))
             session.commit()
         return todo
 
+    def _read_cues(self, path: Path, report: IndexReport) -> list[store.CueRow]:
+        """The cues of ``path`` (its sidecars', its subtitle streams'); what was skipped goes to the notes."""
+        cues, notes = cues_of(path)
+        report.notes.extend((str(path), note) for note in notes)
+        return [store.CueRow(c.start, c.end, c.text, c.source, c.lang) for c in cues]
+
+    def _reread_cues(self, video: Video, path: Path, beside: str, report: IndexReport, *, session: Session) -> None:
+        """The video is unchanged but the subtitle files beside it are not: read its cues again."""
+        store.replace_cues(video.id, self._read_cues(path, report), session=session)
+        video.sidecars = beside
+        report.cues_reread.append(str(path))
+
     def _probe(self, todo, report: IndexReport) -> list[_File]:  # noqa: ANN001
         probed = []
-        for path, st, fp in todo:
+        for path, st, fp, beside in todo:
             if st.st_size == 0:
                 report.failed.append((str(path), "empty file (0 bytes)"))
                 continue
@@ -123,7 +149,7 @@ class Indexer:
             except DecodeError as exc:
                 report.failed.append((str(path), str(exc)))
                 continue
-            probed.append(_File(path, st.st_size, st.st_mtime_ns, fp, info))
+            probed.append(_File(path, st.st_size, st.st_mtime_ns, fp, info, beside))
         return probed
 
     def index(self, paths: list[Path], *, prune: bool = False, force: bool = False) -> IndexReport:
@@ -173,12 +199,12 @@ class Indexer:
             report.failed.append((str(file.path), problem))
             progress.file_done(file.info.duration, failed=True)
             return
-        duration = self._store(file, done)
+        duration = self._store(file, done, self._read_cues(file.path, report))
         report.indexed.append(str(file.path))
         report.video_seconds += duration
         progress.file_done(file.info.duration)
 
-    def _store(self, file: _File, done: DecodedVideo) -> float:
+    def _store(self, file: _File, done: DecodedVideo, cues: list[store.CueRow]) -> float:
         s = self.settings
         step = 1.0 / s.sample_fps
         duration = (
@@ -208,6 +234,7 @@ class Indexer:
             clip_seconds=s.clip_seconds,
             clip_stride=s.clip_stride,
             status="keyframes" if s.keyframes_only else "indexed",
+            sidecars=file.sidecars,
         )
-        self.library.write_video(record, clips.times, clips.frame_vectors, clips.windows, clips.vectors)
+        self.library.write_video(record, clips.times, clips.frame_vectors, clips.windows, clips.vectors, cues)
         return duration

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from indexer.discover import find_videos, printable
 from indexer.freshness import is_current
+from indexer.sidecars import Sidecars
 from vidseek import jobs, store
 from vidseek.clock import as_utc
 from vidseek.config import Settings
@@ -81,6 +82,7 @@ def scan_once(
     model = store.get_meta("model", session=session)
     active_paths = jobs.active_job_paths(session=session)
     deleting = jobs.video_ids_with_active_jobs("delete", session=session)
+    sidecars = Sidecars()
     for path in files:
         key = str(path)
         try:
@@ -88,7 +90,8 @@ def scan_once(
         except OSError:
             continue  # vanished between listing and stat: the next pass sees it gone
         video = store.video_by_path(key, session=session)
-        if is_current(video, st, settings, model):  # the indexer's own rule: it would skip the file
+        # the indexer's own rule: it would skip the file
+        if is_current(video, st, settings, model, sidecars=sidecars.signature(path)):
             result.unchanged += 1
             continue
         if key in active_paths or (settle > 0 and now - st.st_mtime < settle):

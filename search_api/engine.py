@@ -128,6 +128,20 @@ class SearchEngine:
                     raise
         return page_of(found, filters, query=vector, took_ms=(time.perf_counter() - started) * 1000.0)
 
+    def query_vector(self, query: QuerySource) -> np.ndarray:
+        """The vector of ``query`` (a text is encoded by the current model, a function called)."""
+        return self._query_vector(query)
+
+    def background(self, query: np.ndarray) -> Background:
+        """The query's calibration against the library as it is now: what ``find`` bands moments by."""
+        index = self.library.index()
+        if index is None or index.count == 0:
+            return Background(0.0, MIN_SPREAD)
+        if index.dim != query.shape[-1]:
+            raise ModelChangedError(f"the library switched to model {self.library.current_model()}; run it again")
+        with self.library.snapshot() as session:
+            return self._background(query, store.generation(session=session), index.count, session)
+
     def _query_vector(self, query: QuerySource) -> np.ndarray:
         if isinstance(query, str):
             return self.encode_query(query)

@@ -2,7 +2,9 @@
 
 All three are made from the moments of the result JSON (``response_models.MomentSpan``, built by
 ``results.moment_spans``), so seconds, frame numbers and timecodes are the same numbers the search
-API shows.
+API shows. A moment the speech signal found carries its quote: a marker over the clip in OTIO (its
+name and comment; the EDL writes it as a ``* LOC:`` comment line), and ``matched`` and ``quote``
+columns in CSV (only in exports that searched speech: a visual export is the file it always was).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ CSV_FIELDS = (
     "end_timecode",
     "peak_timecode",
 )
+SPEECH_CSV_FIELDS = ("matched", "quote")
+"""Columns added when the search fused speech in."""
 
 
 class ExportProblem(ValueError):
@@ -53,6 +57,7 @@ def timeline(moments: list[MomentSpan], name: str) -> otio.schema.Timeline:
     """One video track, the moments back to back, each clip's source range at its file's own rate."""
     track = otio.schema.Track(name="moments", kind=otio.schema.TrackKind.Video)
     for m in moments:
+        signals = {"matched": m.matched, "quote": m.quote} if _searched_speech([m]) else {}
         rate, video = counting_rate(m.fps), m.video
         media = otio.schema.ExternalReference(
             target_url=Path(video.path).as_uri(),
@@ -62,22 +67,28 @@ def timeline(moments: list[MomentSpan], name: str) -> otio.schema.Timeline:
         source = TimeRange(
             RationalTime(m.frames.start, rate), RationalTime(max(1, m.frames.end - m.frames.start), rate)
         )
-        track.append(
-            otio.schema.Clip(
-                name=f"{m.rank:03d} {video.title}",
-                media_reference=media,
-                source_range=source,
-                metadata={
-                    "cmx_3600": {"reel": reel_name(video.path)},
-                    "vidseek": {
-                        "score": m.score,
-                        "relevance": m.relevance,
-                        "video_id": video.id,
-                        "peak_frame": m.frames.peak,
-                    },
+        clip = otio.schema.Clip(
+            name=f"{m.rank:03d} {video.title}",
+            media_reference=media,
+            source_range=source,
+            metadata={
+                "cmx_3600": {"reel": reel_name(video.path)},
+                "vidseek": {
+                    "score": m.score,
+                    "relevance": m.relevance,
+                    "video_id": video.id,
+                    "peak_frame": m.frames.peak,
+                    **signals,
                 },
-            )
+            },
         )
+        if m.quote:
+            clip.markers.append(
+                otio.schema.Marker(
+                    name=m.quote, marked_range=source, color=otio.schema.MarkerColor.GREEN, comment=m.quote
+                )
+            )
+        track.append(clip)
     result = otio.schema.Timeline(name=name)
     result.tracks.append(track)
     return result
@@ -107,9 +118,16 @@ def to_edl(moments: list[MomentSpan], name: str) -> str:
     return otio.adapters.write_to_string(timeline(moments, name), "cmx_3600", rate=edl_rate(moments))
 
 
+def _searched_speech(moments: list[MomentSpan]) -> bool:
+    """Whether these moments come from a search that fused speech in (they say what matched)."""
+    return any("matched" in m.model_fields_set for m in moments)
+
+
 def to_csv(moments: list[MomentSpan]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    speech = _searched_speech(moments)
+    fields = CSV_FIELDS + (SPEECH_CSV_FIELDS if speech else ())
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for m in moments:
         writer.writerow(
@@ -126,6 +144,7 @@ def to_csv(moments: list[MomentSpan]) -> str:
                 "peak": m.peak,
                 **{f"{key}_frame": n for key, n in m.frames.model_dump().items()},
                 **{f"{key}_timecode": tc for key, tc in m.timecode.model_dump().items()},
+                **({"matched": "+".join(m.matched), "quote": m.quote or ""} if speech else {}),
             }
         )
     return out.getvalue()

@@ -7,15 +7,20 @@ from search_api.engine import QuerySource, SearchEngine
 from search_api.moment_details import moment_details
 from search_api.response_models import SearchResponse
 from search_api.results import search_response
-from search_api.schemas import MomentFilters
+from search_api.schemas import MomentFilters, TextSearch
+from search_api.text_search import text_page
 
 
 def answer(engine: SearchEngine, label: str, query: QuerySource, filters: MomentFilters) -> SearchResponse:
-    """The result JSON of one page of ``query`` (shown as ``label``): what the API and the CLI answer."""
-    page = engine.page(query, filters)
-    return search_response(label, page, filters, moment_details(engine.library, page))
+    """The result JSON of one page of ``query`` (shown as ``label``): what the API and the CLI answer.
+    A ``TextSearch`` searches the signals its ``modality`` names (``search_api.text_search``)."""
+    if isinstance(filters, TextSearch):
+        page, signals = text_page(engine, query, filters)
+    else:
+        page, signals = engine.page(query, filters), None
+    return search_response(label, page, filters, moment_details(engine.library, page), signals=signals)
 
 
 def moments_json(engine: SearchEngine, label: str, query: QuerySource, filters: MomentFilters) -> dict:
     """``answer`` as JSON-ready data (the CLI prints it)."""
-    return answer(engine, label, query, filters).model_dump(mode="json")
+    return answer(engine, label, query, filters).model_dump(mode="json", exclude_unset=True)

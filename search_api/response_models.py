@@ -53,6 +53,13 @@ class MomentSpan(BaseModel):
     timecode: Timecodes = Field(description="SMPTE HH:MM:SS:FF; drop-frame HH:MM:SS;FF at 29.97 and 59.94.")
     thumbnail_url: str
     video_url: str
+    matched: list[Literal["visual", "speech"]] = Field(
+        default_factory=lambda: ["visual"], description="The signals that found this moment."
+    )
+    quote: str | None = Field(None, description="The subtitle line(s) that matched (speech matches only).")
+    fused: float | None = Field(
+        None, description="Reciprocal rank fusion score (modality=speech or all with speech matches): the order."
+    )
 
 
 class Moment(MomentSpan):
@@ -87,6 +94,9 @@ class SearchResponse(BaseModel):
     hidden: int = Field(description="Moments found that scored below min_relevance and are not shown (at least).")
     group_by: Literal["none", "video"]
     sort: Literal["score", "count", "date"]
+    modality: Literal["visual", "speech", "all"] = Field(
+        "visual", description="The signals searched (GET /api/search's modality; the other routes: visual)."
+    )
     calibration: Calibration
     groups: list[VideoGroup] | None = Field(None, description="With group_by=video: the page's videos.")
 

@@ -3,6 +3,8 @@ from hits and pages. Shared by the CLI and the API."""
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from search_api.arrange import Group
 from search_api.hits import Hit
 from search_api.moment_details import MomentDetails
@@ -19,6 +21,7 @@ from search_api.response_models import (
     VideoRef,
 )
 from search_api.schemas import MomentFilters
+from search_api.text_search import Signals, signals_key
 from vidseek.timecode import counting_rate, frame_at, smpte
 
 
@@ -95,10 +98,19 @@ def _first_rank(page: MomentPage, filters: MomentFilters) -> int:
     return filters.offset if page.groups is None else 0
 
 
-def moment_spans(page: MomentPage, filters: MomentFilters, base_url: str = "") -> list[MomentSpan]:
+def moment_spans(
+    page: MomentPage,
+    filters: MomentFilters,
+    base_url: str = "",
+    *,
+    signals: Mapping[tuple[int, float, float], Signals] | None = None,
+) -> list[MomentSpan]:
     """The page's moments as the exports write them."""
     first = _first_rank(page, filters)
-    return [MomentSpan(**_span_fields(h, first + i + 1, base_url)) for i, h in enumerate(page.hits)]
+    return [
+        MomentSpan(**_span_fields(h, first + i + 1, base_url), **_signal_fields(h, signals))
+        for i, h in enumerate(page.hits)
+    ]
 
 
 def video_groups(groups: list[Group], moments: list[Moment], *, offset: int = 0) -> list[VideoGroup]:
@@ -120,15 +132,34 @@ def video_groups(groups: list[Group], moments: list[Moment], *, offset: int = 0)
     return out
 
 
+def _signal_fields(hit: Hit, signals: Mapping[tuple[int, float, float], Signals] | None) -> dict:
+    """``matched``, ``quote`` and ``fused`` of a hit of a search that fused speech in; none (the fields
+    stay unset, and are not sent) for a visual answer."""
+    found = None if signals is None else signals.get(signals_key(hit))
+    return {} if found is None else {"matched": list(found.matched), "quote": found.quote, "fused": found.fused}
+
+
 def search_response(
-    label: str, page: MomentPage, filters: MomentFilters, details: list[MomentDetails], base_url: str = ""
+    label: str,
+    page: MomentPage,
+    filters: MomentFilters,
+    details: list[MomentDetails],
+    base_url: str = "",
+    *,
+    signals: Mapping[tuple[int, float, float], Signals] | None = None,
 ) -> SearchResponse:
-    """The result JSON of one page: its moments with ``details`` (one per hit), paging, calibration, groups."""
+    """The result JSON of one page: its moments with ``details`` (one per hit), paging, calibration, groups;
+    ``signals`` (``search_api.text_search``; None for a visual answer) say which signals found each
+    moment, and add ``modality``. Fields a visual answer does not set are left out of its JSON
+    (``exclude_unset``), so it is the result JSON it always was."""
     first = _first_rank(page, filters)
     moments = [
-        Moment(**_span_fields(h, first + i + 1, base_url), clip_id=d.clip_id, curve=d.curve)
+        Moment(
+            **_span_fields(h, first + i + 1, base_url), **_signal_fields(h, signals), clip_id=d.clip_id, curve=d.curve
+        )
         for i, (h, d) in enumerate(zip(page.hits, details, strict=True))
     ]
+    searched = {} if signals is None else {"modality": getattr(filters, "modality", "visual")}
     return SearchResponse(
         query=label,
         took_ms=round(page.took_ms, 2),
@@ -140,6 +171,7 @@ def search_response(
         hidden=page.hidden,
         group_by=filters.group_by,
         sort=filters.sort,
+        **searched,
         calibration=Calibration(background=round(page.background.level, 4), spread=round(page.background.spread, 4)),
         groups=None if page.groups is None else video_groups(page.groups, moments, offset=filters.offset),
     )

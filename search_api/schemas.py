@@ -170,6 +170,11 @@ class MomentFilters(BaseModel):
 
 class TextSearch(MomentFilters):
     q: QueryText = Field(..., description="What to look for, in words.")
+    modality: Literal["visual", "speech", "all"] = Field(
+        "all",
+        description="'visual': what is seen; 'speech': what is said or written (subtitle cues, by the "
+        "database's full text: words, \"phrases\", prefix*); 'all': both, fused by reciprocal rank.",
+    )
 
     def texts(self) -> list[tuple[str, str]]:
         return [("q", self.q)]

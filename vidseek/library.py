@@ -41,7 +41,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 from sqlalchemy import text
@@ -345,11 +345,12 @@ class Library:
         frame_vectors: np.ndarray,
         windows: list[tuple[int, int, float, float]],
         clip_vectors: np.ndarray,
+        cues: Sequence[store.CueRow] = (),
     ) -> int:
         self.index()
         with self.sessions() as session:
             video_id, new_ids, removed = store.replace_video(
-                record, times, frame_vectors, windows, clip_vectors, session=session
+                record, times, frame_vectors, windows, clip_vectors, session=session, cues=cues
             )
             gen = store.generation(session=session)
             session.commit()

@@ -34,6 +34,8 @@ class Video(Base):
     frame_count: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="indexed")
     indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sidecars: Mapped[str] = mapped_column(Text, default="")
+    """Name:size:mtime of each subtitle file beside the video when its cues were read ("" for none)."""
 
     clips: Mapped[list["Clip"]] = relationship(
         back_populates="video", cascade="all, delete-orphan", passive_deletes=True
@@ -54,6 +56,22 @@ class Clip(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)
 
     video: Mapped[Video] = relationship(back_populates="clips")
+
+
+class Cue(Base):
+    """One timed line of subtitle text (full-text indexed: see migration 0005)."""
+
+    __tablename__ = "cues"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    video_id: Mapped[int] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    """``sidecar:NAME.en.srt`` or ``stream:INDEX``."""
+    lang: Mapped[str | None] = mapped_column(String(35), nullable=True)
 
 
 class FrameVectors(Base):

@@ -14,8 +14,9 @@ import numpy as np
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from vidseek import lexical
 from vidseek.errors import ModelMismatchError
-from vidseek.models import Clip, FrameVectors, IndexChange, IndexMeta, StagedEmbedding, Video
+from vidseek.models import Clip, Cue, FrameVectors, IndexChange, IndexMeta, StagedEmbedding, Video
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class VideoRecord:
     clip_stride: float
     status: str = "indexed"
     """'indexed', or 'keyframes' when only keyframes were decoded (a full run re-indexes it)."""
+    sidecars: str = ""
+    """The subtitle files beside it its cues were read from (``indexer.sidecars.signature``)."""
 
 
 def get_meta(key: str, *, session: Session) -> str | None:
@@ -177,8 +180,9 @@ def replace_video(
     clip_vectors: np.ndarray,
     *,
     session: Session,
+    cues: Sequence["CueRow"] = (),
 ) -> tuple[int, list[int], list[int]]:
-    """Write one video's clips and frames, replacing what the same path had.
+    """Write one video's clips, frames and cues, replacing what the same path had.
 
     Returns (video id, new clip ids, removed clip ids). Caller commits: all of it lands or none.
     """
@@ -220,7 +224,7 @@ def replace_video(
         for (first, last, start, end), vec in zip(windows, clip_vectors)
     ]
     session.add_all(clips)
-    session.flush()
+    replace_cues(video.id, cues, session=session)
     gen = bump_generation(session=session)
     check_model(record.model_name, session=session)  # after the bump: a re-embed's switch is not in flight
     record_change(gen, removed, [c.id for c in clips], session=session)
@@ -239,6 +243,7 @@ def delete_videos(video_ids: list[int], *, session: Session) -> list[int]:
         session.execute(delete(Clip).where(Clip.video_id.in_(video_ids)))
         session.execute(delete(FrameVectors).where(FrameVectors.video_id.in_(video_ids)))
         session.execute(delete(StagedEmbedding).where(StagedEmbedding.video_id.in_(video_ids)))
+        session.execute(delete(Cue).where(Cue.video_id.in_(video_ids)))
         session.execute(delete(Video).where(Video.id.in_(video_ids)))
         record_change(bump_generation(session=session), removed, [], session=session)
     return removed
@@ -522,3 +527,69 @@ def videos_with_fingerprint(digest: str, *, session: Session) -> list[Video]:
     """The indexed videos whose content fingerprint is ``digest``, oldest first (the same content may sit
     under several paths)."""
     return list(session.scalars(select(Video).where(Video.fingerprint == digest).order_by(Video.id)))
+
+
+@dataclass(frozen=True)
+class CueRow:
+    """A cue to store."""
+
+    start: float
+    end: float
+    text: str
+    source: str
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class CueHit:
+    """A stored cue that matched a lexical query; ``rank`` 0 is the best match."""
+
+    id: int
+    video_id: int
+    start: float
+    end: float
+    text: str
+    source: str
+    lang: str | None
+    rank: int
+
+
+def replace_cues(video_id: int, cues: Sequence[CueRow], *, session: Session) -> None:
+    """Make ``cues`` the video's cues (the full-text index follows: triggers on SQLite, an expression
+    index on PostgreSQL)."""
+    session.execute(delete(Cue).where(Cue.video_id == video_id))
+    session.add_all(
+        Cue(video_id=video_id, start=c.start, end=c.end, text=c.text, source=c.source, lang=c.lang) for c in cues
+    )
+    session.flush()
+
+
+def cues_of(video_id: int, *, session: Session) -> list[Cue]:
+    return list(session.scalars(select(Cue).where(Cue.video_id == video_id).order_by(Cue.start, Cue.id)))
+
+
+_CUE_SEARCH = {
+    "sqlite": (
+        'SELECT c.id, c.video_id, c.start, c."end", c.text, c.source, c.lang FROM cues_fts '
+        "JOIN cues c ON c.id = cues_fts.rowid WHERE cues_fts MATCH ? ORDER BY bm25(cues_fts), c.id LIMIT ?"
+    ),
+    "postgresql": (
+        'SELECT c.id, c.video_id, c.start, c."end", c.text, c.source, c.lang FROM cues c, '
+        "to_tsquery('simple', %s) q WHERE to_tsvector('simple', c.text) @@ q "
+        "ORDER BY ts_rank_cd(to_tsvector('simple', c.text), q) DESC, c.id LIMIT %s"
+    ),
+}
+
+
+def search_cues(query: str, limit: int, *, session: Session) -> list[CueHit]:
+    """The ``limit`` cues that best match ``query`` (``vidseek.lexical``: words, "phrases", prefix*),
+    best first, by the database's own full-text engine (FTS5 bm25 on SQLite, ``ts_rank_cd`` on
+    PostgreSQL); [] when the query holds no word."""
+    found = lexical.terms(query)
+    if not found:
+        return []
+    connection = session.connection()
+    dialect = connection.dialect.name
+    text_ = lexical.fts5_match(found) if dialect == "sqlite" else lexical.tsquery(found)
+    rows = connection.exec_driver_sql(_CUE_SEARCH[dialect], (text_, limit)).all()
+    return [CueHit(*row, rank=i) for i, row in enumerate(rows)]

@@ -13,7 +13,8 @@ array, before the centre crop. decord (0.6) turns its frames itself, by the same
 This package is the only code that opens video files (PyAV, decord), one module per job. Besides the
 two backends it offers
 the decode of one time chunk (``frames_in_chunk``, for ``indexer.chunked``) and the upright picture
-shown at a time (``frame_at``, for thumbnails). Import from here, not from the modules.
+shown at a time (``frame_at``, for thumbnails) and the text cues of its subtitle streams
+(``subtitle_cues``). Import from here, not from the modules.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from indexer.decode.decord_reader import DecordDecoder
 from indexer.decode.geometry import centre_crop, clockwise_turn, scaled_size, turned_size, upright
 from indexer.decode.pyav import ModelInput, PyAVDecoder, frame_turn
 from indexer.decode.still import frame_at
+from indexer.decode.subtitles import subtitle_cues
 from vidseek.encoders import DEFAULT_INPUT_SIZE
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "get_decoder",
     "probe",
     "scaled_size",
+    "subtitle_cues",
     "truncation_problem",
     "turned_size",
     "upright",

@@ -16,13 +16,14 @@ from search_api.response_models import MomentSpan
 from search_api.results import moment_spans
 from search_api.schemas import TextSearch
 from search_api.services import Services
+from search_api.text_search import text_page
 
 router = APIRouter(prefix="/api", tags=["exports"])
 
 
 def _moments(services: Services, params: TextSearch) -> list[MomentSpan]:
-    page = services.engine.page(partial(services.queries.vector, params.q), params)
-    return moment_spans(page, params)
+    page, signals = text_page(services.engine, partial(services.queries.vector, params.q), params)
+    return moment_spans(page, params, signals=signals)
 
 
 def _attachment(body: str, media_type: str, q: str, suffix: str) -> Response:

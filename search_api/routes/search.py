@@ -15,18 +15,21 @@ from search_api.response_models import SearchResponse
 from search_api.schemas import MAX_IMAGE_BYTES
 
 router = APIRouter(prefix="/api/search", tags=["search"])
+ANSWER = {"response_model": SearchResponse, "response_model_exclude_unset": True}
+"""Every search answers a SearchResponse without the fields its search did not set (``matched``, ``quote``,
+``fused`` and ``modality`` are set only when speech was searched: see ``search_api.results``)."""
 
 # Encoding a query (torch), the FAISS search and the SQL reads all block: every search runs in a
 # worker thread so the event loop keeps serving other requests (video streams, thumbnails) meanwhile.
 
 
-@router.get("", response_model=SearchResponse, summary="Moments that match a phrase")
+@router.get("", **ANSWER, summary="Moments that match a phrase")
 async def search_text(params: TextSearchDep, services: ServicesDep) -> SearchResponse:
     make_query = partial(services.queries.vector, params.q)
     return await run_in_threadpool(answer, services.engine, params.q, make_query, params)
 
 
-@router.post("", response_model=SearchResponse, summary="Moments that match phrases and avoid others")
+@router.post("", **ANSWER, summary="Moments that match phrases and avoid others")
 async def search_phrases(body: PhraseSearchDep, services: ServicesDep) -> SearchResponse:
     make_query = partial(phrases_vector, services.queries, body.phrases, body.negative, body.negative_weight)
     try:
@@ -35,7 +38,7 @@ async def search_phrases(body: PhraseSearchDep, services: ServicesDep) -> Search
         raise HTTPException(422, f"negative: {exc}") from None
 
 
-@router.post("/image", response_model=SearchResponse, summary="Moments that look like an uploaded image")
+@router.post("/image", **ANSWER, summary="Moments that look like an uploaded image")
 async def search_image(
     params: MomentFiltersDep,
     services: ServicesDep,
@@ -56,7 +59,7 @@ async def search_image(
         raise HTTPException(422, f"file: {exc}") from None
 
 
-@router.get("/similar", response_model=SearchResponse, summary="More moments like the one a clip_id names")
+@router.get("/similar", **ANSWER, summary="More moments like the one a clip_id names")
 async def search_similar(params: SimilarSearchDep, services: ServicesDep) -> SearchResponse:
     vector = await run_in_threadpool(clip_vector, services.library, params.clip_id)
     if vector is None:

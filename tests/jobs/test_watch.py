@@ -129,3 +129,28 @@ def test_a_keyframes_only_row_is_queued_by_a_full_watch(db_settings: Settings, t
         assert scan_once([folder], session=session, settings=quick.settings, settle=0).unchanged == 1
     full = Worker(db_settings, lease_seconds=5, save_interval=0)
     assert _scan(full, folder).indexed == [str(a)]
+
+
+def test_a_sidecar_added_or_edited_beside_a_watched_video_queues_it_and_only_its_cues_are_read(
+    db_settings: Settings, tmp_path: Path
+) -> None:
+    from vidseek import store
+
+    folder = tmp_path / "watched"
+    video = make_video(folder / "talk.mp4", [Segment("red", 4)])
+    worker = Worker(db_settings, lease_seconds=5, poll_seconds=0.05, save_interval=0)
+    _scan(worker, folder)
+    worker.run(until_idle=True)
+    assert _scan(worker, folder).changed is False
+    sidecar = folder / "talk.en.srt"
+    for words in ("first words", "other words, edited"):
+        sidecar.write_text(f"1\n00:00:01,000 --> 00:00:02,000\n{words}\n")
+        os.utime(sidecar, ns=(time.time_ns(), time.time_ns()))
+        assert _scan(worker, folder).indexed == [str(video)]
+        seen = worker.encoder.inner.frames_seen
+        worker.run(until_idle=True)
+        assert worker.encoder.inner.frames_seen == seen  # no frame decoded or embedded again
+        with worker.library.sessions() as session:
+            row = store.video_by_path(str(video), session=session)
+            assert [c.text for c in store.cues_of(row.id, session=session)] == [words]
+        assert _scan(worker, folder).changed is False

@@ -1,0 +1,154 @@
+"""A text query over every signal it asks for (``TextSearch.modality``): the visual moments
+(``SearchEngine.find``), the speech moments (cues matched by the database's own full text,
+``store.search_cues``), or both fused by reciprocal rank (``search_api.fusion``).
+
+``visual``, and ``all`` on a library where no cue matches the query, are ``SearchEngine.page``
+exactly. Otherwise the top ``FUSE_DEPTH`` moments of each signal (more for a deeper page) are
+fused, so pages inside the first ``FUSE_DEPTH`` moments are cut from one list. ``min_relevance``
+and ``min_score`` filter the visual signal (a speech moment matched by its words); the other
+filters apply to both. Every fused moment's ``score``, ``relevance`` and ``z`` describe what is
+seen in it, as for visual moments: the cosine of the query with the meanP of its frames.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from search_api.engine import QuerySource, SearchEngine
+from search_api.filters import video_filter as filters_predicate
+from search_api.fusion import Fused, Span, Spoken, fuse, speech_moments
+from search_api.ground import Moment
+from search_api.hits import Found, Hit, Need
+from search_api.paging import MomentPage, page_of
+from search_api.relevance import Background, band
+from search_api.schemas import TextSearch
+from vidseek import store
+from vidseek.errors import ModelChangedError
+from vidseek.models import Video
+from vidseek.pool import mean_pool
+
+FUSE_DEPTH = 50
+"""Moments of each signal fused (at least: a page reaching deeper fuses down to its end)."""
+CUES_READ = 2000
+"""Matching cues read for one query, best first."""
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What found one moment of a page."""
+
+    matched: tuple[str, ...]
+    quote: str | None = None
+    fused: float | None = None
+
+
+def signals_key(hit: Hit) -> tuple[int, float, float]:
+    return hit.video.id, hit.moment.start, hit.moment.end
+
+
+def text_page(
+    engine: SearchEngine, query: QuerySource, filters: TextSearch
+) -> tuple[MomentPage, dict[tuple[int, float, float], Signals] | None]:
+    """The page ``filters`` asks for, and the signals of each of its moments (by ``signals_key``;
+    None when ``SearchEngine.page`` answered: every moment there is visual)."""
+    started = time.perf_counter()
+    if filters.modality == "visual":
+        return engine.page(query, filters), None
+    wanted = filters_predicate(filters)
+    with engine.library.snapshot() as session:
+        cues = store.search_cues(filters.q, CUES_READ, session=session)
+        videos = store.videos_by_ids(sorted({c.video_id for c in cues}), session=session)
+    cues = [c for c in cues if c.video_id in videos and (wanted is None or wanted(videos[c.video_id]))]
+    if not cues and filters.modality == "all":
+        return engine.page(query, filters), None
+    depth = max(FUSE_DEPTH, filters.offset + filters.limit + 1)
+    for attempt in range(2):
+        try:
+            vector = engine.query_vector(query)
+            if filters.modality == "all":
+                found = engine.find(
+                    vector, Need(moments=depth), video_filter=wanted, min_relevance=filters.min_relevance
+                )
+            else:
+                found = Found([], 0, engine.background(vector))
+            break
+        except ModelChangedError:
+            if attempt:
+                raise
+    visual, hidden = found.hits, found.hidden
+    if filters.min_score is not None:
+        kept = [h for h in visual if h.moment.score >= filters.min_score]
+        visual, hidden = kept, hidden + len(visual) - len(kept)
+    visual = visual[:depth]
+    spoken = speech_moments(cues)[:depth]
+    fused = fuse([Span(h.video.id, h.moment.start, h.moment.end) for h in visual], spoken)
+    with engine.library.snapshot() as session:
+        hits, signals = _hits(fused, visual, spoken, videos, vector, found.background, session)
+    ranked = Found(hits, hidden, found.background, found.frame_scores)
+    took_ms = (time.perf_counter() - started) * 1000.0
+    return page_of(ranked, filters.model_copy(update={"min_score": None}), query=vector, took_ms=took_ms), signals
+
+
+def _hits(
+    fused: list[Fused],
+    visual: list[Hit],
+    spoken: list[Spoken],
+    videos: dict[int, Video],
+    query: np.ndarray,
+    background: Background,
+    session,  # noqa: ANN001
+) -> tuple[list[Hit], dict[tuple[int, float, float], Signals]]:
+    """The fused moments as hits (in fused order) and their signals."""
+    videos = {**videos, **{h.video.id: h.video for h in visual}}
+    guesses = {id(f): _frame_guess(f, videos[f.video_id]) for f in fused if f.speech is not None}
+    windows = store.frame_windows(list(guesses.values()), dim=query.shape[-1], session=session)
+    read = {key: (guess[1], *window) for (key, guess), window in zip(guesses.items(), windows)}
+    moments: list[Moment] = []
+    for f in fused:
+        if f.speech is None:
+            moments.append(visual[f.visual].moment)
+        else:
+            peak = visual[f.visual].moment.peak if f.visual is not None else spoken[f.speech].peak
+            moments.append(_moment(f, peak, *read[id(f)], query, background))
+    top = visual[0].moment.score if visual else max((m.score for m in moments), default=0.0)
+    hits, signals = [], {}
+    for f, m in zip(fused, moments):
+        if f.speech is None:
+            hit = visual[f.visual]
+        else:
+            hit = Hit(m, videos[f.video_id], band(m.score, top, background), round(background.z(m.score), 2))
+        matched = tuple(name for name, rank in (("visual", f.visual), ("speech", f.speech)) if rank is not None)
+        quote = spoken[f.speech].quote if f.speech is not None else None
+        hits.append(hit)
+        signals[signals_key(hit)] = Signals(matched, quote, round(f.score, 6))
+    return hits, signals
+
+
+def _frame_guess(f: Fused, video: Video) -> tuple[int, int, int]:
+    """(video id, first, last) sampled frames surely covering ``f`` (frames lie about ``1/sample_fps`` apart)."""
+    fps = video.sample_fps
+    return video.id, max(0, math.floor(f.start * fps) - 2), math.ceil(f.end * fps) + 2
+
+
+def _moment(
+    f: Fused,
+    peak: float,
+    first_read: int,
+    times: np.ndarray,
+    vectors: np.ndarray,
+    query: np.ndarray,
+    background: Background,
+) -> Moment:
+    """The fused span as a moment: its sampled frames (those from ``f.start`` to before ``f.end``, or the
+    one nearest its middle when none is) and the cosine of the query with their meanP."""
+    if len(times) == 0:  # no frames stored for the video: it scores as unrelated material does
+        return Moment(f.video_id, f.start, f.end, peak, background.level, 0, 0)
+    inside = np.flatnonzero((times >= f.start - 1e-6) & (times < f.end - 1e-6))
+    if len(inside) == 0:
+        inside = np.array([int(np.argmin(np.abs(times - (f.start + f.end) / 2)))])
+    score = float(mean_pool(vectors[inside]) @ query)
+    return Moment(f.video_id, f.start, f.end, peak, score, first_read + int(inside[0]), first_read + int(inside[-1]))
