@@ -30,6 +30,7 @@ import os
 import struct
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -266,15 +267,7 @@ class ClipIndex:
         queries = calibration_queries(sample)
         truth = exact_top_k(queries, blocks(), k=10)
         if self.spec.kind == "fastscan":
-
-            def recall_of(nprobe: int) -> float:
-                self.spec = dataclasses.replace(self.spec, nprobe=nprobe)
-                return recall_at_k(np.stack([_padded(self.search(q, 10)[1], 10) for q in queries]), truth)
-
-            candidates = [2**i for i in range(int(np.log2(self.spec.nlist)) + 1)]
-            nprobe, recall = smallest_setting(candidates, recall_of, target)
-            self.spec = dataclasses.replace(self.spec, nprobe=nprobe)
-            return recall
+            return self._calibrate_fastscan(queries, truth, target)
         ivf = faiss.extract_index_ivf(self.index)
 
         fetch = PQ_FETCH if self.spec.kind == "ivfpq" else 10
@@ -287,6 +280,37 @@ class ClipIndex:
         nprobe, recall = smallest_setting(candidates, recall_of, target)
         ivf.nprobe = nprobe
         self.spec = dataclasses.replace(self.spec, nprobe=nprobe)
+        return recall
+
+    def _calibrate_fastscan(self, queries: np.ndarray, truth: np.ndarray, target: float) -> float:
+        """``k_factor`` and ``nprobe`` together: for each re-scoring factor of ``K_FACTORS`` the
+        smallest power-of-two ``nprobe`` reaching ``target``, then the pair that answered the
+        calibration queries fastest (or, when none reaches it, the best recall). More candidates
+        re-scored never need more lists, so each factor searches only below the last one's probes.
+        At 1M clips 16x needed 128 of 4,096 lists; at 10M even all lists left 16x at recall 0.967:
+        the codes' order, not the lists, was the limit there (BENCHMARKS.md)."""
+        seconds: dict[tuple[int, int], float] = {}
+
+        def recall_of(k_factor: int, nprobe: int) -> float:
+            self.spec = dataclasses.replace(self.spec, k_factor=k_factor, nprobe=nprobe)
+            started = time.perf_counter()
+            found = np.stack([_padded(self.search(q, 10)[1], 10) for q in queries])
+            seconds[(k_factor, nprobe)] = time.perf_counter() - started
+            return recall_at_k(found, truth)
+
+        tried: list[tuple[bool, float, float, int, int]] = []  # (reached, -seconds, recall, k_factor, nprobe)
+        ceiling = self.spec.nlist
+        for k_factor in K_FACTORS:
+            candidates = [2**i for i in range(int(np.log2(ceiling)) + 1)]
+            nprobe, recall = smallest_setting(candidates, lambda p, f=k_factor: recall_of(f, p), target)
+            reached = recall >= target
+            tried.append((reached, -seconds[(k_factor, nprobe)] if reached else recall, recall, k_factor, nprobe))
+            if reached:
+                ceiling = nprobe
+                if nprobe == 1:
+                    break
+        _reached, _rank, recall, k_factor, nprobe = max(tried)
+        self.spec = dataclasses.replace(self.spec, k_factor=k_factor, nprobe=nprobe)
         return recall
 
     @staticmethod
@@ -403,6 +427,9 @@ def _apply_search_params(index, spec: IndexSpec) -> None:  # noqa: ANN001
     elif spec.kind == "hnsw":
         faiss.downcast_index(index.index).hnsw.efSearch = spec.ef_search
 
+
+K_FACTORS = (16, 32, 64, 128)
+"""Re-scoring factors ``fastscan`` calibration tries (``ClipIndex._calibrate_fastscan``)."""
 
 RESCORE_CAP = 8192
 """``fastscan`` re-scores at most this many candidates (or 2k, when more are asked for): a search
