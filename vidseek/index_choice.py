@@ -23,8 +23,9 @@ IVF_FLAT_MAX = FASTSCAN_MIN
 """Kept for callers of the earlier name: where ``auto`` stops building a plain inverted file."""
 
 FASTSCAN_K_FACTOR = 16
-"""``fastscan`` re-scores this many times the clips asked for on the stored vectors (fp16); at 1M
-clips 16 reached the recall of 32 and 64 (BENCHMARKS.md), the probe count is what then matters."""
+"""``fastscan`` re-scores this many times the clips asked for on the stored vectors (fp16) until its
+calibration picks the factor with the probes (``vector_index.K_FACTORS``): at 1M clips 16 reached
+the recall of 32 and 64, at 10M it did not (BENCHMARKS.md)."""
 
 FASTSCAN_FP16_MAX = 20_000_000
 """``fastscan`` keeps its re-scoring vectors as fp16 (1 KB a clip at 512-d, scores within ~1e-3 of

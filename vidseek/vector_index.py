@@ -286,7 +286,8 @@ class ClipIndex:
         """``k_factor`` and ``nprobe`` together: for each re-scoring factor of ``K_FACTORS`` the
         smallest power-of-two ``nprobe`` reaching ``target``, then the pair that answered the
         calibration queries fastest (or, when none reaches it, the best recall). More candidates
-        re-scored never need more lists, so each factor searches only below the last one's probes.
+        re-scored never need more lists, so each factor searches only up to the last one's probes,
+        and one that needs as many is not a candidate (more work for the same lists).
         At 1M clips 16x needed 128 of 4,096 lists; at 10M even all lists left 16x at recall 0.967:
         the codes' order, not the lists, was the limit there (BENCHMARKS.md)."""
         seconds: dict[tuple[int, int], float] = {}
@@ -304,6 +305,8 @@ class ClipIndex:
             candidates = [2**i for i in range(int(np.log2(ceiling)) + 1)]
             nprobe, recall = smallest_setting(candidates, lambda p, f=k_factor: recall_of(f, p), target)
             reached = recall >= target
+            if reached and any(t[0] for t in tried) and nprobe == ceiling:
+                continue  # as many lists as a smaller factor needed, more re-scoring: never faster
             tried.append((reached, -seconds[(k_factor, nprobe)] if reached else recall, recall, k_factor, nprobe))
             if reached:
                 ceiling = nprobe
