@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,7 @@ def _timed_block(block: list[str], number: int) -> tuple[Cue | None, str | None]
 
 def parse_srt(text: str) -> tuple[list[Cue], list[str]]:
     """Cues of a SubRip file."""
-    cues, notes = [], []
-    for number, block in enumerate(_blocks(text), 1):
-        cue, note = _timed_block(block, number)
-        if cue is not None:
-            cues.append(cue)
-        if note is not None:
-            notes.append(note)
-    return cues, notes
+    return _timed_blocks(enumerate(_blocks(text), 1))
 
 
 def parse_vtt(text: str) -> tuple[list[Cue], list[str]]:
@@ -95,10 +89,17 @@ def parse_vtt(text: str) -> tuple[list[Cue], list[str]]:
     blocks = _blocks(text)
     if not blocks or not blocks[0][0].lstrip("\ufeff").startswith("WEBVTT"):
         return [], ["no WEBVTT header on the first line"]
+    return _timed_blocks(
+        (number, block)
+        for number, block in enumerate(blocks[1:], 2)
+        if block[0].split(" ", 1)[0] not in ("NOTE", "STYLE", "REGION")
+    )
+
+
+def _timed_blocks(numbered: Iterable[tuple[int, list[str]]]) -> tuple[list[Cue], list[str]]:
+    """The cues of (number, block) pairs of an SRT or WebVTT file, and a note for each bad block."""
     cues, notes = [], []
-    for number, block in enumerate(blocks[1:], 2):
-        if block[0].split(" ", 1)[0] in ("NOTE", "STYLE", "REGION"):
-            continue
+    for number, block in numbered:
         cue, note = _timed_block(block, number)
         if cue is not None:
             cues.append(cue)
