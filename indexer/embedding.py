@@ -64,6 +64,13 @@ def embedding_of(settings: Settings, encoder: Encoder | None, embedding: FrameEm
     return embedding if embedding is not None else LocalEmbedding(settings, encoder)
 
 
+def text_tower(embedding: FrameEmbedding) -> Encoder | None:
+    """The model of ``embedding`` with its text tower, when it runs in this process (``LocalEmbedding``);
+    None for a strategy whose model lives elsewhere (Ray actors)."""
+    encoder = getattr(embedding, "encoder", None)
+    return encoder if callable(getattr(encoder, "encode_text", None)) else None
+
+
 class LocalEmbedding:
     """A decode thread feeding batched calls of ``encoder`` in this process."""
 

@@ -27,10 +27,10 @@ import numpy as np
 
 from indexer.clips import build_clips
 from indexer.decoded import DecodedVideo, cannot_read, decoded_problem
-from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of
+from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of, text_tower
 from indexer.freshness import file_unchanged
 from indexer.progress import Progress
-from vidseek import staging, store
+from vidseek import cue_vectors, staging, store
 from vidseek.config import Settings
 from vidseek.encoders import Encoder
 from vidseek.errors import VidseekError
@@ -114,8 +114,14 @@ class Reembedder:
             if report.failed:
                 report.wall_seconds = time.perf_counter() - started
                 return report
+            tower = text_tower(self.embedding)
+            if tower is not None:  # the new model's cue vectors, beside the old ones until the switch
+                cue_vectors.fill(self.library, tower)
             stale = self.library.switch_model(model, self.spec, self._build_index())
             if not stale:
+                with self.library.sessions() as session:
+                    cue_vectors.drop_other_models(model, session=session)
+                    session.commit()
                 with self.library.sessions() as session:
                     report.videos = store.totals(session=session)["videos"]
                     report.clips = store.count_clips(session=session)

@@ -19,11 +19,11 @@ from indexer.clips import build_clips
 from indexer.decode import VideoInfo, get_decoder
 from indexer.decoded import DecodedVideo, cannot_read, decoded_problem
 from indexer.discover import find_videos, fingerprint, is_folder, printable
-from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of
+from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of, text_tower
 from indexer.freshness import is_current, settings_match
 from indexer.progress import Progress
 from indexer.sidecars import Sidecars, cues_of
-from vidseek import store
+from vidseek import cue_vectors, store
 from vidseek.config import Settings
 from vidseek.encoders import Encoder
 from vidseek.errors import DecodeError
@@ -43,6 +43,8 @@ class IndexReport:
     """Unchanged videos whose subtitle files changed: their cues were read again."""
     notes: list[tuple[str, str]] = field(default_factory=list)
     """(path, note) of subtitle blocks or streams that could not be read (the rest were kept)."""
+    cues_embedded: int = 0
+    """Subtitle lines whose text was embedded for semantic search (``vidseek.cue_vectors.fill``)."""
     video_seconds: float = 0.0
     wall_seconds: float = 0.0
 
@@ -57,6 +59,8 @@ class IndexReport:
             parts.append(f"{len(self.removed)} removed")
         if self.cues_reread:
             parts.append(f"{len(self.cues_reread)} with subtitles read again")
+        if self.cues_embedded:
+            parts.append(f"{self.cues_embedded} subtitle lines embedded")
         return (
             f"{', '.join(parts)}; {self.video_seconds:.1f} s of video in {self.wall_seconds:.1f} s "
             f"({rate:.1f}x realtime)"
@@ -168,6 +172,9 @@ class Indexer:
             roots = [Path(os.path.realpath(Path(p).expanduser())) for p in paths if is_folder(Path(p).expanduser())]
             report.removed = self.library.remove_missing(roots)
             self.library.save_index()
+        tower = text_tower(self.embedding)
+        if tower is not None:  # every cue without a vector of this model, whoever wrote it
+            report.cues_embedded = cue_vectors.fill(self.library, tower)
         report.wall_seconds = time.perf_counter() - started
         return report
 

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 from sqlalchemy.orm import Session
 
+from search_api.cue_meaning import CueMatrices
 from search_api.filters import video_filter as filters_predicate
 from search_api.ground import PEAK_Z, Moment, moments_in_video, rank
 from search_api.hits import Found, FrameScores, Hit, Need, VideoFilter
@@ -100,6 +101,8 @@ class SearchEngine:
             store.check_model(encoder.name, session=session)
         self.encoders = EncoderFollower(library, encoder, load or _loader(library))
         self._sample: tuple[int, float, np.ndarray] | None = None  # (generation, taken at, vectors)
+        self.cue_matrices = CueMatrices()
+        """This process's copy of the library's cue vectors (semantic search over what is said)."""
 
     @property
     def encoder(self) -> Encoder:

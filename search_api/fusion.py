@@ -11,7 +11,7 @@ moments overlap and none counts a signal twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from vidseek.store import CueHit
@@ -57,6 +57,23 @@ class Fused:
     """Index in the visual list of the best visual moment inside it (None: speech only)."""
     speech: int | None
     """Index in the speech list of the best speech moment inside it (None: visual only)."""
+
+
+def merged_cues(by_words: Sequence[CueHit], by_meaning: Sequence[CueHit], k: int = RRF_K) -> list[CueHit]:
+    """One ranking of the cues found by their words and by their meaning (each list best first, a cue
+    at most once in each): reciprocal rank fusion of the two, so a cue found both ways goes ahead of
+    one found either way at the same place; ties go to the better single place, then to words.
+    ``rank`` is renumbered from 0."""
+    score: dict[int, float] = {}
+    first: dict[int, tuple[int, int]] = {}
+    cue: dict[int, CueHit] = {}
+    for which, found in enumerate((by_words, by_meaning)):
+        for place, hit in enumerate(found):
+            score[hit.id] = score.get(hit.id, 0.0) + 1.0 / (k + place + 1)
+            cue.setdefault(hit.id, hit)
+            first[hit.id] = min(first.get(hit.id, (place, which)), (place, which))
+    order = sorted(cue, key=lambda i: (-score[i], first[i], i))
+    return [replace(cue[i], rank=r) for r, i in enumerate(order)]
 
 
 def speech_moments(cues: Sequence[CueHit], gap: float = MERGE_GAP_S) -> list[Spoken]:

@@ -2,12 +2,15 @@
 (``SearchEngine.find``), the speech moments (cues matched by the database's own full text,
 ``store.search_cues``), or both fused by reciprocal rank (``search_api.fusion``).
 
-``visual``, and ``all`` on a library where no cue matches the query, are ``SearchEngine.page``
-exactly. Otherwise the top ``FUSE_DEPTH`` moments of each signal (more for a deeper page) are
-fused, so pages inside the first ``FUSE_DEPTH`` moments are cut from one list. ``min_relevance``
-and ``min_score`` filter the visual signal (a speech moment matched by its words); the other
-filters apply to both. Every fused moment's ``score``, ``relevance`` and ``z`` describe what is
-seen in it, as for visual moments: the cosine of the query with the meanP of its frames.
+A cue matches by its words (the database's full text) or by its meaning (its text tower vector
+near the query's, ``search_api.cue_meaning``); the two cue rankings are fused into one before the
+cues become speech moments. ``visual``, and ``all`` on a library where no cue matches the query,
+are ``SearchEngine.page`` exactly. Otherwise the top ``FUSE_DEPTH`` moments of each signal (more
+for a deeper page) are fused, so pages inside the first ``FUSE_DEPTH`` moments are cut from one
+list. ``min_relevance`` bars what is seen and what is meant (a cue matched by its words passes),
+``min_score`` what is seen; the other filters apply to both. Every fused moment's ``score``,
+``relevance`` and ``z`` describe what is seen in it, as for visual moments: the cosine of the
+query with the meanP of its frames.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
+from search_api.cue_meaning import meaning_matches
 from search_api.engine import QuerySource, SearchEngine
 from search_api.filters import video_filter as filters_predicate
-from search_api.fusion import Fused, Span, Spoken, fuse, speech_moments
+from search_api.fusion import Fused, Span, Spoken, fuse, merged_cues, speech_moments
 from search_api.ground import Moment
-from search_api.hits import Found, Hit, Need
+from search_api.hits import Found, Hit, Need, VideoFilter
 from search_api.paging import MomentPage, page_of
 from search_api.relevance import Background, band
 from search_api.schemas import TextSearch
@@ -30,6 +35,7 @@ from vidseek import store
 from vidseek.errors import ModelChangedError
 from vidseek.models import Video
 from vidseek.pool import mean_pool
+from vidseek.store import CueHit
 
 FUSE_DEPTH = 50
 """Moments of each signal fused (at least: a page reaching deeper fuses down to its end)."""
@@ -59,16 +65,13 @@ def text_page(
     if filters.modality == "visual":
         return engine.page(query, filters), None
     wanted = filters_predicate(filters)
-    with engine.library.snapshot() as session:
-        cues = store.search_cues(filters.q, CUES_READ, session=session)
-        videos = store.videos_by_ids(sorted({c.video_id for c in cues}), session=session)
-    cues = [c for c in cues if c.video_id in videos and (wanted is None or wanted(videos[c.video_id]))]
-    if not cues and filters.modality == "all":
-        return engine.page(query, filters), None
     depth = max(FUSE_DEPTH, filters.offset + filters.limit + 1)
     for attempt in range(2):
         try:
             vector = engine.query_vector(query)
+            cues, videos = _spoken_cues(engine, filters, vector, wanted)
+            if not cues and filters.modality == "all":
+                return engine.page(_reused(vector, engine, query), filters), None
             if filters.modality == "all":
                 found = engine.find(
                     vector, Need(moments=depth), video_filter=wanted, min_relevance=filters.min_relevance
@@ -91,6 +94,28 @@ def text_page(
     ranked = Found(hits, hidden, found.background, found.frame_scores)
     took_ms = (time.perf_counter() - started) * 1000.0
     return page_of(ranked, filters.model_copy(update={"min_score": None}), query=vector, took_ms=took_ms), signals
+
+
+def _spoken_cues(
+    engine: SearchEngine, filters: TextSearch, vector: np.ndarray, wanted: VideoFilter | None
+) -> tuple[list[CueHit], dict[int, Video]]:
+    """The cues that say what the query asks, by their words and by their meaning (``min_relevance``
+    bars the meaning, as it bars what is seen), in one ranking; and their videos (``wanted`` ones only)."""
+    with engine.library.snapshot() as session:
+        by_words = store.search_cues(filters.q, CUES_READ, session=session)
+        cues_now = engine.cue_matrices.current(engine.encoder.name, vector.shape[-1], session=session)
+        meaning = meaning_matches(vector, cues_now, min_relevance=filters.min_relevance)
+        by_meaning = store.cue_hits([cue_id for cue_id, _ in meaning], session=session)
+        cues = merged_cues(by_words, by_meaning)
+        videos = store.videos_by_ids(sorted({c.video_id for c in cues}), session=session)
+    kept = [c for c in cues if c.video_id in videos and (wanted is None or wanted(videos[c.video_id]))]
+    return kept, videos
+
+
+def _reused(vector: np.ndarray, engine: SearchEngine, query: QuerySource) -> Callable[[], np.ndarray]:
+    """``vector`` the first time (it was just made), the query made again after (a model switch)."""
+    made = [vector]
+    return lambda: made.pop() if made else engine.query_vector(query)
 
 
 def _hits(

@@ -55,3 +55,15 @@ class WideColourEncoder(ColourEncoder):
     def encode_text(self, texts: list[str]) -> np.ndarray:
         out = super().encode_text(texts)
         return np.hstack([out, np.zeros((len(out), 3), np.float32)])
+
+
+class SynonymColourEncoder(ColourEncoder):
+    """The colour answers, with a text tower that also knows a few other words for the colours
+    ("crimson" means red): a line can then match a query by its meaning and not its words."""
+
+    name = "test:colour-synonyms"
+    SYNONYMS = {"crimson": "red", "scarlet": "red", "azure": "blue", "navy": "blue", "emerald": "green"}
+
+    def encode_text(self, texts: list[str]) -> np.ndarray:
+        plain = [" ".join(self.SYNONYMS.get(w, w) for w in t.lower().replace(",", " ").split()) for t in texts]
+        return super().encode_text(plain)

@@ -74,6 +74,16 @@ class Cue(Base):
     lang: Mapped[str | None] = mapped_column(String(35), nullable=True)
 
 
+class CueVector(Base):
+    """One cue's text embedded by one model's text tower (float32, L2-normalised; see ``vidseek.cue_vectors``)."""
+
+    __tablename__ = "cue_vectors"
+
+    cue_id: Mapped[int] = mapped_column(ForeignKey("cues.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(255), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class FrameVectors(Base):
     """All sampled frames of one video: timestamps and float32 vectors, row-aligned."""
 

@@ -568,6 +568,13 @@ def cues_of(video_id: int, *, session: Session) -> list[Cue]:
     return list(session.scalars(select(Cue).where(Cue.video_id == video_id).order_by(Cue.start, Cue.id)))
 
 
+def cue_hits(ids: Sequence[int], *, session: Session) -> list[CueHit]:
+    """The cues of ``ids`` that still exist, in the order given (``rank`` their place in it)."""
+    rows = {c.id: c for c in session.scalars(select(Cue).where(Cue.id.in_(list(ids))))} if ids else {}
+    found = [rows[i] for i in ids if i in rows]
+    return [CueHit(c.id, c.video_id, c.start, c.end, c.text, c.source, c.lang, rank=r) for r, c in enumerate(found)]
+
+
 _CUE_SEARCH = {
     "sqlite": (
         'SELECT c.id, c.video_id, c.start, c."end", c.text, c.source, c.lang FROM cues_fts '

@@ -1,0 +1,147 @@
+"""Cue vectors (``vidseek.cue_vectors``) and semantic search over what is said, on SQLite and PostgreSQL:
+filled when a video is indexed, kept in step with its cues, found by meaning through the search the
+API and the CLI share, carried over by a re-embed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from media import Segment, make_video
+
+from indexer.progress import Progress
+from indexer.reembed import Reembedder
+from indexer.runner import Indexer
+from search_api.engine import SearchEngine
+from search_api.schemas import TextSearch
+from search_api.text_search import signals_key, text_page
+from vidseek import cue_vectors, store
+from vidseek.config import Settings
+from vidseek.encoders import load_encoder
+from vidseek.library import Library
+
+SYNONYMS = "python:colour_encoder:SynonymColourEncoder"
+WIDE = "python:colour_encoder:WideColourEncoder"
+SYNONYMS_NAME = "test:colour-synonyms"
+FILLER = 300
+"""Unrelated lines: enough for the cue background to be calibrated (``relevance.MIN_SAMPLE``)."""
+
+
+def _srt(lines: list[tuple[float, float, str]]) -> str:
+    def stamp(t: float) -> str:
+        ms = round(t * 1000)
+        return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d},{ms % 1000:03d}"
+
+    return "".join(f"{i}\n{stamp(a)} --> {stamp(b)}\n{text}\n\n" for i, (a, b, text) in enumerate(lines, 1))
+
+
+def _talk(root: Path, said: list[tuple[float, float, str]], filler: int = FILLER) -> Path:
+    """A grey video of 10 s whose sidecar says ``said`` among ``filler`` unrelated lines (after 10 s)."""
+    video = make_video(root / "talk.mp4", [Segment("white", 10)])
+    noise = [(10.0 + i * 0.2, 10.1 + i * 0.2, f"line number {i} about the weather") for i in range(filler)]
+    (root / "talk.en.srt").write_text(_srt(sorted(said + noise)))
+    return video
+
+
+def _settings(db_settings: Settings, model: str = SYNONYMS) -> Settings:
+    return db_settings.model_copy(update={"model": model, "sample_fps": 1.0, "clip_seconds": 4.0, "clip_stride": 2.0})
+
+
+def _index(settings: Settings, paths: list[Path]):  # noqa: ANN202
+    library = Library(settings, notify=lambda m: None)
+    report = Indexer(settings, library, load_encoder(settings.model), progress=lambda: Progress(False)).index(paths)
+    assert report.failed == []
+    return library, report
+
+
+def _said(engine: SearchEngine, q: str, **filters) -> list[tuple[float, float, str]]:  # noqa: ANN003
+    """(start, end, quote) of each speech moment of ``q``."""
+    page, signals = text_page(engine, q, TextSearch(q=q, modality="speech", **filters))
+    assert signals is not None
+    return [(h.moment.start, h.moment.end, signals[signals_key(h)].quote) for h in page.hits]
+
+
+SAID = [(2.0, 3.0, "a red kite"), (6.0, 7.0, "the crimson door opens")]
+
+
+def test_a_line_is_found_by_its_meaning_as_well_as_its_words(db_settings: Settings, tmp_path: Path) -> None:
+    settings = _settings(db_settings)
+    library, report = _index(settings, [_talk(tmp_path, SAID)])
+    assert report.cues_embedded == FILLER + 2
+    engine = SearchEngine(library, load_encoder(SYNONYMS))
+    # "red": the kite by its words and its meaning, then the crimson door by its meaning alone
+    assert _said(engine, "red") == [(2.0, 3.0, "a red kite"), (6.0, 7.0, "the crimson door opens")]
+    # "scarlet" is said nowhere: both lines mean it (a tie goes to the earlier line)
+    assert _said(engine, "scarlet") == [(2.0, 3.0, "a red kite"), (6.0, 7.0, "the crimson door opens")]
+    # the words alone still work, and nothing unrelated comes with them
+    assert _said(engine, "crimson") == [(6.0, 7.0, "the crimson door opens"), (2.0, 3.0, "a red kite")]
+    assert _said(engine, "blue") == []
+    # 'low' lets every line through by meaning, 'high' only those that stand out
+    assert len(_said(engine, "scarlet", min_relevance="low")) > 2
+    assert _said(engine, "scarlet", min_relevance="high")[:2] == _said(engine, "scarlet")
+
+
+def test_too_few_lines_to_calibrate_are_found_by_their_words_only(db_settings: Settings, tmp_path: Path) -> None:
+    settings = _settings(db_settings)
+    library, _ = _index(settings, [_talk(tmp_path, SAID, filler=10)])
+    engine = SearchEngine(library, load_encoder(SYNONYMS))
+    assert _said(engine, "scarlet") == []
+    assert _said(engine, "kite") == [(2.0, 3.0, "a red kite")]
+    # and 'all' with nothing said is the visual search exactly
+    page, signals = text_page(engine, "scarlet", TextSearch(q="scarlet"))
+    assert signals is None
+
+
+def test_vectors_follow_their_cues_and_a_fill_skips_what_is_there(db_settings: Settings, tmp_path: Path) -> None:
+    settings = _settings(db_settings)
+    video = _talk(tmp_path, SAID)
+    library, _ = _index(settings, [video])
+    with library.sessions() as session:
+        before = cue_vectors.state(SYNONYMS_NAME, session=session)
+    assert before[0] == FILLER + 2
+    # nothing new: a second run embeds nothing, and a fill done by someone else first is skipped
+    assert _index(settings, [video])[1].cues_embedded == 0
+    assert cue_vectors.fill(library, load_encoder(SYNONYMS)) == 0
+    with library.sessions() as session:
+        cue_id = int(cue_vectors.matrix(SYNONYMS_NAME, 9, session=session).cue_ids[0])
+        twice = cue_vectors.normalised([[1.0] * 9, [1.0] * 9])
+        cue_vectors.write(SYNONYMS_NAME, [cue_id, 10**9], twice, session=session)
+        session.commit()
+        assert cue_vectors.state(SYNONYMS_NAME, session=session) == before  # the row was there; cue 10**9 is not
+    # the sidecar changes: its cues are read again, the old vectors go with the old cues
+    (tmp_path / "talk.en.srt").write_text(_srt([(1.0, 2.0, "an emerald field")] + [(20.0, 21.0, "and so on")] * 3))
+    _, report = _index(settings, [video])
+    assert report.cues_reread and report.cues_embedded == 4
+    with library.sessions() as session:
+        assert cue_vectors.state(SYNONYMS_NAME, session=session)[0] == 4
+    library.delete_videos([v.id for v in _videos(library)])
+    with library.sessions() as session:
+        assert cue_vectors.state(SYNONYMS_NAME, session=session) == (0, 0)
+
+
+def _videos(library: Library) -> list:
+    with library.sessions() as session:
+        return store.list_videos(session=session)
+
+
+def test_a_reembed_embeds_the_lines_with_the_new_model_and_drops_the_old(db_settings: Settings, tmp_path: Path) -> None:
+    settings = _settings(db_settings, model="python:colour_encoder:ColourEncoder")
+    library, _ = _index(settings, [_talk(tmp_path, SAID)])
+    report = Reembedder(settings, library, load_encoder(WIDE), WIDE, progress=lambda: Progress(False)).run()
+    assert report.switched
+    with library.sessions() as session:
+        assert cue_vectors.state("test:colour-wide", session=session)[0] == FILLER + 2
+        assert cue_vectors.state("test:colour-v1", session=session) == (0, 0)
+    engine = SearchEngine(Library(settings, notify=lambda m: None), load_encoder(WIDE))
+    assert _said(engine, "red") == [(2.0, 3.0, "a red kite")]  # the wide model knows no synonyms
+
+
+@pytest.mark.parametrize("modality", ["speech", "all"])
+def test_a_filter_keeps_meaning_matches_of_other_videos_out(
+    db_settings: Settings, tmp_path: Path, modality: str
+) -> None:
+    settings = _settings(db_settings)
+    library, _ = _index(settings, [_talk(tmp_path, SAID)])
+    engine = SearchEngine(library, load_encoder(SYNONYMS))
+    page, _ = text_page(engine, "scarlet", TextSearch(q="scarlet", modality=modality, video_id=[10**6]))
+    assert page.hits == []

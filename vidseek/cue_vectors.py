@@ -1,0 +1,117 @@
+"""Cue texts embedded by a model's text tower (SQL of ``cue_vectors``), and the step that fills them.
+
+Semantic search over what is said compares the query's vector with these (``search_api.cue_meaning``).
+Rows are keyed by (cue, model): the library's current model's rows are the ones searched, and a
+re-embed fills its new model's rows before it switches. A cue without a row is still found by its
+words; ``fill`` embeds every cue that lacks one, and is safe to run from several processes at once
+(a row another process wrote first, or of a cue deleted meanwhile, is skipped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from vidseek.models import Cue, CueVector
+
+FILL_BATCH = 256
+"""Cue texts per text-tower call while filling."""
+
+_INSERT = text(
+    "INSERT INTO cue_vectors (cue_id, model, vector) SELECT :cue_id, :model, :vector "
+    "WHERE EXISTS (SELECT 1 FROM cues WHERE id = :cue_id) ON CONFLICT DO NOTHING"
+)
+
+
+class TextEncoder(Protocol):
+    name: str
+
+    def encode_text(self, texts: list[str]) -> np.ndarray: ...
+
+
+class Sessions(Protocol):
+    def sessions(self):  # noqa: ANN201 - a context manager of sessions (``Library.sessions``)
+        ...
+
+
+@dataclass(frozen=True)
+class CueMatrix:
+    """Every cue vector of one model, row-aligned with the cues' ids and videos."""
+
+    cue_ids: np.ndarray
+    video_ids: np.ndarray
+    vectors: np.ndarray
+    """float16, L2-normalised rows (half the memory of float32; scores lose nothing that ranks)."""
+
+
+def state(model: str, *, session: Session) -> tuple[int, int]:
+    """(rows, highest cue id) of ``model``: changes whenever a row is added or removed (cue ids are
+    never reused), so a reader can tell its copy is stale with one cheap query."""
+    count, top = session.execute(
+        select(func.count(), func.coalesce(func.max(CueVector.cue_id), 0)).where(CueVector.model == model)
+    ).one()
+    return int(count), int(top)
+
+
+def matrix(model: str, dim: int, *, session: Session) -> CueMatrix:
+    """Every cue vector of ``model`` (those of another width are skipped: a model's rows all share one)."""
+    rows = session.execute(
+        select(CueVector.cue_id, Cue.video_id, CueVector.vector)
+        .join(Cue, Cue.id == CueVector.cue_id)
+        .where(CueVector.model == model)
+        .order_by(CueVector.cue_id)
+    ).all()
+    rows = [r for r in rows if len(r[2]) == 4 * dim]
+    vectors = np.zeros((len(rows), dim), np.float16)
+    for i, row in enumerate(rows):
+        vectors[i] = np.frombuffer(row[2], np.float32)
+    return CueMatrix(np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.int64), vectors)
+
+
+def missing(model: str, limit: int, *, after: int = 0, session: Session) -> list[tuple[int, str]]:
+    """Up to ``limit`` (cue id, text) of cues above id ``after`` that have no vector of ``model``, by id."""
+    has = select(CueVector.cue_id).where(CueVector.model == model, CueVector.cue_id == Cue.id).exists()
+    rows = session.execute(select(Cue.id, Cue.text).where(Cue.id > after, ~has).order_by(Cue.id).limit(limit)).all()
+    return [(int(r[0]), r[1]) for r in rows]
+
+
+def write(model: str, cue_ids: list[int], vectors: np.ndarray, *, session: Session) -> None:
+    """Store ``vectors`` (float32, one per cue id) as ``model``'s; rows already there, and cues gone, are skipped."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    session.execute(_INSERT, [{"cue_id": c, "model": model, "vector": v.tobytes()} for c, v in zip(cue_ids, vectors)])
+
+
+def drop_other_models(model: str, *, session: Session) -> None:
+    """Remove the vectors of every model but ``model`` (after a switch, nothing searches them)."""
+    session.execute(delete(CueVector).where(CueVector.model != model))
+
+
+def fill(library: Sessions, encoder: TextEncoder, *, batch: int = FILL_BATCH) -> int:
+    """Embed every cue that has no vector of ``encoder``'s model, ``batch`` texts a call, one commit a
+    batch (a killed process keeps what it committed). Returns how many vectors were written."""
+    written, after = 0, 0
+    while True:
+        with library.sessions() as session:
+            todo = missing(encoder.name, batch, after=after, session=session)
+        if not todo:
+            return written
+        vectors = normalised(encoder.encode_text([t for _, t in todo]))
+        with library.sessions() as session:
+            try:
+                write(encoder.name, [c for c, _ in todo], vectors, session=session)
+                session.commit()
+                written += len(todo)
+            except IntegrityError:  # a cue deleted between the check and the commit: the next fill retries
+                session.rollback()
+        after = todo[-1][0]
+
+
+def normalised(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
