@@ -103,8 +103,9 @@ def test_vectors_follow_their_cues_and_a_fill_skips_what_is_there(db_settings: S
     assert _index(settings, [video])[1].cues_embedded == 0
     assert cue_vectors.fill(library, load_encoder(SYNONYMS)) == 0
     with library.sessions() as session:
-        cue_id = int(cue_vectors.matrix(SYNONYMS_NAME, 9, session=session).cue_ids[0])
-        twice = cue_vectors.normalised([[1.0] * 9, [1.0] * 9])
+        dim = load_encoder(SYNONYMS).dim
+        cue_id = int(cue_vectors.matrix(SYNONYMS_NAME, dim, session=session).cue_ids[0])
+        twice = cue_vectors.normalised([[1.0] * dim, [1.0] * dim])
         cue_vectors.write(SYNONYMS_NAME, [cue_id, 10**9], twice, session=session)
         session.commit()
         assert cue_vectors.state(SYNONYMS_NAME, session=session) == before  # the row was there; cue 10**9 is not
