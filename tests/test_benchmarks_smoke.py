@@ -83,3 +83,17 @@ def test_the_query_stand_in_gives_the_librarys_model_and_unit_vectors(
     monkeypatch.setenv("VIDSEEK_BENCH_QUERIES", "random")
     unrelated = FrameQueries().encode_text(["a dog"])[0]
     assert float((matching.frames @ unrelated).max()) < 0.9
+
+
+def test_speech_benchmark_finds_what_is_said_only_through_speech() -> None:
+    from benchmarks import speech
+    from benchmarks.moment_world import WorldParams
+
+    result = speech.measure(WorldParams.tiny())
+    rows = result["variants"]
+    assert set(rows) == {name for name, _, _ in speech.VARIANTS}
+    assert result["lines"] >= 256 and result["truths"]["said_only"] > 0
+    assert rows["visual"]["found_said_only"] == 0.0  # nothing said is seen
+    assert rows["speech"]["found_seen_only"] == 0.0  # nor is anything seen said
+    assert rows["speech"]["found_said_only"] >= rows["speech_words"]["found_said_only"] > 0.0
+    assert all(0.0 <= row["r1_at_0.5"] <= 1.0 and row["ms_p50"] > 0 for row in rows.values())

@@ -1,0 +1,142 @@
+"""Search over sight and speech on the synthetic world with lines (``benchmarks/speech_world.py``):
+the one text search of the API and the CLI (``search_api.text_search.text_page``), by modality,
+with and without semantic matches of the lines, side by side in one run.
+
+The world's videos are written into a fresh SQLite library as the indexer writes them, its lines
+as the cues of their videos (full text by FTS5), and the lines' text vectors filled as indexing
+fills them (``vidseek.cue_vectors.fill``). Every query (a topic's text) then asks for its top 10
+moments with the product's defaults (``min_relevance=medium``) as
+
+- ``visual``: what is seen only (vidseek before issue 16, the naive baseline here);
+- ``speech_words`` / ``all_words``: lines found by their words only (full text), fused with what is
+  seen by reciprocal rank for ``all`` (before semantic cue search);
+- ``speech`` / ``all``: lines found by their words and by their meaning (the shipped code).
+
+Reported per variant: R1@0.5 (the first result overlaps a true moment, seen or said, at IoU >= 0.5),
+the share of true moments of each kind (``seen_only``, ``seen_and_said``, ``said_only``) found at
+IoU >= 0.5 among the top 10, and milliseconds per query (median).
+
+    python -m benchmarks.speech [--videos N] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from benchmarks.moment_world import WorldParams, build_world, load_into
+from benchmarks.speech_world import TRUTH_KINDS, SpeechParams, SpeechWorldEncoder, SpokenWorld, add_speech
+from search_api import text_search
+from search_api.engine import SearchEngine
+from search_api.metrics import Span, best_iou
+from search_api.schemas import TextSearch
+from vidseek import cue_vectors, store
+from vidseek.config import Settings
+from vidseek.library import Library
+
+TOP = 10
+VARIANTS = (
+    ("visual", "visual", True),
+    ("speech_words", "speech", False),
+    ("speech", "speech", True),
+    ("all_words", "all", False),
+    ("all", "all", True),
+)
+"""(name, modality, lines matched by meaning too)."""
+
+
+def load(spoken: SpokenWorld, data_dir: Path) -> tuple[Library, SpeechWorldEncoder]:
+    """A library of the world's videos and lines, with the lines' vectors filled."""
+    settings = Settings(data_dir=data_dir, model=spoken.world.encoder_name)
+    library = Library(settings, notify=lambda m: None)
+    load_into(library, spoken.world)
+    with library.sessions() as session:
+        ids = {v.path: v.id for v in store.list_videos(session=session)}
+        for video in spoken.world.videos:
+            rows = [
+                store.CueRow(line.start, line.end, line.text, "sidecar:world.srt")
+                for line in spoken.lines
+                if line.video == video.name
+            ]
+            store.replace_cues(ids[video.name], rows, session=session)
+        session.commit()
+    encoder = SpeechWorldEncoder(spoken)
+    cue_vectors.fill(library, encoder)
+    return library, encoder
+
+
+@contextmanager
+def _words_only(on: bool) -> Iterator[None]:
+    """Lines matched by their words only (semantic matches switched off) while ``on``."""
+    if not on:
+        yield
+        return
+    kept = text_search.meaning_matches
+    text_search.meaning_matches = lambda *a, **k: []  # noqa: ARG005
+    try:
+        yield
+    finally:
+        text_search.meaning_matches = kept
+
+
+def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meaning: bool) -> dict[str, float]:
+    found = {k: 0 for k in TRUTH_KINDS}
+    total = {k: 0 for k in TRUTH_KINDS}
+    first_hits, seconds = 0, []
+    names = {}
+    with engine.library.sessions() as session:
+        names = {v.id: v.path for v in store.list_videos(session=session)}
+    with _words_only(not meaning):
+        for q in spoken.world.queries:
+            started = time.perf_counter()
+            page, _ = text_search.text_page(engine, q.text, TextSearch(q=q.text, modality=modality, limit=TOP))
+            seconds.append(time.perf_counter() - started)
+            ranked = [Span(names[h.video.id], h.moment.start, h.moment.end) for h in page.hits]
+            truths = spoken.all_truths(q.text)
+            if ranked and best_iou(ranked[0], truths) >= 0.5:
+                first_hits += 1
+            for kind, spans in spoken.truths[q.text].items():
+                total[kind] += len(spans)
+                found[kind] += sum(1 for t in spans if any(best_iou(r, [t]) >= 0.5 for r in ranked))
+    out = {"r1_at_0.5": round(first_hits / len(spoken.world.queries), 3)}
+    out.update({f"found_{k}": round(found[k] / max(total[k], 1), 3) for k in TRUTH_KINDS})
+    out["ms_p50"] = round(1000 * statistics.median(seconds), 2)
+    return out
+
+
+def measure(world: WorldParams | None = None, speech: SpeechParams | None = None) -> dict[str, object]:
+    spoken = add_speech(build_world(world or WorldParams()), speech)
+    with tempfile.TemporaryDirectory() as tmp:
+        library, encoder = load(spoken, Path(tmp))
+        engine = SearchEngine(library, encoder)
+        text_search.text_page(engine, "warm up", TextSearch(q="warm up"))
+        rows = {name: run_variant(engine, spoken, modality, meaning) for name, modality, meaning in VARIANTS}
+    truths = {k: sum(len(t[k]) for t in spoken.truths.values()) for k in TRUTH_KINDS}
+    return {
+        "videos": len(spoken.world.videos),
+        "queries": len(spoken.world.queries),
+        "lines": len(spoken.lines),
+        "topic_lines_exact": sum(1 for line in spoken.lines if line.topic >= 0 and line.exact),
+        "topic_lines_paraphrased": sum(1 for line in spoken.lines if line.topic >= 0 and not line.exact),
+        "truths": truths,
+        "variants": rows,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--videos", type=int, default=WorldParams().videos)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    result = measure(WorldParams(seed=args.seed, videos=args.videos), SpeechParams(seed=args.seed))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
