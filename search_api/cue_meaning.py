@@ -11,6 +11,8 @@ unrelated line scores, so it has no semantic matches (its cues are still found b
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,20 +48,45 @@ def meaning_matches(
     return [(int(cues.cue_ids[i]), float(scores[i])) for i in kept]
 
 
+RECOUNT_S = 10.0
+"""How often a process counts the model's cue vectors to notice removed ones (a count scans the index)."""
+
+
+@dataclass
+class _Held:
+    model: str
+    cues: CueMatrix
+    top: int
+    counted_at: float
+
+
 class CueMatrices:
-    """A process's copy of the library's cue vectors for one model, read again when they change
-    (``cue_vectors.state``: one small query per search)."""
+    """A process's copy of the library's cue vectors for one model. Every search asks for the highest
+    cue id (one index seek) and reads only the rows above the copy's; every ``RECOUNT_S`` it counts
+    them and reads all again if rows went (removed cues never match meanwhile: ``store.cue_hits``
+    skips cues that are gone, and rows written below the top by a slower filler are found then)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._held: tuple[str, tuple[int, int], CueMatrix] | None = None
+        self._held: _Held | None = None
 
-    def current(self, model: str, dim: int, *, session) -> CueMatrix:  # noqa: ANN001
-        now = cue_vectors.state(model, session=session)
-        held = self._held
-        if held is not None and held[0] == model and held[1] == now and held[2].vectors.shape[1] == dim:
-            return held[2]
+    def current(self, model: str, dim: int, *, session, now: float | None = None) -> CueMatrix:  # noqa: ANN001
+        now = time.monotonic() if now is None else now
         with self._lock:
-            read = cue_vectors.matrix(model, dim, session=session)
-            self._held = (model, now, read)
-            return read
+            held = self._held
+            if held is None or held.model != model or held.cues.vectors.shape[1] != dim:
+                return self._read_all(model, dim, session, now)
+            if cue_vectors.top_id(model, session=session) > held.top:
+                added = cue_vectors.matrix(model, dim, after=held.top, session=session)
+                top = int(added.cue_ids.max()) if len(added.cue_ids) else held.top
+                held = self._held = _Held(model, cue_vectors.joined(held.cues, added), top, held.counted_at)
+            if now - held.counted_at >= RECOUNT_S:
+                if cue_vectors.count(model, session=session) != len(held.cues.cue_ids):
+                    return self._read_all(model, dim, session, now)
+                held.counted_at = now
+            return held.cues
+
+    def _read_all(self, model: str, dim: int, session, now: float) -> CueMatrix:  # noqa: ANN001
+        cues = cue_vectors.matrix(model, dim, session=session)
+        self._held = _Held(model, cues, int(cues.cue_ids.max()) if len(cues.cue_ids) else 0, now)
+        return cues

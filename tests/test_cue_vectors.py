@@ -12,6 +12,7 @@ from media import Segment, make_video
 from indexer.progress import Progress
 from indexer.reembed import Reembedder
 from indexer.runner import Indexer
+from search_api.cue_meaning import RECOUNT_S, CueMatrices
 from search_api.engine import SearchEngine
 from search_api.schemas import TextSearch
 from search_api.text_search import signals_key, text_page
@@ -146,3 +147,27 @@ def test_a_filter_keeps_meaning_matches_of_other_videos_out(
     engine = SearchEngine(library, load_encoder(SYNONYMS))
     page, _ = text_page(engine, "scarlet", TextSearch(q="scarlet", modality=modality, video_id=[10**6]))
     assert page.hits == []
+
+
+def test_a_process_copy_of_the_vectors_reads_added_rows_and_notices_removed_ones(
+    db_settings: Settings, tmp_path: Path
+) -> None:
+    settings = _settings(db_settings)
+    first = _talk(tmp_path, SAID)
+    library, _ = _index(settings, [first])
+    dim = load_encoder(SYNONYMS).dim
+    copies = CueMatrices()
+    with library.snapshot() as session:
+        held = copies.current(SYNONYMS_NAME, dim, session=session, now=0.0)
+    assert len(held.cue_ids) == FILLER + 2
+    other = tmp_path / "other"
+    other.mkdir()
+    _index(settings, [_talk(other, [(1.0, 2.0, "a scarlet kite")], filler=5)])
+    with library.snapshot() as session:
+        grown = copies.current(SYNONYMS_NAME, dim, session=session, now=1.0)  # the new rows, read on their own
+    assert len(grown.cue_ids) == FILLER + 2 + 6 and list(grown.cue_ids) == sorted(set(grown.cue_ids))
+    library.delete_videos([v.id for v in _videos(library) if v.path == str(first.resolve())])
+    with library.snapshot() as session:
+        assert len(copies.current(SYNONYMS_NAME, dim, session=session, now=2.0).cue_ids) == FILLER + 8  # not yet
+        recounted = copies.current(SYNONYMS_NAME, dim, session=session, now=2.0 + RECOUNT_S)
+    assert len(recounted.cue_ids) == 6

@@ -49,21 +49,29 @@ class CueMatrix:
     """float16, L2-normalised rows (half the memory of float32; scores lose nothing that ranks)."""
 
 
+def top_id(model: str, *, session: Session) -> int:
+    """The highest cue id with a vector of ``model`` (0 for none): one index seek, so a reader can ask
+    on every search whether rows were added (cue ids are never reused; a fill goes up by id)."""
+    return int(session.scalar(select(func.coalesce(func.max(CueVector.cue_id), 0)).where(CueVector.model == model)))
+
+
+def count(model: str, *, session: Session) -> int:
+    """How many vectors ``model`` has (a scan of its index: ~70 ms at a million rows on SQLite)."""
+    return int(session.scalar(select(func.count()).select_from(CueVector).where(CueVector.model == model)))
+
+
 def state(model: str, *, session: Session) -> tuple[int, int]:
-    """(rows, highest cue id) of ``model``: changes whenever a row is added or removed (cue ids are
-    never reused), so a reader can tell its copy is stale with one cheap query."""
-    count, top = session.execute(
-        select(func.count(), func.coalesce(func.max(CueVector.cue_id), 0)).where(CueVector.model == model)
-    ).one()
-    return int(count), int(top)
+    """(rows, highest cue id) of ``model``: changes whenever a row is added or removed."""
+    return count(model, session=session), top_id(model, session=session)
 
 
-def matrix(model: str, dim: int, *, session: Session) -> CueMatrix:
-    """Every cue vector of ``model`` (those of another width are skipped: a model's rows all share one)."""
+def matrix(model: str, dim: int, *, after: int = 0, session: Session) -> CueMatrix:
+    """The cue vectors of ``model`` whose cue id is above ``after`` (all by default), by cue id; rows
+    of another width are skipped (a model's rows all share one)."""
     rows = session.execute(
         select(CueVector.cue_id, Cue.video_id, CueVector.vector)
         .join(Cue, Cue.id == CueVector.cue_id)
-        .where(CueVector.model == model)
+        .where(CueVector.model == model, CueVector.cue_id > after)
         .order_by(CueVector.cue_id)
     ).all()
     rows = [r for r in rows if len(r[2]) == 4 * dim]
@@ -71,6 +79,15 @@ def matrix(model: str, dim: int, *, session: Session) -> CueMatrix:
     for i, row in enumerate(rows):
         vectors[i] = np.frombuffer(row[2], np.float32)
     return CueMatrix(np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.int64), vectors)
+
+
+def joined(first: CueMatrix, then: CueMatrix) -> CueMatrix:
+    """``first`` and the rows of ``then`` after it."""
+    return CueMatrix(
+        np.concatenate([first.cue_ids, then.cue_ids]),
+        np.concatenate([first.video_ids, then.video_ids]),
+        np.concatenate([first.vectors, then.vectors]),
+    )
 
 
 def missing(model: str, limit: int, *, after: int = 0, session: Session) -> list[tuple[int, str]]:
