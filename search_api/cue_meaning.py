@@ -1,10 +1,10 @@
 """Cues that mean what the query says: the query's vector against every cue vector of the library's
-model, calibrated as clips are (``search_api.relevance``).
+model (exact search over fp16 codes), calibrated as clips are (``search_api.relevance``).
 
 Text-to-text cosines from a CLIP text tower sit in a narrow band whose place depends on the query,
-so no fixed threshold works; the cue scores themselves give the background (most lines of any
-library are unrelated to any one query), and a cue is a match when it reaches the ``min_relevance``
-band against it. A library with fewer than ``MIN_SAMPLE`` embedded cues cannot say what an
+so no fixed threshold works; the query's scores with an even sample of the cues give the background
+(most lines of any library are unrelated to any one query), and a cue is a match when it reaches
+the ``min_relevance`` band against it. A library with fewer than ``MIN_SAMPLE`` embedded cues cannot say what an
 unrelated line scores, so it has no semantic matches (its cues are still found by their words).
 """
 
@@ -22,30 +22,21 @@ from vidseek.cue_vectors import CueMatrix
 
 MEANING_READ = 200
 """Semantic cue matches kept for one query, best first."""
-SCORE_BLOCK = 65536
-"""Cue rows scored per matrix product (bounds the float32 copy of the float16 rows)."""
 
 
 def meaning_matches(
     query: np.ndarray, cues: CueMatrix, *, min_relevance: str = "medium", limit: int = MEANING_READ
 ) -> list[tuple[int, float]]:
-    """(cue id, score) of the cues that match ``query`` by meaning, best first (pure)."""
-    n = len(cues.cue_ids)
+    """(cue id, score) of the cues that match ``query`` by meaning, best first (ties by cue id)."""
+    n = cues.size
     if n < MIN_SAMPLE:
         return []
     q = np.asarray(query, np.float32)
     q = q / max(float(np.linalg.norm(q)), 1e-12)
-    scores = np.concatenate(
-        [cues.vectors[i : i + SCORE_BLOCK].astype(np.float32) @ q for i in range(0, n, SCORE_BLOCK)]
-    )
-    background = background_of(scores, library_clips=n)
-    top = float(scores.max())
-    bar = lowest_score_in(min_relevance, top, background)
-    kept = np.flatnonzero(scores >= bar)
-    if len(kept) > limit:
-        kept = kept[np.argpartition(-scores[kept], limit - 1)[:limit]]
-    kept = kept[np.lexsort((cues.cue_ids[kept], -scores[kept]))]
-    return [(int(cues.cue_ids[i]), float(scores[i])) for i in kept]
+    background = background_of(cues.sample @ q, library_clips=n)
+    scores, cue_ids = cues.search(q, limit)
+    bar = lowest_score_in(min_relevance, float(scores[0]) if len(scores) else 0.0, background)
+    return [(int(c), float(s)) for s, c in zip(scores, cue_ids) if s >= bar]
 
 
 RECOUNT_S = 10.0
@@ -74,19 +65,25 @@ class CueMatrices:
         now = time.monotonic() if now is None else now
         with self._lock:
             held = self._held
-            if held is None or held.model != model or held.cues.vectors.shape[1] != dim:
+            if (
+                held is None
+                or held.model != model
+                or held.cues.dim != dim
+                or len(held.cues.segments) >= cue_vectors.MAX_SEGMENTS
+            ):
                 return self._read_all(model, dim, session, now)
             if cue_vectors.top_id(model, session=session) > held.top:
                 added = cue_vectors.matrix(model, dim, after=held.top, session=session)
-                top = int(added.cue_ids.max()) if len(added.cue_ids) else held.top
-                held = self._held = _Held(model, cue_vectors.joined(held.cues, added), top, held.counted_at)
+                if added.size:
+                    top = int(added.cue_ids.max())
+                    held = self._held = _Held(model, cue_vectors.appended(held.cues, added), top, held.counted_at)
             if now - held.counted_at >= RECOUNT_S:
-                if cue_vectors.count(model, session=session) != len(held.cues.cue_ids):
+                if cue_vectors.count(model, session=session) != held.cues.size:
                     return self._read_all(model, dim, session, now)
                 held.counted_at = now
             return held.cues
 
     def _read_all(self, model: str, dim: int, session, now: float) -> CueMatrix:  # noqa: ANN001
         cues = cue_vectors.matrix(model, dim, session=session)
-        self._held = _Held(model, cues, int(cues.cue_ids.max()) if len(cues.cue_ids) else 0, now)
+        self._held = _Held(model, cues, int(cues.cue_ids.max()) if cues.size else 0, now)
         return cues

@@ -7,13 +7,13 @@ import numpy as np
 from search_api.cue_meaning import meaning_matches
 from search_api.fusion import merged_cues
 from search_api.relevance import MIN_SAMPLE
-from vidseek.cue_vectors import CueMatrix
+from vidseek.cue_vectors import CueMatrix, appended, cue_matrix
 from vidseek.store import CueHit
 
 
 def _matrix(vectors: np.ndarray, first_id: int = 1) -> CueMatrix:
-    n = len(vectors)
-    return CueMatrix(np.arange(first_id, first_id + n), np.zeros(n, np.int64), vectors.astype(np.float16))
+    n, dim = vectors.shape
+    return cue_matrix(dim, np.arange(first_id, first_id + n), np.zeros(n, np.int64), vectors.astype(np.float32))
 
 
 def _background_lines(n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
@@ -67,3 +67,18 @@ def test_cues_found_by_words_and_by_meaning_merge_into_one_ranking() -> None:
     assert [c.id for c in merged] == [9, 5, 7, 3]
     assert [c.rank for c in merged] == [0, 1, 2, 3]
     assert merged_cues(words, []) == words and [c.id for c in merged_cues([], meaning)] == [9, 3]
+
+
+def test_a_matrix_grown_by_segments_answers_as_one_built_whole() -> None:
+    rng = np.random.default_rng(2)
+    dim = 32
+    lines = _background_lines(900, dim, rng)
+    lines[850] = np.eye(dim)[3]
+    whole = _matrix(lines)
+    grown = appended(_matrix(lines[:500]), _matrix(lines[500:], first_id=501))
+    assert grown.size == whole.size == 900 and len(grown.segments) == 2
+    query = np.eye(dim)[3]
+    assert meaning_matches(query, grown, min_relevance="low", limit=40) == meaning_matches(
+        query, whole, min_relevance="low", limit=40
+    )
+    assert meaning_matches(query, grown)[0][0] == 851

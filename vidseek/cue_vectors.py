@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+import faiss
 import numpy as np
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -39,14 +40,70 @@ class Sessions(Protocol):
         ...
 
 
+SAMPLE_ROWS = 4096
+"""Rows a matrix keeps as float32 to measure a query's background (all of them, up to this many)."""
+MAX_SEGMENTS = 8
+"""A copy grown by this many appended segments is read again whole."""
+
+
 @dataclass(frozen=True)
-class CueMatrix:
-    """Every cue vector of one model, row-aligned with the cues' ids and videos."""
+class CueSegment:
+    """Cue vectors in a FAISS fp16 inner-product index (half the memory of float32, SIMD-decoded);
+    row ``i`` is cue ``cue_ids[i]``. Never changed once built, so searches need no lock."""
 
     cue_ids: np.ndarray
     video_ids: np.ndarray
-    vectors: np.ndarray
-    """float16, L2-normalised rows (half the memory of float32; scores lose nothing that ranks)."""
+    index: faiss.Index
+
+
+@dataclass(frozen=True)
+class CueMatrix:
+    """Every cue vector of one model: segments searched together, and an even sample of rows."""
+
+    dim: int
+    segments: tuple[CueSegment, ...]
+    sample: np.ndarray
+    """float32 rows spread evenly over the rows of the first segment (all of them, up to ``SAMPLE_ROWS``)."""
+
+    @property
+    def size(self) -> int:
+        return sum(len(s.cue_ids) for s in self.segments)
+
+    @property
+    def cue_ids(self) -> np.ndarray:
+        return np.concatenate([s.cue_ids for s in self.segments] or [np.zeros(0, np.int64)])
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, cue ids) of the ``k`` best rows for ``query`` (unit float32), best first; ties by cue id."""
+        scores, ids = [], []
+        for s in self.segments:
+            got, rows = s.index.search(query[None].astype(np.float32), min(k, len(s.cue_ids)))
+            keep = rows[0] >= 0
+            scores.append(got[0][keep])
+            ids.append(s.cue_ids[rows[0][keep]])
+        score, cue = np.concatenate(scores or [np.zeros(0)]), np.concatenate(ids or [np.zeros(0, np.int64)])
+        order = np.lexsort((cue, -score))[:k]
+        return score[order], cue[order]
+
+
+def cue_matrix(dim: int, cue_ids: np.ndarray, video_ids: np.ndarray, vectors: np.ndarray) -> CueMatrix:
+    """A matrix of one segment, from unit float32 ``vectors`` row-aligned with the ids."""
+    segment = _segment(dim, cue_ids, video_ids, vectors)
+    picks = np.unique(np.linspace(0, len(vectors) - 1, min(SAMPLE_ROWS, len(vectors))).astype(np.int64))
+    sample = np.ascontiguousarray(vectors[picks] if len(vectors) else np.zeros((0, dim)), dtype=np.float32)
+    return CueMatrix(dim, (segment,), sample)
+
+
+def appended(first: CueMatrix, then: CueMatrix) -> CueMatrix:
+    """``first`` with ``then``'s rows as more segments (``first`` is not changed)."""
+    return CueMatrix(first.dim, first.segments + then.segments, first.sample)
+
+
+def _segment(dim: int, cue_ids: np.ndarray, video_ids: np.ndarray, vectors: np.ndarray) -> CueSegment:
+    index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return CueSegment(np.asarray(cue_ids, np.int64), np.asarray(video_ids, np.int64), index)
 
 
 def top_id(model: str, *, session: Session) -> int:
@@ -75,19 +132,10 @@ def matrix(model: str, dim: int, *, after: int = 0, session: Session) -> CueMatr
         .order_by(CueVector.cue_id)
     ).all()
     rows = [r for r in rows if len(r[2]) == 4 * dim]
-    vectors = np.zeros((len(rows), dim), np.float16)
+    vectors = np.zeros((len(rows), dim), np.float32)
     for i, row in enumerate(rows):
         vectors[i] = np.frombuffer(row[2], np.float32)
-    return CueMatrix(np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.int64), vectors)
-
-
-def joined(first: CueMatrix, then: CueMatrix) -> CueMatrix:
-    """``first`` and the rows of ``then`` after it."""
-    return CueMatrix(
-        np.concatenate([first.cue_ids, then.cue_ids]),
-        np.concatenate([first.video_ids, then.video_ids]),
-        np.concatenate([first.vectors, then.vectors]),
-    )
+    return cue_matrix(dim, np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.int64), vectors)
 
 
 def missing(model: str, limit: int, *, after: int = 0, session: Session) -> list[tuple[int, str]]:
