@@ -127,7 +127,7 @@ class VideoInfo(VideoRef):
     captions: list[CaptionTrack] | None = Field(
         None,
         description="Its caption tracks (stored subtitle cues, one per source), the default first; [] when it "
-        "has none. Null where they are not looked up (`vidseek ls --json`, the `video` of an upload's 409).",
+        "has none. Null where they are not looked up (`vidseek ls --json`).",
     )
 
 

@@ -76,10 +76,15 @@ def video_info(
     )
 
 
-def video_detail_json(video, clips: int, base_url: str = "") -> dict:  # noqa: ANN001
+def video_detail_json(
+    video,  # noqa: ANN001
+    clips: int,
+    base_url: str = "",
+    captions: Sequence[CaptionSource] | None = None,
+) -> dict:
     """``video_info`` as JSON-ready data, for answers that embed it in a dict (the CLI's ``ls --json``,
     the 409 of an upload)."""
-    return video_info(video, clips, base_url).model_dump(mode="json")
+    return video_info(video, clips, base_url, captions).model_dump(mode="json")
 
 
 def frame_positions(hit: Hit) -> tuple[float, dict, dict]:
