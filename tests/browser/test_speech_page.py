@@ -246,3 +246,31 @@ def test_marking_follows_the_query_syntax(talking_page) -> None:  # noqa: ANN001
         [[text, q] for text, q, _ in cases],
     )
     assert got == [[want[0], True] for _, _, want in cases]
+
+
+def test_quotes_fit_a_phone_in_dark_mode(browser, talking_server: str, page_errors, artifacts) -> None:  # noqa: ANN001
+    context = browser.new_context(
+        base_url=talking_server,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        color_scheme="dark",
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: page_errors.append(f"pageerror: {exc}"))
+    try:
+        page.goto("/?q=red")
+        settled(page, "red")
+        door = card_of(page, "door")
+        assert door.get_by_test_id("result-quote").is_visible() and marks(door) == ["red"]
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        thumb, signals = door.locator(".thumb").bounding_box(), door.get_by_test_id("result-signals").bounding_box()
+        relevance = door.get_by_test_id("result-relevance").bounding_box()
+        assert relevance["x"] + relevance["width"] < signals["x"]  # the badges do not overlap
+        assert signals["x"] + signals["width"] <= thumb["x"] + thumb["width"]
+        page.screenshot(path=str(artifacts / "speech-phone-dark.png"), full_page=True)
+    finally:
+        context.close()
+    assert page_errors == []
