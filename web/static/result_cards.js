@@ -70,9 +70,11 @@ function momentCard(result, index, rank, query) {
   const when = `${clock(result.start)}–${clock(result.end)}`;
   const band = relevanceLabel(result.relevance);
   if (band) button.dataset.relevance = result.relevance;
-  const said = typeof result.quote === "string" && result.quote.trim() ? `, said: ${result.quote}` : "";
+  const found = Array.isArray(result.matched) ? result.matched.filter((m) => SIGNALS[m]).map((m) => SIGNALS[m]) : [];
+  const signals = found.length ? `, ${found.join(" and ")}` : "";
+  const said = typeof result.quote === "string" && result.quote.trim() ? `: ${result.quote}` : "";
   button.setAttribute("aria-label", `${title}, ${clock(result.start)} to ${clock(result.end)}, `
-    + `${band ? `${band}, ` : ""}score ${score(result.score)}${said}`);
+    + `${band ? `${band}, ` : ""}score ${score(result.score)}${signals}${said}`);
 
   const thumb = document.createElement("span");
   thumb.className = "thumb";
@@ -99,8 +101,8 @@ function momentCard(result, index, rank, query) {
     }
     thumb.append(relevance);
   }
-  const signals = signalBadges(result.matched);
-  if (signals) thumb.append(signals);
+  const badges = signalBadges(result.matched);
+  if (badges) thumb.append(badges);
 
   const body = document.createElement("span");
   body.className = "card-body";
