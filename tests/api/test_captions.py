@@ -73,6 +73,8 @@ DOOR_EN = (
 
 def test_the_default_track_is_the_first_sidecar_escaped(captioned: Captioned) -> None:
     assert vtt(captioned.client, captioned.ids["door"]) == DOOR_EN
+    said = captioned.client.get("/api/search", params={"q": "done", "modality": "speech"}).json()
+    assert [r["quote"] for r in said["results"]] == [HOSTILE]  # the JSON has the line as said, the file escapes it
     assert vtt(captioned.client, captioned.ids["door"], lang="en") == DOOR_EN
     other = vtt(captioned.client, captioned.ids["door"], source="sidecar:door.srt")
     assert other == "WEBVTT\n\n00:00:02.000 --> 00:00:03.000\nUne porte rouge\n"
