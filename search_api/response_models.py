@@ -101,6 +101,14 @@ class SearchResponse(BaseModel):
     groups: list[VideoGroup] | None = Field(None, description="With group_by=video: the page's videos.")
 
 
+class CaptionTrack(BaseModel):
+    source: str = Field(description="Where the cues came from: `sidecar:NAME.en.srt`, `stream:INDEX`.")
+    lang: str | None = Field(description="Its language tag as found (`en`, `eng`, `pt-BR`); null when unknown.")
+    cues: int = Field(description="Cues stored from it.")
+    default: bool = Field(description="The track `captions.vtt` serves when no source or lang is asked for.")
+    url: str = Field(description="Its WebVTT file: `GET /api/videos/{id}/captions.vtt?source=...`.")
+
+
 class VideoInfo(VideoRef):
     fps: float
     width: int
@@ -116,6 +124,11 @@ class VideoInfo(VideoRef):
     clip_seconds: float
     clip_stride: float
     stream_url: str
+    captions: list[CaptionTrack] | None = Field(
+        None,
+        description="Its caption tracks (stored subtitle cues, one per source), the default first; [] when it "
+        "has none. Null where they are not looked up (`vidseek ls --json`).",
+    )
 
 
 class VideoList(BaseModel):

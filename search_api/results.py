@@ -3,14 +3,17 @@ from hits and pages. Shared by the CLI and the API."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
+from urllib.parse import quote
 
 from search_api.arrange import Group
+from search_api.captions import CaptionSource
 from search_api.hits import Hit
 from search_api.moment_details import MomentDetails
 from search_api.paging import MomentPage
 from search_api.response_models import (
     Calibration,
+    CaptionTrack,
     Moment,
     MomentSpan,
     Positions,
@@ -33,8 +36,23 @@ def video_ref(video) -> VideoRef:  # noqa: ANN001
     return VideoRef(id=video.id, path=video.path, title=video.title, duration=_seconds(video.duration))
 
 
-def video_info(video, clips: int, base_url: str = "") -> VideoInfo:  # noqa: ANN001
-    """One indexed video as ``vidseek ls --json`` and ``GET /api/videos`` show it."""
+def caption_tracks(video_id: int, sources: Sequence[CaptionSource], base_url: str = "") -> list[CaptionTrack]:
+    """A video's caption sources (``captions.caption_sources`` order) as the tracks its JSON lists."""
+    url = f"{base_url}/api/videos/{video_id}/captions.vtt?source="
+    return [
+        CaptionTrack(source=s.source, lang=s.lang, cues=s.cues, default=i == 0, url=url + quote(s.source, safe=""))
+        for i, s in enumerate(sources)
+    ]
+
+
+def video_info(
+    video,  # noqa: ANN001
+    clips: int,
+    base_url: str = "",
+    captions: Sequence[CaptionSource] | None = None,
+) -> VideoInfo:
+    """One indexed video as ``vidseek ls --json`` and ``GET /api/videos`` show it; ``captions`` (its
+    caption sources) fills ``captions`` when given."""
     return VideoInfo(
         id=video.id,
         path=video.path,
@@ -54,13 +72,19 @@ def video_info(video, clips: int, base_url: str = "") -> VideoInfo:  # noqa: ANN
         clip_seconds=video.clip_seconds,
         clip_stride=video.clip_stride,
         stream_url=f"{base_url}/api/videos/{video.id}/stream",
+        captions=None if captions is None else caption_tracks(video.id, captions, base_url),
     )
 
 
-def video_detail_json(video, clips: int, base_url: str = "") -> dict:  # noqa: ANN001
+def video_detail_json(
+    video,  # noqa: ANN001
+    clips: int,
+    base_url: str = "",
+    captions: Sequence[CaptionSource] | None = None,
+) -> dict:
     """``video_info`` as JSON-ready data, for answers that embed it in a dict (the CLI's ``ls --json``,
     the 409 of an upload)."""
-    return video_info(video, clips, base_url).model_dump(mode="json")
+    return video_info(video, clips, base_url, captions).model_dump(mode="json")
 
 
 def frame_positions(hit: Hit) -> tuple[float, dict, dict]:

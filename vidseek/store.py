@@ -564,8 +564,28 @@ def replace_cues(video_id: int, cues: Sequence[CueRow], *, session: Session) -> 
     session.flush()
 
 
-def cues_of(video_id: int, *, session: Session) -> list[Cue]:
-    return list(session.scalars(select(Cue).where(Cue.video_id == video_id).order_by(Cue.start, Cue.id)))
+def cues_of(video_id: int, *, session: Session, source: str | None = None) -> list[Cue]:
+    """The video's cues in time order; only those of ``source`` (``sidecar:NAME``, ``stream:N``) when given."""
+    query = select(Cue).where(Cue.video_id == video_id)
+    if source is not None:
+        query = query.where(Cue.source == source)
+    return list(session.scalars(query.order_by(Cue.start, Cue.id)))
+
+
+def cue_sources(
+    video_ids: Sequence[int] | None = None, *, session: Session
+) -> dict[int, list[tuple[str, str | None, int]]]:
+    """(source, language, cue count) of each video's cues, by video id (every video's when ``video_ids``
+    is None); a video without cues is not in it."""
+    query = select(Cue.video_id, Cue.source, Cue.lang, func.count()).group_by(Cue.video_id, Cue.source, Cue.lang)
+    if video_ids is not None:
+        if not video_ids:
+            return {}
+        query = query.where(Cue.video_id.in_(list(video_ids)))
+    out: dict[int, list[tuple[str, str | None, int]]] = {}
+    for video_id, source, lang, count in session.execute(query.order_by(Cue.video_id, Cue.source, Cue.lang)):
+        out.setdefault(video_id, []).append((source, lang, count))
+    return out
 
 
 def cue_hits(ids: Sequence[int], *, session: Session) -> list[CueHit]:

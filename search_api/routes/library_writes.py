@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from indexer.decode import probe
 from indexer.discover import fingerprint
+from search_api.captions import caption_sources
 from search_api.deps import ServicesDep, VideoDep
 from search_api.job_models import JobInfo
 from search_api.jobs_results import accepted, job_info
@@ -42,12 +43,13 @@ def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
     for video in store.videos_with_fingerprint(digest, session=session):
         if Path(video.path).is_file():
             clips = len(store.clip_ids_of([video.id], session=session))
+            captions = caption_sources(store.cue_sources([video.id], session=session).get(video.id, []))
             return JSONResponse(
                 {
                     "detail": f"this file is already indexed as video {video.id} ({video.title}); "
                     f"it was not stored or queued again",
                     "duplicate_of": video.id,
-                    "video": video_detail_json(video, clips),
+                    "video": video_detail_json(video, clips, captions=captions),
                 },
                 status_code=409,
                 headers={"Location": f"/api/videos/{video.id}"},

@@ -1,4 +1,4 @@
-"""Indexed videos: list, details, the file itself (with HTTP Range) and frame thumbnails."""
+"""Indexed videos: list, details, the file itself (with HTTP Range), frame thumbnails and captions."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
+from search_api.captions import NoCaptions, caption_sources, choose_source, webvtt
 from search_api.deps import ServicesDep, VideoDep
 from search_api.ranged_file import RangedFileResponse
 from search_api.response_models import VideoInfo, VideoList
@@ -26,14 +27,54 @@ def list_videos(services: ServicesDep) -> VideoList:
     with services.library.sessions() as session:
         videos = store.list_videos(session=session)
         counts = store.clip_counts(session=session)
-    return VideoList(videos=[video_info(v, counts.get(v.id, 0)) for v in videos], total=len(videos))
+        cues = store.cue_sources(session=session)
+    return VideoList(
+        videos=[video_info(v, counts.get(v.id, 0), captions=caption_sources(cues.get(v.id, []))) for v in videos],
+        total=len(videos),
+    )
 
 
 @router.get("/{video_id}", response_model=VideoInfo, summary="One video: metadata, index status, clip count")
 def video_details(video: VideoDep, services: ServicesDep) -> VideoInfo:
     with services.library.sessions() as session:
         clips = len(store.clip_ids_of([video.id], session=session))
-    return video_info(video, clips)
+        cues = store.cue_sources([video.id], session=session).get(video.id, [])
+    return video_info(video, clips, captions=caption_sources(cues))
+
+
+_VTT = {"text/vtt": {"schema": {"type": "string"}}}
+
+
+@router.get(
+    "/{video_id}/captions.vtt",
+    summary="The video's subtitle cues as WebVTT captions (one source: its first sidecar, else its first stream)",
+    response_class=Response,
+    responses={200: {"description": "A WebVTT file (`text/vtt; charset=utf-8`).", "content": _VTT}},
+)
+def captions(
+    video: VideoDep,
+    services: ServicesDep,
+    source: Annotated[
+        str | None,
+        Query(max_length=1000, description="A source of `captions` in the video's details, e.g. `stream:2`."),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        Query(
+            max_length=35,
+            pattern=r"^[A-Za-z0-9_-]+$",
+            description="A language tag as stored (`en`, `eng`); `en` also finds `en-GB`.",
+        ),
+    ] = None,
+) -> Response:
+    with services.library.sessions() as session:
+        tracks = caption_sources(store.cue_sources([video.id], session=session).get(video.id, []))
+        try:
+            track = choose_source(tracks, source=source, lang=lang)
+        except NoCaptions as exc:
+            raise HTTPException(404, f"no captions for video {video.id}: {exc}") from None
+        text = webvtt(store.cues_of(video.id, session=session, source=track.source))
+    return Response(text, media_type="text/vtt", headers={"Cache-Control": "no-cache"})
 
 
 _FILE = {"schema": {"type": "string", "format": "binary"}}

@@ -89,6 +89,11 @@ export function videos(signal) {
   return getJson("api/videos", signal);
 }
 
+/** One video's details, with its caption tracks (``captions``). */
+export function video(id, signal) {
+  return getJson(`api/videos/${encodeURIComponent(id)}`, signal);
+}
+
 /** Jobs, newest first: {jobs, total, counts, next_offset}. */
 export function jobs({ status = "", limit = 100 } = {}, signal) {
   const params = new URLSearchParams({ limit: String(limit) });

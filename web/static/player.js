@@ -1,6 +1,8 @@
 // The player: plays one moment of a video, stopping (or looping) at its end, with the timeline strip, the
-// moment's details and its controls. What Prev, Next and "More like this" do is set by the view that opens it.
+// moment's details, its controls, and the video's captions (its stored subtitle cues, as WebVTT tracks) when it
+// has any. What Prev, Next and "More like this" do is set by the view that opens it.
 
+import * as api from "./api.js";
 import { byTestId, show } from "./dom.js";
 import { clock, relevanceLabel, score, span, streamUrl, videoDuration } from "./format.js";
 import { drawStrip } from "./strip.js";
@@ -69,6 +71,54 @@ export function isLoopToggle(node) {
   return node === ui.loop;
 }
 
+// ---------------------------------------------------------------- captions
+
+const captions = { controller: null };
+
+function removeCaptions() {
+  if (captions.controller) captions.controller.abort();
+  captions.controller = null;
+  for (const track of ui.video.querySelectorAll("track")) track.remove();
+  delete ui.video.dataset.captions;
+}
+
+/** A track's name in the player's captions menu: its language and where it came from. */
+function trackLabel(track) {
+  const [kind, name] = String(track.source || "").split(/:(.*)/s);
+  const from = kind === "stream" ? `stream ${name}` : name || kind || "captions";
+  return track.lang ? `${track.lang} (${from})` : from;
+}
+
+/** Add ``videoId``'s caption tracks (from its details) to the player, the default one showing. */
+async function loadCaptions(videoId) {
+  removeCaptions();
+  const controller = new AbortController();
+  captions.controller = controller;
+  let tracks;
+  try {
+    const details = await api.video(videoId, controller.signal);
+    tracks = Array.isArray(details.captions) ? details.captions : [];
+  } catch {
+    return; // no details, no captions: the video still plays
+  } finally {
+    if (captions.controller === controller) captions.controller = null;
+  }
+  if (controller.signal.aborted) return;
+  tracks.filter((t) => t && typeof t.url === "string").forEach((t, i) => {
+    const track = document.createElement("track");
+    track.kind = "captions";
+    track.src = t.url;
+    track.label = trackLabel(t);
+    if (typeof t.lang === "string" && t.lang) track.srclang = t.lang.replace(/_/g, "-");
+    track.default = i === 0;
+    ui.video.append(track);
+  });
+  if (ui.video.textTracks.length) ui.video.textTracks[0].mode = "showing"; // default is read only on load
+  ui.video.dataset.captions = String(ui.video.textTracks.length);
+}
+
+// ---------------------------------------------------------------- playing
+
 function seekTo(t) {
   player.internalSeek = true;
   ui.video.currentTime = Math.max(0, t);
@@ -120,6 +170,7 @@ export function playMoment(result, { index, rank }) {
   if (ui.video.currentSrc.split("#")[0] !== absolute && ui.video.getAttribute("src")?.split("#")[0] !== src) {
     ui.video.src = `${src}#t=${player.start}`;
     ui.video.dataset.src = src;
+    loadCaptions(result.video.id);
   } else if (ui.video.readyState >= 1) {
     seekTo(player.start);
   }
@@ -135,6 +186,7 @@ export function closePlayer({ restoreFocus = true } = {}) {
   if (ui.player.hidden) return;
   cancelAnimationFrame(player.raf);
   ui.video.pause();
+  removeCaptions();
   ui.video.removeAttribute("src");
   delete ui.video.dataset.src;
   ui.video.load();

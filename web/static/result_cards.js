@@ -1,8 +1,12 @@
-// The result list's elements: a card per moment (thumbnail, span, rank, relevance badge, time, score, strip),
-// and, when grouped by video, a section per video holding its moments' cards. Builds elements only.
+// The result list's elements: a card per moment (thumbnail, span, rank, relevance badge, the signals that found
+// it, time, score, the subtitle line it matched with the query's words marked, strip), and, when grouped by video, a
+// section per video holding its moments' cards. Builds elements only, with text set as text.
 
 import { clock, relevanceLabel, score, span } from "./format.js";
+import { highlighted } from "./highlight.js";
 import { stripFor } from "./strip.js";
+
+const SIGNALS = { visual: "seen", speech: "said" };
 
 /** The rank a card shows: the API's, or (grouped, where each page counts again) its place on the page. */
 export function rankOf(result, index, grouped) {
@@ -21,8 +25,39 @@ function relevanceBadge(band, testid) {
   return badge;
 }
 
-/** The card of the moment at ``index`` (its place in the whole list), showing ``rank``. */
-function momentCard(result, index, rank) {
+/** Which signals found the moment ("seen", "said"), from ``matched``; null when the answer does not say. */
+function signalBadges(matched) {
+  const known = Array.isArray(matched) ? matched.filter((m) => SIGNALS[m]) : [];
+  if (!known.length) return null;
+  const box = document.createElement("span");
+  box.className = "signals";
+  box.dataset.testid = "result-signals";
+  box.dataset.matched = known.join(" ");
+  for (const signal of known) {
+    const badge = document.createElement("span");
+    badge.className = `signal signal-${signal}`;
+    badge.dataset.signal = signal;
+    badge.textContent = SIGNALS[signal];
+    badge.title = signal === "visual" ? "Found in what is seen" : "Found in what is said (subtitles)";
+    box.append(badge);
+  }
+  return box;
+}
+
+/** The subtitle line(s) a moment matched, the words of ``query`` marked; null without a quote. */
+function quoteLine(quote, query) {
+  if (typeof quote !== "string" || !quote.trim()) return null;
+  const line = document.createElement("span");
+  line.className = "card-quote";
+  line.dataset.testid = "result-quote";
+  line.title = quote;
+  line.append(highlighted(quote, query));
+  return line;
+}
+
+/** The card of the moment at ``index`` (its place in the whole list), showing ``rank``; ``query`` is marked in
+ * its quote. */
+function momentCard(result, index, rank, query) {
   const item = document.createElement("li");
   item.className = "card-item";
   const button = document.createElement("button");
@@ -35,8 +70,11 @@ function momentCard(result, index, rank) {
   const when = `${clock(result.start)}–${clock(result.end)}`;
   const band = relevanceLabel(result.relevance);
   if (band) button.dataset.relevance = result.relevance;
+  const found = Array.isArray(result.matched) ? result.matched.filter((m) => SIGNALS[m]).map((m) => SIGNALS[m]) : [];
+  const signals = found.length ? `, ${found.join(" and ")}` : "";
+  const said = typeof result.quote === "string" && result.quote.trim() ? `: ${result.quote}` : "";
   button.setAttribute("aria-label", `${title}, ${clock(result.start)} to ${clock(result.end)}, `
-    + `${band ? `${band}, ` : ""}score ${score(result.score)}`);
+    + `${band ? `${band}, ` : ""}score ${score(result.score)}${signals}${said}`);
 
   const thumb = document.createElement("span");
   thumb.className = "thumb";
@@ -63,6 +101,8 @@ function momentCard(result, index, rank) {
     }
     thumb.append(relevance);
   }
+  const badges = signalBadges(result.matched);
+  if (badges) thumb.append(badges);
 
   const body = document.createElement("span");
   body.className = "card-body";
@@ -84,7 +124,10 @@ function momentCard(result, index, rank) {
   sc.textContent = score(result.score);
   sc.title = "Relevance score";
   line.append(time, sc);
-  body.append(name, line, stripFor(result));
+  body.append(name, line);
+  const quote = quoteLine(result.quote, query);
+  if (quote) body.append(quote);
+  body.append(stripFor(result));
 
   button.append(thumb, body);
   item.append(button);
@@ -92,14 +135,14 @@ function momentCard(result, index, rank) {
 }
 
 /** Append the cards of ``results`` to ``list``, the first being the moment at ``from``. */
-function appendCards(list, results, from, grouped) {
+function appendCards(list, results, from, grouped, query) {
   const fragment = document.createDocumentFragment();
-  results.forEach((r, i) => fragment.append(momentCard(r, from + i, rankOf(r, from + i, grouped))));
+  results.forEach((r, i) => fragment.append(momentCard(r, from + i, rankOf(r, from + i, grouped), query)));
   list.append(fragment);
 }
 
 /** One video of a grouped answer: its title, how many moments match, the best band, and its moment cards. */
-function groupSection(group, from, headingId) {
+function groupSection(group, from, headingId, query) {
   const item = document.createElement("li");
   item.className = "group-item";
   const section = document.createElement("section");
@@ -143,7 +186,7 @@ function groupSection(group, from, headingId) {
   const grid = document.createElement("ol");
   grid.className = "grid group-grid";
   grid.setAttribute("aria-label", `Moments in ${title}`);
-  appendCards(grid, group.moments, from, true);
+  appendCards(grid, group.moments, from, true, query);
   section.append(head, grid);
   item.append(section);
   return item;
@@ -152,17 +195,17 @@ function groupSection(group, from, headingId) {
 /**
  * Append a page of an answer to ``list``: moment cards, or (``page.groups`` not null) one section per video.
  * ``from`` is the index of the page's first moment in the whole list; group headings get the ids
- * ``headingPrefix-INDEX``.
+ * ``headingPrefix-INDEX``; the words of ``query`` (a text search's) are marked in the quotes.
  */
-export function appendPage(list, page, from, headingPrefix) {
+export function appendPage(list, page, from, headingPrefix, query = "") {
   if (page.groups === null) {
-    appendCards(list, page.results, from, false);
+    appendCards(list, page.results, from, false, query);
     return;
   }
   const fragment = document.createDocumentFragment();
   let at = from;
   for (const group of page.groups) {
-    fragment.append(groupSection(group, at, `${headingPrefix}-${at}`));
+    fragment.append(groupSection(group, at, `${headingPrefix}-${at}`, query));
     at += group.moments.length;
   }
   list.append(fragment);

@@ -1,32 +1,39 @@
-// The result options (how strong a match must be, group by video, how videos are ordered): their controls,
-// kept in the page URL (defaults left out) and sent with every search, with the URL's other filters.
+// The result options (what is searched: seen, said or both; how strong a match must be, group by video, how videos
+// are ordered): their controls, kept in the page URL (defaults left out) and sent with every search, with the URL's
+// other filters.
 
 import { byTestId, show } from "./dom.js";
 
 export const RELEVANCE = ["high", "medium", "low"]; // strongest first
 export const DEFAULT_RELEVANCE = "medium";
 const SORTS = ["score", "count", "date"];
+export const MODALITIES = ["all", "visual", "speech"];
+export const DEFAULT_MODALITY = "all";
 // Page URL parameters that are not filters for the API (the options are sent from the controls).
-const NOT_FILTERS = new Set(["q", "similar", "limit", "offset", "min_relevance", "group_by", "sort"]);
+const NOT_FILTERS = new Set(["q", "similar", "limit", "offset", "min_relevance", "group_by", "sort", "modality"]);
 
 const ui = {
+  modality: byTestId("modality-select"),
   minRelevance: byTestId("min-relevance"),
   groupToggle: byTestId("group-toggle"),
   sortOption: byTestId("sort-option"),
   sort: byTestId("sort-select"),
 };
 
-/** What the option controls say: {minRelevance, grouped, sort}. */
+/** What the option controls say: {modality, minRelevance, grouped, sort}. */
 export function currentOptions() {
+  const modality = MODALITIES.includes(ui.modality.value) ? ui.modality.value : DEFAULT_MODALITY;
   const minRelevance = RELEVANCE.includes(ui.minRelevance.value) ? ui.minRelevance.value : DEFAULT_RELEVANCE;
   const grouped = ui.groupToggle.checked;
   const sort = grouped && SORTS.includes(ui.sort.value) ? ui.sort.value : "score";
-  return { minRelevance, grouped, sort };
+  return { modality, minRelevance, grouped, sort };
 }
 
 /** Set the controls from the page URL (unknown values fall back to the defaults). */
 export function optionsFromUrl() {
   const params = new URLSearchParams(location.search);
+  const modality = params.get("modality");
+  ui.modality.value = MODALITIES.includes(modality) ? modality : DEFAULT_MODALITY;
   const minRelevance = params.get("min_relevance");
   ui.minRelevance.value = RELEVANCE.includes(minRelevance) ? minRelevance : DEFAULT_RELEVANCE;
   ui.groupToggle.checked = params.get("group_by") === "video";
@@ -42,6 +49,8 @@ export function showSortOption() {
 
 /** Set ``options`` in ``url``'s parameters, leaving out the defaults. */
 export function writeOptionsToUrl(url, options) {
+  if (options.modality && options.modality !== DEFAULT_MODALITY) url.searchParams.set("modality", options.modality);
+  else url.searchParams.delete("modality");
   if (options.minRelevance !== DEFAULT_RELEVANCE) url.searchParams.set("min_relevance", options.minRelevance);
   else url.searchParams.delete("min_relevance");
   if (options.grouped) url.searchParams.set("group_by", "video");
@@ -50,9 +59,11 @@ export function writeOptionsToUrl(url, options) {
   else url.searchParams.delete("sort");
 }
 
-/** The API parameters of ``options``. Sort only goes with grouping (sort=count needs it). */
-function optionParams(options) {
-  const params = [["min_relevance", options.minRelevance]];
+/** The API parameters of ``options``. Sort only goes with grouping (sort=count needs it); modality only with a
+ * text search (``kind`` "text": "more like this" looks at what is seen). */
+function optionParams(options, kind) {
+  const params = kind === "text" ? [["modality", options.modality || DEFAULT_MODALITY]] : [];
+  params.push(["min_relevance", options.minRelevance]);
   if (options.grouped) params.push(["group_by", "video"], ["sort", options.sort]);
   return params;
 }
@@ -62,9 +73,10 @@ function filtersFromUrl() {
   return [...new URLSearchParams(location.search)].filter(([k]) => !NOT_FILTERS.has(k));
 }
 
-/** What a search sends besides its query and page: ``options``, then the page URL's filters, as [name, value]. */
-export function searchFilters(options) {
-  return [...optionParams(options), ...filtersFromUrl()];
+/** What a search of ``kind`` ("text" or "similar") sends besides its query and page: ``options``, then the page
+ * URL's filters, as [name, value]. */
+export function searchFilters(options, kind = "text") {
+  return [...optionParams(options, kind), ...filtersFromUrl()];
 }
 
 /** Lower the relevance control to show every match (the search is not run again here). */
@@ -74,5 +86,7 @@ export function showAllMatches() {
 
 /** Call ``handler`` whenever one of the controls changes. */
 export function onOptionsChange(handler) {
-  for (const control of [ui.minRelevance, ui.groupToggle, ui.sort]) control.addEventListener("change", handler);
+  for (const control of [ui.modality, ui.minRelevance, ui.groupToggle, ui.sort]) {
+    control.addEventListener("change", handler);
+  }
 }

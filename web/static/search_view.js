@@ -101,8 +101,13 @@ function similarRequest(clipId, label) {
     options: currentOptions() };
 }
 
+/** The words a request searched for (marked in the quotes): a text search's query, else none. */
+function textOf(request) {
+  return request.kind === "text" ? request.q : "";
+}
+
 function fetchPage(request, offset, signal) {
-  const options = { limit: pageSize(request), offset, filters: searchFilters(request.options) };
+  const options = { limit: pageSize(request), offset, filters: searchFilters(request.options, request.kind) };
   return request.kind === "similar"
     ? api.similar(request.clipId, options, signal) : api.search(request.q, options, signal);
 }
@@ -182,11 +187,13 @@ async function run(request) {
     state.units = state.grouped ? page.groups.length : page.results.length;
     state.next = nextOffset(data, 0, pageSize(request), state.units);
     state.hidden = hiddenOf(data);
-    appendPage(ui.results, page, 0, `group-${state.seq}`);
+    appendPage(ui.results, page, 0, `group-${state.seq}`, textOf(request));
     ui.results.dataset.query = request.key;
     ui.results.dataset.minRelevance = request.options.minRelevance;
     ui.results.dataset.groupBy = state.grouped ? "video" : "none";
     ui.results.dataset.sort = request.options.sort;
+    if (request.kind === "text") ui.results.dataset.modality = request.options.modality;
+    else delete ui.results.dataset.modality;
     showState(page.results.length ? "none" : "no-matches");
     setStatus(summary(data));
   } catch (err) {
@@ -229,7 +236,7 @@ async function loadMore() {
     state.units += received;
     state.next = received ? nextOffset(data, offset, pageSize(request), received) : null;
     state.hidden = hiddenOf(data);
-    appendPage(ui.results, page, from, `group-${state.seq}`);
+    appendPage(ui.results, page, from, `group-${state.seq}`, textOf(request));
     setStatus(summary(data));
   } catch (err) {
     if (err && err.name === "AbortError") return;
@@ -311,6 +318,7 @@ function clearResults() {
   delete ui.results.dataset.minRelevance;
   delete ui.results.dataset.groupBy;
   delete ui.results.dataset.sort;
+  delete ui.results.dataset.modality;
   updateLoadMore();
   updateHiddenNote();
   updateExports();
