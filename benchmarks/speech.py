@@ -17,6 +17,11 @@ the share of true moments of each kind (``seen_only``, ``seen_and_said``, ``said
 IoU >= 0.5 among the top 10, and milliseconds per query (median).
 
     python -m benchmarks.speech [--videos N] [--seed S]
+    python -m benchmarks.speech --cue-scale 10000,100000,1000000
+
+``--cue-scale`` times the semantic step alone (``cue_meaning.meaning_matches``) on that many random
+512-d lines: the shipped FAISS fp16 rows against the naive way (float16 rows in numpy, converted
+and multiplied per query, every score kept), alternating query by query in one process.
 """
 
 from __future__ import annotations
@@ -30,11 +35,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+
 from benchmarks.moment_world import WorldParams, build_world, load_into
 from benchmarks.speech_world import TRUTH_KINDS, SpeechParams, SpeechWorldEncoder, SpokenWorld, add_speech
 from search_api import text_search
+from search_api.cue_meaning import MEANING_READ, meaning_matches
 from search_api.engine import SearchEngine
 from search_api.metrics import Span, best_iou
+from search_api.relevance import background_of
 from search_api.schemas import TextSearch
 from vidseek import cue_vectors, store
 from vidseek.config import Settings
@@ -129,11 +138,54 @@ def measure(world: WorldParams | None = None, speech: SpeechParams | None = None
     }
 
 
+def _naive_meaning(query: np.ndarray, vectors: np.ndarray, limit: int) -> np.ndarray:
+    """Every line's score from float16 rows in numpy; the background from all of them; the top ``limit``."""
+    scores = vectors.astype(np.float32) @ query
+    background_of(scores, library_clips=len(scores))
+    return np.argsort(-scores)[:limit]
+
+
+def measure_cue_scale(sizes: list[int], dim: int = 512, queries: int = 20) -> list[dict[str, object]]:
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in sizes:
+        vectors = rng.standard_normal((n, dim), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        shipped = cue_vectors.cue_matrix(dim, np.arange(n), np.zeros(n, np.int64), vectors)
+        naive = vectors.astype(np.float16)
+        del vectors
+        asks = rng.standard_normal((queries, dim), dtype=np.float32)
+        asks /= np.linalg.norm(asks, axis=1, keepdims=True)
+        took: dict[str, list[float]] = {"shipped": [], "naive": []}
+        for q in asks:  # A B A B
+            started = time.perf_counter()
+            meaning_matches(q, shipped, min_relevance="low")
+            took["shipped"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            _naive_meaning(q, naive, MEANING_READ)
+            took["naive"].append(time.perf_counter() - started)
+        fast, slow = (1000 * statistics.median(took[k]) for k in ("shipped", "naive"))
+        rows.append(
+            {
+                "lines": n,
+                "fp16_faiss_ms_p50": round(fast, 2),
+                "numpy_float16_ms_p50": round(slow, 2),
+                "speedup": round(slow / fast, 1),
+                "bytes_per_line": 2 * dim,
+            }
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--videos", type=int, default=WorldParams().videos)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cue-scale", default="", help="comma-separated line counts: time the semantic step alone")
     args = parser.parse_args()
+    if args.cue_scale:
+        print(json.dumps(measure_cue_scale([int(n) for n in args.cue_scale.split(",")]), indent=2))
+        return
     result = measure(WorldParams(seed=args.seed, videos=args.videos), SpeechParams(seed=args.seed))
     print(json.dumps(result, indent=2))
 

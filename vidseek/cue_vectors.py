@@ -42,6 +42,8 @@ class Sessions(Protocol):
 
 SAMPLE_ROWS = 4096
 """Rows a matrix keeps as float32 to measure a query's background (all of them, up to this many)."""
+PARALLEL_ROWS = 262144
+"""Segments this big are searched on FAISS's threads; smaller ones on the calling thread alone."""
 MAX_SEGMENTS = 8
 """A copy grown by this many appended segments is read again whole."""
 
@@ -77,7 +79,7 @@ class CueMatrix:
         """(scores, cue ids) of the ``k`` best rows for ``query`` (unit float32), best first; ties by cue id."""
         scores, ids = [], []
         for s in self.segments:
-            got, rows = s.index.search(query[None].astype(np.float32), min(k, len(s.cue_ids)))
+            got, rows = _search(s, query[None].astype(np.float32), min(k, len(s.cue_ids)))
             keep = rows[0] >= 0
             scores.append(got[0][keep])
             ids.append(s.cue_ids[rows[0][keep]])
@@ -97,6 +99,19 @@ def cue_matrix(dim: int, cue_ids: np.ndarray, video_ids: np.ndarray, vectors: np
 def appended(first: CueMatrix, then: CueMatrix) -> CueMatrix:
     """``first`` with ``then``'s rows as more segments (``first`` is not changed)."""
     return CueMatrix(first.dim, first.segments + then.segments, first.sample)
+
+
+def _search(segment: CueSegment, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """FAISS's search of one segment; on one thread below ``PARALLEL_ROWS`` (waking OpenMP's threads
+    costs more than a small scan, and far more on a busy machine)."""
+    if len(segment.cue_ids) >= PARALLEL_ROWS:
+        return segment.index.search(query, k)
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        return segment.index.search(query, k)
+    finally:
+        faiss.omp_set_num_threads(threads)
 
 
 def _segment(dim: int, cue_ids: np.ndarray, video_ids: np.ndarray, vectors: np.ndarray) -> CueSegment:
