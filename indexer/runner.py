@@ -134,7 +134,7 @@ class Indexer:
 
     def _reread_cues(self, video: Video, path: Path, beside: str, report: IndexReport, *, session: Session) -> None:
         """The video is unchanged but the subtitle files beside it are not: read its cues again."""
-        store.replace_cues(video.id, self._read_cues(path, report), session=session)
+        store.write_cues(video.id, self._read_cues(path, report), replacing="subtitles", session=session)
         video.sidecars = beside
         report.cues_reread.append(str(path))
 
