@@ -26,10 +26,12 @@ class AudioWindow:
     """Seconds from the start of the file to the first sample."""
     samples: np.ndarray
     """float32, shape (n,), values in -1..1."""
+    rate: int = SAMPLE_RATE
+    """Samples per second."""
 
     @property
     def end(self) -> float:
-        return self.start + len(self.samples) / SAMPLE_RATE
+        return self.start + len(self.samples) / self.rate
 
 
 def windows(
@@ -52,8 +54,8 @@ def windows(
             held += take
             block = block[take:]
             if held == size:
-                yield AudioWindow(start + emitted / rate, np.concatenate(pending))
+                yield AudioWindow(start + emitted / rate, np.concatenate(pending), rate)
                 emitted += held
                 pending, held = [], 0
     if held:
-        yield AudioWindow(start + emitted / rate, np.concatenate(pending))
+        yield AudioWindow(start + emitted / rate, np.concatenate(pending), rate)
