@@ -65,10 +65,13 @@ def transcribe(ctx: click.Context, videos: tuple[str, ...], all_: bool, force: b
         chosen, unknown = (listed, []) if all_ else pick_videos(listed, videos)
         counts = store.cue_counts(None if all_ else [v.id for v in chosen], session=session)
         active = transcripts.being_transcribed(session=session)
+        heard = transcripts.heard_contents(session=session)
         for video in chosen:
             if video.id in active:
                 busy += 1
-            elif not transcripts.wants_transcript(counts.get(video.id), force=force):
+            elif not transcripts.wants_transcript(
+                counts.get(video.id), force=force, heard=(video.id, video.fingerprint) in heard
+            ):
                 skipped += 1
             else:
                 job = transcripts.queue_transcription(video, source.spec, session=session, source="cli")
@@ -79,7 +82,7 @@ def transcribe(ctx: click.Context, videos: tuple[str, ...], all_: bool, force: b
     if busy:
         click.echo(f"{busy} video(s) already queued or being transcribed")
     if skipped:
-        click.echo(f"skipped {skipped} video(s) that have subtitles or a transcript (--force transcribes them too)")
+        click.echo(f"skipped {skipped} video(s) with subtitles or already transcribed (--force transcribes them again)")
     click.echo(f"queued {len(queued)} transcribe job(s) with {source.name}; `vidseek worker` runs them")
     for ref in unknown:
         click.echo(f"error: {ref}: no indexed video has this id or path, and no folder holds one", err=True)

@@ -8,6 +8,9 @@ fingerprint of the content it was queued for.
 
 from __future__ import annotations
 
+import json
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vidseek import jobs
@@ -16,11 +19,19 @@ from vidseek.models import Job, Video
 KIND = "transcribe"
 
 
-def wants_transcript(counts: tuple[int, int] | None, *, force: bool = False) -> bool:
+def wants_transcript(counts: tuple[int, int] | None, *, force: bool = False, heard: bool = False) -> bool:
     """Should a video with these (subtitle cues, transcript cues) be transcribed? By default only one
-    with neither: subtitles already say what is said, and a transcript is kept until its file changes."""
+    with neither, and whose content no transcribe job has heard yet (``heard``: one did, and heard
+    nothing, a silent film say): subtitles already say what is said, and a transcript is kept until
+    its file changes."""
     subtitles, transcript = counts or (0, 0)
-    return force or (subtitles == 0 and transcript == 0)
+    return force or (subtitles == 0 and transcript == 0 and not heard)
+
+
+def heard_contents(*, session: Session) -> set[tuple[int, str]]:
+    """(video id, fingerprint) of the content each finished transcribe job was queued for."""
+    rows = session.execute(select(Job.video_id, Job.payload).where(Job.kind == KIND, Job.status == "done"))
+    return {(video_id, json.loads(payload or "{}").get("fingerprint")) for video_id, payload in rows}
 
 
 def queue_transcription(video: Video, spec: str, *, session: Session, source: str, **payload: object) -> Job:
