@@ -69,6 +69,8 @@ def test_only_videos_without_subtitles_or_transcript_want_one_unless_forced() ->
     assert wants_transcript(None) and wants_transcript((0, 0))
     assert not wants_transcript((3, 0)) and not wants_transcript((0, 5))
     assert wants_transcript((3, 5), force=True)
+    assert not wants_transcript((0, 0), heard=True), "a job heard this content already (and nothing in it)"
+    assert wants_transcript((0, 0), heard=True, force=True)
 
 
 def test_python_specs_name_their_transcriber_without_building_it() -> None:

@@ -103,7 +103,7 @@ def cannot_fetch(target: str, repo: str, cause: str) -> str:
     return (
         f"Could not fetch the faster-whisper model {target!r} (Hugging Face repository {repo}; no network?). "
         f"On an offline machine, download that repository on one with internet "
-        f"(huggingface-cli download {repo} --local-dir whisper-model), copy the folder over and set "
+        f"(hf download {repo} --local-dir whisper-model), copy the folder over and set "
         f"VIDSEEK_SPEECH_MODEL=/path/to/whisper-model. Cause: {cause}"
     )
 
