@@ -121,8 +121,12 @@ def refuse_if_reembed_active(*, session: Session) -> None:
         )
 
 
-def latest_job_for_path(path: str, *, session: Session) -> Job | None:
-    return session.scalar(select(Job).where(Job.path == path).order_by(Job.id.desc()).limit(1))
+def latest_job_for_path(path: str, *, session: Session, kinds: tuple[str, ...] | None = None) -> Job | None:
+    """The newest job about this file (of one of ``kinds``, when given)."""
+    query = select(Job).where(Job.path == path)
+    if kinds is not None:
+        query = query.where(Job.kind.in_(kinds))
+    return session.scalar(query.order_by(Job.id.desc()).limit(1))
 
 
 def _claimable(now: datetime, cutoff: datetime):  # noqa: ANN202

@@ -58,7 +58,8 @@ def heard_lines(raw: object, name: str) -> list[Heard]:
 
 
 class FasterWhisperTranscriber:
-    """A faster-whisper model (CTranslate2), on CUDA when there is one, else CPU int8."""
+    """A faster-whisper model (CTranslate2) in its own precision, on CUDA when CTranslate2 sees a GPU
+    (``VIDSEEK_DEVICE=auto``), else the CPU; voice activity detection skips the silences."""
 
     def __init__(self, source: SpeechSource, *, device: str = "auto", threads: int = 0) -> None:
         require_faster_whisper()

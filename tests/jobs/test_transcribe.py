@@ -216,3 +216,20 @@ def test_no_sound_is_done_with_no_cues_and_bad_jobs_fail_once_with_the_reason(wo
     assert errors[gone] == "no indexed video has id 424242"
     assert errors[no_model] == "a transcribe job needs a speech model: set VIDSEEK_SPEECH_MODEL"
     assert _cues(worker.library, talk_id) == []
+
+
+def test_a_failed_transcribe_job_does_not_stop_the_watcher_indexing_the_changed_file(world) -> None:  # noqa: ANN001
+    from indexer.watch import scan_once
+
+    settings, worker, folder = world
+    path = make_talking_video(folder / "talk.mp4", [Segment("red", 6)], FIRST)
+    _index(settings, worker, [path])
+    video_id = _video_id(worker.library, path)
+    make_talking_video(folder / "new.mp4", [Segment("blue", 6)], SECOND)
+    os.replace(folder / "new.mp4", path)
+    job_id = _queue(worker.library, video_id, "python:no_such_module:X")
+    worker.run(until_idle=True)
+    assert _job(worker.library, job_id).status == "failed"
+    with worker.library.sessions() as session:
+        scanned = scan_once([folder], session=session, settings=settings, settle=0)
+    assert len(scanned.job_ids) == 1, "the changed file is queued for indexing"
