@@ -49,10 +49,10 @@ def _word(step: np.ndarray) -> str | None:
 
 
 class SlowToneTranscriber(ToneTranscriber):
-    """The same answers, a quarter of a second per window: a job long enough to be killed mid-way."""
+    """The same answers, 0.35 s per window: a job long enough to be killed mid-way."""
 
     def transcribe(self, samples: np.ndarray) -> list[tuple[float, float, str]]:
-        time.sleep(0.25)
+        time.sleep(0.35)
         return super().transcribe(samples)
 
 

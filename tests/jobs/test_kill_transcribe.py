@@ -26,7 +26,7 @@ LEASE = 1.0
 SAID = [Said(0.5, 1.5, "hello"), Said(6.5, 7.5, "deadline"), Said(14.5, 15.5, "budget"), Said(18.2, 19.6, "tomorrow")]
 """Each inside one 2 s window (a word across a window edge would be heard as two pieces)."""
 SLOW = "python:tone_transcriber:SlowToneTranscriber"
-"""A quarter of a second per 2 s window: hearing the 20 s video takes 2.5 s."""
+"""0.35 s per 2 s window: hearing the 20 s video takes 3.5 s."""
 
 
 def _job(sessions, job_id: int) -> Job:  # noqa: ANN001
