@@ -73,7 +73,7 @@ def load(spoken: SpokenWorld, data_dir: Path) -> tuple[Library, SpeechWorldEncod
                 for line in spoken.lines
                 if line.video == video.name
             ]
-            store.replace_cues(ids[video.name], rows, session=session)
+            store.write_cues(ids[video.name], rows, replacing="all", session=session)
         session.commit()
     encoder = SpeechWorldEncoder(spoken)
     cue_vectors.fill(library, encoder)

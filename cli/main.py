@@ -20,6 +20,7 @@ COMMANDS = {
     "sync": "cli.library_commands:sync",
     "rebuild-index": "cli.library_commands:rebuild_index",
     "reembed": "cli.reembed_command:reembed",
+    "transcribe": "cli.transcribe_command:transcribe",
     "serve": "cli.serve_command:serve",
     "demo": "cli.demo_command:demo",
     "keys": "cli.keys_commands:keys",

@@ -23,12 +23,13 @@ from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of, text_t
 from indexer.freshness import is_current, settings_match
 from indexer.progress import Progress
 from indexer.sidecars import Sidecars, cues_of
-from vidseek import cue_vectors, store
+from vidseek import cue_vectors, store, transcripts
 from vidseek.config import Settings
 from vidseek.encoders import Encoder
-from vidseek.errors import DecodeError
+from vidseek.errors import DecodeError, ModelError
 from vidseek.library import Library
 from vidseek.models import Video
+from vidseek.speech_spec import speech_source
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,8 @@ class Indexer:
         self.decoder = get_decoder(settings.decoder)
         """Probes files (the embedding decodes them)."""
         self._progress = progress
+        self._speech_spec: str | None = None
+        """The speech model's canonical spec, once ``VIDSEEK_TRANSCRIBE=auto`` needed it."""
 
     def _plan(
         self, files: list[Path], report: IndexReport, force: bool = False
@@ -138,7 +141,7 @@ class Indexer:
 
     def _reread_cues(self, video: Video, path: Path, beside: str, report: IndexReport, *, session: Session) -> None:
         """The video is unchanged but the subtitle files beside it are not: read its cues again."""
-        store.replace_cues(video.id, self._read_cues(path, report), session=session)
+        store.write_cues(video.id, self._read_cues(path, report), replacing="subtitles", session=session)
         video.sidecars = beside
         report.cues_reread.append(str(path))
 
@@ -206,12 +209,34 @@ class Indexer:
             report.failed.append((str(file.path), problem))
             progress.file_done(file.info.duration, failed=True)
             return
-        duration = self._store(file, done, self._read_cues(file.path, report))
+        cues = self._read_cues(file.path, report)
+        duration, video_id = self._store(file, done, cues)
+        if s.transcribe == "auto" and not cues:
+            self._queue_transcript(video_id, file.path, report)
         report.indexed.append(str(file.path))
         report.video_seconds += duration
         progress.file_done(file.info.duration)
 
-    def _store(self, file: _File, done: DecodedVideo, cues: list[store.CueRow]) -> float:
+    def _queue_transcript(self, video_id: int, path: Path, report: IndexReport) -> None:
+        """``VIDSEEK_TRANSCRIBE=auto``: a video stored without subtitles and without a transcript (new, or
+        its file changed) gets a transcribe job, unless one is queued or running for it."""
+        if self._speech_spec is None:
+            try:
+                if not self.settings.speech_model:
+                    raise ModelError("VIDSEEK_TRANSCRIBE=auto needs a speech model: set VIDSEEK_SPEECH_MODEL")
+                self._speech_spec = speech_source(self.settings.speech_model).spec
+            except ModelError as exc:
+                report.notes.append((str(path), f"not queued for transcription: {exc}"))
+                return
+        with self.library.sessions() as session:
+            counts = store.cue_counts([video_id], session=session).get(video_id)
+            if not transcripts.wants_transcript(counts) or video_id in transcripts.being_transcribed(session=session):
+                return
+            video = store.videos_by_ids([video_id], session=session)[video_id]
+            transcripts.queue_transcription(video, self._speech_spec, session=session, source="auto")
+            session.commit()
+
+    def _store(self, file: _File, done: DecodedVideo, cues: list[store.CueRow]) -> tuple[float, int]:
         s = self.settings
         step = 1.0 / s.sample_fps
         duration = (
@@ -243,5 +268,7 @@ class Indexer:
             status="keyframes" if s.keyframes_only else "indexed",
             sidecars=file.sidecars,
         )
-        self.library.write_video(record, clips.times, clips.frame_vectors, clips.windows, clips.vectors, cues)
-        return duration
+        video_id = self.library.write_video(
+            record, clips.times, clips.frame_vectors, clips.windows, clips.vectors, cues
+        )
+        return duration, video_id

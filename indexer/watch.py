@@ -97,7 +97,8 @@ def scan_once(
         if key in active_paths or (settle > 0 and now - st.st_mtime < settle):
             result.waiting += 1
             continue
-        last = jobs.latest_job_for_path(key, session=session)
+        # a failed transcribe job says nothing about whether the file can be indexed
+        last = jobs.latest_job_for_path(key, session=session, kinds=("index", "reindex", "delete"))
         if last is not None and last.status == "failed" and _tried_as_is(last, st):
             result.waiting += 1
             continue

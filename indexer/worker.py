@@ -12,7 +12,11 @@ Job kinds:
   (``indexer.reembed``); search keeps answering with the old model until the switch. A file that
   is missing or cannot be decoded fails the job with its path (the library stays on the old model;
   what was staged is kept for the next attempt). After a switch, this worker's index jobs use the
-  new model (``vidseek.encoder_follower``); a job caught by the switch mid-way is retried with it.
+  new model (``vidseek.encoder_follower``); a job caught by the switch mid-way is retried with it;
+- ``transcribe`` (``video_id``, payload ``{"model": SPEECH_SPEC}``): hear that video's sound and store
+  its transcript (``indexer.transcription``). A file that changed since it was indexed is indexed
+  again first, as a reindex job would; one that changes while it is heard is heard again (retry).
+  A file without sound is done, with no cues.
 
 A file that cannot be decoded fails its job with the decoder's reason (at once: it would fail
 again the same way until the file changes, and then the watcher queues it anew). Any other
@@ -37,14 +41,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from indexer.decoded import cannot_read
+from indexer.freshness import file_unchanged
 from indexer.runner import Indexer
-from vidseek import jobs, store
+from vidseek import cue_vectors, jobs, store
 from vidseek.config import Settings
 from vidseek.encoder_follower import EncoderFollower
 from vidseek.encoders import Encoder
-from vidseek.errors import ModelError, ModelMismatchError, VidseekError
+from vidseek.errors import DecodeError, ModelError, ModelMismatchError, VidseekError
 from vidseek.library import WORKER_SAVE_INTERVAL, Library
-from vidseek.models import Job
+from vidseek.models import Job, Video
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +279,8 @@ class Worker:
             return Outcome()
         if job.kind == "reembed":
             return self._reembed(jobs.payload_of(job).get("model"))
+        if job.kind == "transcribe":
+            return self._transcribe(job)
         return Outcome(f"unknown job kind {job.kind!r}", permanent=True)
 
     def _index(self, path: Path, *, force: bool) -> Outcome:
@@ -310,6 +318,56 @@ class Worker:
             self.encoders.adopt(encoder)
         log.info("worker %s: %s", self.worker_id, report.summary())
         return Outcome()
+
+    def _transcribe(self, job: Job) -> Outcome:
+        from indexer.transcription import ContentChanged, hear, store_transcript
+        from vidseek.transcribers import load_transcriber
+
+        spec = jobs.payload_of(job).get("model") or self.settings.speech_model
+        if not isinstance(spec, str) or not spec.strip():
+            return Outcome("a transcribe job needs a speech model: set VIDSEEK_SPEECH_MODEL", permanent=True)
+        try:
+            transcriber = load_transcriber(spec, device=self.settings.device, threads=self.settings.threads)
+        except ModelError as exc:
+            return Outcome(f"cannot load speech model {spec!r}: {exc}", permanent=True)
+        video = self._video(job.video_id)
+        if video is None:
+            return Outcome(f"no indexed video has id {job.video_id}", permanent=True)
+        path = Path(video.path)
+        try:
+            changed = not file_unchanged(video, path.stat())
+        except OSError as exc:
+            return Outcome(f"{path}: {cannot_read(exc)}", permanent=True)
+        if changed:  # hear what the index describes: bring it up to the file first
+            outcome = self._index(path, force=False)
+            video = self._video(job.video_id) if outcome.error is None else None
+            if video is None:
+                return outcome if outcome.error else Outcome(f"{path} is no longer indexed", permanent=True)
+        try:
+            heard = hear(
+                path,
+                transcriber,
+                window_seconds=self.settings.speech_window,
+                duration=video.duration,
+                progress=self._set_progress,
+            )
+            store_transcript(self.library, video.id, video.fingerprint, heard.cues)
+            cue_vectors.fill(self.library, self.encoder)  # what was said, searchable by meaning too
+        except ContentChanged as exc:
+            return Outcome(str(exc))
+        except (DecodeError, ModelError) as exc:
+            return Outcome(f"{path}: {exc}", permanent=True)
+        log.info(
+            "worker %s: %s: %s",
+            self.worker_id,
+            path,
+            "no audio stream, nothing to transcribe" if heard.no_audio else f"{len(heard.cues)} line(s) heard",
+        )
+        return Outcome()
+
+    def _video(self, video_id: int | None) -> Video | None:
+        with self.library.sessions() as session:
+            return store.videos_by_ids([video_id], session=session).get(video_id) if video_id is not None else None
 
 
 class WorkerThreads:

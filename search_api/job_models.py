@@ -14,7 +14,7 @@ class JobInfo(BaseModel):
     ``error``), no key prefix and no original upload name in ``payload``."""
 
     id: int
-    kind: Literal["index", "reindex", "delete", "reembed"]
+    kind: Literal["index", "reindex", "delete", "reembed", "transcribe"]
     status: Literal["queued", "running", "done", "failed"]
     video_id: int | None
     path: str | None = Field(description="The file on the server; null for an anonymous caller.")

@@ -135,7 +135,12 @@ def _with_spoken_cues(settings: Settings, tmp_path: Path) -> tuple[Library, int]
     library, _ = _index(settings, [video])
     with library.sessions() as session:
         video_id = store.video_by_path(str(video), session=session).id
-        store.replace_cues(video_id, [store.CueRow(a, b, t, "sidecar:talk.srt") for a, b, t in SPOKEN], session=session)
+        store.write_cues(
+            video_id,
+            [store.CueRow(a, b, t, "sidecar:talk.srt") for a, b, t in SPOKEN],
+            replacing="subtitles",
+            session=session,
+        )
         session.commit()
     return library, video_id
 

@@ -74,6 +74,22 @@ class Settings(BaseSettings):
         "most this many grey levels (mean absolute difference, 0-255) reuses that frame's vector instead of "
         "being embedded (indexer/frame_signature.py); 0 = embed every frame.",
     )
+    # Speech transcription, the optional extra vidseek[speech] (vidseek/speech_spec.py, indexer/transcription.py).
+    speech_model: str | None = Field(
+        default=None,
+        description="Speech model spec: faster-whisper:SIZE (e.g. faster-whisper:small, fetched on first use), "
+        "/path/to/a/faster-whisper/model/folder (offline), or python:MODULE:ATTR; unset: no transcription.",
+    )
+    transcribe: str = Field(
+        default="manual",
+        description="'manual': transcribe jobs are queued by `vidseek transcribe` or the API only; 'auto': "
+        "also for every newly indexed or changed video without subtitles (needs speech_model).",
+    )
+    speech_window: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds of sound a transcriber is given at a time (a long video is never held whole).",
+    )
     # Distributed indexing on Ray (indexer/distributed.py; `vidseek index --ray`).
     ray_address: str | None = Field(
         default=None,
@@ -126,6 +142,18 @@ class Settings(BaseSettings):
         if value not in ("pyav", "decord"):
             raise ValueError(f"decoder must be 'pyav' or 'decord', not {value!r}")
         return value
+
+    @field_validator("transcribe")
+    @classmethod
+    def _known_transcribe(cls, value: str) -> str:
+        if value not in ("manual", "auto"):
+            raise ValueError(f"transcribe must be 'manual' or 'auto', not {value!r}")
+        return value
+
+    @field_validator("speech_model")
+    @classmethod
+    def _speech_model_or_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator("skip_similar")
     @classmethod

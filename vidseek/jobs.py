@@ -1,4 +1,4 @@
-"""The jobs queue: background work (index, reindex, delete, reembed) kept in the SQL ``jobs`` table.
+"""The jobs queue: background work (index, reindex, delete, reembed, transcribe) kept in the SQL ``jobs`` table.
 
 Life of a job::
 
@@ -35,7 +35,7 @@ from vidseek.clock import utcnow
 from vidseek.errors import Conflict
 from vidseek.models import Job
 
-KINDS = ("index", "reindex", "delete", "reembed")
+KINDS = ("index", "reindex", "delete", "reembed", "transcribe")
 STATUSES = ("queued", "running", "done", "failed")
 ACTIVE = ("queued", "running")
 RETRY_BASE_SECONDS = 2.0
@@ -55,12 +55,13 @@ def enqueue(
     payload: dict | None = None,
     max_attempts: int = 3,
 ) -> Job:
-    """Add a job; the caller commits. ``index`` needs a path; ``reindex`` and ``delete`` a video id."""
+    """Add a job; the caller commits. ``index`` needs a path; ``reindex``, ``delete`` and ``transcribe``
+    a video id."""
     if kind not in KINDS:
         raise JobError(f"unknown job kind {kind!r}: one of {', '.join(KINDS)}")
     if kind == "index" and not path:
         raise JobError("an 'index' job needs the path of the file to index")
-    if kind in ("reindex", "delete") and video_id is None:
+    if kind in ("reindex", "delete", "transcribe") and video_id is None:
         raise JobError(f"a {kind!r} job needs a video id")
     if max_attempts < 1:
         raise JobError("max_attempts must be at least 1")
@@ -120,8 +121,12 @@ def refuse_if_reembed_active(*, session: Session) -> None:
         )
 
 
-def latest_job_for_path(path: str, *, session: Session) -> Job | None:
-    return session.scalar(select(Job).where(Job.path == path).order_by(Job.id.desc()).limit(1))
+def latest_job_for_path(path: str, *, session: Session, kinds: tuple[str, ...] | None = None) -> Job | None:
+    """The newest job about this file (of one of ``kinds``, when given)."""
+    query = select(Job).where(Job.path == path)
+    if kinds is not None:
+        query = query.where(Job.kind.in_(kinds))
+    return session.scalar(query.order_by(Job.id.desc()).limit(1))
 
 
 def _claimable(now: datetime, cutoff: datetime):  # noqa: ANN202

@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from typing import Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
-from vidseek import lexical
+from vidseek import cue_sources, lexical
 from vidseek.errors import ModelMismatchError
 from vidseek.models import Clip, Cue, FrameVectors, IndexChange, IndexMeta, StagedEmbedding, Video
 
@@ -182,12 +182,14 @@ def replace_video(
     session: Session,
     cues: Sequence["CueRow"] = (),
 ) -> tuple[int, list[int], list[int]]:
-    """Write one video's clips, frames and cues, replacing what the same path had.
+    """Write one video's clips, frames and subtitle cues, replacing what the same path had. Its
+    transcript (``speech:`` cues) is kept when the content is the same (same fingerprint), else dropped.
 
     Returns (video id, new clip ids, removed clip ids). Caller commits: all of it lands or none.
     """
     old = video_by_path(record.path, session=session)
     removed: list[int] = []
+    same_sound = old is not None and old.fingerprint == record.fingerprint  # its transcript still holds
     if old is not None:
         removed = clip_ids_of([old.id], session=session)
         session.execute(delete(Clip).where(Clip.video_id == old.id))
@@ -224,7 +226,7 @@ def replace_video(
         for (first, last, start, end), vec in zip(windows, clip_vectors)
     ]
     session.add_all(clips)
-    replace_cues(video.id, cues, session=session)
+    write_cues(video.id, cues, replacing="subtitles" if same_sound else "all", session=session)
     gen = bump_generation(session=session)
     check_model(record.model_name, session=session)  # after the bump: a re-embed's switch is not in flight
     record_change(gen, removed, [c.id for c in clips], session=session)
@@ -554,16 +556,6 @@ class CueHit:
     rank: int
 
 
-def replace_cues(video_id: int, cues: Sequence[CueRow], *, session: Session) -> None:
-    """Make ``cues`` the video's cues (the full-text index follows: triggers on SQLite, an expression
-    index on PostgreSQL)."""
-    session.execute(delete(Cue).where(Cue.video_id == video_id))
-    session.add_all(
-        Cue(video_id=video_id, start=c.start, end=c.end, text=c.text, source=c.source, lang=c.lang) for c in cues
-    )
-    session.flush()
-
-
 def cues_of(video_id: int, *, session: Session, source: str | None = None) -> list[Cue]:
     """The video's cues in time order; only those of ``source`` (``sidecar:NAME``, ``stream:N``) when given."""
     query = select(Cue).where(Cue.video_id == video_id)
@@ -572,7 +564,7 @@ def cues_of(video_id: int, *, session: Session, source: str | None = None) -> li
     return list(session.scalars(query.order_by(Cue.start, Cue.id)))
 
 
-def cue_sources(
+def cue_source_counts(
     video_ids: Sequence[int] | None = None, *, session: Session
 ) -> dict[int, list[tuple[str, str | None, int]]]:
     """(source, language, cue count) of each video's cues, by video id (every video's when ``video_ids``
@@ -620,3 +612,36 @@ def search_cues(query: str, limit: int, *, session: Session) -> list[CueHit]:
     text_ = lexical.fts5_match(found) if dialect == "sqlite" else lexical.tsquery(found)
     rows = connection.exec_driver_sql(_CUE_SEARCH[dialect], (text_, limit)).all()
     return [CueHit(*row, rank=i) for i, row in enumerate(rows)]
+
+
+def write_cues(video_id: int, cues: Sequence[CueRow], *, replacing: str, session: Session) -> None:
+    """The one write of a video's cues: every cue stored goes through here (the indexer's subtitles, a
+    sidecar re-read, a transcription). ``replacing`` says which of the video's cues ``cues`` replace
+    (``vidseek.cue_sources``): ``subtitles`` (its transcript is kept), ``transcript`` (its subtitles are
+    kept) or ``all``. The caller commits: the old cues go and the new ones land together. The full-text
+    index follows (triggers on SQLite, an expression index on PostgreSQL)."""
+    cue_sources.check_write(replacing, (c.source for c in cues))
+    existing = session.execute(select(Cue.id, Cue.source).where(Cue.video_id == video_id)).all()
+    gone = [cue_id for cue_id, source in existing if cue_sources.replaced_by(replacing, source)]
+    for lo in range(0, len(gone), 5000):
+        session.execute(delete(Cue).where(Cue.id.in_(gone[lo : lo + 5000])))
+    session.add_all(
+        Cue(video_id=video_id, start=c.start, end=c.end, text=c.text, source=c.source, lang=c.lang) for c in cues
+    )
+    session.flush()
+
+
+def cue_counts(video_ids: Sequence[int] | None = None, *, session: Session) -> dict[int, tuple[int, int]]:
+    """(subtitle cues, transcript cues) of each of ``video_ids`` (None: of every video) that has any."""
+    speech = case((Cue.source.like(f"{cue_sources.SPEECH}%"), 1), else_=0)
+    query = select(Cue.video_id, func.count(), func.sum(speech)).group_by(Cue.video_id)
+    ids = list(video_ids) if video_ids is not None else None
+    batches = (
+        [query]
+        if ids is None
+        else [query.where(Cue.video_id.in_(ids[lo : lo + 5000])) for lo in range(0, len(ids), 5000)]
+    )
+    out: dict[int, tuple[int, int]] = {}
+    for batch in batches:
+        out.update({vid: (int(n) - int(s or 0), int(s or 0)) for vid, n, s in session.execute(batch)})
+    return out

@@ -14,13 +14,15 @@ This package is the only code that opens video files (PyAV, decord), one module 
 two backends it offers
 the decode of one time chunk (``frames_in_chunk``, for ``indexer.chunked``) and the upright picture
 shown at a time (``frame_at``, for thumbnails) and the text cues of its subtitle streams
-(``subtitle_cues``). Import from here, not from the modules.
+(``subtitle_cues``) and the sound of its first audio stream for a
+transcriber (``audio_windows``). Import from here, not from the modules.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from indexer.decode.audio import NoAudio, audio_windows
 from indexer.decode.base import Decoder, Frame, VideoInfo, truncation_problem
 from indexer.decode.chunk import Unchunkable, frames_in_chunk
 from indexer.decode.decord_reader import DecordDecoder
@@ -35,9 +37,11 @@ __all__ = [
     "Decoder",
     "DecordDecoder",
     "Frame",
+    "NoAudio",
     "ModelInput",
     "PyAVDecoder",
     "Unchunkable",
+    "audio_windows",
     "VideoInfo",
     "centre_crop",
     "clockwise_turn",

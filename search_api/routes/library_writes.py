@@ -1,4 +1,5 @@
-"""Changing the library over HTTP: upload a video, re-index one, delete one. Each queues a job (202).
+"""Changing the library over HTTP: upload a video, re-index one, transcribe one, delete one. Each queues
+a job (202).
 
 All of them need an API key (``search_api.security``). The work itself is done by a worker
 (``vidseek worker``, or the one inside ``vidseek serve``); ``GET /api/jobs/{id}`` follows it.
@@ -26,8 +27,8 @@ from search_api.jobs_results import accepted, job_info
 from search_api.results import video_detail_json
 from search_api.security import WriteKeyDep
 from search_api.uploads import FIELD, UploadProblem, final_name, place, receive_upload
-from vidseek import jobs, store
-from vidseek.errors import DecodeError
+from vidseek import jobs, store, transcripts
+from vidseek.errors import DecodeError, ModelError
 from vidseek.models import Video
 
 router = APIRouter(prefix="/api/videos", tags=["library"])
@@ -43,7 +44,7 @@ def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
     for video in store.videos_with_fingerprint(digest, session=session):
         if Path(video.path).is_file():
             clips = len(store.clip_ids_of([video.id], session=session))
-            captions = caption_sources(store.cue_sources([video.id], session=session).get(video.id, []))
+            captions = caption_sources(store.cue_source_counts([video.id], session=session).get(video.id, []))
             return JSONResponse(
                 {
                     "detail": f"this file is already indexed as video {video.id} ({video.title}); "
@@ -185,3 +186,37 @@ def reindex_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep, r
 )
 def delete_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep, response: Response) -> JobInfo:
     return accepted(_queue_for_video(services, "delete", video, caller), response)
+
+
+def _speech_model(services) -> str:  # noqa: ANN001
+    """The canonical spec of the server's speech model, or 409 saying why there is none to use."""
+    from vidseek.speech_spec import check_speech_spec
+
+    spec = services.settings.speech_model
+    if not spec:
+        raise HTTPException(
+            409, "this server has no speech model: set VIDSEEK_SPEECH_MODEL (see the README, Speech transcription)"
+        )
+    try:
+        return check_speech_spec(spec).spec
+    except ModelError as exc:
+        raise HTTPException(409, f"this server's speech model (VIDSEEK_SPEECH_MODEL) cannot be used: {exc}") from None
+
+
+@router.post(
+    "/{video_id}/transcribe",
+    status_code=202,
+    response_model=JobInfo,
+    summary="Transcribe what is said in a video (searchable with modality=speech); queues a job",
+    responses={
+        **_WRITE_RESPONSES,
+        404: {"description": "No indexed video has this id."},
+        409: {"description": "The server has no speech model, or cannot use the one set (VIDSEEK_SPEECH_MODEL)."},
+    },
+)
+def transcribe_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep, response: Response) -> JobInfo:
+    spec = _speech_model(services)  # blocking (a few seconds at most): sync routes run in the thread pool
+    with services.library.sessions() as session:
+        job = transcripts.queue_transcription(video, spec, session=session, source="api", key=caller.key_prefix)
+        session.commit()
+        return accepted(job_info(job), response)

@@ -27,7 +27,7 @@ def list_videos(services: ServicesDep) -> VideoList:
     with services.library.sessions() as session:
         videos = store.list_videos(session=session)
         counts = store.clip_counts(session=session)
-        cues = store.cue_sources(session=session)
+        cues = store.cue_source_counts(session=session)
     return VideoList(
         videos=[video_info(v, counts.get(v.id, 0), captions=caption_sources(cues.get(v.id, []))) for v in videos],
         total=len(videos),
@@ -38,7 +38,7 @@ def list_videos(services: ServicesDep) -> VideoList:
 def video_details(video: VideoDep, services: ServicesDep) -> VideoInfo:
     with services.library.sessions() as session:
         clips = len(store.clip_ids_of([video.id], session=session))
-        cues = store.cue_sources([video.id], session=session).get(video.id, [])
+        cues = store.cue_source_counts([video.id], session=session).get(video.id, [])
     return video_info(video, clips, captions=caption_sources(cues))
 
 
@@ -68,7 +68,7 @@ def captions(
     ] = None,
 ) -> Response:
     with services.library.sessions() as session:
-        tracks = caption_sources(store.cue_sources([video.id], session=session).get(video.id, []))
+        tracks = caption_sources(store.cue_source_counts([video.id], session=session).get(video.id, []))
         try:
             track = choose_source(tracks, source=source, lang=lang)
         except NoCaptions as exc:
