@@ -71,7 +71,7 @@ def text_page(
             vector = engine.query_vector(query)
             cues, videos = _spoken_cues(engine, filters, vector, wanted)
             if not cues and filters.modality == "all":
-                return engine.page(_reused(vector, engine, query), filters), None
+                break  # nothing said matches: the visual search itself (which retries on its own)
             if filters.modality == "all":
                 found = engine.find(
                     vector, Need(moments=depth), video_filter=wanted, min_relevance=filters.min_relevance
@@ -82,6 +82,8 @@ def text_page(
         except ModelChangedError:
             if attempt:
                 raise
+    if not cues and filters.modality == "all":
+        return engine.page(_reused(vector, engine, query), filters), None
     visual, hidden = found.hits, found.hidden
     if filters.min_score is not None:
         kept = [h for h in visual if h.moment.score >= filters.min_score]
