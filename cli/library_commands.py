@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cli.shared import guard, open_library, print_table, settings_from
-from vidseek import store
+from vidseek import cue_vectors, store
 from vidseek.timecode import clock
 
 
@@ -46,7 +46,8 @@ def ls_(ctx: click.Context, as_json: bool) -> None:
 @guard
 def info(ctx: click.Context, as_json: bool) -> None:
     """What is indexed: videos, clips, hours, model, index type (the type ``auto`` or the setting
-    chose, and removed clips the index still stores until its next rebuild)."""
+    chose, and removed clips the index still stores until its next rebuild), and what is said:
+    subtitle and transcript lines, and how many of them the model has embedded for search by meaning."""
     settings = settings_from(ctx)
     library = open_library(settings)
     with library.sessions() as session:
@@ -55,6 +56,12 @@ def info(ctx: click.Context, as_json: bool) -> None:
             "model": store.get_meta("model", session=session),
             "dim": store.get_meta("dim", session=session),
             "generation": store.generation(session=session),
+        }
+        counts = store.cue_counts(session=session).values()
+        said = {
+            "subtitle_cues": sum(c[0] for c in counts),
+            "transcript_cues": sum(c[1] for c in counts),
+            "cues_embedded": cue_vectors.count(facts["model"], session=session) if facts["model"] else 0,
         }
     facts = {**facts, "model_spec": library.model_spec(facts["model"]) if facts["model"] else None}
     index = library.index()
@@ -65,6 +72,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
         "index_type": index.spec.describe() if index else None,
         "index_setting": settings.index_type,
         "index_tombstones": len(index.tombstones) if index else 0,
+        **said,
         "index_file": str(settings.faiss_path),
         "database": _redacted(settings.sqlalchemy_url),
     }

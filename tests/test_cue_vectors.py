@@ -4,11 +4,14 @@ API and the CLI share, carried over by a re-embed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from media import Segment, make_video
 
+from cli.main import main as cli
 from indexer.progress import Progress
 from indexer.reembed import Reembedder
 from indexer.runner import Indexer
@@ -171,3 +174,13 @@ def test_a_process_copy_of_the_vectors_reads_added_rows_and_notices_removed_ones
         assert len(copies.current(SYNONYMS_NAME, dim, session=session, now=2.0).cue_ids) == FILLER + 8  # not yet
         recounted = copies.current(SYNONYMS_NAME, dim, session=session, now=2.0 + RECOUNT_S)
     assert len(recounted.cue_ids) == 6
+
+
+def test_info_counts_what_is_said_and_what_is_embedded(db_settings: Settings, tmp_path: Path) -> None:
+    settings = _settings(db_settings)
+    _index(settings, [_talk(tmp_path, SAID, filler=10)])
+    env = {"VIDSEEK_DATA_DIR": str(settings.data_dir), "VIDSEEK_DATABASE_URL": settings.database_url}
+    result = CliRunner().invoke(cli, ["info", "--json"], env={**env, "VIDSEEK_MODEL": SYNONYMS})
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert (info["subtitle_cues"], info["transcript_cues"], info["cues_embedded"]) == (12, 0, 12)
