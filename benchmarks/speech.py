@@ -13,6 +13,8 @@ moments with the product's defaults (``min_relevance=medium``) as
 - ``speech`` / ``all``: lines found by their words and by their meaning (the shipped code).
 
 Reported per variant: R1@0.5 (the first result overlaps a true moment, seen or said, at IoU >= 0.5),
+the same over the queries whose topic is never said (lines matching by chance must not push what
+is seen down),
 the share of true moments of each kind (``seen_only``, ``seen_and_said``, ``said_only``) found at
 IoU >= 0.5 among the top 10, and milliseconds per query (median).
 
@@ -97,7 +99,7 @@ def _words_only(on: bool) -> Iterator[None]:
 def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meaning: bool) -> dict[str, float]:
     found = {k: 0 for k in TRUTH_KINDS}
     total = {k: 0 for k in TRUTH_KINDS}
-    first_hits, seconds = 0, []
+    first_hits, silent_hits, seconds = 0, 0, []
     names = {}
     with engine.library.sessions() as session:
         names = {v.id: v.path for v in store.list_videos(session=session)}
@@ -110,10 +112,14 @@ def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meanin
             truths = spoken.all_truths(q.text)
             if ranked and best_iou(ranked[0], truths) >= 0.5:
                 first_hits += 1
+                silent_hits += q.text in spoken.silent
             for kind, spans in spoken.truths[q.text].items():
                 total[kind] += len(spans)
                 found[kind] += sum(1 for t in spans if any(best_iou(r, [t]) >= 0.5 for r in ranked))
-    out = {"r1_at_0.5": round(first_hits / len(spoken.world.queries), 3)}
+    out = {
+        "r1_at_0.5": round(first_hits / len(spoken.world.queries), 3),
+        "r1_never_said": round(silent_hits / max(len(spoken.silent), 1), 3),
+    }
     out.update({f"found_{k}": round(found[k] / max(total[k], 1), 3) for k in TRUTH_KINDS})
     out["ms_p50"] = round(1000 * statistics.median(seconds), 2)
     return out

@@ -7,7 +7,10 @@ of them filler: everyday words, none of a query's. A *topic line* speaks of one 
 - during ``said_during`` of the topic's events (the topic is seen and said: a "both" truth, whose
   moment is the event's), and
 - ``said_only`` times per topic where the topic is not seen (a narrator mentions it: a
-  "said only" truth, whose moment is the line's own span).
+  "said only" truth, whose moment is the line's own span);
+
+except for ``silent_share`` of the topics, never said at all: their queries show whether lines that
+match by chance push what is seen down.
 
 A topic line uses the query's own words (``exact_share`` of them) or other words that mean the same
 (a paraphrase: no word of the query, so full text cannot find it).
@@ -54,6 +57,8 @@ class SpeechParams:
     noise: float = 0.25
     meaning: float = 1.2
     neighbour_share: float = 0.5
+    silent_share: float = 0.25
+    """Share of the topics never said at all (their queries must not be drowned by chance lines)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,8 @@ class SpokenWorld:
     """Line text -> its text vector (unit, rotated)."""
     truths: dict[str, dict[str, list[Span]]]
     """Query text -> truth kind -> its true moments."""
+    silent: frozenset[str] = frozenset()
+    """Queries whose topic is never said."""
 
     def all_truths(self, query: str) -> list[Span]:
         return [s for spans in self.truths[query].values() for s in spans]
@@ -92,7 +99,8 @@ def add_speech(world: World, params: SpeechParams | None = None) -> SpokenWorld:
     geo = world.geometry
     topics = geo.topics
     lines: list[Line] = []
-    said_events = {i for i in range(len(world.events)) if rng.random() < p.said_during}
+    silent = {int(t) for t in rng.permutation(len(topics))[: round(p.silent_share * len(topics))]}
+    said_events = {i for i, e in enumerate(world.events) if rng.random() < p.said_during and e.topic not in silent}
     topic_lines: dict[str, list[tuple[float, int]]] = {v.name: [] for v in world.videos}
     for i in sorted(said_events):
         e = world.events[i]
@@ -100,7 +108,7 @@ def add_speech(world: World, params: SpeechParams | None = None) -> SpokenWorld:
         topic_lines[e.video].append((start, e.topic))
     said_only: dict[int, list[Span]] = {t.index: [] for t in topics}
     for t in topics:
-        for _ in range(p.said_only):
+        for _ in range(0 if t.index in silent else p.said_only):
             video = world.videos[int(rng.integers(len(world.videos)))]
             near = {t.index, *t.neighbours}
             free = [
@@ -154,7 +162,7 @@ def add_speech(world: World, params: SpeechParams | None = None) -> SpokenWorld:
             "seen_and_said": [s for s in seen if (s.video, s.start) in said_spans],
             "said_only": said_only[q.topic],
         }
-    return SpokenWorld(world, p, lines, vectors, truths)
+    return SpokenWorld(world, p, lines, vectors, truths, frozenset(topics[t].text for t in silent))
 
 
 def _words(rng: np.random.Generator, topic_text: str | None, exact: bool, serial: int) -> str:
