@@ -36,6 +36,20 @@ def colour_frame(colour: str, width: int, height: int, noise: int = 6, seed: int
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+def mux_colour_frames(container, video, segments: list[Segment], fps: int) -> None:  # noqa: ANN001
+    """Encode ``segments`` (64x48 colour frames at ``fps``) into the ``video`` stream of ``container``
+    and flush it: the pictures of the generated videos that carry other streams too."""
+    edges = np.cumsum([s.seconds for s in segments])
+    for i in range(round(float(edges[-1]) * fps)):
+        k = min(int(np.searchsorted(edges, i / fps, side="right")), len(segments) - 1)
+        frame = av.VideoFrame.from_ndarray(colour_frame(segments[k].colour, 64, 48, seed=i), format="rgb24")
+        frame.pts, frame.time_base = i, Fraction(1, fps)
+        for packet in video.encode(frame):
+            container.mux(packet)
+    for packet in video.encode():
+        container.mux(packet)
+
+
 def truth(segments: list[Segment], colour: str) -> list[tuple[float, float]]:
     """(start, end) seconds of every run of ``colour``."""
     out, t = [], 0.0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import av
 import numpy as np
-from media import Segment, colour_frame
+from media import Segment, mux_colour_frames
 from tone_transcriber import TONES
 
 
@@ -52,15 +52,7 @@ def make_talking_video(
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
         video.options = {"preset": "ultrafast"}
         audio = container.add_stream(codec, rate=rate, layout=layout)
-        edges = np.cumsum([s.seconds for s in segments])
-        for i in range(round(total * fps)):
-            k = min(int(np.searchsorted(edges, i / fps, side="right")), len(segments) - 1)
-            frame = av.VideoFrame.from_ndarray(colour_frame(segments[k].colour, 64, 48, seed=i), format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, fps)
-            for packet in video.encode(frame):
-                container.mux(packet)
-        for packet in video.encode():
-            container.mux(packet)
+        mux_colour_frames(container, video, segments, fps)
         step = audio.codec_context.frame_size or 1024
         for lo in range(0, len(samples), step):
             block = samples[lo : lo + step]

@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-from media import Segment, colour_frame
+from media import Segment, mux_colour_frames
 
 ASS_HEADER = (
     "[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
@@ -47,7 +47,6 @@ def _payload(track: Track, order: int, text: str) -> bytes:
 def make_subtitled_video(path: Path, segments: list[Segment], tracks: list[Track], *, fps: int = 10) -> Path:
     """A colour video (``media.make_video``'s pictures) with ``tracks`` as subtitle streams."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    total = sum(s.seconds for s in segments)
     with av.open(str(path), "w") as container:
         video = container.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
@@ -60,18 +59,7 @@ def make_subtitled_video(path: Path, segments: list[Segment], tracks: list[Track
             if track.language:
                 stream.metadata["language"] = track.language
             subs.append(stream)
-        edges, t = [], 0.0
-        for seg in segments:
-            t += seg.seconds
-            edges.append(t)
-        for i in range(round(total * fps)):
-            k = next(j for j, e in enumerate(edges) if i / fps < e)
-            frame = av.VideoFrame.from_ndarray(colour_frame(segments[k].colour, 64, 48, seed=i), format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, fps)
-            for packet in video.encode(frame):
-                container.mux(packet)
-        for packet in video.encode():
-            container.mux(packet)
+        mux_colour_frames(container, video, segments, fps)
         for stream, track in zip(subs, tracks):
             for order, (start, end, text) in enumerate(track.lines):
                 packet = av.Packet(_payload(track, order, text))
