@@ -23,6 +23,7 @@ from search_api.paging import MomentPage, need_for, page_of
 from search_api.relevance import BANDS, MIN_SPREAD, Background, background_of, band, floor_score, lowest_score_in
 from search_api.schemas import MomentFilters
 from vidseek import store
+from vidseek.cue_vectors import CueMatrix
 from vidseek.encoder_follower import EncoderFollower
 from vidseek.encoders import Encoder
 from vidseek.errors import ModelChangedError
@@ -108,6 +109,13 @@ class SearchEngine:
     def encoder(self) -> Encoder:
         """The encoder of the library's current model."""
         return self.encoders.current()
+
+    def cue_vectors(self) -> CueMatrix:
+        """This process's copy of the current model's cue vectors (read whole the first time, then kept
+        up to date by each search that reads it)."""
+        encoder = self.encoder
+        with self.library.snapshot() as session:
+            return self.cue_matrices.current(encoder.name, encoder.dim, session=session)
 
     def encode_query(self, text: str) -> np.ndarray:
         self.library.index()  # a re-embed that switched models is noticed before encoding

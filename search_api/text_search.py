@@ -9,9 +9,9 @@ are ``SearchEngine.page`` exactly. Otherwise the top ``FUSE_DEPTH`` moments of e
 for a deeper page) are fused, so pages inside the first ``FUSE_DEPTH`` moments are cut from one
 list. ``min_relevance`` bars what is seen, and what a line means for ``speech`` (``all`` fuses only
 lines whose meaning reaches ``high``; a cue matched by its words passes), ``min_score`` what is
-seen; the other filters apply to both. Every fused moment's ``score``,
-``relevance`` and ``z`` describe what is seen in it, as for visual moments: the cosine of the
-query with the meanP of its frames.
+seen; the other filters apply to both. Every fused moment's ``score``, ``relevance`` and ``z``
+describe what is seen in it, as for visual moments: the cosine of the query with the meanP of its
+frames.
 """
 
 from __future__ import annotations
@@ -44,10 +44,11 @@ CUES_READ = 2000
 """Matching cues read for one query, best first."""
 FUSED_MEANING_BAR = "high"
 """The band a line must reach by meaning to be fused with what is seen (``all``). ``medium`` lets in
-the line that tops a few thousand unrelated ones by chance for about half the queries; fused at
-rank 1 of speech, it can push the best moment seen to second place (``benchmarks/speech.py``:
-R1@0.5 0.925 -> 0.95 on two of three worlds with ``high``, for 0.07-0.17 fewer said-only moments
-found). ``speech`` alone uses ``min_relevance``: there what is said is what was asked for."""
+the line that tops a few thousand unrelated ones by chance (for 1-4 of 10 queries whose topic is
+never said, ``benchmarks/speech.py``); fused at rank 1 of speech, it can push the best moment seen
+to second place (R1@0.5 0.925 -> 0.95 on two of three worlds with ``high``, for 0.07-0.17 fewer
+said-only moments found). ``speech`` alone uses ``min_relevance``: there what is said is what was
+asked for."""
 
 
 @dataclass(frozen=True)

@@ -184,3 +184,17 @@ def test_info_counts_what_is_said_and_what_is_embedded(db_settings: Settings, tm
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
     assert (info["subtitle_cues"], info["transcript_cues"], info["cues_embedded"]) == (12, 0, 12)
+
+
+def test_a_matrix_read_in_small_blocks_is_the_matrix_read_at_once(db_settings: Settings, tmp_path: Path) -> None:
+    settings = _settings(db_settings)
+    library, _ = _index(settings, [_talk(tmp_path, SAID)])
+    dim = load_encoder(SYNONYMS).dim
+    query = cue_vectors.normalised(load_encoder(SYNONYMS).encode_text(["red"]))[0]
+    with library.sessions() as session:
+        whole = cue_vectors.matrix(SYNONYMS_NAME, dim, session=session)
+        blocks = cue_vectors.matrix(SYNONYMS_NAME, dim, session=session, block=7)
+        later = cue_vectors.matrix(SYNONYMS_NAME, dim, after=int(whole.cue_ids[99]), session=session, block=7)
+    assert whole.size == blocks.size == FILLER + 2 and (whole.sample == blocks.sample).all()
+    assert [list(a) for a in whole.search(query, 50)] == [list(b) for b in blocks.search(query, 50)]
+    assert list(later.cue_ids) == list(whole.cue_ids[100:])

@@ -44,6 +44,8 @@ SAMPLE_ROWS = 4096
 """Rows a matrix keeps as float32 to measure a query's background (all of them, up to this many)."""
 PARALLEL_ROWS = 262144
 """Segments this big are searched on FAISS's threads; smaller ones on the calling thread alone."""
+READ_BLOCK = 20000
+"""Rows read from SQL at a time into a matrix."""
 MAX_SEGMENTS = 8
 """A copy grown by this many appended segments is read again whole."""
 
@@ -65,7 +67,8 @@ class CueMatrix:
     dim: int
     segments: tuple[CueSegment, ...]
     sample: np.ndarray
-    """float32 rows spread evenly over the rows of the first segment (all of them, up to ``SAMPLE_ROWS``)."""
+    """float32 rows spread evenly over the first segment's: all of them up to ``SAMPLE_ROWS``, else one
+    every ``ceil(rows / SAMPLE_ROWS)``."""
 
     @property
     def size(self) -> int:
@@ -91,8 +94,8 @@ class CueMatrix:
 def cue_matrix(dim: int, cue_ids: np.ndarray, video_ids: np.ndarray, vectors: np.ndarray) -> CueMatrix:
     """A matrix of one segment, from unit float32 ``vectors`` row-aligned with the ids."""
     segment = _segment(dim, cue_ids, video_ids, vectors)
-    picks = np.unique(np.linspace(0, len(vectors) - 1, min(SAMPLE_ROWS, len(vectors))).astype(np.int64))
-    sample = np.ascontiguousarray(vectors[picks] if len(vectors) else np.zeros((0, dim)), dtype=np.float32)
+    stride = max(1, -(-len(vectors) // SAMPLE_ROWS))
+    sample = np.ascontiguousarray(vectors[::stride] if len(vectors) else np.zeros((0, dim)), dtype=np.float32)
     return CueMatrix(dim, (segment,), sample)
 
 
@@ -115,10 +118,14 @@ def _search(segment: CueSegment, query: np.ndarray, k: int) -> tuple[np.ndarray,
 
 
 def _segment(dim: int, cue_ids: np.ndarray, video_ids: np.ndarray, vectors: np.ndarray) -> CueSegment:
-    index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    index = _index(dim)
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return CueSegment(np.asarray(cue_ids, np.int64), np.asarray(video_ids, np.int64), index)
+
+
+def _index(dim: int) -> faiss.Index:
+    return faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
 
 
 def top_id(model: str, *, session: Session) -> int:
@@ -137,20 +144,38 @@ def state(model: str, *, session: Session) -> tuple[int, int]:
     return count(model, session=session), top_id(model, session=session)
 
 
-def matrix(model: str, dim: int, *, after: int = 0, session: Session) -> CueMatrix:
-    """The cue vectors of ``model`` whose cue id is above ``after`` (all by default), by cue id; rows
-    of another width are skipped (a model's rows all share one)."""
-    rows = session.execute(
+def matrix(model: str, dim: int, *, after: int = 0, session: Session, block: int = READ_BLOCK) -> CueMatrix:
+    """The cue vectors of ``model`` whose cue id is above ``after`` (all by default), by cue id, read
+    ``block`` rows at a time into the index (a million lines never sit in memory twice); rows of
+    another width are skipped (a model's rows all share one)."""
+    total = session.scalar(
+        select(func.count()).select_from(CueVector).where(CueVector.model == model, CueVector.cue_id > after)
+    )
+    stride = max(1, -(-int(total) // SAMPLE_ROWS))
+    index = _index(dim)
+    cue_ids, video_ids, sample = [], [], []
+    query = (
         select(CueVector.cue_id, Cue.video_id, CueVector.vector)
         .join(Cue, Cue.id == CueVector.cue_id)
         .where(CueVector.model == model, CueVector.cue_id > after)
         .order_by(CueVector.cue_id)
-    ).all()
-    rows = [r for r in rows if len(r[2]) == 4 * dim]
-    vectors = np.zeros((len(rows), dim), np.float32)
-    for i, row in enumerate(rows):
-        vectors[i] = np.frombuffer(row[2], np.float32)
-    return cue_matrix(dim, np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.int64), vectors)
+        .execution_options(yield_per=block)
+    )
+    seen = 0
+    for rows in session.execute(query).partitions(block):
+        rows = [r for r in rows if len(r[2]) == 4 * dim]
+        if not rows:
+            continue
+        vectors = np.frombuffer(b"".join(r[2] for r in rows), np.float32).reshape(len(rows), dim)
+        index.add(vectors)
+        cue_ids.append(np.array([r[0] for r in rows], np.int64))
+        video_ids.append(np.array([r[1] for r in rows], np.int64))
+        sample.append(vectors[(-seen) % stride :: stride])
+        seen += len(rows)
+    ids = np.concatenate(cue_ids or [np.zeros(0, np.int64)])
+    segment = CueSegment(ids, np.concatenate(video_ids or [np.zeros(0, np.int64)]), index)
+    rows = np.concatenate(sample or [np.zeros((0, dim), np.float32)]).astype(np.float32)
+    return CueMatrix(dim, (segment,), rows)
 
 
 def missing(model: str, limit: int, *, after: int = 0, session: Session) -> list[tuple[int, str]]:
