@@ -156,6 +156,7 @@ class Worker:
         """Run jobs until ``stop()`` (or, with ``until_idle``, until the queue has nothing runnable).
         Returns how many jobs were run."""
         ran = 0
+        self._embed_unembedded_cues()
         try:
             while not self.stop_event.is_set():
                 try:
@@ -175,6 +176,17 @@ class Worker:
         finally:
             self._idle()
         return ran
+
+    def _embed_unembedded_cues(self) -> None:
+        """Embed the lines that no process has embedded with the library's model yet (indexed on Ray,
+        whose process has no text tower, or by a process killed before its fill), once, as the worker starts."""
+        try:
+            done = cue_vectors.fill(self.library, self.encoder)
+        except Exception:  # noqa: BLE001 - never a reason not to run jobs; the next index run fills too
+            log.exception("worker %s: cannot embed subtitle lines", self.worker_id)
+            return
+        if done:
+            log.info("worker %s: embedded %d subtitle line(s) for search by meaning", self.worker_id, done)
 
     def stop(self) -> None:
         """Take no new job; the one running finishes."""

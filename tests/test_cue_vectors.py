@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from media import Segment, make_video
+from sqlalchemy import delete
 
 from cli.main import main as cli
 from indexer.progress import Progress
 from indexer.reembed import Reembedder
 from indexer.runner import Indexer
+from indexer.worker import Worker
 from search_api.cue_meaning import RECOUNT_S, CueMatrices
 from search_api.engine import SearchEngine
 from search_api.schemas import TextSearch
@@ -23,6 +25,7 @@ from vidseek import cue_vectors, store
 from vidseek.config import Settings
 from vidseek.encoders import load_encoder
 from vidseek.library import Library
+from vidseek.models import CueVector
 
 SYNONYMS = "python:colour_encoder:SynonymColourEncoder"
 WIDE = "python:colour_encoder:WideColourEncoder"
@@ -198,3 +201,14 @@ def test_a_matrix_read_in_small_blocks_is_the_matrix_read_at_once(db_settings: S
     assert whole.size == blocks.size == FILLER + 2 and (whole.sample == blocks.sample).all()
     assert [list(a) for a in whole.search(query, 50)] == [list(b) for b in blocks.search(query, 50)]
     assert list(later.cue_ids) == list(whole.cue_ids[100:])
+
+
+def test_a_worker_embeds_the_lines_nobody_embedded_when_it_starts(db_settings: Settings, tmp_path: Path) -> None:
+    settings = _settings(db_settings)
+    library, _ = _index(settings, [_talk(tmp_path, SAID)])
+    with library.sessions() as session:  # as a Ray index run leaves them: cues without vectors
+        session.execute(delete(CueVector))
+        session.commit()
+    Worker(settings, poll_seconds=0.01).run(until_idle=True)
+    with library.sessions() as session:
+        assert cue_vectors.state(SYNONYMS_NAME, session=session)[0] == FILLER + 2
