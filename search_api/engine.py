@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from itertools import takewhile
-from typing import Callable
+from typing import Callable, TypeVar
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ __all__ = ["Found", "Hit", "MomentPage", "Need", "QuerySource", "SearchEngine", 
 QuerySource = str | np.ndarray | Callable[[], np.ndarray]
 """A query: text (encoded by the engine's current model), a vector, or a function making the vector
 (called again when a re-embed switches the model mid-query)."""
+T = TypeVar("T")
 
 FIRST_FETCH = 64
 """Clips asked of the ANN index at first; the same for every page size, so pages agree."""
@@ -129,15 +130,25 @@ class SearchEngine:
         mid-query (``ModelChangedError`` otherwise). ``video_filter`` narrows the filters' videos further."""
         started = time.perf_counter()
         wanted = filters_predicate(filters, video_filter)
+
+        def found_for(vector: np.ndarray) -> tuple[np.ndarray, Found]:
+            return vector, self.find(
+                vector, need_for(filters), video_filter=wanted, min_relevance=filters.min_relevance
+            )
+
+        vector, found = self.with_query(query, found_for)
+        return page_of(found, filters, query=vector, took_ms=(time.perf_counter() - started) * 1000.0)
+
+    def with_query(self, query: QuerySource, answer: Callable[[np.ndarray], T]) -> T:
+        """``answer`` of ``query``'s vector; once more, with the query made again by the new model, when
+        a re-embed switches the library mid-query (``ModelChangedError`` a second time)."""
         for attempt in range(2):
             try:
-                vector = self._query_vector(query)
-                found = self.find(vector, need_for(filters), video_filter=wanted, min_relevance=filters.min_relevance)
-                break
+                return answer(self._query_vector(query))
             except ModelChangedError:
                 if attempt:
                     raise
-        return page_of(found, filters, query=vector, took_ms=(time.perf_counter() - started) * 1000.0)
+        raise AssertionError("unreachable")
 
     def query_vector(self, query: QuerySource) -> np.ndarray:
         """The vector of ``query`` (a text is encoded by the current model, a function called)."""

@@ -33,7 +33,6 @@ from search_api.paging import MomentPage, page_of
 from search_api.relevance import Background, band
 from search_api.schemas import TextSearch
 from vidseek import store
-from vidseek.errors import ModelChangedError
 from vidseek.models import Video
 from vidseek.pool import mean_pool
 from vidseek.store import CueHit
@@ -74,24 +73,21 @@ def text_page(
         return engine.page(query, filters), None
     wanted = filters_predicate(filters)
     depth = max(FUSE_DEPTH, filters.offset + filters.limit + 1)
-    for attempt in range(2):
-        try:
-            vector = engine.query_vector(query)
-            cues, videos = _spoken_cues(engine, filters, vector, wanted)
-            if not cues and filters.modality == "all":
-                break  # nothing said matches: the visual search itself (which retries on its own)
-            if filters.modality == "all":
-                found = engine.find(
-                    vector, Need(moments=depth), video_filter=wanted, min_relevance=filters.min_relevance
-                )
-            else:
-                found = Found([], 0, engine.background(vector))
-            break
-        except ModelChangedError:
-            if attempt:
-                raise
-    if not cues and filters.modality == "all":
+
+    def signals_of(vector: np.ndarray) -> tuple[np.ndarray, tuple[list[CueHit], dict[int, Video], Found] | None]:
+        cues, videos = _spoken_cues(engine, filters, vector, wanted)
+        if not cues and filters.modality == "all":
+            return vector, None  # nothing said matches: the visual search itself
+        if filters.modality == "all":
+            found = engine.find(vector, Need(moments=depth), video_filter=wanted, min_relevance=filters.min_relevance)
+        else:
+            found = Found([], 0, engine.background(vector))
+        return vector, (cues, videos, found)
+
+    vector, heard = engine.with_query(query, signals_of)
+    if heard is None:
         return engine.page(_reused(vector, engine, query), filters), None
+    cues, videos, found = heard
     visual, hidden = found.hits, found.hidden
     if filters.min_score is not None:
         kept = [h for h in visual if h.moment.score >= filters.min_score]
