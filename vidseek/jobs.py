@@ -295,6 +295,15 @@ def queued_job_for_video(kind: str, video_id: int, *, session: Session) -> Job |
     )
 
 
+def enqueue_for_video(kind: str, video_id: int, path: str, payload: dict, *, session: Session) -> Job:
+    """The job of ``kind`` about this video still waiting to start (the same request again), else a
+    new one with ``payload``; the caller commits."""
+    waiting = queued_job_for_video(kind, video_id, session=session)
+    if waiting is not None:
+        return waiting
+    return enqueue(kind, session=session, video_id=video_id, path=path, payload=payload)
+
+
 def active_job_paths(*, session: Session) -> set[str]:
     """The files that queued or running jobs are about."""
     return set(session.scalars(select(Job.path).where(Job.status.in_(ACTIVE), Job.path.is_not(None))))

@@ -37,15 +37,12 @@ def heard_contents(*, session: Session) -> set[tuple[int, str]]:
 def queue_transcription(video: Video, spec: str, *, session: Session, source: str, **payload: object) -> Job:
     """The transcribe job for ``video``: the one already waiting to start, else a new one (the caller
     commits). ``spec``: the speech model's canonical spec (``SpeechSource.spec``)."""
-    waiting = jobs.queued_job_for_video(KIND, video.id, session=session)
-    if waiting is not None:
-        return waiting
-    return jobs.enqueue(
+    return jobs.enqueue_for_video(
         KIND,
+        video.id,
+        video.path,
+        {"source": source, "model": spec, "title": video.title, "fingerprint": video.fingerprint, **payload},
         session=session,
-        video_id=video.id,
-        path=video.path,
-        payload={"source": source, "model": spec, "title": video.title, "fingerprint": video.fingerprint, **payload},
     )
 
 

@@ -151,17 +151,9 @@ async def upload_video(
 
 
 def _queue_for_video(services, kind: str, video: Video, caller) -> JobInfo:  # noqa: ANN001
-    with services.library.sessions() as session:
-        waiting = jobs.queued_job_for_video(kind, video.id, session=session)
-        if waiting is not None:  # the same request, not yet started: answer with that job
-            return job_info(waiting)
-        job = jobs.enqueue(
-            kind,
-            session=session,
-            video_id=video.id,
-            path=video.path,
-            payload={"source": "api", "title": video.title, "key": caller.key_prefix},
-        )
+    with services.library.sessions() as session:  # the same request, not yet started: answered with that job
+        payload = {"source": "api", "title": video.title, "key": caller.key_prefix}
+        job = jobs.enqueue_for_video(kind, video.id, video.path, payload, session=session)
         session.commit()
         return job_info(job)
 
