@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import case, delete, func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from vidseek import cue_sources, lexical
@@ -570,13 +570,16 @@ def cue_source_counts(
     """(source, language, cue count) of each video's cues, by video id (every video's when ``video_ids``
     is None); a video without cues is not in it."""
     query = select(Cue.video_id, Cue.source, Cue.lang, func.count()).group_by(Cue.video_id, Cue.source, Cue.lang)
-    if video_ids is not None:
-        if not video_ids:
-            return {}
-        query = query.where(Cue.video_id.in_(list(video_ids)))
+    ids = list(video_ids) if video_ids is not None else None
+    batches = (
+        [query]
+        if ids is None
+        else [query.where(Cue.video_id.in_(ids[lo : lo + 5000])) for lo in range(0, len(ids), 5000)]
+    )
     out: dict[int, list[tuple[str, str | None, int]]] = {}
-    for video_id, source, lang, count in session.execute(query.order_by(Cue.video_id, Cue.source, Cue.lang)):
-        out.setdefault(video_id, []).append((source, lang, count))
+    for batch in batches:
+        for video_id, source, lang, count in session.execute(batch.order_by(Cue.video_id, Cue.source, Cue.lang)):
+            out.setdefault(video_id, []).append((source, lang, count))
     return out
 
 
@@ -633,15 +636,8 @@ def write_cues(video_id: int, cues: Sequence[CueRow], *, replacing: str, session
 
 def cue_counts(video_ids: Sequence[int] | None = None, *, session: Session) -> dict[int, tuple[int, int]]:
     """(subtitle cues, transcript cues) of each of ``video_ids`` (None: of every video) that has any."""
-    speech = case((Cue.source.like(f"{cue_sources.SPEECH}%"), 1), else_=0)
-    query = select(Cue.video_id, func.count(), func.sum(speech)).group_by(Cue.video_id)
-    ids = list(video_ids) if video_ids is not None else None
-    batches = (
-        [query]
-        if ids is None
-        else [query.where(Cue.video_id.in_(ids[lo : lo + 5000])) for lo in range(0, len(ids), 5000)]
-    )
-    out: dict[int, tuple[int, int]] = {}
-    for batch in batches:
-        out.update({vid: (int(n) - int(s or 0), int(s or 0)) for vid, n, s in session.execute(batch)})
+    out = {}
+    for video_id, sources in cue_source_counts(video_ids, session=session).items():
+        heard = sum(n for source, _, n in sources if cue_sources.is_transcript(source))
+        out[video_id] = (sum(n for _, _, n in sources) - heard, heard)
     return out
