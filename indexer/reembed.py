@@ -122,7 +122,6 @@ class Reembedder:
                 with self.library.sessions() as session:
                     cue_vectors.drop_other_models(model, session=session)
                     session.commit()
-                with self.library.sessions() as session:
                     report.videos = store.totals(session=session)["videos"]
                     report.clips = store.count_clips(session=session)
                 report.switched = True

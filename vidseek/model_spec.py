@@ -179,7 +179,7 @@ def check_spec(spec: str, *, timeout: float = FETCH_CHECK_SECONDS) -> None:
     if spec.startswith(HF_HUB):
         repo = hf_repo(spec)
         for names in ([CONFIG_FILE], _hf_candidates("open_clip_pytorch_model.bin")):
-            cause = _hf_problem(repo, names, timeout)
+            cause = hf_problem(repo, names, timeout)
             if cause is not None:
                 raise ModelError(cannot_fetch_repo(repo, cause))
         return
@@ -251,12 +251,12 @@ def _check_hf_tokenizer(open_clip, arch: str, timeout: float) -> None:  # noqa: 
     if not tokenizer:
         return
     require_transformers(arch)
-    cause = _hf_problem(tokenizer, list(TOKENIZER_FILES), timeout)
+    cause = hf_problem(tokenizer, list(TOKENIZER_FILES), timeout)
     if cause is not None:
         raise ModelError(tokenizer_problem(arch, tokenizer, cause))
 
 
-def _hf_problem(repo: str, names: list[str], timeout: float) -> str | None:
+def hf_problem(repo: str, names: list[str], timeout: float) -> str | None:
     """Why none of ``names`` of a Hugging Face repository can be had now (None: cached or reachable)."""
     try:
         import huggingface_hub
@@ -290,7 +290,7 @@ def _fetch_problem(cfg: dict, timeout: float) -> str | None:
         huggingface_hub = None
     if huggingface_hub is not None and cfg.get("hf_hub"):
         repo, filename = os.path.split(cfg["hf_hub"])
-        return _hf_problem(repo, _hf_candidates(filename or "open_clip_pytorch_model.bin"), timeout)
+        return hf_problem(repo, _hf_candidates(filename or "open_clip_pytorch_model.bin"), timeout)
     url = cfg.get("url", "")
     if not url:
         return "open_clip names no download for it"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vidseek.errors import ModelError
-from vidseek.model_spec import FETCH_CHECK_SECONDS, _hf_problem, python_factory
+from vidseek.model_spec import FETCH_CHECK_SECONDS, hf_problem, python_factory
 
 FASTER_WHISPER = "faster-whisper:"
 FOLDER_FILES = ("model.bin", "tokenizer.json")
@@ -119,7 +119,7 @@ def check_speech_spec(spec: str, *, timeout: float = FETCH_CHECK_SECONDS) -> Spe
     require_faster_whisper()
     if source.kind == "hub":
         repo = hub_repo(source.target)
-        cause = _hf_problem(repo, ["model.bin"], timeout)
+        cause = hf_problem(repo, ["model.bin"], timeout)
         if cause is not None:
             raise ModelError(cannot_fetch(source.target, repo, cause))
     return source

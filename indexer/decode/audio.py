@@ -5,6 +5,7 @@ video is never held whole."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,7 @@ def audio_windows(path: Path, *, window_seconds: float = DEFAULT_WINDOW_SECONDS)
         head = next(source, None)
         if head is None:
             return
-        yield from windows(_chain(head, source), window_seconds=window_seconds, start=first[0] if first else 0.0)
+        yield from windows(chain([head], source), window_seconds=window_seconds, start=first[0] if first else 0.0)
 
 
 def _seconds(frame) -> float:  # noqa: ANN001
@@ -59,8 +60,3 @@ def _seconds(frame) -> float:  # noqa: ANN001
     if frame.pts is None or frame.time_base is None:
         return 0.0
     return max(0.0, float(frame.pts * frame.time_base))
-
-
-def _chain(head: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    yield head
-    yield from rest

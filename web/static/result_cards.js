@@ -25,9 +25,13 @@ function relevanceBadge(band, testid) {
   return badge;
 }
 
-/** Which signals found the moment ("seen", "said"), from ``matched``; null when the answer does not say. */
-function signalBadges(matched) {
-  const known = Array.isArray(matched) ? matched.filter((m) => SIGNALS[m]) : [];
+/** The signals of ``matched`` this page knows ("visual", "speech"), in its order. */
+function knownSignals(matched) {
+  return Array.isArray(matched) ? matched.filter((m) => SIGNALS[m]) : [];
+}
+
+/** Badges of the signals that found the moment ("seen", "said"); null when the answer does not say. */
+function signalBadges(known) {
   if (!known.length) return null;
   const box = document.createElement("span");
   box.className = "signals";
@@ -70,8 +74,8 @@ function momentCard(result, index, rank, query) {
   const when = `${clock(result.start)}–${clock(result.end)}`;
   const band = relevanceLabel(result.relevance);
   if (band) button.dataset.relevance = result.relevance;
-  const found = Array.isArray(result.matched) ? result.matched.filter((m) => SIGNALS[m]).map((m) => SIGNALS[m]) : [];
-  const signals = found.length ? `, ${found.join(" and ")}` : "";
+  const known = knownSignals(result.matched);
+  const signals = known.length ? `, ${known.map((m) => SIGNALS[m]).join(" and ")}` : "";
   const said = typeof result.quote === "string" && result.quote.trim() ? `: ${result.quote}` : "";
   button.setAttribute("aria-label", `${title}, ${clock(result.start)} to ${clock(result.end)}, `
     + `${band ? `${band}, ` : ""}score ${score(result.score)}${signals}${said}`);
@@ -101,7 +105,7 @@ function momentCard(result, index, rank, query) {
     }
     thumb.append(relevance);
   }
-  const badges = signalBadges(result.matched);
+  const badges = signalBadges(known);
   if (badges) thumb.append(badges);
 
   const body = document.createElement("span");
