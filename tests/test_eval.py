@@ -20,6 +20,7 @@ from cli.main import main
 from search_api.annotations import (
     AnnotationError,
     Label,
+    LabelledQuery,
     VideoMatcher,
     load_labelled_set,
     match_to_library,
@@ -149,7 +150,7 @@ def run_eval(runner: CliRunner, *args: str):  # noqa: ANN201
 # ------------------------------------------------------------------ the command, end to end
 
 
-@pytest.mark.parametrize("fmt", list(WRITERS))
+@pytest.mark.parametrize("fmt", ["jsonl", "qvhighlights"])
 def test_eval_scores_known_answers_in_every_format(
     fmt: str, runner: CliRunner, videos, cli_env, tmp_path: Path
 ) -> None:
@@ -159,7 +160,7 @@ def test_eval_scores_known_answers_in_every_format(
     body = json.loads(result.stdout)
     assert body["format"] == fmt and body["model"] == "test:colour-v1" and body["limit"] == 10
     per_query = {q["query"]: q for q in body["queries"]}
-    assert list(per_query) == ["green", "red", "white", "a green field", "blue"]  # one entry per distinct text
+    assert list(per_query) == ["green", "red", "white", "a green field", "blue"]  # "red": one query, two moments
     for query, (iou, rank) in EXPECTED_PER_QUERY.items():
         assert (per_query[query]["iou"], per_query[query]["video_rank"]) == (iou, rank), query
     assert per_query["green"]["top"] == {"video": str(videos["green"].resolve()), "start": 6.0, "end": 11.0}
@@ -170,8 +171,54 @@ def test_eval_scores_known_answers_in_every_format(
     overall = body["overall"]
     assert overall["queries"] == 5 and overall["skipped"] == 0
     assert (overall["r1_at_0.5"], overall["r1_at_0.7"], overall["miou"]) == (0.6, 0.6, 0.6)
+    assert overall["r1_at_0.3"] == 0.6  # every first moment has IoU 0 or 1
     assert overall["video_r_at_1"] == 0.8
     assert overall["r5_at_0.5"] >= 0.6 and overall["video_r_at_10"] >= overall["video_r_at_5"] >= 0.8
+
+
+def test_eval_scores_every_charades_line_as_a_query(runner: CliRunner, videos, cli_env, tmp_path: Path) -> None:
+    labels = write_charades(tmp_path / "charades_sta_test.txt", TRUTHS, videos)
+    result = run_eval(runner, str(labels), "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [(q["query"], q["lines"]) for q in body["queries"]] == [
+        ("green", [1]),
+        ("red", [2]),
+        ("red", [3]),
+        ("white", [4]),
+        ("a green field", [5]),
+        ("blue", [6]),
+    ]
+    reds = body["queries"][1:3]
+    assert reds[0]["top"] == reds[1]["top"]  # one search, two labelled lines
+    assert sorted(q["iou"] for q in reds) == [0.0, 1.0]  # it finds one of the two red runs
+    # IoU 1 for green, one red line and white; 0 for the other red line, "a green field" and blue.
+    overall = body["overall"]
+    assert overall["queries"] == 6
+    assert (overall["r1_at_0.3"], overall["r1_at_0.5"], overall["r1_at_0.7"], overall["miou"]) == (0.5,) * 4
+    assert overall["video_r_at_1"] == 0.8333  # all but blue: 5 / 6
+
+
+def test_a_sentence_labelled_in_two_videos_is_two_queries(runner: CliRunner, videos, cli_env, tmp_path: Path) -> None:
+    labels = tmp_path / "charades_sta_test.txt"
+    labels.write_text("green 6.0 11.0##green\nred_twice 2.0 6.0##green\n")  # the second is wrong: no green there
+    result = run_eval(runner, str(labels), "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [(q["lines"], q["iou"], q["video_rank"]) for q in body["queries"]] == [([1], 1.0, 1), ([2], 0.0, 2)]
+    assert body["overall"]["queries"] == 2 and body["overall"]["r1_at_0.5"] == 0.5  # merged, it would be 1 of 1
+
+
+def test_qvhighlights_map_end_to_end(runner: CliRunner, videos, cli_env, tmp_path: Path) -> None:
+    labels = write_qvhighlights(tmp_path / "highlight_val_release.jsonl", TRUTHS, videos)
+    body = json.loads(run_eval(runner, str(labels), "--json", "--limit", "1").stdout)
+    # One moment a query, so AP at every threshold = (1 if it is a true one) / (true moments):
+    # green 1/1, red 1/2 (it finds one of its two windows), white 1/1, "a green field" 0, blue 0.
+    # mAP = (1 + 0.5 + 1 + 0 + 0) / 5 = 0.5 at every threshold.
+    assert [q["qid"] for q in body["queries"]] == [0, 1, 2, 3, 4]
+    assert [q["ap"] for q in body["queries"]] == [1.0, 0.5, 1.0, 0.0, 0.0]
+    overall = body["overall"]
+    assert (overall["map"], overall["map_at_0.5"], overall["map_at_0.75"]) == (0.5, 0.5, 0.5)
 
 
 def test_exactly_found_moment_gives_r1_at_07_of_one_and_wrong_label_zero(
@@ -191,10 +238,11 @@ def test_table_lists_every_number(runner: CliRunner, videos, cli_env, tmp_path: 
     result = run_eval(runner, str(labels), "--per-query")
     assert result.exit_code == 0, result.output
     rows = {line.split("  ")[0]: line for line in result.stdout.splitlines()}
-    for label in ("R1@0.5", "R1@0.7", "mIoU", "R5@0.5", "video R@1", "video R@5", "video R@10", "queries", "skipped"):
+    labels_shown = ("R1@0.3", "R1@0.5", "R1@0.7", "mIoU", "R5@0.5", "mAP", "mAP@0.5", "mAP@0.75")
+    for label in (*labels_shown, "video R@1", "video R@5", "video R@10", "queries", "skipped"):
         assert label in rows, label
-    assert "0.600" in rows["R1@0.7"] and "0.800" in rows["video R@1"]
-    assert rows["queries"].split()[1] == "5" and rows["skipped"].split()[1] == "0"
+    assert "0.500" in rows["R1@0.3"] and "0.500" in rows["R1@0.7"] and "0.833" in rows["video R@1"]
+    assert rows["queries"].split()[1] == "6" and rows["skipped"].split()[1] == "0"
     assert "green 0:06.0-0:11.0" in result.stdout  # --per-query: the first moment of "green"
 
 
@@ -311,10 +359,20 @@ def test_qvhighlights_gives_one_label_per_window(tmp_path: Path) -> None:
         "qvhighlights",
         [
             Label(
-                "A girl and her mother cooked while talking with each other.", "j7rJstUseKg_360.0_510.0", 96.0, 114.0, 1
+                "A girl and her mother cooked while talking with each other.",
+                "j7rJstUseKg_360.0_510.0",
+                96.0,
+                114.0,
+                1,
+                2579,
             ),
             Label(
-                "A girl and her mother cooked while talking with each other.", "j7rJstUseKg_360.0_510.0", 0.0, 2.0, 1
+                "A girl and her mother cooked while talking with each other.",
+                "j7rJstUseKg_360.0_510.0",
+                0.0,
+                2.0,
+                1,
+                2579,
             ),
         ],
     )
@@ -360,7 +418,7 @@ def test_charades_lines(tmp_path: Path) -> None:
             None,
             'line 2: missing "video", "start", "end"',
         ),
-        ('{"qid": 1, "query": "a", "duration": 150, "vid": "v"}\n', None, "test split hides them"),
+        ('{"qid": 1, "query": "a", "duration": 150, "vid": "v"}\n', None, "use highlight_test_with_gt.jsonl"),
         (
             '{"qid": 1, "query": "a", "vid": "v", "relevant_windows": [[1, 2, 3]]}\n',
             None,
@@ -423,8 +481,8 @@ def test_match_groups_truths_and_drops_unindexed_ones(tmp_path: Path) -> None:
     ]
     matcher = VideoMatcher(["/v/a.mp4", "/x/c.mp4", "/y/c.mp4"])
     labelled = match_to_library(tmp_path / "l.jsonl", "jsonl", labels, matcher)
-    assert labelled.queries == [("dog", [Span("/v/a.mp4", 0, 1), Span("/v/a.mp4", 5, 6)])]
-    assert [(s.query, s.videos) for s in labelled.skipped] == [("cat", ["gone"]), ("bird", ["c"])]
+    assert labelled.queries == [LabelledQuery("dog", [Span("/v/a.mp4", 0, 1), Span("/v/a.mp4", 5, 6)], (1, 3, 4))]
+    assert [(s.query, s.videos, s.lines) for s in labelled.skipped] == [("cat", ["gone"], (2,)), ("bird", ["c"], (5,))]
     assert "matches 2 indexed videos" in labelled.skipped[1].reason
     assert labelled.missing == ["gone"] and labelled.ambiguous == {"c": ["/x/c.mp4", "/y/c.mp4"]}
 
@@ -435,7 +493,7 @@ def test_load_labelled_set_resolves_paths_relative_to_the_file(tmp_path: Path) -
     path.write_text('{"query": "dog", "video": "../v/a.mp4", "start": 0, "end": 1}\n')
     indexed = str((tmp_path / "v" / "a.mp4").resolve())
     labelled = load_labelled_set(path, [indexed, "/other/a.mp4"])  # the stem alone would be ambiguous
-    assert labelled.queries == [("dog", [Span(indexed, 0, 1)])] and labelled.skipped == []
+    assert labelled.queries == [LabelledQuery("dog", [Span(indexed, 0, 1)], (1,))] and labelled.skipped == []
 
 
 # ------------------------------------------------------------------ scoring
@@ -474,7 +532,11 @@ class FakeEngine:
 
 def test_evaluate_scores_each_query_and_summarizes() -> None:
     engine = FakeEngine({"dog": [_Hit("/a.mp4", 0, 4)], "cat": [_Hit("/b.mp4", 0, 2), _Hit("/a.mp4", 10, 12)]})
-    queries = [("dog", [Span("/a.mp4", 0, 4)]), ("cat", [Span("/a.mp4", 10, 14)]), ("bird", [Span("/a.mp4", 0, 1)])]
+    queries = [
+        LabelledQuery("dog", [Span("/a.mp4", 0, 4)]),
+        LabelledQuery("cat", [Span("/a.mp4", 10, 14)]),
+        LabelledQuery("bird", [Span("/a.mp4", 0, 1)]),
+    ]
     result = evaluate(engine, queries, limit=5, min_relevance="low")
     assert engine.calls == [("dog", 5, "low"), ("cat", 5, "low"), ("bird", 5, "low")]
     assert [(q.score.top_iou, q.score.video_rank) for q in result.queries] == [(1.0, 1), (0.0, 2), (0.0, None)]
