@@ -23,6 +23,7 @@ message is cut to ``ECHO_LIMIT`` characters.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -377,15 +378,23 @@ class VideoMatcher:
         return None
 
     def _by_path(self, name: str) -> str | None:
-        given = Path(os.path.expanduser(name))  # os.path's leaves an unknown ~user as it is
-        for candidate in [given] if given.is_absolute() else [base / given for base in self.base_dirs]:
+        given = os.path.expanduser(name)  # os.path's leaves an unknown ~user as it is
+        bases = [""] if os.path.isabs(given) else self._real_bases
+        for base in bases:
+            candidate = os.path.normpath(os.path.join(base, given))
+            if candidate in self.paths:  # no file system call for the plain case
+                return candidate
             try:
-                resolved = str(candidate.resolve())
-            except (OSError, ValueError, RuntimeError):  # a NUL, a symlink loop: not an indexed path
+                resolved = os.path.realpath(candidate) if os.path.lexists(candidate) else None
+            except (OSError, ValueError):  # a NUL: not an indexed path
                 continue
-            if resolved in self.paths:
+            if resolved in self.paths:  # through a symbolic link
                 return resolved
         return None
+
+    @functools.cached_property
+    def _real_bases(self) -> list[str]:
+        return [os.path.realpath(base) for base in self.base_dirs]
 
 
 def query_key(fmt: str, label: Label) -> tuple[str, object]:
