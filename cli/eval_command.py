@@ -52,7 +52,7 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     default=DEFAULT_LIMIT,
     show_default=True,
     type=click.IntRange(1, 1000),
-    help="Moments searched per query (R5 needs 5, video R@10 up to 10).",
+    help="Moments searched per query (R5 needs 5; video R@10 and mAP count up to 10).",
 )
 @click.option(
     "--min-relevance",

@@ -675,6 +675,15 @@ def _vidseek_line(**fields: str) -> str:
 LONG = "x" * 20_000
 
 
+def _user_exists(name: str) -> bool:
+    pwd = pytest.importorskip("pwd")
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 @pytest.mark.parametrize(
     "content, problem",
     [
@@ -692,10 +701,8 @@ LONG = "x" * 20_000
 def test_hostile_input_is_one_short_line_and_exit_2(
     content: str, problem: str, runner: CliRunner, cli_env, tmp_path: Path
 ) -> None:
-    if "~nouser" in content:
-        pwd = pytest.importorskip("pwd")
-        with pytest.raises(KeyError):
-            pwd.getpwnam("nouser")
+    if "~nouser" in content and _user_exists("nouser"):
+        pytest.skip("this machine has a user 'nouser'")
     labels = tmp_path / "labels.txt"
     labels.write_text(content)
     result = run_eval(runner, str(labels))
