@@ -203,7 +203,7 @@ def parse_qvhighlights_line(line: str, where: _Where) -> list[Label]:
     video = _name(record["vid"], where, "vid")
     qid = record.get("qid")
     if qid is not None and (isinstance(qid, bool) or not isinstance(qid, (int, str))):
-        raise where.error(f'"qid" must be a number or a text, not {_json_text(qid)}')
+        raise where.error(f'"qid" must be an integer or a text, not {_json_text(qid)}')
     windows = record["relevant_windows"]
     if not isinstance(windows, list) or not windows:
         raise where.error('"relevant_windows" must be a non-empty list of [start, end] pairs in seconds')

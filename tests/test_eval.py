@@ -795,3 +795,10 @@ def test_eval_refuses_a_fifo_in_one_line(cli_env, tmp_path: Path) -> None:
     assert proc.returncode == 2 and proc.stderr.strip() == f"Error: {fifo}: not a regular file (a FIFO): " + (
         "save the labelled set to a file and name that"
     )
+
+
+def test_a_qid_that_is_not_an_integer_or_a_text_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "highlight_val_release.jsonl"
+    path.write_text('{"qid": [1], "query": "a", "vid": "v", "relevant_windows": [[0, 2]]}\n')
+    with pytest.raises(AnnotationError, match=r'line 1: "qid" must be an integer or a text, not \[1\]'):
+        read_labels(path)
