@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.shared import UsageProblem, guard, print_table, search_engine, settings_from
-from search_api.annotations import FORMATS, AnnotationError, LabelledSet
+from search_api.annotations import FORMATS, AnnotationError, LabelledSet, quoted
 from search_api.evaluate import DEFAULT_LIMIT, Evaluation, QueryResult
 from search_api.metrics import Span
 from vidseek.timecode import clock
@@ -23,10 +23,14 @@ SHOWN_NAMES = 5
 """Unmatched video names listed in a warning before '...'."""
 
 METRICS: tuple[tuple[str, str, str], ...] = (
+    ("r1_at_0.3", "R1@0.3", "the first moment overlaps a true moment with IoU >= 0.3"),
     ("r1_at_0.5", "R1@0.5", "the first moment overlaps a true moment with IoU >= 0.5"),
     ("r1_at_0.7", "R1@0.7", "the first moment overlaps a true moment with IoU >= 0.7"),
     ("miou", "mIoU", "mean IoU of the first moment with its best true moment (0 in a wrong video)"),
     ("r5_at_0.5", "R5@0.5", "one of the first 5 moments has IoU >= 0.5"),
+    ("map", "mAP", "average precision of the first 10 moments, mean over IoU 0.5, 0.55, ..., 0.95"),
+    ("map_at_0.5", "mAP@0.5", "average precision of the first 10 moments at IoU 0.5"),
+    ("map_at_0.75", "mAP@0.75", "average precision of the first 10 moments at IoU 0.75"),
     ("video_r_at_1", "video R@1", "the first moment is in a video that holds a true moment"),
     ("video_r_at_5", "video R@5", "a true video is among the first 5 distinct videos of the results"),
     ("video_r_at_10", "video R@10", "a true video is among the first 10 distinct videos of the results"),
@@ -48,7 +52,7 @@ METRICS: tuple[tuple[str, str, str], ...] = (
     default=DEFAULT_LIMIT,
     show_default=True,
     type=click.IntRange(1, 1000),
-    help="Moments searched per query (R5 needs 5, video R@10 up to 10).",
+    help="Moments searched per query (R5 needs 5; video R@10 and mAP count up to 10).",
 )
 @click.option(
     "--min-relevance",
@@ -67,10 +71,11 @@ def eval_command(
 ) -> None:
     """Score search on LABELS, a labelled query set, against the indexed library.
 
-    Each query is searched, and its moments are compared with the true ones: R1@0.5 and R1@0.7
-    (first moment's IoU), mIoU, R5@0.5, and video recall at 1, 5 and 10. Labelled videos are
-    matched to indexed ones by path, else by file name without extension; queries whose videos
-    are not indexed are skipped (and reported).
+    Each query is searched, and its moments are compared with the true ones: R1@0.3, R1@0.5 and
+    R1@0.7 (first moment's IoU), mIoU, R5@0.5, mAP (QVHighlights' moment-retrieval mAP) and video
+    recall at 1, 5 and 10. Each Charades-STA line and each QVHighlights qid is one query. Labelled
+    videos are matched to indexed ones by path, else by file name without extension; queries whose
+    videos are not indexed are skipped (and reported).
     """
     _run_eval(ctx, labels, fmt, limit=limit, min_relevance=min_relevance, per_query=per_query, as_json=as_json)
 
@@ -133,8 +138,9 @@ def _evaluate_with_progress(
 
 
 def _shown(names: list[str]) -> str:
+    """The first ``SHOWN_NAMES`` names, each quoted and cut to ``annotations.ECHO_LIMIT`` characters."""
     more = f", ... ({len(names) - SHOWN_NAMES} more)" if len(names) > SHOWN_NAMES else ""
-    return ", ".join(names[:SHOWN_NAMES]) + more
+    return ", ".join(quoted(name) for name in names[:SHOWN_NAMES]) + more
 
 
 def _queries(n: int) -> str:
@@ -156,7 +162,7 @@ def _warn_ambiguous(labelled: LabelledSet) -> None:
     """One warning line per labelled name whose file stem several indexed videos share."""
     for name, paths in labelled.ambiguous.items():
         click.echo(
-            f"warning: {labelled.path}: video {name!r} is ambiguous: its file name matches "
+            f"warning: {labelled.path}: video {quoted(name)} is ambiguous: its file name matches "
             f"{len(paths)} indexed videos ({_shown(paths)}); its moments are skipped. "
             "Name it by its full path (as `vidseek ls` shows it)",
             err=True,
@@ -176,13 +182,23 @@ def _span_json(span: Span | None) -> dict | None:
     return None if span is None else {"video": span.video, "start": span.start, "end": span.end}
 
 
+def _origin_json(lines: tuple[int, ...], qid: int | str | None) -> dict:
+    """Where a query comes from: its lines in LABELS, and its QVHighlights qid."""
+    return {"lines": list(lines), **({} if qid is None else {"qid": qid})}
+
+
 def _query_json(result: QueryResult) -> dict:
+    score = result.score
     return {
         "query": result.query,
+        **_origin_json(result.labelled.lines, result.labelled.qid),
         "top": _span_json(result.top),
-        "iou": round(result.score.top_iou, 4),
-        "best_iou_top5": round(result.score.best_iou_top5, 4),
-        "video_rank": result.score.video_rank,
+        "iou": round(score.top_iou, 4),
+        "best_iou_top5": round(score.best_iou_top5, 4),
+        "ap": round(score.mean_ap, 4),
+        "ap_at_0.5": round(score.ap_at(0.5), 4),
+        "ap_at_0.75": round(score.ap_at(0.75), 4),
+        "video_rank": score.video_rank,
         "truths": [_span_json(t) for t in result.truths],
     }
 
@@ -197,7 +213,10 @@ def _eval_json(labelled: LabelledSet, evaluation: Evaluation, *, model: str, lim
         "min_relevance": min_relevance,
         "overall": {**evaluation.overall, "skipped": len(labelled.skipped)},
         "queries": [_query_json(r) for r in evaluation.queries],
-        "skipped": [{"query": s.query, "videos": s.videos, "reason": s.reason} for s in labelled.skipped],
+        "skipped": [
+            {"query": s.query, **_origin_json(s.lines, s.qid), "videos": s.videos, "reason": s.reason}
+            for s in labelled.skipped
+        ],
         "missing_videos": labelled.missing,
         "ambiguous_videos": labelled.ambiguous,
     }
@@ -222,6 +241,8 @@ def _print_per_query(results: list[QueryResult]) -> None:
     for n, result in enumerate(results, start=1):
         truth = _moment_text(result.truths[0]) + (f" +{len(result.truths) - 1}" if len(result.truths) > 1 else "")
         rank = "-" if result.score.video_rank is None else str(result.score.video_rank)
-        rows.append((str(n), f"{result.score.top_iou:.2f}", rank, _moment_text(result.top), truth, result.query))
-    print_table(("#", "IoU", "video rank", "first moment", "true moment", "query"), rows)
+        line = str(result.labelled.lines[0]) if result.labelled.lines else "-"
+        row = (str(n), line, f"{result.score.top_iou:.2f}", rank, _moment_text(result.top), truth, result.query)
+        rows.append(row)
+    print_table(("#", "line", "IoU", "video rank", "first moment", "true moment", "query"), rows)
     click.echo()

@@ -10,18 +10,27 @@ Three formats, told apart by their content (or named with ``--format``):
 - ``charades``: Charades-STA text, ``VIDEOID START END##sentence`` a line
   (``charades_sta_test.txt``).
 
-The result is one ``LabelledQuery`` per distinct query text, its true moments grouped, each a
-``metrics.Span`` whose ``video`` is the indexed video's path (the key search hits are scored by).
-A labelled video is found in the library by its resolved path, else by its file stem.
+The result is one ``LabelledQuery`` per query, as each dataset's papers count them: every
+Charades-STA line is a query of its own (the same sentence is labelled in many videos), every
+QVHighlights ``qid`` is one (its windows grouped), and in vidseek's own format the lines that share
+a query text are one query. Its true moments are ``metrics.Span`` whose ``video`` is the indexed
+video's path (the key search hits are scored by). A labelled video is found in the library by its
+resolved path, else by its file stem.
+
+Only regular files are read (a FIFO would block forever); text from the file that is echoed in a
+message is cut to ``ECHO_LIMIT`` characters.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable
 
 from search_api.metrics import Span
 
@@ -30,6 +39,9 @@ FORMATS = ("jsonl", "qvhighlights", "charades")
 
 VIDSEEK_FIELDS = ("query", "video", "start", "end")
 QVHIGHLIGHTS_FIELDS = ("query", "vid", "relevant_windows")
+
+ECHO_LIMIT = 80
+"""Characters of a labelled text (a name, a value) echoed in a message; longer ones are cut."""
 
 
 class AnnotationError(ValueError):
@@ -47,13 +59,19 @@ class Label:
     end: float
     line: int
     """1-based line of the file it came from."""
+    qid: int | str | None = None
+    """The QVHighlights query id (``qvhighlights`` only)."""
 
 
-class LabelledQuery(NamedTuple):
-    """One query text and all of its true moments in indexed videos."""
+@dataclass(frozen=True)
+class LabelledQuery:
+    """One query and all of its true moments in indexed videos."""
 
     query: str
     truths: list[Span]
+    lines: tuple[int, ...] = ()
+    """The lines of the file it was read from."""
+    qid: int | str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,8 @@ class SkippedQuery:
     videos: list[str]
     """The labelled names of its videos."""
     reason: str
+    lines: tuple[int, ...] = ()
+    qid: int | str | None = None
 
 
 @dataclass
@@ -103,10 +123,23 @@ def read_labels(path: Path, fmt: str | None = None) -> tuple[str, list[Label]]:
 
 def _text_lines(path: Path) -> list[str]:
     try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise AnnotationError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise AnnotationError(
+            f"{path}: not a regular file ({_file_kind(mode)}): save the labelled set to a file and name that"
+        )
+    try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise AnnotationError(f"{path}: not UTF-8 text (byte {exc.start}): save the labelled set as UTF-8") from None
     return text.splitlines()
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "a device")
 
 
 def detect_format(path: Path, line_number: int, line: str) -> str:
@@ -115,7 +148,7 @@ def detect_format(path: Path, line_number: int, line: str) -> str:
     if text.startswith("{"):
         try:
             first = json.loads(text)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             return "jsonl"  # the JSONL parser names the line and what is wrong with it
         if isinstance(first, dict) and ("relevant_windows" in first or ("vid" in first and "video" not in first)):
             return "qvhighlights"
@@ -159,33 +192,38 @@ def parse_vidseek_line(line: str, where: _Where) -> list[Label]:
 def parse_qvhighlights_line(line: str, where: _Where) -> list[Label]:
     """``{"qid", "query", "vid", "duration", "relevant_windows": [[s, e], ...]}``: one label a window."""
     record = _json_object(line, where, QVHIGHLIGHTS_FIELDS, "a QVHighlights line")
-    if "relevant_windows" not in record:  # the test split hides its labels
+    if "relevant_windows" not in record:  # highlight_test_release.jsonl has no labels
         raise where.error(
-            'no "relevant_windows": this line has no true moments (the QVHighlights test '
-            "split hides them; evaluate on the val split, highlight_val_release.jsonl)"
+            'no "relevant_windows": this line has no true moments. highlight_test_release.jsonl '
+            "leaves them out: use highlight_test_with_gt.jsonl (the test split with its ground "
+            "truth, now public) or the val split, highlight_val_release.jsonl"
         )
     _require(record, where, QVHIGHLIGHTS_FIELDS, "a QVHighlights line")
     query = _query(record["query"], where, "query")
     video = _name(record["vid"], where, "vid")
+    qid = record.get("qid")
+    if qid is not None and (isinstance(qid, bool) or not isinstance(qid, (int, str))):
+        raise where.error(f'"qid" must be an integer or a text, not {_json_text(qid)}')
     windows = record["relevant_windows"]
     if not isinstance(windows, list) or not windows:
         raise where.error('"relevant_windows" must be a non-empty list of [start, end] pairs in seconds')
     labels = []
     for i, window in enumerate(windows):
         if not isinstance(window, list) or len(window) != 2:
-            raise where.error(f"relevant_windows[{i}] must be [start, end] in seconds, not {json.dumps(window)}")
+            raise where.error(f"relevant_windows[{i}] must be [start, end] in seconds, not {_json_text(window)}")
         start, end = _interval(window[0], window[1], where, f"relevant_windows[{i}] start", "end")
-        labels.append(Label(query, video, start, end, where.line))
+        labels.append(Label(query, video, start, end, where.line, qid))
     return labels
 
 
 def parse_charades_line(line: str, where: _Where) -> list[Label]:
-    """``VIDEOID START END##sentence`` (Charades-STA)."""
+    """``VIDEOID START END##sentence`` (Charades-STA); fields after END (``VID S E 0##...``) are ignored."""
     head, sep, sentence = line.partition("##")
     parts = head.split()
-    if not sep or len(parts) != 3:
-        raise where.error(f"expected `VIDEOID START END##sentence` (Charades-STA), got {line.strip()[:80]!r}")
-    video, start_text, end_text = parts
+    if not sep or len(parts) < 3:
+        raise where.error(f"expected `VIDEOID START END##sentence` (Charades-STA), got {quoted(line.strip())}")
+    video_text, start_text, end_text = parts[:3]
+    video = _name(video_text, where, "VIDEOID")
     start, end = (_number_text(start_text, where, "START"), _number_text(end_text, where, "END"))
     start, end = _interval(start, end, where, "START", "END")
     return [Label(_query(sentence, where, "sentence"), video, start, end, where.line)]
@@ -206,6 +244,10 @@ def _json_object(line: str, where: _Where, fields: tuple[str, ...], kind: str) -
         raise where.error(
             f"not valid JSON ({exc.msg} at column {exc.colno}): each line must be one JSON object"
         ) from None
+    except RecursionError:
+        raise where.error("JSON nested too deeply to read: each line must be one flat JSON object") from None
+    except ValueError:  # an integer past Python's digit limit (sys.get_int_max_str_digits)
+        raise where.error("a number with too many digits: times are seconds, such as 12.5") from None
     if not isinstance(record, dict):
         raise where.error(
             f"expected a JSON object, found {type(record).__name__}: each line is {kind} with {_names(fields)}"
@@ -221,44 +263,94 @@ def _require(record: dict, where: _Where, required: tuple[str, ...], kind: str) 
 
 def _query(value: object, where: _Where, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise where.error(f"{name} must be a non-empty text, not {json.dumps(value)}")
+        raise where.error(f"{name} must be a non-empty text, not {_json_text(value)}")
+    _check_unicode(value, where, name)
     return value.strip()
 
 
 def _name(value: object, where: _Where, name: str) -> str:
+    """A video name: a path or a file name, with no NUL and no ``~user`` that does not exist here."""
     if not isinstance(value, str) or not value.strip():
-        raise where.error(f"{name} must name a video file (a path or a file name), not {json.dumps(value)}")
-    return value.strip()
+        raise where.error(f"{name} must name a video file (a path or a file name), not {_json_text(value)}")
+    text = value.strip()
+    _check_unicode(text, where, name)
+    if "\0" in text:
+        raise where.error(f"{name} {quoted(text)} contains a NUL character, which no file name can hold")
+    if text.startswith("~") and os.path.expanduser(text) == text:
+        user = text[1:].split("/", 1)[0]
+        raise where.error(
+            f"{name} {quoted(text)} starts with '~' but there is no home folder for "
+            f"{'user ' + quoted(user) if user else 'the current user'}: write the full path, or the file name alone"
+        )
+    return text
+
+
+def _check_unicode(text: str, where: _Where, name: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, such as "\ud800" in JSON
+        raise where.error(f"{name} {quoted(text)} is not valid Unicode text (it holds a lone surrogate)") from None
 
 
 def _number_text(text: str, where: _Where, name: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise where.error(f"{name} {text!r} is not a number of seconds") from None
+        raise where.error(f"{name} {quoted(text)} is not a number of seconds") from None
+    if not math.isfinite(value):
+        raise where.error(f"{name} {quoted(text)} is not a finite number of seconds")
+    return value
+
+
+def _seconds(value: object, where: _Where, name: str) -> float:
+    """``value`` as seconds: a finite JSON number (a bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise where.error(f"{name} must be a number of seconds, not {_json_text(value)}")
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer of more than 309 digits
+        raise where.error(f"{name} {_json_text(value)} is too large for a number of seconds") from None
+    if not math.isfinite(seconds):
+        raise where.error(f"{name} must be a finite number of seconds, not {_json_text(value)}")
+    return seconds
 
 
 def _interval(start: object, end: object, where: _Where, start_name: str, end_name: str) -> tuple[float, float]:
     """Check ``start`` and ``end`` are seconds with ``0 <= start < end``."""
-    for value, name in ((start, start_name), (end, end_name)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise where.error(f"{name} must be a number of seconds, not {json.dumps(value)}")
-    if start < 0:
-        raise where.error(f"{start_name} {start} is negative: times are seconds from the start of the video")
-    if start >= end:
-        raise where.error(f"{start_name} {start} is not before {end_name} {end}: a moment needs start < end")
-    return float(start), float(end)
+    first, last = _seconds(start, where, start_name), _seconds(end, where, end_name)
+    if first < 0:
+        raise where.error(
+            f"{start_name} {_json_text(start)} is negative: times are seconds from the start of the video"
+        )
+    if first >= last:
+        raise where.error(
+            f"{start_name} {_json_text(start)} is not before {end_name} {_json_text(end)}: a moment needs start < end"
+        )
+    return first, last
 
 
 def _names(names: Iterable[str]) -> str:
     return ", ".join(f'"{n}"' for n in names)
 
 
+def quoted(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` quoted for a message; past ``limit`` characters, its start and its length."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit - 24]!r}... ({len(text):,} characters)"
+
+
+def _json_text(value: object, limit: int = ECHO_LIMIT) -> str:
+    """``value`` as JSON for a message, cut like ``quoted``."""
+    text = json.dumps(value)
+    return text if len(text) <= limit else f"{text[: limit - 24]}... ({len(text):,} characters)"
+
+
 # ------------------------------------------------------------------ matching
 
 
 class VideoMatcher:
-    """Finds the indexed video a label names: by resolved path, else by file stem."""
+    """Finds the indexed video a label names: by resolved path, else by file stem (each name looked up once)."""
 
     def __init__(self, library_paths: Iterable[str], base_dirs: Iterable[Path] = ()) -> None:
         """``base_dirs``: where relative paths are tried (the labelled set's folder, the working folder)."""
@@ -267,9 +359,15 @@ class VideoMatcher:
         self.by_stem: dict[str, list[str]] = {}
         for path in sorted(self.paths):
             self.by_stem.setdefault(Path(path).stem, []).append(path)
+        self._found: dict[str, str | list[str] | None] = {}
 
     def match(self, name: str) -> str | list[str] | None:
         """The indexed path ``name`` means; a list of paths when its stem is ambiguous; None when absent."""
+        if name not in self._found:
+            self._found[name] = self._look_up(name)
+        return self._found[name]
+
+    def _look_up(self, name: str) -> str | list[str] | None:
         exact = self._by_path(name)
         if exact is not None:
             return exact
@@ -280,45 +378,83 @@ class VideoMatcher:
         return None
 
     def _by_path(self, name: str) -> str | None:
-        given = Path(name).expanduser()
-        for candidate in [given] if given.is_absolute() else [base / given for base in self.base_dirs]:
-            resolved = str(candidate.resolve())
-            if resolved in self.paths:
+        given = os.path.expanduser(name)  # os.path's leaves an unknown ~user as it is
+        bases = [""] if os.path.isabs(given) else self._real_bases
+        for base in bases:
+            candidate = os.path.normpath(os.path.join(base, given))
+            if candidate in self.paths:  # no file system call for the plain case
+                return candidate
+            try:
+                resolved = os.path.realpath(candidate) if os.path.lexists(candidate) else None
+            except (OSError, ValueError):  # a NUL: not an indexed path
+                continue
+            if resolved in self.paths:  # through a symbolic link
                 return resolved
         return None
 
+    @functools.cached_property
+    def _real_bases(self) -> list[str]:
+        return [os.path.realpath(base) for base in self.base_dirs]
+
+
+def query_key(fmt: str, label: Label) -> tuple[str, object]:
+    """What makes a label's query one query: its text in vidseek's format, its ``qid`` in
+    QVHighlights, its line in Charades-STA (the papers score each line on its own)."""
+    if fmt == "jsonl":
+        return ("text", label.query)
+    if fmt == "qvhighlights" and label.qid is not None:
+        return ("qid", label.qid)
+    return ("line", label.line)
+
+
+@dataclass
+class _Group:
+    """The labels of one query, as they are matched."""
+
+    query: str
+    qid: int | str | None
+    lines: dict[int, None] = field(default_factory=dict)
+    names: dict[str, None] = field(default_factory=dict)
+    truths: list[Span] = field(default_factory=list)
+
 
 def match_to_library(path: Path, fmt: str, labels: list[Label], matcher: VideoMatcher) -> LabelledSet:
-    """Group labels by query text and key their moments by indexed path.
+    """Group labels into queries (``query_key``) and key their moments by indexed path.
 
     A moment in a video that is not indexed (or whose stem is ambiguous) is dropped: no search can
     return it, so the scores are the same without it. A query left with no moment is skipped.
+    Linear in the number of labels: every membership test is a dict's.
     """
     result = LabelledSet(path, fmt, [])
-    grouped: dict[str, tuple[list[Span], list[str]]] = {}
+    groups: dict[tuple[str, object], _Group] = {}
+    missing: dict[str, None] = {}
     for label in labels:
-        truths, names = grouped.setdefault(label.query, ([], []))
-        if label.video not in names:
-            names.append(label.video)
+        group = groups.setdefault(query_key(fmt, label), _Group(label.query, label.qid))
+        group.lines[label.line] = None
+        group.names[label.video] = None
         found = matcher.match(label.video)
         if isinstance(found, str):
-            truths.append(Span(found, label.start, label.end))
+            group.truths.append(Span(found, label.start, label.end))
         elif isinstance(found, list):
             result.ambiguous.setdefault(label.video, found)
-        elif label.video not in result.missing:
-            result.missing.append(label.video)
-    for query, (truths, names) in grouped.items():
-        if truths:
-            result.queries.append(LabelledQuery(query, truths))
         else:
-            result.skipped.append(SkippedQuery(query, names, _skip_reason(names, result.ambiguous)))
+            missing[label.video] = None
+    result.missing = list(missing)
+    for group in groups.values():
+        lines = tuple(group.lines)
+        if group.truths:
+            result.queries.append(LabelledQuery(group.query, group.truths, lines, group.qid))
+        else:
+            names = list(group.names)
+            reason = _skip_reason(names, result.ambiguous)
+            result.skipped.append(SkippedQuery(group.query, names, reason, lines, group.qid))
     return result
 
 
 def _skip_reason(names: list[str], ambiguous: dict[str, list[str]]) -> str:
     unclear = [n for n in names if n in ambiguous]
     if unclear:
-        return f"video name {unclear[0]!r} matches {len(ambiguous[unclear[0]])} indexed videos"
+        return f"video name {quoted(unclear[0])} matches {len(ambiguous[unclear[0]])} indexed videos"
     return "its videos are not in the library"
 
 

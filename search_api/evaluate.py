@@ -1,6 +1,7 @@
 """Run a labelled query set through the search engine and score it (``vidseek eval``).
 
-Each query is searched as ``vidseek search`` would (``engine.search(text, limit=K)``); its hits
+Each query is searched as ``vidseek search`` would (``engine.search(text, limit=K)``), each
+distinct text once (a Charades-STA sentence labelled in 38 videos is 38 queries, one search); its hits
 become ``metrics.Span`` keyed by the video's path, the same key as its true moments
 (``search_api.annotations``), and are scored with ``metrics.score_query``; ``metrics.summarize``
 gives the overall numbers.
@@ -29,10 +30,17 @@ class Searcher(Protocol):
 class QueryResult:
     """One labelled query: its true moments, the moments search returned (best first), their score."""
 
-    query: str
-    truths: list[Span]
+    labelled: LabelledQuery
     ranked: list[Span]
     score: QueryScore
+
+    @property
+    def query(self) -> str:
+        return self.labelled.query
+
+    @property
+    def truths(self) -> list[Span]:
+        return self.labelled.truths
 
     @property
     def top(self) -> Span | None:
@@ -64,13 +72,16 @@ def evaluate(
 ) -> Evaluation:
     """Search every query (``limit`` moments each) and score the results against the truths.
 
-    ``min_relevance`` is the weakest band counted (``low``: the whole ranked list). ``on_query`` is
-    called after each query (progress).
+    A text shared by several queries is searched once. ``min_relevance`` is the weakest band
+    counted (``low``: the whole ranked list). ``on_query`` is called after each query (progress).
     """
+    searched: dict[str, list[Span]] = {}
     results = []
-    for query, truths in queries:
-        ranked = ranked_spans(engine, query, limit=limit, min_relevance=min_relevance)
-        result = QueryResult(query, list(truths), ranked, score_query(ranked, truths))
+    for labelled in queries:
+        if labelled.query not in searched:
+            searched[labelled.query] = ranked_spans(engine, labelled.query, limit=limit, min_relevance=min_relevance)
+        ranked = searched[labelled.query]
+        result = QueryResult(labelled, ranked, score_query(ranked, labelled.truths))
         results.append(result)
         if on_query is not None:
             on_query(result)
