@@ -17,7 +17,7 @@ from indexer.decode import subtitle_cues
 from indexer.subtitle_encoding import subtitle_text
 from vidseek.config import Settings
 from vidseek.errors import DecodeError
-from vidseek.language_tags import standard_tag
+from vidseek.language_tags import names_a_language
 
 NOTES_PER_FILE = 5
 """Notes shown for one subtitle file at most; the last says how many more were skipped."""
@@ -58,15 +58,15 @@ class Sidecars:
                     continue
                 table.setdefault(base, []).append((name, None))
                 stem, dot, lang = base.rpartition(".")
-                if dot and stem and standard_tag(lang) is not None:
+                if dot and stem and names_a_language(lang):
                     table.setdefault(stem, []).append((name, lang))
             self._folders[folder] = table
         return table
 
     def of(self, video: Path) -> list[tuple[Path, str | None]]:
         """(path, language) of each subtitle file beside ``video``: ``STEM.srt`` (no language) or
-        ``STEM.LANG.srt`` (LANG a language tag, as written: ``en``, ``eng``, ``pt-BR``, ``zh-Hant``;
-        ``vidseek.language_tags``); also ``.vtt``, ``.ass`` and ``.ssa``."""
+        ``STEM.LANG.srt`` (LANG a language tag, kept as written: ``en``, ``eng``, ``pt-BR``, ``zh-Hant``;
+        ``vidseek.language_tags.names_a_language``); also ``.vtt``, ``.ass`` and ``.ssa``."""
         found = self._table(video.parent).get(video.stem, [])
         return [(video.parent / name, lang) for name, lang in found if (video.parent / name).is_file()]
 
@@ -111,7 +111,7 @@ def read_sidecar(
         return [], [f"{path.name}: not text (no text encoding fits its bytes): is it a subtitle file?"]
     notes: list[str] = []
     if cut:
-        text = text[: text.rfind("\n") + 1] or text
+        text = _whole_part(text, blocks=path.suffix.lower() in (".srt", ".vtt"))
         notes.append(f"only its first {max_bytes:,} bytes read (VIDSEEK_SUBTITLE_MAX_BYTES); the rest is left out")
     cues, skipped = PARSERS[path.suffix.lower()](text)
     cues, shortened = cut_long(cues, max_chars)
@@ -121,6 +121,16 @@ def read_sidecar(
         if not cues:
             skipped.append("no cue could be read: is it a subtitle file?")
     return cues, [f"{path.name}: {note}" for note in notes + skipped]
+
+
+def _whole_part(text: str, *, blocks: bool) -> str:
+    """The start of a file cut at a byte limit, to its last whole line (ASS: a line is an event) or,
+    with ``blocks`` (SRT, WebVTT), to its last blank line (a cue is a block)."""
+    lines = text.replace("\r\n", "\n").split("\n")[:-1]
+    if blocks:
+        last_blank = max((i for i, line in enumerate(lines) if not line.strip()), default=len(lines))
+        lines = lines[:last_blank]
+    return "\n".join(lines) + "\n"
 
 
 def cut_long(cues: list[Cue], max_chars: int) -> tuple[list[Cue], list[str]]:

@@ -148,7 +148,7 @@ def test_srt_text_between_angle_brackets_that_is_no_tag_is_kept() -> None:
     text = (
         "1\n00:00:01,000 --> 00:00:02,000\nif x < 5 and y > 7\n\n"
         "2\n00:00:03,000 --> 00:00:04,000\nI <3 you, mom. Love > hate\n\n"
-        "3\n00:00:05,000 --> 00:00:06,000\n<font color=\"#ffff00\">yellow</font> <i>slanted</i> <B>bold</B>\n\n"
+        '3\n00:00:05,000 --> 00:00:06,000\n<font color="#ffff00">yellow</font> <i>slanted</i> <B>bold</B>\n\n'
         "4\n00:00:07,000 --> 00:00:08,000\n<u>under</u> a <s>b</s> < c\n"
     )
     cues, _ = parse_srt(text)
@@ -174,7 +174,7 @@ def test_ass_vector_drawings_are_not_words() -> None:
     text = (
         "[Script Info]\nScriptType: v4.00+\n\n[Events]\n"
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
-        "Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,{\\an7\\pos(10,10)\\p1}m 0 0 l 100 0 100 100 0 100{\\p0}EXIT\n"
+        "Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,{\\an7\\pos(10,10)\\p1}m 0 0 l 100 0 100 100{\\p0}EXIT\n"
         "Dialogue: 0,0:00:03.00,0:00:04.00,Default,,0,0,0,,{\\p2}m 0 0 b 10 0 20 10 20 20\n"
         "Dialogue: 0,0:00:05.00,0:00:06.00,Default,,0,0,0,,{\\pos(5,5)\\pbo2}a sign{\\p1} m 1 1 l 2 2\n"
     )

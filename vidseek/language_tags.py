@@ -36,3 +36,13 @@ def same_language(have: str, asked: str) -> bool:
     return all(
         getattr(a, part) is None or getattr(a, part) == getattr(h, part) for part in ("language", "script", "territory")
     )
+
+
+def names_a_language(part: str) -> bool:
+    """Is ``part`` of a file name (``NAME.PART.srt``) a language tag? Its language must have a
+    two-letter ISO 639-1 code, written as that code or as one of its three-letter ISO 639-2 codes
+    (``en``, ``eng``; ``de``, ``ger``, ``deu``), optionally with a script and region (``pt-BR``,
+    ``zh-Hant``). Other three-letter ISO 639-3 codes are not taken: so many words are one (``sub``,
+    ``sdh``) that a name's ``final`` or ``sdh`` part would be read as a language."""
+    tag = standard_tag(part)
+    return tag is not None and len(langcodes.Language.get(tag).language or "") == 2
