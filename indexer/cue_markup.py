@@ -7,8 +7,8 @@
   decoded once, by ``html.unescape`` (``&amp;lt;`` is ``&lt;``).
 - ASS/SSA (``ass_text``): every ``{...}`` block goes (override tags and comments), and so does
   vector drawing text (from ``{\\p1}`` to ``{\\p0}``); ``\\N``, ``\\n`` and ``\\h`` are spaces.
-- Subtitle streams (``stream_text``): FFmpeg gives every text stream's cues as ASS events, with the
-  HTML-like tags of SRT and mov_text left in: both kinds of markup go.
+
+Subtitle streams' packets are read by the same two (``indexer.decode.subtitles``).
 
 Every pattern here stops at the next ``<`` or ``{``, so no input (300,000 unclosed ``<``) makes a
 match scan the rest of the text again.
@@ -81,8 +81,3 @@ def markup_text(text: str) -> str:
 def ass_text(text: str) -> str:
     """Plain text of an ASS/SSA event."""
     return _spaced(without_overrides(text))
-
-
-def stream_text(text: str) -> str:
-    """Plain text of a subtitle stream's cue, as FFmpeg decodes it (an ASS event's text)."""
-    return _spaced(html.unescape(without_tags(without_overrides(text))))

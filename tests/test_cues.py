@@ -48,6 +48,39 @@ def test_embedded_text_subtitle_streams_are_read_with_their_times_and_language(
     assert [(round(c.start, 2), round(c.end, 2)) for c in stream.cues] == [(0.5, 1.5), (2.0, 2.8)]
 
 
+HARD_LINES = [
+    (0.5, 1.0, "if x < 5 and y > 7"),
+    (1.0, 1.5, "I <3 you, mom. Love > hate"),
+    (1.5, 2.0, "Tom &amp; Jerry &amp;lt;"),
+    (2.0, 2.5, '<font color="red">red</font> <i>it</i>'),
+]
+
+
+@pytest.mark.parametrize(("name", "codec"), [("srt.mkv", "subrip"), ("mov.mp4", "mov_text"), ("vtt.mkv", "webvtt")])
+def test_stream_text_is_read_as_the_sidecar_readers_read_it(tmp_path: Path, name: str, codec: str) -> None:
+    path = make_subtitled_video(tmp_path / name, [Segment("red", 3)], [Track(codec, HARD_LINES, "ger")])
+    [stream] = subtitle_cues(path)
+    assert stream.lang == "ger" and stream.notes == []
+    assert [c.text for c in stream.cues] == [
+        "if x < 5 and y > 7",
+        "I <3 you, mom. Love > hate",
+        "Tom & Jerry &lt;",  # references decoded once
+        "red it",
+    ]
+
+
+def test_ass_stream_drawings_are_dropped_and_a_stream_is_read_up_to_the_byte_limit(tmp_path: Path) -> None:
+    lines = [(0.5, 1.0, "{\\p1}m 0 0 l 10 0 10 10{\\p0}EXIT"), (1.0, 2.0, "{\\b1}x{\\b0} < 5"), (2.0, 2.5, "late")]
+    path = make_subtitled_video(tmp_path / "a.mkv", [Segment("red", 3)], [Track("ass", lines, "und")])
+    [stream] = subtitle_cues(path)
+    assert stream.lang is None and [c.text for c in stream.cues] == ["EXIT", "x < 5", "late"]
+    [stream] = subtitle_cues(path, max_bytes=60)
+    assert [c.text for c in stream.cues] == ["EXIT"]
+    assert stream.notes == [
+        "only its first 60 bytes of text read (VIDSEEK_SUBTITLE_MAX_BYTES); the cues from 1 s on are left out"
+    ]
+
+
 def test_a_video_without_subtitle_streams_has_none_and_a_broken_file_says_so(tmp_path: Path) -> None:
     assert subtitle_cues(make_video(tmp_path / "plain.mp4", [Segment("red", 1)])) == []
     (tmp_path / "junk.mkv").write_bytes(b"not a video at all" * 10)

@@ -182,3 +182,26 @@ def test_caption_languages_match_by_any_of_their_codes() -> None:
     for asked in ("pt-PT", "de-AT", "en-US", "fr"):
         with pytest.raises(NoCaptions):
             choose_source(tracks, lang=asked)
+
+
+def test_a_worker_logs_one_line_per_hostile_sidecar(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from indexer.worker import Worker
+    from vidseek import jobs
+
+    video = make_video(tmp_path / "a.mp4", [Segment("red", 2)])
+    (tmp_path / "a.srt").write_text(f"1\n{'9' * 5000}:00:00,000 --> 00:00:01,000\nhuge hour\n")
+    (tmp_path / "a.ass").write_bytes(bytes((i * 197 + 89) % 256 for i in range(4096)))
+    worker = Worker(settings, lease_seconds=5.0, poll_seconds=0.05, save_interval=0)
+    with worker.library.sessions() as session:
+        job_id = jobs.enqueue("index", path=str(video), session=session).id
+        session.commit()
+    with caplog.at_level("WARNING", logger="indexer.worker"):
+        worker.run(until_idle=True)
+    with worker.library.sessions() as session:
+        assert jobs.get_job(job_id, session=session).status == "done"
+    lines = [r.getMessage() for r in caplog.records if r.name == "indexer.worker"]
+    assert all(r.exc_info is None for r in caplog.records)
+    assert sorted(line.split(": subtitles: ")[1].split(":")[0] for line in lines) == ["a.ass", "a.srt"]
+    assert all(len(line) < 250 for line in lines)

@@ -1,14 +1,17 @@
 """The text cues of a file's own subtitle streams (SRT/subrip, mov_text, ASS/SSA, WebVTT), read with
-PyAV: every text subtitle stream is demuxed and decoded; bitmap subtitles (DVD, PGS) have no text
-and are left out. A cue whose time cannot be one is skipped with a note, and a stream's text is
-read up to ``max_bytes`` (the rest is left out, with a note)."""
+PyAV: every text subtitle stream is demuxed, and each packet's text is read as the sidecar readers
+read that format (``indexer.cue_markup``), not through FFmpeg's decoders, which turn every format
+into ASS and lose text on the way (``I <3 you`` in SRT, ``x < 5`` in WebVTT) or decode character
+references twice. Bitmap subtitles (DVD, PGS) have no text and are left out. A cue whose time
+cannot be one is skipped with a note, and a stream's text is read up to ``max_bytes`` (the rest is
+left out, with a note)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.cue_markup import stream_text
+from indexer.cue_markup import ass_text, markup_text
 from indexer.cue_text import Cue, quoted, time_problem
 from indexer.decode.base import describe
 from vidseek.errors import DecodeError
@@ -31,10 +34,16 @@ class StreamCues:
     """``max_bytes`` of text were read: the rest is left out."""
 
 
-def _event_text(raw: bytes) -> str:
-    """Plain text of one decoded ASS event (``ReadOrder,Layer,Style,Name,MarginL,MarginR,MarginV,Effect,Text``)."""
-    line = raw.decode("utf-8", errors="replace")
-    return stream_text(line.split(",", 8)[8] if line.count(",") >= 8 else line)
+def packet_text(codec: str, payload: bytes) -> str:
+    """Plain text of one subtitle packet of ``codec``: an ASS event
+    (``ReadOrder,Layer,Style,Name,MarginL,MarginR,MarginV,Effect,Text``), a mov_text sample (a
+    2-byte length, the text, style boxes) or SRT/WebVTT cue text."""
+    if codec in ("ass", "ssa"):
+        fields = payload.decode("utf-8", errors="replace").split(",", 8)
+        return ass_text(fields[-1])
+    if codec == "mov_text":
+        payload = payload[2 : 2 + int.from_bytes(payload[:2], "big")]
+    return markup_text(payload.decode("utf-8", errors="replace"))
 
 
 def subtitle_cues(path: Path, *, max_bytes: int = NO_LIMIT) -> list[StreamCues]:
@@ -56,17 +65,14 @@ def subtitle_cues(path: Path, *, max_bytes: int = NO_LIMIT) -> list[StreamCues]:
                     continue
                 start = float(packet.pts * packet.time_base)
                 end = start + float(max(packet.duration or 0, 0) * packet.time_base)
-                for subtitle in packet.stream.decode(packet):
-                    _add(read, start, end, bytes(getattr(subtitle, "ass", b"") or b""), max_bytes)
+                _add(read, start, end, packet.stream.codec_context.name, bytes(packet), max_bytes)
         except (av.error.FFmpegError, ValueError, OverflowError) as exc:
             raise DecodeError(f"unreadable subtitle stream ({describe(exc)})") from None
         return [found[s.index] for s in streams]
 
 
-def _add(read: StreamCues, start: float, end: float, event: bytes, max_bytes: int) -> None:
-    if read.full:
-        return
-    read.text_bytes += len(event)
+def _add(read: StreamCues, start: float, end: float, codec: str, payload: bytes, max_bytes: int) -> None:
+    read.text_bytes += len(payload)
     if read.text_bytes > max_bytes:
         read.full = True
         read.notes.append(
@@ -74,7 +80,7 @@ def _add(read: StreamCues, start: float, end: float, event: bytes, max_bytes: in
             f"the cues from {start:g} s on are left out"
         )
         return
-    text = _event_text(event)
+    text = packet_text(codec, payload)
     if not text:
         return
     problem = time_problem(start, end)
