@@ -135,7 +135,7 @@ class Indexer:
 
     def _read_cues(self, path: Path, report: IndexReport) -> list[store.CueRow]:
         """The cues of ``path`` (its sidecars', its subtitle streams'); what was skipped goes to the notes."""
-        cues, notes = cues_of(path)
+        cues, notes = cues_of(path, max_bytes=self.settings.subtitle_max_bytes, max_chars=self.settings.cue_max_chars)
         report.notes.extend((str(path), note) for note in notes)
         return [store.CueRow(c.start, c.end, c.text, c.source, c.lang) for c in cues]
 

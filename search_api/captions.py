@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Protocol, Sequence
 
+from vidseek.language_tags import same_language
+
 _KINDS = ("sidecar", "stream", "speech")
 """Source kinds, the preferred first."""
 _BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
@@ -62,29 +64,11 @@ def caption_sources(rows: Iterable[tuple[str, str | None, int]]) -> list[Caption
     return sorted(tracks.values(), key=_order)
 
 
-_TWO_LETTER = dict(
-    pair.split("=")
-    for pair in (
-        "eng=en fre=fr fra=fr ger=de deu=de spa=es ita=it por=pt rus=ru jpn=ja kor=ko chi=zh zho=zh ara=ar hin=hi "
-        "dut=nl nld=nl swe=sv pol=pl tur=tr ukr=uk dan=da fin=fi nor=no gre=el ell=el cze=cs ces=cs heb=he hun=hu "
-        "vie=vi tha=th ind=id"
-    ).split()
-)
-"""Three-letter (ISO 639-2, as containers tag streams) codes of common languages and their two-letter ones."""
-
-
-def _lang_key(lang: str) -> tuple[str, ...]:
-    parts = lang.strip().lower().replace("_", "-").split("-")
-    return (_TWO_LETTER.get(parts[0], parts[0]), *parts[1:])
-
-
 def _speaks(track: CaptionSource, lang: str) -> bool:
-    """``lang`` names the track's language: the same tag, or its start (``en`` for ``en-GB``); a
-    three-letter code of a common language is its two-letter one (``eng`` is ``en``)."""
-    if not track.lang:
-        return False
-    have, asked = _lang_key(track.lang), _lang_key(lang)
-    return have[: len(asked)] == asked
+    """``lang`` names the track's language: the same language, by any of its codes (``eng``, ``en``;
+    ``ger``, ``deu``, ``de``), and the script and region ``lang`` gives, if any (``en`` names
+    ``en-GB``; ``vidseek.language_tags``)."""
+    return bool(track.lang) and same_language(track.lang, lang)
 
 
 def _listed(tracks: Sequence[CaptionSource]) -> str:

@@ -42,10 +42,43 @@ def test_embedded_text_subtitle_streams_are_read_with_their_times_and_language(
 ) -> None:
     lines = LINES if codec != "ass" else [(0.5, 1.5, "{\\b1}hello{\\b0} world"), LINES[1]]
     path = make_subtitled_video(tmp_path / name, [Segment("red", 3)], [Track(codec, lines, "eng")])
-    [(index, lang, cues)] = subtitle_cues(path)
-    assert index == 1 and lang == "eng"
-    assert [c.text for c in cues] == ["hello world", "we missed the deadline"]
-    assert [(round(c.start, 2), round(c.end, 2)) for c in cues] == [(0.5, 1.5), (2.0, 2.8)]
+    [stream] = subtitle_cues(path)
+    assert stream.index == 1 and stream.lang == "eng" and stream.notes == []
+    assert [c.text for c in stream.cues] == ["hello world", "we missed the deadline"]
+    assert [(round(c.start, 2), round(c.end, 2)) for c in stream.cues] == [(0.5, 1.5), (2.0, 2.8)]
+
+
+HARD_LINES = [
+    (0.5, 1.0, "if x < 5 and y > 7"),
+    (1.0, 1.5, "I <3 you, mom. Love > hate"),
+    (1.5, 2.0, "Tom &amp; Jerry &amp;lt;"),
+    (2.0, 2.5, '<font color="red">red</font> <i>it</i>'),
+]
+
+
+@pytest.mark.parametrize(("name", "codec"), [("srt.mkv", "subrip"), ("mov.mp4", "mov_text"), ("vtt.mkv", "webvtt")])
+def test_stream_text_is_read_as_the_sidecar_readers_read_it(tmp_path: Path, name: str, codec: str) -> None:
+    path = make_subtitled_video(tmp_path / name, [Segment("red", 3)], [Track(codec, HARD_LINES, "ger")])
+    [stream] = subtitle_cues(path)
+    assert stream.lang == "ger" and stream.notes == []
+    assert [c.text for c in stream.cues] == [
+        "if x < 5 and y > 7",
+        "I <3 you, mom. Love > hate",
+        "Tom & Jerry &lt;",  # references decoded once
+        "red it",
+    ]
+
+
+def test_ass_stream_drawings_are_dropped_and_a_stream_is_read_up_to_the_byte_limit(tmp_path: Path) -> None:
+    lines = [(0.5, 1.0, "{\\p1}m 0 0 l 10 0 10 10{\\p0}EXIT"), (1.0, 2.0, "{\\b1}x{\\b0} < 5"), (2.0, 2.5, "late")]
+    path = make_subtitled_video(tmp_path / "a.mkv", [Segment("red", 3)], [Track("ass", lines, "und")])
+    [stream] = subtitle_cues(path)
+    assert stream.lang is None and [c.text for c in stream.cues] == ["EXIT", "x < 5", "late"]
+    [stream] = subtitle_cues(path, max_bytes=60)
+    assert [c.text for c in stream.cues] == ["EXIT"]
+    assert stream.notes == [
+        "only its first 60 bytes of text read (VIDSEEK_SUBTITLE_MAX_BYTES); the cues from 1 s on are left out"
+    ]
 
 
 def test_a_video_without_subtitle_streams_has_none_and_a_broken_file_says_so(tmp_path: Path) -> None:
@@ -75,7 +108,7 @@ def test_indexing_stores_sidecar_and_stream_cues_and_notes_bad_blocks(db_setting
     )
     library, report = _index(settings, [video])
     assert report.indexed == [str(video)] and report.failed == []
-    assert report.notes == [(str(video), "talk.en.srt: block 2: no 'start --> end' time line")]
+    assert report.notes == [(str(video), "talk.en.srt: line 5: no 'start --> end' time line")]
     assert _stored(library, video) == [
         (0.5, 1.5, "hello world", "stream:1", "fre"),
         (1.0, 2.0, "The budget is late", "sidecar:talk.en.srt", "en"),
@@ -175,6 +208,4 @@ def test_a_sidecar_that_is_not_subtitles_gives_a_few_notes_and_no_cues(tmp_path:
     cues, notes = cues_of(tmp_path / "clip.mp4")
     assert [(c.text, c.source, c.lang) for c in cues] == [("café crème", "sidecar:clip.de.srt", "de")]
     assert notes[0] == "clip.en.vtt: no WEBVTT header on the first line"
-    assert notes[1:5] == [f"clip.srt: block {n}: no 'start --> end' time line" for n in range(1, 5)]
-    assert notes[5].startswith("clip.srt: and ") and notes[5].endswith(" more blocks skipped")
-    assert notes[6:] == ["clip.srt: no cue could be read: is it a subtitle file?"]
+    assert notes[1:] == ["clip.srt: not text (no text encoding fits its bytes): is it a subtitle file?"]

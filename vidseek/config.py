@@ -110,6 +110,16 @@ class Settings(BaseSettings):
         "decoded in chunks this long on separate tasks; "
         "0 = whole videos only.",
     )
+    # What one subtitle file or stream may bring (see indexer/sidecars.py).
+    subtitle_max_bytes: int = Field(
+        default=20 * 1024**2,
+        ge=1024,
+        description="Bytes read of one subtitle file (or of one subtitle stream's text); the rest is left out, "
+        "with a note.",
+    )
+    cue_max_chars: int = Field(
+        default=1000, ge=1, description="Characters kept of one subtitle cue's text; longer text is cut, with a note."
+    )
     # The HTTP surface of a live library: uploads, API keys, limits, CORS (see search_api/security.py).
     media_dir: Path | None = Field(
         default=None, description="Where uploaded videos are stored; default data_dir/media."
