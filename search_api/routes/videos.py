@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Iterator
 
 from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
-from search_api.captions import NoCaptions, caption_sources, choose_source, webvtt
+from search_api.captions import NoCaptions, caption_sources, choose_source, webvtt_parts
 from search_api.deps import ServicesDep, VideoDep
 from search_api.ranged_file import RangedFileResponse
 from search_api.response_models import VideoInfo, VideoList
@@ -17,6 +17,7 @@ from search_api.results import video_info
 from search_api.video_files import indexed_file, media_type
 from vidseek import store
 from vidseek.errors import DecodeError
+from vidseek.library import Library
 
 router = APIRouter(prefix="/api/videos", tags=["videos"])
 log = logging.getLogger(__name__)
@@ -73,8 +74,25 @@ def captions(
             track = choose_source(tracks, source=source, lang=lang)
         except NoCaptions as exc:
             raise HTTPException(404, f"no captions for video {video.id}: {exc}") from None
-        text = webvtt(store.cues_of(video.id, session=session, source=track.source))
-    return Response(text, media_type="text/vtt", headers={"Cache-Control": "no-cache"})
+    cues = _track_cues(services.library, video.id, track.source)
+    parts = (part.encode() for part in webvtt_parts(cues, video.duration))
+    return StreamingResponse(parts, media_type="text/vtt; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+
+CAPTION_PAGE = 1000
+"""Cues read at a time while a caption file is sent (each page in its own short transaction)."""
+
+
+def _track_cues(library: Library, video_id: int, source: str) -> Iterator[store.TimedCue]:
+    """The cues of one source of a video in time order, read ``CAPTION_PAGE`` at a time as they are sent."""
+    after = None
+    while True:
+        with library.sessions() as session:
+            page = store.cue_page(video_id, source, after=after, limit=CAPTION_PAGE, session=session)
+        yield from page
+        if len(page) < CAPTION_PAGE:
+            return
+        after = (page[-1].start, page[-1].end, page[-1].id)
 
 
 _FILE = {"schema": {"type": "string", "format": "binary"}}
