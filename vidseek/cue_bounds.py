@@ -107,10 +107,14 @@ def bounded(cues: Sequence[Line], duration: float | None, per_hour: int | None =
         )
     if after_end:
         at = f" ({duration:.3f} s)" if duration is not None and math.isfinite(duration) and duration > 0 else ""
-        parts.append(f"dropped {after_end:,} lines starting after the video's end{at} or at no time")
+        parts.append(f"dropped {_lines(after_end)} starting after the video's end{at} or at no time")
     if cut:
-        parts.append(f"cut {cut:,} lines longer than {TEXT_BYTES:,} bytes")
+        parts.append(f"cut {_lines(cut)} longer than {TEXT_BYTES:,} bytes")
     return Bounded(kept, "; ".join(parts) if parts else None)
+
+
+def _lines(n: int) -> str:
+    return f"{n:,} line" if n == 1 else f"{n:,} lines"
 
 
 def _first_of_each_source(cues: list, most: int | None) -> tuple[list, list[tuple[str, int, int]]]:
