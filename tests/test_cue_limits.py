@@ -181,14 +181,14 @@ def test_a_caption_file_is_read_page_by_page_as_it_is_sent(
     with library.sessions() as session:
         video_id = store.video_by_path(str(video), session=session).id
     pages: list[int] = []
-    real_page = store.cue_page
+    real_page = store.timed_cues
 
     def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         found = real_page(*args, **kwargs)
         pages.append(len(found))
         return found
 
-    monkeypatch.setattr(store, "cue_page", counted)
+    monkeypatch.setattr(store, "timed_cues", counted)
     monkeypatch.setattr(video_routes, "CAPTION_PAGE", 100)
     parts = webvtt_parts(video_routes._track_cues(library, video_id, "sidecar:paged.srt"), DURATION)
     assert next(parts) == "WEBVTT\n" and next(parts).startswith("\n00:00:00.000 --> 00:00:00.005\nline 0")

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from vidseek import cue_bounds, cue_sources, lexical
@@ -566,25 +566,31 @@ def cues_of(video_id: int, *, session: Session, source: str | None = None) -> li
 
 @dataclass(frozen=True)
 class TimedCue:
-    """A stored cue's time and text, as one page of ``cue_page`` reads it."""
+    """A stored cue's time and text, as ``timed_cues`` reads it."""
 
+    id: int
     start: float
     end: float
     text: str
-    id: int
 
 
-def cue_page(
-    video_id: int, source: str, *, after: tuple[float, float, int] | None = None, limit: int, session: Session
-) -> list[TimedCue]:
-    """Up to ``limit`` cues of ``source`` of the video in (start, end, id) order, those after the
-    (start, end, id) ``after`` when given: a caller reads a long track page by page, each in a short
-    transaction, without holding it whole."""
-    query = select(Cue.start, Cue.end, Cue.text, Cue.id).where(Cue.video_id == video_id, Cue.source == source)
-    if after is not None:
-        query = query.where(tuple_(Cue.start, Cue.end, Cue.id) > tuple_(*after))
-    rows = session.execute(query.order_by(Cue.start, Cue.end, Cue.id).limit(limit))
-    return [TimedCue(*row) for row in rows]
+def track_cue_ids(video_id: int, source: str, *, session: Session) -> np.ndarray:
+    """The ids of the video's cues of ``source`` in time order (start, end, id): 8 bytes a cue, so a
+    caller can read a long track's text a page at a time (``timed_cues``) without holding it whole."""
+    rows = session.execute(
+        select(Cue.id).where(Cue.video_id == video_id, Cue.source == source).order_by(Cue.start, Cue.end, Cue.id)
+    )
+    return np.fromiter((row[0] for row in rows), dtype=np.int64)
+
+
+def timed_cues(ids: Sequence[int], *, session: Session) -> list[TimedCue]:
+    """The cues of ``ids`` that still exist, in the order given."""
+    if not len(ids):
+        return []
+    wanted = [int(i) for i in ids]
+    rows = session.execute(select(Cue.id, Cue.start, Cue.end, Cue.text).where(Cue.id.in_(wanted)))
+    found = {row[0]: TimedCue(*row) for row in rows}
+    return [found[i] for i in wanted if i in found]
 
 
 def cue_source_counts(
