@@ -23,7 +23,7 @@ from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of, text_t
 from indexer.freshness import is_current, settings_match
 from indexer.progress import Progress
 from indexer.sidecars import Sidecars, cues_of
-from vidseek import cue_vectors, store, transcripts
+from vidseek import cue_bounds, cue_vectors, store, transcripts
 from vidseek.config import Settings
 from vidseek.encoders import Encoder
 from vidseek.errors import DecodeError, ModelError
@@ -133,15 +133,21 @@ class Indexer:
             session.commit()
         return todo
 
-    def _read_cues(self, path: Path, report: IndexReport) -> list[store.CueRow]:
-        """The cues of ``path`` (its sidecars', its subtitle streams'); what was skipped goes to the notes."""
+    def _read_cues(self, path: Path, duration: float, report: IndexReport) -> list[store.CueRow]:
+        """The cues of ``path`` (its sidecars', its subtitle streams') that are stored for a ``duration`` s
+        video (``vidseek.cue_bounds``); what was skipped, dropped or cut goes to the notes."""
         cues, notes = cues_of(path, max_bytes=self.settings.subtitle_max_bytes, max_chars=self.settings.cue_max_chars)
         report.notes.extend((str(path), note) for note in notes)
-        return [store.CueRow(c.start, c.end, c.text, c.source, c.lang) for c in cues]
+        rows = [store.CueRow(c.start, c.end, c.text, c.source, c.lang) for c in cues]
+        kept = cue_bounds.bounded(rows, duration, self.settings.cues_per_hour)
+        if kept.note is not None:
+            report.notes.append((str(path), kept.note))
+        return kept.cues
 
     def _reread_cues(self, video: Video, path: Path, beside: str, report: IndexReport, *, session: Session) -> None:
         """The video is unchanged but the subtitle files beside it are not: read its cues again."""
-        store.write_cues(video.id, self._read_cues(path, report), replacing="subtitles", session=session)
+        cues = self._read_cues(path, video.duration, report)
+        store.write_cues(video.id, cues, replacing="subtitles", session=session, per_hour=self.settings.cues_per_hour)
         video.sidecars = beside
         report.cues_reread.append(str(path))
 
@@ -209,8 +215,9 @@ class Indexer:
             report.failed.append((str(file.path), problem))
             progress.file_done(file.info.duration, failed=True)
             return
-        cues = self._read_cues(file.path, report)
-        duration, video_id = self._store(file, done, cues)
+        duration = self._duration(file, done)
+        cues = self._read_cues(file.path, duration, report)
+        video_id = self._store(file, done, duration, cues)
         if s.transcribe == "auto" and not cues:
             self._queue_transcript(video_id, file.path, report)
         report.indexed.append(str(file.path))
@@ -236,12 +243,15 @@ class Indexer:
             transcripts.queue_transcription(video, self._speech_spec, session=session, source="auto")
             session.commit()
 
-    def _store(self, file: _File, done: DecodedVideo, cues: list[store.CueRow]) -> tuple[float, int]:
+    def _duration(self, file: _File, done: DecodedVideo) -> float:
+        """The video's length: as probed, else its last sampled frame's time and one frame more."""
+        step = 1.0 / self.settings.sample_fps
+        if file.info.duration > 0:
+            return file.info.duration
+        return max(done.times) + min(step, 1.0 / max(file.info.fps, 1.0))
+
+    def _store(self, file: _File, done: DecodedVideo, duration: float, cues: list[store.CueRow]) -> int:
         s = self.settings
-        step = 1.0 / s.sample_fps
-        duration = (
-            file.info.duration if file.info.duration > 0 else max(done.times) + min(step, 1.0 / max(file.info.fps, 1.0))
-        )
         clips = build_clips(
             done.times,
             np.stack(done.vectors),
@@ -271,4 +281,4 @@ class Indexer:
         video_id = self.library.write_video(
             record, clips.times, clips.frame_vectors, clips.windows, clips.vectors, cues
         )
-        return duration, video_id
+        return video_id

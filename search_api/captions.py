@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, Iterator, Protocol, Sequence
+
+from vidseek.cue_bounds import within
 
 from vidseek.language_tags import same_language
 
@@ -111,16 +113,30 @@ def cue_lines(text: str) -> list[str]:
     return [escape(line.strip()) for line in _BREAK.split(text) if line.strip()]
 
 
-def webvtt(cues: Iterable[TimedText]) -> str:
-    """A WebVTT file of ``cues``, in time order. Cues with no text or a time that is not a number are
-    left out; a cue that ends at or before its start ends 1 ms after it."""
-    blocks = ["WEBVTT\n"]
-    timed = [c for c in cues if math.isfinite(c.start) and math.isfinite(c.end)]
-    for cue in sorted(timed, key=lambda c: (c.start, c.end)):
-        lines = cue_lines(cue.text)
-        if not lines:
-            continue
-        start = max(0, round(cue.start * 1000))
-        end = max(round(cue.end * 1000), start + 1)
-        blocks.append(f"{_clock(start)} --> {_clock(end)}\n" + "\n".join(lines) + "\n")
-    return "\n".join(blocks)
+def webvtt(cues: Iterable[TimedText], duration: float | None = None) -> str:
+    """A WebVTT file of ``cues``, in time order (``webvtt_parts`` of them sorted)."""
+    return "".join(webvtt_parts(sorted(cues, key=lambda c: (c.start, c.end)), duration))
+
+
+def webvtt_parts(cues: Iterable[TimedText], duration: float | None = None) -> Iterator[str]:
+    """A WebVTT file of ``cues`` (given in time order) piece by piece: its header, then one piece a cue,
+    so a long track is sent as it is read. Cues with no text or outside a ``duration`` s video (None:
+    of unknown length) are left out, times past its end end there (``vidseek.cue_bounds.within``); a
+    cue that ends at or before its start ends 1 ms after it."""
+    yield "WEBVTT\n"
+    for cue in cues:
+        block = _block(cue, duration)
+        if block is not None:
+            yield "\n" + block
+
+
+def _block(cue: TimedText, duration: float | None) -> str | None:
+    times = within(cue.start, cue.end, duration)
+    if times is None or not all(math.isfinite(t * 1000) for t in times):
+        return None
+    lines = cue_lines(cue.text)
+    if not lines:
+        return None
+    start = round(times[0] * 1000)
+    end = max(round(times[1] * 1000), start + 1)
+    return f"{_clock(start)} --> {_clock(end)}\n" + "\n".join(lines) + "\n"

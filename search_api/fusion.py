@@ -12,8 +12,9 @@ moments overlap and none counts a signal twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Mapping, Sequence
 
+from vidseek.cue_bounds import within
 from vidseek.store import CueHit
 
 RRF_K = 60
@@ -57,6 +58,20 @@ class Fused:
     """Index in the visual list of the best visual moment inside it (None: speech only)."""
     speech: int | None
     """Index in the speech list of the best speech moment inside it (None: visual only)."""
+
+
+def within_videos(cues: Sequence[CueHit], durations: Mapping[int, float]) -> list[CueHit]:
+    """``cues`` inside their videos (``durations`` by video id; a cue of a video not in it is left
+    out): a cue starting at or after its video's end, or at no number, is left out, and one running
+    past the end ends there (``vidseek.cue_bounds.within``). Cues are clamped when stored; this
+    holds lines stored before that, so no moment is one a player cannot seek to."""
+    out = []
+    for cue in cues:
+        duration = durations.get(cue.video_id)
+        times = None if duration is None else within(cue.start, cue.end, duration)
+        if times is not None:
+            out.append(cue if times == (cue.start, cue.end) else replace(cue, start=times[0], end=times[1]))
+    return out
 
 
 def merged_cues(by_words: Sequence[CueHit], by_meaning: Sequence[CueHit], k: int = RRF_K) -> list[CueHit]:

@@ -87,17 +87,23 @@ def video_detail_json(
     return video_info(video, clips, base_url, captions).model_dump(mode="json")
 
 
+def _in_video(t: float, video) -> float:  # noqa: ANN001
+    """``t`` within ``[0, video.duration]``: a moment's times are always a place a player can seek to."""
+    return min(max(0.0, float(t)), float(video.duration)) if video.duration > 0 else max(0.0, float(t))
+
+
 def frame_positions(hit: Hit) -> tuple[float, dict, dict]:
     """(fps, frame numbers, SMPTE timecodes) of a moment's start, end and peak at the video's own rate."""
     m, fps = hit.moment, hit.video.fps
-    frames = {key: frame_at(t, fps) for key, t in (("start", m.start), ("end", m.end), ("peak", m.peak))}
+    times = (("start", m.start), ("end", m.end), ("peak", m.peak))
+    frames = {key: frame_at(_in_video(t, hit.video), fps) for key, t in times}
     return round(counting_rate(fps), 3), frames, {key: smpte(n, fps) for key, n in frames.items()}
 
 
 def _span_fields(hit: Hit, rank: int, base_url: str) -> dict:
     """The fields of ``MomentSpan`` for one hit, in their order."""
-    m = hit.moment
-    start, end, peak = _seconds(m.start), _seconds(m.end), _seconds(m.peak)
+    m, video = hit.moment, hit.video
+    start, end, peak = (_seconds(_in_video(t, video)) for t in (m.start, m.end, m.peak))
     fps, frames, timecode = frame_positions(hit)
     return {
         "rank": rank,

@@ -26,7 +26,7 @@ import numpy as np
 from search_api.cue_meaning import meaning_matches
 from search_api.engine import QuerySource, SearchEngine
 from search_api.filters import video_filter as filters_predicate
-from search_api.fusion import Fused, Span, Spoken, fuse, merged_cues, speech_moments
+from search_api.fusion import Fused, Span, Spoken, fuse, merged_cues, speech_moments, within_videos
 from search_api.ground import Moment
 from search_api.hits import Found, Hit, Need, VideoFilter
 from search_api.paging import MomentPage, page_of
@@ -117,7 +117,7 @@ def _spoken_cues(
         cues = merged_cues(by_words, by_meaning)
         videos = store.videos_by_ids(sorted({c.video_id for c in cues}), session=session)
     kept = [c for c in cues if c.video_id in videos and (wanted is None or wanted(videos[c.video_id]))]
-    return kept, videos
+    return within_videos(kept, {v.id: v.duration for v in videos.values()}), videos
 
 
 def _reused(vector: np.ndarray, engine: SearchEngine, query: QuerySource) -> Callable[[], np.ndarray]:

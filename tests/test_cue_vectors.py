@@ -5,6 +5,7 @@ API and the CLI share, carried over by a re-embed."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,9 @@ def _srt(lines: list[tuple[float, float, str]]) -> str:
 
 
 def _talk(root: Path, said: list[tuple[float, float, str]], filler: int = FILLER) -> Path:
-    """A grey video of 10 s whose sidecar says ``said`` among ``filler`` unrelated lines (after 10 s)."""
-    video = make_video(root / "talk.mp4", [Segment("white", 10)])
+    """A grey video whose sidecar says ``said`` (in its first 10 s) among ``filler`` unrelated lines
+    (after 10 s; the video lasts as long as they do: lines past its end are not stored)."""
+    video = make_video(root / "talk.mp4", [Segment("white", 11 + math.ceil(filler * 0.2))])
     noise = [(10.0 + i * 0.2, 10.1 + i * 0.2, f"line number {i} about the weather") for i in range(filler)]
     (root / "talk.en.srt").write_text(_srt(sorted(said + noise)))
     return video
@@ -212,3 +214,36 @@ def test_a_worker_embeds_the_lines_nobody_embedded_when_it_starts(db_settings: S
     Worker(settings, poll_seconds=0.01).run(until_idle=True)
     with library.sessions() as session:
         assert cue_vectors.state(SYNONYMS_NAME, session=session)[0] == FILLER + 2
+
+
+class _Dies:
+    """A text tower that embeds ``calls`` batches, then dies as a killed process would mid-fill."""
+
+    def __init__(self, encoder, calls: int) -> None:  # noqa: ANN001
+        self.encoder, self.calls, self.texts = encoder, calls, 0
+        self.name = encoder.name
+
+    def encode_text(self, texts: list[str]):  # noqa: ANN201
+        if self.calls == 0:
+            raise KeyboardInterrupt("killed")
+        self.calls -= 1
+        self.texts += len(texts)
+        return self.encoder.encode_text(texts)
+
+
+def test_a_fill_killed_midway_keeps_its_batches_and_the_next_resumes(db_settings: Settings, tmp_path: Path) -> None:
+    settings = _settings(db_settings)
+    library, _ = _index(settings, [_talk(tmp_path, SAID, filler=50)])
+    with library.sessions() as session:
+        session.execute(delete(CueVector))
+        session.commit()
+    dying = _Dies(load_encoder(SYNONYMS), calls=3)
+    with pytest.raises(KeyboardInterrupt):
+        cue_vectors.fill(library, dying, batch=10)
+    with library.sessions() as session:
+        assert cue_vectors.count(SYNONYMS_NAME, session=session) == 30, "the batches done before are kept"
+    again = _Dies(load_encoder(SYNONYMS), calls=100)
+    assert cue_vectors.fill(library, again, batch=10) == 22
+    assert again.texts == 22, "only the lines not embedded yet are embedded again"
+    with library.sessions() as session:
+        assert cue_vectors.state(SYNONYMS_NAME, session=session)[0] == 52

@@ -164,7 +164,7 @@ SPOKEN = [
 
 
 def _with_spoken_cues(settings: Settings, tmp_path: Path) -> tuple[Library, int]:
-    video = make_video(tmp_path / "talk.mp4", [Segment("red", 2)])
+    video = make_video(tmp_path / "talk.mp4", [Segment("red", 13)])  # lines past its end are not stored
     library, _ = _index(settings, [video])
     with library.sessions() as session:
         video_id = store.video_by_path(str(video), session=session).id

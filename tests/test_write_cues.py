@@ -34,7 +34,7 @@ def _write(library: Library, video_id: int, cues: list[store.CueRow], replacing:
 
 
 def test_each_write_replaces_only_its_own_kind_of_cue(db_settings: Settings, tmp_path: Path) -> None:
-    video = make_video(tmp_path / "talk.mp4", [Segment("red", 2)])
+    video = make_video(tmp_path / "talk.mp4", [Segment("red", 5)])  # every line below is inside it
     library = Library(db_settings, notify=lambda m: None)
     Indexer(db_settings, library, load_encoder(db_settings.model), progress=lambda: Progress(False)).index([video])
     with library.sessions() as session:

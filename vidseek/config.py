@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds of sound a transcriber is given at a time (a long video is never held whole).",
     )
+    cues_per_hour: int = Field(
+        default=6000,
+        ge=10,
+        description="Lines (subtitle or transcript cues) of one source stored per hour of video, at least a tenth "
+        "of this whatever its length; the first ones in time are kept and a note says what was dropped "
+        "(real subtitle files hold 1,000-2,000 an hour).",
+    )
     # Distributed indexing on Ray (indexer/distributed.py; `vidseek index --ray`).
     ray_address: str | None = Field(
         default=None,

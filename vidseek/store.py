@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from typing import Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from vidseek import cue_sources, lexical
+from vidseek import cue_bounds, cue_sources, lexical
 from vidseek.errors import ModelMismatchError
 from vidseek.models import Clip, Cue, FrameVectors, IndexChange, IndexMeta, StagedEmbedding, Video
 
@@ -564,6 +564,35 @@ def cues_of(video_id: int, *, session: Session, source: str | None = None) -> li
     return list(session.scalars(query.order_by(Cue.start, Cue.id)))
 
 
+@dataclass(frozen=True)
+class TimedCue:
+    """A stored cue's time and text, as ``timed_cues`` reads it."""
+
+    id: int
+    start: float
+    end: float
+    text: str
+
+
+def track_cue_ids(video_id: int, source: str, *, session: Session) -> np.ndarray:
+    """The ids of the video's cues of ``source`` in time order (start, end, id): 8 bytes a cue, so a
+    caller can read a long track's text a page at a time (``timed_cues``) without holding it whole."""
+    rows = session.execute(
+        select(Cue.id).where(Cue.video_id == video_id, Cue.source == source).order_by(Cue.start, Cue.end, Cue.id)
+    )
+    return np.fromiter((row[0] for row in rows), dtype=np.int64)
+
+
+def timed_cues(ids: Sequence[int], *, session: Session) -> list[TimedCue]:
+    """The cues of ``ids`` that still exist, in the order given."""
+    if not len(ids):
+        return []
+    wanted = [int(i) for i in ids]
+    rows = session.execute(select(Cue.id, Cue.start, Cue.end, Cue.text).where(Cue.id.in_(wanted)))
+    found = {row[0]: TimedCue(*row) for row in rows}
+    return [found[i] for i in wanted if i in found]
+
+
 def cue_source_counts(
     video_ids: Sequence[int] | None = None, *, session: Session
 ) -> dict[int, list[tuple[str, str | None, int]]]:
@@ -617,21 +646,33 @@ def search_cues(query: str, limit: int, *, session: Session) -> list[CueHit]:
     return [CueHit(*row, rank=i) for i, row in enumerate(rows)]
 
 
-def write_cues(video_id: int, cues: Sequence[CueRow], *, replacing: str, session: Session) -> None:
+def write_cues(
+    video_id: int, cues: Sequence[CueRow], *, replacing: str, session: Session, per_hour: int | None = None
+) -> str | None:
     """The one write of a video's cues: every cue stored goes through here (the indexer's subtitles, a
     sidecar re-read, a transcription). ``replacing`` says which of the video's cues ``cues`` replace
     (``vidseek.cue_sources``): ``subtitles`` (its transcript is kept), ``transcript`` (its subtitles are
     kept) or ``all``. The caller commits: the old cues go and the new ones land together. The full-text
-    index follows (triggers on SQLite, an expression index on PostgreSQL)."""
+    index follows (triggers on SQLite, an expression index on PostgreSQL).
+
+    What is stored is ``vidseek.cue_bounds.bounded``: text without control characters and at most
+    ``cue_bounds.TEXT_BYTES``, times inside the video's duration, and, when ``per_hour`` is given, at
+    most that many lines of a source an hour. Returns the note saying what was dropped or cut, if any."""
     cue_sources.check_write(replacing, (c.source for c in cues))
+    video = session.get(Video, video_id)
+    kept = cue_bounds.bounded(cues, video.duration if video is not None else None, per_hour)
     existing = session.execute(select(Cue.id, Cue.source).where(Cue.video_id == video_id)).all()
     gone = [cue_id for cue_id, source in existing if cue_sources.replaced_by(replacing, source)]
     for lo in range(0, len(gone), 5000):
         session.execute(delete(Cue).where(Cue.id.in_(gone[lo : lo + 5000])))
-    session.add_all(
-        Cue(video_id=video_id, start=c.start, end=c.end, text=c.text, source=c.source, lang=c.lang) for c in cues
-    )
+    rows = [
+        {"video_id": video_id, "start": c.start, "end": c.end, "text": c.text, "source": c.source, "lang": c.lang}
+        for c in kept.cues
+    ]
+    for lo in range(0, len(rows), 5000):
+        session.execute(insert(Cue), rows[lo : lo + 5000])
     session.flush()
+    return kept.note
 
 
 def cue_counts(video_ids: Sequence[int] | None = None, *, session: Session) -> dict[int, tuple[int, int]]:

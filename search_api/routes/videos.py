@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Iterator
 
 from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
-from search_api.captions import NoCaptions, caption_sources, choose_source, webvtt
+from search_api.captions import NoCaptions, caption_sources, choose_source, webvtt_parts
 from search_api.deps import ServicesDep, VideoDep
 from search_api.ranged_file import RangedFileResponse
 from search_api.response_models import VideoInfo, VideoList
@@ -17,6 +17,7 @@ from search_api.results import video_info
 from search_api.video_files import indexed_file, media_type
 from vidseek import store
 from vidseek.errors import DecodeError
+from vidseek.library import Library
 
 router = APIRouter(prefix="/api/videos", tags=["videos"])
 log = logging.getLogger(__name__)
@@ -73,8 +74,42 @@ def captions(
             track = choose_source(tracks, source=source, lang=lang)
         except NoCaptions as exc:
             raise HTTPException(404, f"no captions for video {video.id}: {exc}") from None
-        text = webvtt(store.cues_of(video.id, session=session, source=track.source))
-    return Response(text, media_type="text/vtt", headers={"Cache-Control": "no-cache"})
+    cues = _track_cues(services.library, video.id, track.source)
+    chunks = _chunks(webvtt_parts(cues, video.duration))
+    return StreamingResponse(chunks, media_type="text/vtt; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+
+CAPTION_CHUNK = 64 * 1024
+"""Characters sent at a time: a cue a chunk would cost a thread hop each (18 s for 18,000 cues)."""
+
+
+def _chunks(parts: Iterator[str]) -> Iterator[bytes]:
+    """``parts`` joined into UTF-8 chunks of about ``CAPTION_CHUNK`` characters."""
+    held: list[str] = []
+    size = 0
+    for part in parts:
+        held.append(part)
+        size += len(part)
+        if size >= CAPTION_CHUNK:
+            yield "".join(held).encode()
+            held, size = [], 0
+    if held:
+        yield "".join(held).encode()
+
+
+CAPTION_PAGE = 500
+"""Cues read at a time while a caption file is sent (each page in its own short transaction)."""
+
+
+def _track_cues(library: Library, video_id: int, source: str) -> Iterator[store.TimedCue]:
+    """The cues of one source of a video in time order: their ids first (8 bytes a cue), then their
+    text ``CAPTION_PAGE`` cues at a time as they are sent, so a long track never sits whole in memory."""
+    with library.sessions() as session:
+        ids = store.track_cue_ids(video_id, source, session=session)
+    for lo in range(0, len(ids), CAPTION_PAGE):
+        with library.sessions() as session:
+            page = store.timed_cues(ids[lo : lo + CAPTION_PAGE], session=session)
+        yield from page
 
 
 _FILE = {"schema": {"type": "string", "format": "binary"}}
