@@ -87,7 +87,7 @@ def probe_factory(spec: str, *, timeout: float, setting: str, timeout_setting: s
             f"Importing module {module!r} for {setting}={spec} ended its Python process (exit code {proc.returncode})."
         )
     if found.get("problem") == "import":
-        raise ModelError(f"Cannot import module {module!r} for model spec {spec!r} ({setting}): {found.get('cause')}")
+        raise ModelError(f"Cannot import module {module!r} ({setting}={spec}): {found.get('cause')}")
     if found.get("problem") == "attribute":
         raise ModelError(f"Module {module!r} has no attribute {attr!r} (model spec {spec!r}, {setting}).")
     if found.get("problem") == "callable":

@@ -19,10 +19,9 @@ faster-whisper is the optional extra ``vidseek[speech]``; it is imported only he
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from collections.abc import Callable
 
 from vidseek.errors import ModelError
 from vidseek.import_probe import probe_factory
@@ -95,7 +94,7 @@ def import_factory(spec: str) -> Callable[[], object]:
         raise
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's module: a syntax error, anything it raises
         module = spec.split(":")[1]
-        raise ModelError(f"Cannot import module {module!r} for model spec {spec!r} ({SETTING}): {cause_of(exc)}") from None
+        raise ModelError(f"Cannot import module {module!r}: {cause_of(exc)}") from None
 
 
 def check_folder(folder: Path) -> Path:

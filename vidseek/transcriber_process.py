@@ -77,7 +77,9 @@ class TranscriberProcess:
         except OSError:
             self.close()
             raise TranscriberFailed(self._died()) from None
-        answer = self._answer(self.window_timeout, f"gave no answer within {self.window_timeout:g} s ({TIMEOUT_SETTING})")
+        answer = self._answer(
+            self.window_timeout, f"gave no answer within {self.window_timeout:g} s ({TIMEOUT_SETTING})"
+        )
         if answer[0] == "lines":
             self.language = answer[2]
             return answer[1]

@@ -57,7 +57,8 @@ def heard_lines(raw: object, name: str) -> list[Heard]:
     """A transcriber's answer as Heard lines (empty text dropped); ModelError when it is not lines."""
     if isinstance(raw, (str, bytes, dict)) or not isinstance(raw, (list, tuple, Iterator)):
         raise ModelError(
-            f"Transcriber {name} returned {shown(raw)}, not a list of (start, end, text) lines (see vidseek/transcribers.py)."
+            f"Transcriber {name} returned {shown(raw)}, not a list of (start, end, text) lines "
+            "(see vidseek/transcribers.py)."
         )
     out = []
     items = iter(raw)
@@ -67,7 +68,9 @@ def heard_lines(raw: object, name: str) -> list[Heard]:
         except StopIteration:
             break
         except Exception as exc:  # noqa: BLE001 - the user's iterator: bad output, not a passing failure
-            raise ModelError(f"Transcriber {name} returned lines that failed as they were read: {cause_of(exc)}") from None
+            raise ModelError(
+                f"Transcriber {name} returned lines that failed as they were read: {cause_of(exc)}"
+            ) from None
         out.extend(_line(item, name))
     return out
 
