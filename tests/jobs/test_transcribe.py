@@ -243,6 +243,8 @@ def test_a_failed_transcribe_job_does_not_stop_the_watcher_indexing_the_changed_
 # -- hostile transcribers (tests/hostile_transcribers.py) ------------------------------------------
 
 HOSTILE = "python:hostile_transcribers:"
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""For what a transcriber does, whatever the database (the very long lines are stored on both)."""
 
 
 def _transcriber_processes() -> list[int]:
@@ -274,6 +276,7 @@ def _enqueue(library: Library, video_id: int, spec: str) -> int:
         return job_id
 
 
+@SQLITE_ONLY
 def test_a_transcriber_that_hangs_mid_file_is_stopped_its_job_fails_and_the_worker_moves_on(world) -> None:  # noqa: ANN001
     settings, worker, folder = world
     stuck = make_talking_video(folder / "stuck.mp4", [Segment("red", 6)], FIRST)
@@ -295,6 +298,7 @@ def test_a_transcriber_that_hangs_mid_file_is_stopped_its_job_fails_and_the_work
     assert _transcriber_processes() == [], "the stuck transcriber's process was stopped, the other one closed"
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("attr", "says"),
     [
@@ -317,6 +321,7 @@ def test_bad_output_fails_the_job_once_with_one_short_line(world, attr: str, say
     assert _cues(worker.library, video_id) == []
 
 
+@SQLITE_ONLY
 def test_a_transcriber_that_raises_is_retried_with_one_short_line(world) -> None:  # noqa: ANN001
     settings, worker, folder = world
     talk = make_talking_video(folder / "talk.mp4", [Segment("red", 6)], FIRST)
@@ -348,6 +353,7 @@ def test_very_long_marked_up_text_is_made_plain_and_cut_to_the_cue_cap(world) ->
     assert words == [f"word{i}" for i in range(len(words))] and len(words) < LONG_WORDS, "whole words, in order"
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(("kind", "says"), [("raises", "RuntimeError: no speech device"), ("syntax", "SyntaxError")])
 def test_a_speech_model_module_that_fails_as_it_is_imported_fails_its_job_once(
     world: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, says: str
@@ -367,6 +373,7 @@ def test_a_speech_model_module_that_fails_as_it_is_imported_fails_its_job_once(
     assert says in job.error and len(job.error) <= 200, job.error
 
 
+@SQLITE_ONLY
 def test_a_speech_model_module_that_never_finishes_importing_fails_its_job(
     world: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
