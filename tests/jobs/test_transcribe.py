@@ -286,11 +286,11 @@ def test_a_transcriber_that_hangs_mid_file_is_stopped_its_job_fails_and_the_work
     hung = _enqueue(worker.library, stuck_id, HOSTILE + "HangsOnSecondWindow")
     after = _enqueue(worker.library, talk_id, TONES)
 
-    strict = _strict_worker(worker, speech_window_timeout=2.0)
+    strict = _strict_worker(worker, speech_window_timeout=3.0)  # the first window takes milliseconds
     assert strict.run(until_idle=True) == 2
     job = _job(worker.library, hung)
     assert (job.status, job.attempts) == ("failed", 1), job.error
-    assert "gave no answer within 2 s (VIDSEEK_SPEECH_WINDOW_TIMEOUT)" in job.error, job.error
+    assert "gave no answer within 3 s (VIDSEEK_SPEECH_WINDOW_TIMEOUT)" in job.error, job.error
     assert "hearing 2-4 s" in job.error and len(job.error) <= 200, job.error
     assert _cues(worker.library, stuck_id) == [], "nothing of a file half heard is stored"
     assert _job(worker.library, after).status == "done", "the worker went on to the next job"
