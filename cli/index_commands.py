@@ -88,7 +88,7 @@ def run_index(settings: Settings, paths: list[Path], *, progress: bool | None, p
     for path, reason in report.failed:
         click.echo(f"error: {path}: {reason}", err=True)
     for path, note in report.notes:
-        click.echo(f"note: {path}: subtitles: {note}", err=True)
+        click.echo(f"note: {path}: {note}", err=True)  # each note says what it is about (subtitles:, transcript:)
     for path in report.removed:
         click.echo(f"removed: {path}", err=True)
     click.echo(report.summary())

@@ -57,7 +57,9 @@ def transcribe(ctx: click.Context, videos: tuple[str, ...], all_: bool, force: b
         raise UsageProblem(NO_MODEL)
     from vidseek.speech_spec import check_speech_spec
 
-    source = check_speech_spec(settings.speech_model)  # can the workers load it? ModelError: exit 2
+    # can the workers load it? ModelError: exit 2 (a python: module is imported in a child process, given
+    # VIDSEEK_SPEECH_IMPORT_TIMEOUT seconds)
+    source = check_speech_spec(settings.speech_model, import_timeout=settings.speech_import_timeout)
     library = open_library(settings)
     queued, skipped, busy = [], 0, 0
     with library.sessions() as session:

@@ -43,7 +43,8 @@ class IndexReport:
     cues_reread: list[str] = field(default_factory=list)
     """Unchanged videos whose subtitle files changed: their cues were read again."""
     notes: list[tuple[str, str]] = field(default_factory=list)
-    """(path, note) of subtitle blocks or streams that could not be read (the rest were kept)."""
+    """(path, note), each note led by what it is about: ``subtitles:`` a subtitle block or stream that
+    could not be read (the rest were kept), ``transcript:`` a video not queued for transcription."""
     cues_embedded: int = 0
     """Subtitle lines whose text was embedded for semantic search (``vidseek.cue_vectors.fill``)."""
     video_seconds: float = 0.0
@@ -137,11 +138,11 @@ class Indexer:
         """The cues of ``path`` (its sidecars', its subtitle streams') that are stored for a ``duration`` s
         video (``vidseek.cue_bounds``); what was skipped, dropped or cut goes to the notes."""
         cues, notes = cues_of(path, max_bytes=self.settings.subtitle_max_bytes, max_chars=self.settings.cue_max_chars)
-        report.notes.extend((str(path), note) for note in notes)
+        report.notes.extend((str(path), f"subtitles: {note}") for note in notes)
         rows = [store.CueRow(c.start, c.end, c.text, c.source, c.lang) for c in cues]
         kept = cue_bounds.bounded(rows, duration, self.settings.cues_per_hour)
         if kept.note is not None:
-            report.notes.append((str(path), kept.note))
+            report.notes.append((str(path), f"subtitles: {kept.note}"))
         return kept.cues
 
     def _reread_cues(self, video: Video, path: Path, beside: str, report: IndexReport, *, session: Session) -> None:
@@ -231,9 +232,11 @@ class Indexer:
             try:
                 if not self.settings.speech_model:
                     raise ModelError("VIDSEEK_TRANSCRIBE=auto needs a speech model: set VIDSEEK_SPEECH_MODEL")
-                self._speech_spec = speech_source(self.settings.speech_model).spec
+                self._speech_spec = speech_source(
+                    self.settings.speech_model, import_timeout=self.settings.speech_import_timeout
+                ).spec
             except ModelError as exc:
-                report.notes.append((str(path), f"not queued for transcription: {exc}"))
+                report.notes.append((str(path), f"transcript: not queued: {exc}"))
                 return
         with self.library.sessions() as session:
             counts = store.cue_counts([video_id], session=session).get(video_id)

@@ -16,7 +16,10 @@ Job kinds:
 - ``transcribe`` (``video_id``, payload ``{"model": SPEECH_SPEC}``): hear that video's sound and store
   its transcript (``indexer.transcription``). A file that changed since it was indexed is indexed
   again first, as a reindex job would; one that changes while it is heard is heard again (retry).
-  A file without sound is done, with no cues.
+  A file without sound is done, with no cues. The transcriber runs in a process of the worker's own
+  (``vidseek.transcriber_process``, kept for the next transcribe job): one that answers no window
+  within ``VIDSEEK_SPEECH_WINDOW_TIMEOUT`` is killed and the job fails; one that answers something
+  that is not lines fails the job at once; one that raises is retried. Its errors are one short line.
 
 A file that cannot be decoded fails its job with the decoder's reason (at once: it would fail
 again the same way until the file changes, and then the watcher queues it anew). Any other
@@ -56,6 +59,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SAVE_INTERVAL = WORKER_SAVE_INTERVAL
 """A worker saves the FAISS file at most this often while busy, and whenever the queue runs dry."""
+ERROR_CHARS = 200
+"""The longest error a transcribe job records (one line)."""
+
+
+def one_line(text: str, limit: int = ERROR_CHARS) -> str:
+    """``text`` on one line, at most ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class JobProgress:
@@ -127,6 +138,8 @@ class Worker:
         self.current: int | None = None
         """Id of the job being run, if any."""
         self._progress = 0.0
+        self._hearing = None
+        """The transcriber process of the last transcribe job (``vidseek.transcriber_process``), kept for the next."""
         self._indexer_encoder = encoders.current()
         self._indexer = self._indexer_for(self._indexer_encoder)
 
@@ -174,6 +187,7 @@ class Worker:
                     break
                 self.stop_event.wait(self.poll_seconds)
         finally:
+            self.close_transcriber()
             self._idle()
         return ran
 
@@ -334,16 +348,29 @@ class Worker:
         return Outcome()
 
     def _transcribe(self, job: Job) -> Outcome:
-        from indexer.transcription import ContentChanged, hear, store_transcript
-        from vidseek.transcribers import load_transcriber
+        """Errors are one short line (``ERROR_CHARS``): they come from the user's transcriber."""
+        try:
+            outcome = self._hear_and_store(job)
+        except Exception as exc:  # noqa: BLE001 - a job never kills the worker; its error stays short
+            log.exception("worker %s: job %d crashed", self.worker_id, job.id)
+            outcome = Outcome(f"{type(exc).__name__}: {exc}")
+        if outcome.error is not None:
+            outcome.error = one_line(outcome.error)
+        return outcome
+
+    def _hear_and_store(self, job: Job) -> Outcome:
+        from indexer.transcription import CUE_MAX_CHARS, ContentChanged, hear, store_transcript
+        from vidseek.transcriber_process import TranscriberFailed
 
         spec = jobs.payload_of(job).get("model") or self.settings.speech_model
         if not isinstance(spec, str) or not spec.strip():
             return Outcome("a transcribe job needs a speech model: set VIDSEEK_SPEECH_MODEL", permanent=True)
         try:
-            transcriber = load_transcriber(spec, device=self.settings.device, threads=self.settings.threads)
+            transcriber = self._transcriber(spec)
         except ModelError as exc:
             return Outcome(f"cannot load speech model {spec!r}: {exc}", permanent=True)
+        except TranscriberFailed as exc:
+            return Outcome(f"cannot load speech model {spec!r}: {exc}")
         video = self._video(job.video_id)
         if video is None:
             return Outcome(f"no indexed video has id {job.video_id}", permanent=True)
@@ -363,14 +390,18 @@ class Worker:
                 transcriber,
                 window_seconds=self.settings.speech_window,
                 duration=video.duration,
+                max_chars=int(getattr(self.settings, "cue_max_chars", CUE_MAX_CHARS)),
                 progress=self._set_progress,
             )
             store_transcript(self.library, video.id, video.fingerprint, heard.cues)
             cue_vectors.fill(self.library, self.encoder)  # what was said, searchable by meaning too
-        except ContentChanged as exc:
+        except (ContentChanged, TranscriberFailed) as exc:
             return Outcome(str(exc))
         except (DecodeError, ModelError) as exc:
             return Outcome(f"{path}: {exc}", permanent=True)
+        finally:
+            if not transcriber.alive:  # stopped (it hung) or dead: the next job starts a fresh one
+                self._hearing = None
         log.info(
             "worker %s: %s: %s",
             self.worker_id,
@@ -378,6 +409,30 @@ class Worker:
             "no audio stream, nothing to transcribe" if heard.no_audio else f"{len(heard.cues)} line(s) heard",
         )
         return Outcome()
+
+    def _transcriber(self, spec: str):  # noqa: ANN202 - a TranscriberProcess
+        """This worker's transcriber process for ``spec`` (started, and its model loaded, on first use)."""
+        from vidseek.transcriber_process import TranscriberProcess
+
+        key = (spec, self.settings.device, self.settings.threads)
+        if self._hearing is not None and (self._hearing.key != key or not self._hearing.alive):
+            self.close_transcriber()
+        if self._hearing is None:
+            limit = self.settings.speech_window_limit
+            self._hearing = TranscriberProcess(
+                spec,
+                device=self.settings.device,
+                threads=self.settings.threads,
+                load_timeout=max(limit, self.settings.speech_import_timeout),
+                window_timeout=limit,
+            )
+        return self._hearing
+
+    def close_transcriber(self) -> None:
+        """Stop this worker's transcriber process, if it has one."""
+        hearing, self._hearing = self._hearing, None
+        if hearing is not None:
+            hearing.close()
 
     def _video(self, video_id: int | None) -> Video | None:
         with self.library.sessions() as session:

@@ -108,7 +108,7 @@ def test_indexing_stores_sidecar_and_stream_cues_and_notes_bad_blocks(db_setting
     )
     library, report = _index(settings, [video])
     assert report.indexed == [str(video)] and report.failed == []
-    assert report.notes == [(str(video), "talk.en.srt: line 5: no 'start --> end' time line")]
+    assert report.notes == [(str(video), "subtitles: talk.en.srt: line 5: no 'start --> end' time line")]
     assert _stored(library, video) == [
         (0.5, 1.5, "hello world", "stream:1", "fre"),
         (1.0, 2.0, "The budget is late", "sidecar:talk.en.srt", "en"),

@@ -146,3 +146,66 @@ def test_lines_are_checked_and_empty_ones_dropped() -> None:
         heard_lines([("not", "a", "time")], "t")
     with pytest.raises(ModelError, match="times must be finite"):
         heard_lines([(float("nan"), 1.0, "x")], "t")
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (42, "returned 42, not a list"),
+        (None, "returned None, not a list"),
+        ("hello", "returned 'hello', not a list"),
+        ({"start": 0.0}, "not a list"),
+        ([(0.0, 1.0, b"bytes")], "each line should be (start, end, text)"),
+        ([("x" * 500, 1.0, "a")], "each line should be"),
+    ],
+)
+def test_an_answer_that_is_not_lines_is_one_short_model_error(raw: object, says: str) -> None:
+    with pytest.raises(ModelError) as caught:
+        heard_lines(raw, "t")
+    assert says in str(caught.value) and len(str(caught.value)) < 200, str(caught.value)
+
+
+def test_lines_may_come_from_an_iterator_but_one_that_raises_is_bad_output() -> None:
+    assert heard_lines(iter([(0.0, 1.0, "a")]), "t") == [Heard(0.0, 1.0, "a")]
+    assert heard_lines(((0.0, 1.0, w) for w in ["a", "b"]), "t") == [Heard(0.0, 1.0, "a"), Heard(0.0, 1.0, "b")]
+
+    def broken():  # noqa: ANN202
+        yield (0.0, 1.0, "a")
+        raise RuntimeError("state " * 200)
+
+    with pytest.raises(ModelError, match="failed as they were read: RuntimeError: state") as caught:
+        heard_lines(broken(), "t")
+    assert len(str(caught.value)) < 300
+
+
+@pytest.mark.parametrize(
+    ("text", "cap", "cut_to"),
+    [
+        ("short", 10, "short"),
+        ("alpha beta gamma delta", 12, "alpha beta"),
+        ("one two three four", 8, "one two"),
+        ("abcdefghij klm", 5, "abcde"),
+        ("one twothree", 9, "one twoth"),
+    ],
+)
+def test_long_lines_are_cut_after_a_whole_word_when_one_ends_near_the_cap(text: str, cap: int, cut_to: str) -> None:
+    from indexer.transcription import cut
+
+    assert cut(text, cap) == cut_to
+
+
+def test_the_window_time_limit_is_the_setting_else_generous_for_the_window(tmp_path: Path) -> None:
+    from vidseek.config import Settings
+
+    assert Settings(data_dir=tmp_path).speech_window_limit == 3000.0
+    assert Settings(data_dir=tmp_path, speech_window=30).speech_window_limit == 300.0
+    assert Settings(data_dir=tmp_path, speech_window=30, speech_window_timeout=5).speech_window_limit == 5.0
+
+
+def test_a_python_spec_is_parsed_without_importing_it() -> None:
+    from vidseek.speech_spec import parse_speech_spec
+
+    source = parse_speech_spec("python:no_such_module:X")
+    assert (source.kind, source.spec, source.name) == ("python", "python:no_such_module:X", "no_such_module.X")
+    with pytest.raises(ModelError, match="should look like python:MODULE:ATTR"):
+        parse_speech_spec("python:only_a_module")

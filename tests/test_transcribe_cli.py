@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hostile_transcribers import IMPORT_HOSTILE, write_import_hostile
 from media import Segment, make_video
 from speech_media import Said, make_talking_video
 
@@ -87,6 +88,13 @@ def test_an_unknown_path_is_one_error_line_and_exit_1_the_rest_still_queued(inde
         (("--all", "--speech-model", "whisper-small"), {}, "should be faster-whisper:SIZE"),
         (("--all", "--speech-model", "/no/such/folder"), {}, "Speech model folder /no/such/folder"),
         (("--all",), {"VIDSEEK_TRANSCRIBE": "sometimes"}, "VIDSEEK_TRANSCRIBE: Value error, transcribe must be"),
+        (("--all",), {"VIDSEEK_SPEECH_WINDOW": "inf"}, "VIDSEEK_SPEECH_WINDOW: Input should be a finite number"),
+        (("--all",), {"VIDSEEK_SPEECH_WINDOW": "nan"}, "VIDSEEK_SPEECH_WINDOW: Input should be a finite number"),
+        (("--all",), {"VIDSEEK_SPEECH_WINDOW": "0.01"}, "VIDSEEK_SPEECH_WINDOW: Input should be greater than"),
+        (("--all",), {"VIDSEEK_SPEECH_WINDOW": "1e9"}, "VIDSEEK_SPEECH_WINDOW: Input should be less than"),
+        (("--all",), {"VIDSEEK_SPEECH_WINDOW_TIMEOUT": "inf"}, "VIDSEEK_SPEECH_WINDOW_TIMEOUT: Input should be a fin"),
+        (("--all",), {"VIDSEEK_SPEECH_WINDOW_TIMEOUT": "0"}, "VIDSEEK_SPEECH_WINDOW_TIMEOUT: Input should be greater"),
+        (("--all",), {"VIDSEEK_SPEECH_IMPORT_TIMEOUT": "-1"}, "VIDSEEK_SPEECH_IMPORT_TIMEOUT: Input should be greater"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(indexed, monkeypatch, args, env, says) -> None:  # noqa: ANN001
@@ -105,3 +113,32 @@ def test_without_the_speech_extra_a_faster_whisper_model_says_how_to_install_it(
         "Error: Speech transcription with faster-whisper needs the speech extra: pip install 'vidseek[speech]'."
         in result.output
     )
+
+
+@pytest.mark.parametrize("kind", sorted(IMPORT_HOSTILE))
+def test_a_python_speech_model_that_fails_or_hangs_as_it_is_imported_is_one_line_and_exit_2(
+    indexed: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path / "modules"))
+    spec = write_import_hostile(tmp_path / "modules", kind)
+    monkeypatch.setenv("VIDSEEK_SPEECH_MODEL", spec)
+    if kind == "hangs":  # the others answer at once; a loaded machine may be slow to start Python
+        monkeypatch.setenv("VIDSEEK_SPEECH_IMPORT_TIMEOUT", "1")
+    result = _run("--all")
+    assert result.exit_code == 2, result.output
+    [line] = [line for line in result.output.splitlines() if line.strip()]
+    assert f"VIDSEEK_SPEECH_MODEL={spec}" in line and IMPORT_HOSTILE[kind][1] in line, line
+    if kind == "hangs":
+        assert "did not finish within 1 s (VIDSEEK_SPEECH_IMPORT_TIMEOUT); it was stopped" in line
+    assert "queued" not in line
+
+
+def test_transcription_notes_of_the_indexer_say_transcript_not_subtitles(tmp_path: Path, cli_env) -> None:  # noqa: ANN001
+    video = make_talking_video(tmp_path / "videos" / "talk.mp4", [Segment("red", 3)], [Said(1.0, 2.0, "hello")])
+    result = CliRunner().invoke(main, ["index", str(video.parent)], env={"VIDSEEK_TRANSCRIBE": "auto"})
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        f"note: {video.resolve()}: transcript: not queued: VIDSEEK_TRANSCRIBE=auto needs a speech model: "
+        "set VIDSEEK_SPEECH_MODEL"
+    ]

@@ -87,8 +87,26 @@ class Settings(BaseSettings):
     )
     speech_window: float = Field(
         default=600.0,
-        gt=0,
-        description="Seconds of sound a transcriber is given at a time (a long video is never held whole).",
+        ge=1,
+        le=3600,
+        allow_inf_nan=False,
+        description="Seconds of sound a transcriber is given at a time (a long video is never held whole), 1-3600.",
+    )
+    speech_window_timeout: float | None = Field(
+        default=None,
+        ge=1,
+        le=86_400,
+        allow_inf_nan=False,
+        description="Longest a transcriber may take to hear one window (and to load), seconds, up to a day; past "
+        "it the job fails and the transcriber is stopped. Unset: 5x the window, at least 300.",
+    )
+    speech_import_timeout: float = Field(
+        default=30.0,
+        ge=0.1,
+        le=3600,
+        allow_inf_nan=False,
+        description="Longest the import of a python:MODULE:ATTR speech model may take when it is checked "
+        "(`vidseek transcribe`, the transcribe route), seconds.",
     )
     cues_per_hour: int = Field(
         default=6000,
@@ -219,6 +237,14 @@ class Settings(BaseSettings):
                 "frames between clips would never be searchable"
             )
         return self
+
+    @property
+    def speech_window_limit(self) -> float:
+        """Seconds a transcriber may take over one window (``VIDSEEK_SPEECH_WINDOW_TIMEOUT``, else 5x the
+        window, at least 300)."""
+        if self.speech_window_timeout is not None:
+            return self.speech_window_timeout
+        return max(300.0, 5 * self.speech_window)
 
     @property
     def sqlalchemy_url(self) -> str:

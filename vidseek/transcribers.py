@@ -5,20 +5,36 @@ A transcriber has ``name: str`` and ``transcribe(samples) -> lines``: ``samples`
 ``(start, end, text)`` in seconds from the window's first sample (or an object with those
 attributes, as faster-whisper's segments have). Optionally ``language``: the language code of what
 it heard in the last window (faster-whisper detects it), stored with the cues.
+
+A job runs its transcriber in a process of its own (``vidseek.transcriber_process``), so that one
+that hangs can be stopped. What a transcriber answers must be a list (or tuple, or iterator) of
+lines; anything else, or an iterator that raises, is bad output: a ModelError (the job fails at
+once, it would answer the same again), with the value's repr cut short.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from vidseek.errors import ModelError
-from vidseek.model_spec import cause_of, python_factory
-from vidseek.speech_spec import SpeechSource, cannot_fetch, hub_repo, require_faster_whisper, speech_source
+from vidseek.model_spec import cause_of
+from vidseek.speech_spec import (
+    SpeechSource,
+    cannot_fetch,
+    hub_repo,
+    import_factory,
+    parse_speech_spec,
+    require_faster_whisper,
+)
+
+SHOWN_CHARS = 80
+"""How much of a bad answer's repr an error shows."""
 
 
 @runtime_checkable
@@ -39,22 +55,52 @@ class Heard:
 
 def heard_lines(raw: object, name: str) -> list[Heard]:
     """A transcriber's answer as Heard lines (empty text dropped); ModelError when it is not lines."""
+    if isinstance(raw, (str, bytes, dict)) or not isinstance(raw, (list, tuple, Iterator)):
+        raise ModelError(
+            f"Transcriber {name} returned {shown(raw)}, not a list of (start, end, text) lines "
+            "(see vidseek/transcribers.py)."
+        )
     out = []
-    for item in raw or []:  # type: ignore[union-attr]
+    items = iter(raw)
+    while True:
         try:
-            start, end, text = (
-                item if isinstance(item, tuple) else (item.start, item.end, item.text)  # type: ignore[attr-defined]
-            )
-            start, end, text = float(start), float(end), str(text).strip()
-        except (TypeError, ValueError, AttributeError):
+            item = next(items)
+        except StopIteration:
+            break
+        except Exception as exc:  # noqa: BLE001 - the user's iterator: bad output, not a passing failure
             raise ModelError(
-                f"Transcriber {name} returned {item!r}: each line should be (start, end, text) in seconds."
+                f"Transcriber {name} returned lines that failed as they were read: {cause_of(exc)}"
             ) from None
-        if not (math.isfinite(start) and math.isfinite(end)) or start < 0:
-            raise ModelError(f"Transcriber {name} returned a line at {start}-{end} s: times must be finite, >= 0.")
-        if text:
-            out.append(Heard(start, max(start, end), text))
+        out.extend(_line(item, name))
     return out
+
+
+def _line(item: object, name: str) -> list[Heard]:
+    try:
+        start, end, text = (
+            item if isinstance(item, tuple) else (item.start, item.end, item.text)  # type: ignore[attr-defined]
+        )
+        start, end = float(start), float(end)
+        if not isinstance(text, str):
+            raise TypeError("text is not a string")
+        text = text.strip()
+    except (TypeError, ValueError, AttributeError):
+        raise ModelError(
+            f"Transcriber {name} returned {shown(item)}: each line should be (start, end, text) in seconds."
+        ) from None
+    if not (math.isfinite(start) and math.isfinite(end)) or start < 0:
+        raise ModelError(f"Transcriber {name} returned a line at {start}-{end} s: times must be finite, >= 0.")
+    return [Heard(start, max(start, end), text)] if text else []
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, at most ``SHOWN_CHARS`` characters, on one line."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a repr that raises
+        text = f"a {type(value).__name__}"
+    text = " ".join(text.split())
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 class FasterWhisperTranscriber:
@@ -109,20 +155,22 @@ _cache_lock = threading.Lock()
 
 
 def load_transcriber(spec: str, *, device: str = "auto", threads: int = 0) -> Transcriber:
-    """The transcriber of ``spec``, built once per process; ModelError in one sentence when it cannot be."""
+    """The transcriber of ``spec``, built once per process (the module of a ``python:`` spec imported
+    here: call it where a hang can be stopped, ``vidseek.transcriber_process``); ModelError in one
+    sentence when it cannot be."""
     key = (spec, device, threads)
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = _build(speech_source(spec), device=device, threads=threads)
+            _cache[key] = _build(parse_speech_spec(spec), device=device, threads=threads)
         return _cache[key]
 
 
 def _build(source: SpeechSource, *, device: str, threads: int) -> Transcriber:
     if source.kind != "python":
         return FasterWhisperTranscriber(source, device=device, threads=threads)
-    factory = python_factory(source.spec)
+    factory = import_factory(source.spec)
     try:
         instance = factory()
-    except Exception as exc:  # noqa: BLE001 - the user's code: report it, don't crash with its traceback
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's code: report it, don't crash with its traceback
         raise ModelError(f"Creating the transcriber {source.spec}() failed: {cause_of(exc)}") from None
     return _CheckedTranscriber(instance, source.spec)

@@ -189,10 +189,16 @@ def _speech_model(services) -> str:  # noqa: ANN001
         raise HTTPException(
             409, "this server has no speech model: set VIDSEEK_SPEECH_MODEL (see the README, Speech transcription)"
         )
-    try:
-        return check_speech_spec(spec).spec
+    try:  # a python: module is imported in a child process, given VIDSEEK_SPEECH_IMPORT_TIMEOUT seconds
+        return check_speech_spec(spec, import_timeout=services.settings.speech_import_timeout).spec
     except ModelError as exc:
         raise HTTPException(409, f"this server's speech model (VIDSEEK_SPEECH_MODEL) cannot be used: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a broken faster-whisper install, say: the reason, not a 500
+        from vidseek.model_spec import cause_of
+
+        raise HTTPException(
+            409, f"this server's speech model (VIDSEEK_SPEECH_MODEL) cannot be used: {cause_of(exc)}"
+        ) from None
 
 
 @router.post(

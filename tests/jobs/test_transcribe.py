@@ -149,7 +149,7 @@ def test_with_auto_transcription_a_new_or_changed_video_without_subtitles_is_que
     assert report.notes == [
         (
             str(other),
-            "not queued for transcription: VIDSEEK_TRANSCRIBE=auto needs a speech model: set VIDSEEK_SPEECH_MODEL",
+            "transcript: not queued: VIDSEEK_TRANSCRIBE=auto needs a speech model: set VIDSEEK_SPEECH_MODEL",
         )
     ]
 
@@ -238,3 +238,155 @@ def test_a_failed_transcribe_job_does_not_stop_the_watcher_indexing_the_changed_
     with worker.library.sessions() as session:
         scanned = scan_once([folder], session=session, settings=settings, settle=0)
     assert len(scanned.job_ids) == 1, "the changed file is queued for indexing"
+
+
+# -- hostile transcribers (tests/hostile_transcribers.py) ------------------------------------------
+
+HOSTILE = "python:hostile_transcribers:"
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""For what a transcriber does, whatever the database (the very long lines are stored on both)."""
+
+
+def _transcriber_processes() -> list[int]:
+    """Children of this process running a transcriber (``vidseek.transcriber_process``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid() and b"vidseek.transcriber_process" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _strict_worker(worker: Worker, **speech: object) -> Worker:
+    """A worker on ``worker``'s library, with these speech settings (2 s windows)."""
+    settings = worker.settings.model_copy(update={"speech_window": 2.0, **speech})
+    return Worker(
+        settings, library=worker.library, encoders=worker.encoders, lease_seconds=5.0, poll_seconds=0.05, retry_base=60
+    )
+
+
+def _enqueue(library: Library, video_id: int, spec: str) -> int:
+    with library.sessions() as session:
+        job_id = jobs.enqueue("transcribe", session=session, video_id=video_id, payload={"model": spec}).id
+        session.commit()
+        return job_id
+
+
+@SQLITE_ONLY
+def test_a_transcriber_that_hangs_mid_file_is_stopped_its_job_fails_and_the_worker_moves_on(world) -> None:  # noqa: ANN001
+    settings, worker, folder = world
+    stuck = make_talking_video(folder / "stuck.mp4", [Segment("red", 6)], FIRST)
+    talk = make_talking_video(folder / "talk.mp4", [Segment("blue", 6)], SECOND)
+    _index(settings, worker, [stuck, talk])
+    stuck_id, talk_id = _video_id(worker.library, stuck), _video_id(worker.library, talk)
+    hung = _enqueue(worker.library, stuck_id, HOSTILE + "HangsOnSecondWindow")
+    after = _enqueue(worker.library, talk_id, TONES)
+
+    strict = _strict_worker(worker, speech_window_timeout=3.0)  # the first window takes milliseconds
+    assert strict.run(until_idle=True) == 2
+    job = _job(worker.library, hung)
+    assert (job.status, job.attempts) == ("failed", 1), job.error
+    assert "gave no answer within 3 s (VIDSEEK_SPEECH_WINDOW_TIMEOUT)" in job.error, job.error
+    assert "hearing 2-4 s" in job.error and len(job.error) <= 200, job.error
+    assert _cues(worker.library, stuck_id) == [], "nothing of a file half heard is stored"
+    assert _job(worker.library, after).status == "done", "the worker went on to the next job"
+    assert _cues(worker.library, talk_id) == _said(SECOND)
+    assert _transcriber_processes() == [], "the stuck transcriber's process was stopped, the other one closed"
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("attr", "says"),
+    [
+        ("NotAListTranscriber", "returned 42, not a list of (start, end, text) lines"),
+        ("RaisingLinesTranscriber", "returned lines that failed as they were read: RuntimeError: the decoder"),
+        ("BrokenTranscriber", "each line should be (start, end, text)"),
+    ],
+)
+def test_bad_output_fails_the_job_once_with_one_short_line(world, attr: str, says: str) -> None:  # noqa: ANN001
+    settings, worker, folder = world
+    talk = make_talking_video(folder / "talk.mp4", [Segment("red", 6)], FIRST)
+    _index(settings, worker, [talk])
+    video_id = _video_id(worker.library, talk)
+    module = "tone_transcriber" if attr == "BrokenTranscriber" else "hostile_transcribers"
+    job_id = _enqueue(worker.library, video_id, f"python:{module}:{attr}")
+    _strict_worker(worker).run(until_idle=True)
+    job = _job(worker.library, job_id)
+    assert (job.status, job.attempts) == ("failed", 1), job.error
+    assert says in job.error and len(job.error) <= 200 and "\n" not in job.error, job.error
+    assert _cues(worker.library, video_id) == []
+
+
+@SQLITE_ONLY
+def test_a_transcriber_that_raises_is_retried_with_one_short_line(world) -> None:  # noqa: ANN001
+    settings, worker, folder = world
+    talk = make_talking_video(folder / "talk.mp4", [Segment("red", 6)], FIRST)
+    _index(settings, worker, [talk])
+    job_id = _enqueue(worker.library, _video_id(worker.library, talk), HOSTILE + "RaisingTranscriber")
+    _strict_worker(worker).run(until_idle=True)
+    job = _job(worker.library, job_id)
+    assert (job.status, job.attempts) == ("queued", 1), "perhaps a passing failure (memory): tried again later"
+    assert job.error.startswith("the transcriber raised RuntimeError: CUDA out of memory"), job.error
+    assert len(job.error) <= 200, job.error
+
+
+def test_very_long_marked_up_text_is_made_plain_and_cut_to_the_cue_cap(world) -> None:  # noqa: ANN001
+    from hostile_transcribers import LONG_WORDS
+
+    settings, worker, folder = world
+    talk = make_talking_video(folder / "talk.mp4", [Segment("red", 3)], FIRST[:1])
+    _index(settings, worker, [talk])
+    video_id = _video_id(worker.library, talk)
+    job_id = _enqueue(worker.library, video_id, HOSTILE + "VeryLongTranscriber")
+    _strict_worker(worker, speech_window=600.0).run(until_idle=True)
+    job = _job(worker.library, job_id)
+    assert (job.status, job.error) == ("done", None)
+    [(start, end, text, source, _)] = _cues(worker.library, video_id)
+    assert (start, end, source) == (0.5, 1.5, "speech:test:very-long")
+    words = text.split(" ")
+    assert "<" not in text and ">" not in text
+    assert 800 <= len(text) <= 1000, "cut to the per-cue cap, 1,000 characters"
+    assert words == [f"word{i}" for i in range(len(words))] and len(words) < LONG_WORDS, "whole words, in order"
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(("kind", "says"), [("raises", "RuntimeError: no speech device"), ("syntax", "SyntaxError")])
+def test_a_speech_model_module_that_fails_as_it_is_imported_fails_its_job_once(
+    world: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, says: str
+) -> None:
+    from hostile_transcribers import write_import_hostile
+
+    settings, worker, folder = world
+    monkeypatch.syspath_prepend(str(tmp_path / "modules"))
+    spec = write_import_hostile(tmp_path / "modules", kind)
+    talk = make_talking_video(folder / "talk.mp4", [Segment("red", 3)], FIRST[:1])
+    _index(settings, worker, [talk])
+    job_id = _enqueue(worker.library, _video_id(worker.library, talk), spec)
+    _strict_worker(worker).run(until_idle=True)
+    job = _job(worker.library, job_id)
+    assert (job.status, job.attempts) == ("failed", 1), job.error
+    assert job.error.startswith(f"cannot load speech model '{spec}': Cannot import module"), job.error
+    assert says in job.error and len(job.error) <= 200, job.error
+
+
+@SQLITE_ONLY
+def test_a_speech_model_module_that_never_finishes_importing_fails_its_job(
+    world: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hostile_transcribers import write_import_hostile
+
+    settings, worker, folder = world
+    monkeypatch.syspath_prepend(str(tmp_path / "modules"))
+    spec = write_import_hostile(tmp_path / "modules", "hangs")
+    talk = make_talking_video(folder / "talk.mp4", [Segment("red", 3)], FIRST[:1])
+    _index(settings, worker, [talk])
+    job_id = _enqueue(worker.library, _video_id(worker.library, talk), spec)
+    _strict_worker(worker, speech_window_timeout=2.0, speech_import_timeout=1.0).run(until_idle=True)
+    job = _job(worker.library, job_id)
+    assert (job.status, job.attempts) == ("failed", 1), job.error
+    assert "the transcriber did not load within 2 s; it was stopped" in job.error, job.error
+    assert _transcriber_processes() == []

@@ -88,3 +88,23 @@ def test_a_server_without_the_speech_extra_says_how_to_install_it(live_factory: 
     response = live.client.post(f"/api/videos/{live.red_id}/transcribe", headers=live.auth(live.make_key()))
     assert response.status_code == 409
     assert "pip install 'vidseek[speech]'" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("kind", ["raises", "syntax", "hangs", "exits"])
+def test_a_speech_model_module_that_fails_or_hangs_as_it_is_imported_is_409_with_the_reason(
+    live_factory: Callable[..., Live], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    from hostile_transcribers import IMPORT_HOSTILE, write_import_hostile
+
+    monkeypatch.syspath_prepend(str(tmp_path / "modules"))
+    spec = write_import_hostile(tmp_path / "modules", kind)
+    # the others answer at once; a loaded machine may be slow to start Python
+    live = live_factory(speech_model=spec, speech_import_timeout=1.0 if kind == "hangs" else 30.0)
+    auth = live.auth(live.make_key())
+    response = live.client.post(f"/api/videos/{live.red_id}/transcribe", headers=auth)
+    assert response.status_code == 409, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("this server's speech model (VIDSEEK_SPEECH_MODEL) cannot be used: ")
+    assert IMPORT_HOSTILE[kind][1] in detail and "\n" not in detail, detail
+    assert live.client.get("/api/jobs", headers=auth).json()["total"] == 0
