@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol, Sequence
 
 from vidseek.cue_bounds import within
-
 from vidseek.language_tags import same_language
 
 _KINDS = ("sidecar", "stream", "speech")
