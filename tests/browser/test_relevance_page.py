@@ -12,6 +12,7 @@ import urllib.request
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from axe_check import accessible_name, assert_accessible
 from page_actions import load_every_page
 from serve_process import running_server
 
@@ -77,8 +78,8 @@ def assert_badges_match(page, results: list[dict]) -> None:  # noqa: ANN001
         assert badge.inner_text() == WORDS[band]
         assert f"relevance-{band}" in badge.get_attribute("class").split()
         assert badge.is_visible()
-        # the card is a button with its own name: the band is part of it, for screen readers
-        assert WORDS[band] in card.get_attribute("aria-label")
+        # the card is a button named by what it shows: the band is part of its name, for screen readers
+        assert WORDS[band] in accessible_name(card)
 
 
 # ---------------------------------------------------------------- the live server of conftest
@@ -142,6 +143,7 @@ def test_group_by_video_shows_one_section_per_video_with_its_moments(
     status_text = page.get_by_test_id("search-status").inner_text()
     assert f"in {len(grouped['groups'])} videos" in status_text, status_text
     page.screenshot(path=str(artifacts / "relevance-grouped.png"), full_page=True)
+    assert_accessible(page, "the results grouped by video")
 
     # arrows move between the sections: down from the first video's card reaches the next video's
     page.get_by_test_id("search-input").press("ArrowDown")
@@ -333,6 +335,7 @@ def test_weaker_matches_are_counted_and_shown_on_request(
     assert weak.count() >= 1
     assert weak.first.get_by_test_id("result-relevance").inner_text() == "weak match"
     assert weak.first.evaluate("el => el === document.activeElement"), "focus should go to the first revealed match"
+    assert_accessible(page, "strong, good and weak matches")
 
     page.get_by_label("Show matches").select_option("high")
     settled(page, "red", min_relevance="high")

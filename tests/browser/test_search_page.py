@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from axe_check import accessible_name, assert_accessible
 from browser_media import VIDEOS
 from media import truth
 from page_actions import load_every_page
@@ -62,6 +63,7 @@ def test_empty_state_on_a_fresh_page(page, page_errors) -> None:  # noqa: ANN001
     assert page.get_by_test_id("state-empty").is_visible()
     assert page.get_by_test_id("search-input").evaluate("el => el === document.activeElement")
     assert page.locator(CARD).count() == 0
+    assert_accessible(page, "the empty page")
     assert page_errors == []
 
 
@@ -70,7 +72,7 @@ def test_typing_shows_moment_cards_with_the_red_video_first(page, page_errors, a
     search(page, "red")
     assert titles(page)[0] == "red moment"
     first = page.locator(CARD).first
-    # start–end timecode, a score, a strip and a thumbnail with alt text
+    # start–end timecode, a score, a strip and a thumbnail (its alt empty: the card's text names the moment)
     time_text = first.get_by_test_id("result-time").inner_text()
     start, end = (float(m.group(1)) * 60 + float(m.group(2)) for m in re.finditer(r"(\d+):(\d\d\.\d)", time_text))
     assert abs(start - RED_START) <= 1.0 and abs(end - RED_END) <= 1.0, time_text
@@ -82,7 +84,7 @@ def test_typing_shows_moment_cards_with_the_red_video_first(page, page_errors, a
     # the moment (2-6 s of 12 s) sits in the first half of the strip
     assert strip_box["x"] < span_box["x"] < strip_box["x"] + strip_box["width"] / 2
     img = first.get_by_test_id("result-thumbnail")
-    assert "red moment" in img.get_attribute("alt")
+    assert img.get_attribute("alt") == ""
     page.wait_for_function("img => img.complete", arg=img.element_handle())
     assert img.evaluate("img => img.naturalWidth") > 0, "thumbnail did not load"
     # a frame from inside the red moment is red
@@ -91,6 +93,7 @@ def test_typing_shows_moment_cards_with_the_red_video_first(page, page_errors, a
         return r > 150 && gg < 100 && b < 100; }"""), "the thumbnail of the red moment is not red"
     assert "moment" in page.get_by_test_id("search-status").inner_text()
     page.screenshot(path=str(artifacts / "results.png"), full_page=True)
+    assert_accessible(page, "the results")
     assert page_errors == []
 
 
@@ -127,6 +130,7 @@ def test_clicking_a_card_plays_the_moment_from_its_start(page, page_errors, arti
     assert "red moment" in page.get_by_test_id("player-title").inner_text()
     assert start - 0.01 <= wait_at(page, start) <= start + 0.5
     page.screenshot(path=str(artifacts / "player.png"))
+    assert_accessible(page, "the open player")
 
     # it plays, and stops at the moment's end
     page.wait_for_function(
@@ -276,11 +280,52 @@ def test_library_lists_the_indexed_videos(page, api) -> None:  # noqa: ANN001
         assert row.get_by_test_id("library-status").inner_text() == by_title[title]["status"]
     assert page.get_by_test_id("tab-library").get_attribute("aria-current") == "page"
     assert page.get_by_test_id("search-view").is_hidden()
+    assert_accessible(page, "the library")
 
     # and back to search with the tab
     page.get_by_test_id("tab-search").click()
     page.get_by_test_id("search-view").wait_for()
     assert page.get_by_test_id("library-view").is_hidden()
+
+
+def test_cards_and_player_buttons_are_named_by_what_they_show(page) -> None:  # noqa: ANN001
+    """A control's accessible name holds its visible text (WCAG 2.5.3), so "click red moment" or "click Next"
+    said to speech input finds it; a card's name starts with its title."""
+    page.goto("/?q=blue")
+    page.locator(cards_for("blue")).first.wait_for()
+    for card in page.locator(CARD).all():
+        name = " ".join(accessible_name(card).split())
+        title = card.get_by_test_id("result-title").inner_text()
+        assert name.startswith(title), name
+        for shown in (card.get_by_test_id("result-time"), card.get_by_test_id("result-score")):
+            assert shown.inner_text() in name, (shown.inner_text(), name)
+        assert card.get_by_test_id("result-relevance").inner_text() in name
+    assert page.get_by_role("button", name=re.compile(r"^blue sky\b")).count() >= 1
+    page.locator(CARD).nth(1).click()  # not the first: its Previous is enabled
+    page.get_by_test_id("player").wait_for()
+    for testid in ("player-prev", "player-next"):
+        button = page.get_by_test_id(testid)
+        visible = re.sub(r"[^\w ]", "", button.inner_text()).strip()
+        assert visible and visible.lower() in accessible_name(button).lower(), (visible, accessible_name(button))
+
+
+def test_dark_mode_pages_are_accessible(page, artifacts) -> None:  # noqa: ANN001
+    page.emulate_media(color_scheme="dark")
+    page.goto("/?q=red")
+    page.locator(cards_for("red")).first.wait_for()
+    page.wait_for_function("img => img.complete", arg=page.get_by_test_id("result-thumbnail").first.element_handle())
+    page.screenshot(path=str(artifacts / "results-dark.png"), full_page=True)
+    assert_accessible(page, "the results", "dark")
+    page.locator(CARD).first.click()
+    page.get_by_test_id("player").wait_for()
+    assert_accessible(page, "the open player", "dark")
+    page.goto("/#library")
+    page.get_by_test_id("library-row").first.wait_for()
+    assert_accessible(page, "the library", "dark")
+    page.goto("/#jobs")
+    page.get_by_test_id("jobs-view").wait_for()
+    page.locator('[data-testid="jobs-empty"]:visible, [data-testid="job-row"]').first.wait_for()
+    assert_accessible(page, "the jobs view", "dark")
 
 
 def test_phone_width_shows_cards_without_horizontal_scrolling(phone_page, artifacts) -> None:  # noqa: ANN001

@@ -5,12 +5,16 @@ player's captions track."""
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from axe_check import accessible_name, assert_accessible
 from media import Segment, make_video
 from serve_process import running_server
 from subtitle_media import Track, make_subtitled_video
@@ -109,7 +113,8 @@ def test_the_quote_is_under_the_card_with_the_words_marked(talking_page, page_er
     strip = door.get_by_test_id("result-strip").bounding_box()
     box = quote.bounding_box()
     assert title["y"] < line["y"] < box["y"] < strip["y"]
-    assert door.get_attribute("aria-label").endswith("said: We missed the deadline.")
+    name = accessible_name(door)
+    assert "We missed the deadline." in name and re.search(r"\bsaid\b", name), name
 
     # a prefix marks the whole word, in every card that says it; case does not matter
     page.get_by_test_id("search-input").fill("DEAD*")
@@ -119,6 +124,7 @@ def test_the_quote_is_under_the_card_with_the_words_marked(talking_page, page_er
     for card in page.locator(CARD).all():
         assert marks(card) == ["deadline"], card.inner_text()
     page.screenshot(path=str(artifacts / "speech-quotes.png"), full_page=True)
+    assert_accessible(page, "results found by what is said")
     assert page_errors == []
 
 
@@ -271,6 +277,49 @@ def test_quotes_fit_a_phone_in_dark_mode(browser, talking_server: str, page_erro
         assert relevance["x"] + relevance["width"] < signals["x"]  # the badges do not overlap
         assert signals["x"] + signals["width"] <= thumb["x"] + thumb["width"]
         page.screenshot(path=str(artifacts / "speech-phone-dark.png"), full_page=True)
+        assert_accessible(page, "results found by what is said, on a phone", "dark")
     finally:
         context.close()
+    assert page_errors == []
+
+
+def test_a_line_shown_below_the_band_asked_for_says_it_is_there_for_what_is_said(
+    talking_page, talking_server: str, page_errors
+) -> None:  # noqa: ANN001
+    """The API's band describes what is seen; a line that says the query is shown whatever band its picture
+    reaches. So with "good and strong" asked, a card whose picture is only a weak match must not read "weak match"
+    (which the filter says it hides): it says it is shown for what is said, and why."""
+    with urllib.request.urlopen(f"{talking_server}/api/search?q=deadline&limit=24", timeout=30) as response:  # noqa: S310
+        body = json.loads(response.read())
+    assert body["min_relevance"] == "medium"
+    below = [r for r in body["results"] if r["relevance"] == "low"]
+    assert below and all("speech" in r["matched"] for r in below), "the library should have said-only weak moments"
+    page = talking_page
+    page.goto("/?q=deadline")
+    settled(page, "deadline")
+    cards = page.locator(CARD)
+    assert cards.count() == len(body["results"])
+    for card, result in zip(cards.all(), body["results"]):
+        badge = card.get_by_test_id("result-relevance")
+        if result["relevance"] == "low":
+            assert badge.inner_text() == "said match", result
+            assert "what is said" in badge.get_attribute("title") and "weak match" in badge.get_attribute("title")
+            assert "said match" in accessible_name(card)
+        else:
+            assert badge.inner_text() == {"high": "strong match", "medium": "good match"}[result["relevance"]]
+    # the player says the same
+    cards.nth(body["results"].index(below[0])).click()
+    page.get_by_test_id("player").wait_for()
+    assert "said match" in page.get_by_test_id("player-meta").inner_text()
+    assert "weak match" not in page.get_by_test_id("player-meta").inner_text()
+    page.keyboard.press("Escape")
+
+    # asked for everything, the band itself is what the card says
+    page.get_by_test_id("min-relevance").select_option("low")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=results]').dataset.minRelevance === 'low'"
+        " && document.body.dataset.loading === 'false'"
+    )
+    texts = page.get_by_test_id("result-relevance").all_inner_texts()
+    assert "said match" not in texts and "weak match" in texts
     assert page_errors == []

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from axe_check import assert_accessible
 from media import Segment, make_video
 from serve_process import running_server
 
@@ -59,6 +60,7 @@ def test_upload_through_the_page_asks_for_a_key_and_shows_the_job(
         form = page.get_by_test_id("key-form")
         form.wait_for()
         assert "vidseek keys create" in page.get_by_test_id("key-message").inner_text()
+        assert_accessible(page, "the upload asking for a key")
         page.get_by_test_id("key-input").fill(key)
         page.get_by_test_id("key-save").click()
 
@@ -79,6 +81,8 @@ def test_upload_through_the_page_asks_for_a_key_and_shows_the_job(
         assert page.get_by_test_id("key-saved").is_visible()
         assert page.get_by_test_id("key-none").is_hidden()
         page.screenshot(path=str(artifacts / "jobs.png"), full_page=True)
+        for scheme in ("light", "dark"):
+            assert_accessible(page, "the jobs view with a done upload", scheme)
 
         # it is searchable now
         with urllib.request.urlopen(f"{base}/api/search?q=magenta&limit=1", timeout=30) as response:  # noqa: S310

@@ -4,7 +4,8 @@
 
 import * as api from "./api.js";
 import { byTestId, show } from "./dom.js";
-import { clock, relevanceLabel, score, span, streamUrl, videoDuration } from "./format.js";
+import { badgeWords } from "./bands.js";
+import { clock, score, span, streamUrl, videoDuration } from "./format.js";
 import { drawStrip } from "./strip.js";
 
 const LOOP_KEY = "vidseek.loop";
@@ -129,8 +130,9 @@ function tryPlay() {
   if (p && p.catch) p.catch(() => {}); // autoplay refused: the user presses play
 }
 
-/** Open the player on ``result``, the moment at ``index`` in its list, shown as #``rank``. */
-export function playMoment(result, { index, rank }) {
+/** Open the player on ``result``, the moment at ``index`` in its list, shown as #``rank``, from an answer asked
+ * for ``minRelevance`` (its band is said as on its card). */
+export function playMoment(result, { index, rank, minRelevance = "low" }) {
   const wasHidden = ui.player.hidden;
   player.result = result;
   player.start = Number(result.start) || 0;
@@ -147,7 +149,7 @@ export function playMoment(result, { index, rank }) {
   const title = result.video.title || result.video.path;
   ui.playerTitle.textContent = title;
   ui.playerTitle.title = result.video.path || "";
-  const band = relevanceLabel(result.relevance);
+  const band = badgeWords(result.relevance, result.matched, minRelevance).label;
   ui.playerMeta.textContent = `#${rank} · ${clock(player.start)}–${clock(player.end)} `
     + `(${span(player.end - player.start)}) · ${band ? `${band} · ` : ""}score ${score(result.score)}`;
   const details = [];

@@ -3,6 +3,7 @@
 // choosing a result (with the keys), and the page URL and title that say what is shown.
 
 import * as api from "./api.js";
+import { weakerThan } from "./bands.js";
 import { byTestId, show } from "./dom.js";
 import { clock, hiddenText, nextOffset, urlWithQuery } from "./format.js";
 import {
@@ -10,7 +11,7 @@ import {
 } from "./player.js";
 import { appendPage, rankOf } from "./result_cards.js";
 import {
-  DEFAULT_RELEVANCE, RELEVANCE, currentOptions, onOptionsChange, searchFilters, showAllMatches, showSortOption,
+  DEFAULT_RELEVANCE, currentOptions, onOptionsChange, searchFilters, showAllMatches, showSortOption,
   writeOptionsToUrl,
 } from "./search_options.js";
 
@@ -187,7 +188,7 @@ async function run(request) {
     state.units = state.grouped ? page.groups.length : page.results.length;
     state.next = nextOffset(data, 0, pageSize(request), state.units);
     state.hidden = hiddenOf(data);
-    appendPage(ui.results, page, 0, `group-${state.seq}`, textOf(request));
+    appendPage(ui.results, page, 0, `group-${state.seq}`, textOf(request), request.options.minRelevance);
     ui.results.dataset.query = request.key;
     ui.results.dataset.minRelevance = request.options.minRelevance;
     ui.results.dataset.groupBy = state.grouped ? "video" : "none";
@@ -236,7 +237,7 @@ async function loadMore() {
     state.units += received;
     state.next = received ? nextOffset(data, offset, pageSize(request), received) : null;
     state.hidden = hiddenOf(data);
-    appendPage(ui.results, page, from, `group-${state.seq}`, textOf(request));
+    appendPage(ui.results, page, from, `group-${state.seq}`, textOf(request), request.options.minRelevance);
     setStatus(summary(data));
   } catch (err) {
     if (err && err.name === "AbortError") return;
@@ -332,7 +333,10 @@ function cardAt(index) {
 
 function playResult(index) {
   const result = state.results[index];
-  if (result) playMoment(result, { index, rank: rankOf(result, index, state.grouped) });
+  if (result) {
+    const minRelevance = state.request ? state.request.options.minRelevance : DEFAULT_RELEVANCE;
+    playMoment(result, { index, rank: rankOf(result, index, state.grouped), minRelevance });
+  }
 }
 
 function select(index, { focus = true, play = state.selected >= 0 && isPlayerOpen() } = {}) {
@@ -492,7 +496,9 @@ ui.showHidden.addEventListener("click", () => {
   optionsChanged().then(() => {
     // carry the focus (the button is gone) to the first match that was hidden, or the first result
     if (!state.results.length) return;
-    const weaker = state.results.findIndex((r) => RELEVANCE.indexOf(r.relevance) > RELEVANCE.indexOf(before));
+    // (a weaker moment found by what is said was shown already: bands.js)
+    const weaker = state.results.findIndex((r) => weakerThan(r.relevance, before)
+      && !(Array.isArray(r.matched) && r.matched.includes("speech")));
     select(weaker >= 0 ? weaker : 0, { play: false });
   });
 });
