@@ -12,16 +12,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
+import zipfile
 from pathlib import Path
 
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from search_api.response_models import MomentSpan
-from vidseek.timecode import counting_rate
+from vidseek.timecode import counting_rate, is_drop_frame
 
 EDL_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0)
-"""Rates SMPTE timecode (and so an EDL) can be written at."""
+"""Rates SMPTE timecode (and so an EDL) can be written at. An EDL has one rate, its sources' own: moments
+at several rates are one EDL per rate (:func:`edl_files`)."""
 CSV_FIELDS = (
     "rank",
     "score",
@@ -98,24 +101,102 @@ def to_otio(moments: list[MomentSpan], name: str) -> str:
     return otio.adapters.write_to_string(timeline(moments, name), "otio_json")
 
 
+def is_smpte_rate(rate: float) -> bool:
+    """Whether SMPTE timecode (and so an EDL) can be written at ``rate`` (a :func:`counting_rate`)."""
+    return any(abs(rate - smpte_rate) < 1e-6 for smpte_rate in EDL_RATES)
+
+
+def refuse_odd_rates(moments: list[MomentSpan]) -> None:
+    """Raise :class:`ExportProblem` naming the videos of any moments at a rate no EDL can be written at."""
+    odd = sorted({f"{m.video.title} ({m.fps:g} fps)" for m in moments if not is_smpte_rate(counting_rate(m.fps))})
+    if odd:
+        raise ExportProblem(
+            "an EDL needs a SMPTE frame rate (23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60) and the videos of "
+            f"{'some of ' if len(odd) < len(moments) else ''}these moments have none: {', '.join(odd[:5])}"
+            f"{' ...' if len(odd) > 5 else ''}; export as .otio or .csv instead, or leave these videos out"
+        )
+
+
 def edl_rate(moments: list[MomentSpan]) -> float:
-    """An EDL has one rate: that of the first moment at a SMPTE rate; moments at other rates are converted."""
+    """The one rate of an EDL of ``moments``: theirs, which they share and SMPTE timecode can be written at."""
+    refuse_odd_rates(moments)
+    rates = {counting_rate(m.fps) for m in moments}
+    if len(rates) != 1:
+        raise ValueError(f"an EDL holds moments at one frame rate, not {len(rates)}: see edl_files")
+    return rates.pop()
+
+
+def by_rate(moments: list[MomentSpan]) -> dict[float, list[MomentSpan]]:
+    """The moments grouped by the rate their frames are counted at, in the order each rate first ranks."""
+    groups: dict[float, list[MomentSpan]] = {}
     for m in moments:
-        rate = counting_rate(m.fps)
-        if any(abs(rate - smpte_rate) < 1e-6 for smpte_rate in EDL_RATES):
-            return rate
-    raise ExportProblem(
-        "an EDL needs a SMPTE frame rate (23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60) and "
-        f"none of these moments' videos has one ({', '.join(sorted({str(m.fps) for m in moments}))} "
-        "fps): export as .otio or .csv instead"
-    )
+        groups.setdefault(counting_rate(m.fps), []).append(m)
+    return groups
+
+
+def rate_label(rate: float) -> str:
+    """A rate as people write it: 24000/1001 -> '23.976', 30000/1001 -> '29.97', 25.0 -> '25'."""
+    return f"{round(rate, 3):g}"
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line of plain text: control characters and line or paragraph separators (anything
+    ``str.splitlines`` breaks at, which EDL readers split on) become spaces, runs of spaces one."""
+    return " ".join("".join(" " if unicodedata.category(c) in _LINE_BREAKING else c for c in text).split())
+
+
+_LINE_BREAKING = {"Cc", "Zl", "Zp"}
 
 
 def to_edl(moments: list[MomentSpan], name: str) -> str:
-    """CMX3600 by the OpenTimelineIO adapter; record times run from 00:00:00:00."""
+    """CMX3600 by the OpenTimelineIO adapter, for moments all at one SMPTE rate: each event's source in and
+    out are the moments' ``frames`` (so its timecodes are theirs), record times run back to back from
+    00:00:00:00 at the same rate. ``FCM:`` says whether the timecodes are drop-frame (``;`` at 29.97 and
+    59.94). Every comment is one line (see :func:`one_line`)."""
+    title = one_line(name)
     if not moments:
-        return f"TITLE: {name}\n\n"  # the adapter cannot write an empty track
-    return otio.adapters.write_to_string(timeline(moments, name), "cmx_3600", rate=edl_rate(moments))
+        return f"TITLE: {title}\n\n"  # the adapter cannot write an empty track
+    rate = edl_rate(moments)
+    edl = otio.adapters.write_to_string(_one_line_names(timeline(moments, title)), "cmx_3600", rate=rate)
+    fcm = "FCM: DROP FRAME" if is_drop_frame(rate) else "FCM: NON-DROP FRAME"
+    if not edl.startswith("TITLE:"):
+        return f"{fcm}\n\n{edl}"
+    head, _, events = edl.partition("\n")
+    return f"{head}\n{fcm}\n{events}"
+
+
+def _one_line_names(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """The timeline with each clip's and marker's name and comment on one line: the EDL writes them as
+    comment lines."""
+    for clip in timeline.find_clips():
+        clip.name = one_line(clip.name)
+        for marker in clip.markers:
+            marker.name, marker.comment = one_line(marker.name), one_line(marker.comment)
+    return timeline
+
+
+def edl_files(moments: list[MomentSpan], name: str, stem: str) -> dict[str, str]:
+    """File name -> EDL: one EDL per frame rate of the moments (an EDL has one rate, and an event's source
+    timecodes count at it), named ``STEM-25fps.edl``, ``STEM-23.976fps.edl``, ... in the order each rate
+    first ranks. Moments at a rate SMPTE timecode cannot be written at are refused (:class:`ExportProblem`)."""
+    refuse_odd_rates(moments)
+    groups = by_rate(moments)
+    if not groups:
+        return {f"{stem}.edl": to_edl([], name)}
+    several = len(groups) > 1
+    return {
+        f"{stem}-{rate_label(rate)}fps.edl": to_edl(group, f"{name} ({rate_label(rate)} fps)" if several else name)
+        for rate, group in groups.items()
+    }
+
+
+def edl_zip(files: dict[str, str]) -> bytes:
+    """The EDLs of :func:`edl_files` as one zip archive."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file_name, edl in files.items():
+            archive.writestr(file_name, edl)
+    return out.getvalue()
 
 
 def _searched_speech(moments: list[MomentSpan]) -> bool:
@@ -123,28 +204,40 @@ def _searched_speech(moments: list[MomentSpan]) -> bool:
     return any("matched" in m.model_fields_set for m in moments)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a text cell starting with one of these as a formula (CSV injection)."""
+
+
+def cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: text starting with a formula character gets a ``'`` in front
+    (the OWASP advice against CSV injection); numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(moments: list[MomentSpan]) -> str:
+    """A header row, then one row per moment; every text cell through :func:`cell`."""
     out = io.StringIO()
     speech = _searched_speech(moments)
     fields = CSV_FIELDS + (SPEECH_CSV_FIELDS if speech else ())
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")  # RFC 4180; a lone \r in a cell is quoted
     writer.writeheader()
     for m in moments:
-        writer.writerow(
-            {
-                "rank": m.rank,
-                "score": m.score,
-                "relevance": m.relevance,
-                "video_id": m.video.id,
-                "title": m.video.title,
-                "path": m.video.path,
-                "fps": m.fps,
-                "start": m.start,
-                "end": m.end,
-                "peak": m.peak,
-                **{f"{key}_frame": n for key, n in m.frames.model_dump().items()},
-                **{f"{key}_timecode": tc for key, tc in m.timecode.model_dump().items()},
-                **({"matched": "+".join(m.matched), "quote": m.quote or ""} if speech else {}),
-            }
-        )
+        row = {
+            "rank": m.rank,
+            "score": m.score,
+            "relevance": m.relevance,
+            "video_id": m.video.id,
+            "title": m.video.title,
+            "path": m.video.path,
+            "fps": m.fps,
+            "start": m.start,
+            "end": m.end,
+            "peak": m.peak,
+            **{f"{key}_frame": n for key, n in m.frames.model_dump().items()},
+            **{f"{key}_timecode": tc for key, tc in m.timecode.model_dump().items()},
+            **({"matched": "+".join(m.matched), "quote": m.quote or ""} if speech else {}),
+        }
+        writer.writerow({key: cell(value) for key, value in row.items()})
     return out.getvalue()
