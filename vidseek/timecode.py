@@ -43,6 +43,13 @@ def frame_at(seconds: float, fps: float) -> int:
     return max(0, int(round(seconds * counting_rate(fps) + 1e-9)))
 
 
+def frame_middle(frame: int, fps: float) -> float:
+    """Seconds into frame ``frame``'s time on screen at rate ``fps``, half way: where a decoder finds that
+    frame and no other, even when the file's timestamps are rounded (to milliseconds, say). 29.97 fps
+    frame 120 (shown from 4.004 s) -> 4.0207."""
+    return (frame + 0.5) / counting_rate(fps)
+
+
 def smpte(frame: int, fps: float) -> str:
     """SMPTE timecode of a frame number: ``HH:MM:SS:FF``, or drop-frame ``HH:MM:SS;FF`` at 29.97/59.94.
 
