@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 
 def clock(seconds: float) -> str:
-    """``H:MM:SS.s`` (hours only when needed): 75.25 -> '1:15.2', 3725 -> '1:02:05.0'."""
-    tenths = int(round(max(0.0, seconds) * 10))
+    """``M:SS.s``, ``H:MM:SS.s`` past an hour: 75.25 -> '1:15.3', 3725 -> '1:02:05.0'.
+
+    Rounded half up to the tenth of a second, as people round by hand (75.25 -> '1:15.3', 0.35 ->
+    '0:00.4'), not to even as Python's ``round`` does; below zero reads as 0. The search page's ``clock``
+    (web/static/format.js) does the same arithmetic, so the CLI and the page show the same text.
+    """
+    tenths = math.floor(max(0.0, seconds) * 10 + 0.5)
     total, tenth = divmod(tenths, 10)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
