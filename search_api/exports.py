@@ -20,7 +20,7 @@ import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
 
 from search_api.response_models import MomentSpan
-from vidseek.timecode import counting_rate, is_drop_frame
+from vidseek.timecode import counting_rate, frames_per_day, is_drop_frame
 
 EDL_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0)
 """Rates SMPTE timecode (and so an EDL) can be written at. An EDL has one rate, its sources' own: moments
@@ -67,9 +67,7 @@ def timeline(moments: list[MomentSpan], name: str) -> otio.schema.Timeline:
             available_range=TimeRange(RationalTime(0, rate), RationalTime(round(video.duration * rate), rate)),
         )
         media.name = Path(video.path).name
-        source = TimeRange(
-            RationalTime(m.frames.start, rate), RationalTime(max(1, m.frames.end - m.frames.start), rate)
-        )
+        source = TimeRange(RationalTime(m.frames.start, rate), RationalTime(_source_frames(m), rate))
         clip = otio.schema.Clip(
             name=f"{m.rank:03d} {video.title}",
             media_reference=media,
@@ -95,6 +93,11 @@ def timeline(moments: list[MomentSpan], name: str) -> otio.schema.Timeline:
     result = otio.schema.Timeline(name=name)
     result.tracks.append(track)
     return result
+
+
+def _source_frames(m: MomentSpan) -> int:
+    """How many frames of its video a moment's clip holds: from its start frame up to its end frame."""
+    return max(1, m.frames.end - m.frames.start)
 
 
 def to_otio(moments: list[MomentSpan], name: str) -> str:
@@ -157,6 +160,8 @@ def to_edl(moments: list[MomentSpan], name: str) -> str:
     if not moments:
         return f"TITLE: {title}\n\n"  # the adapter cannot write an empty track
     rate = edl_rate(moments)
+    if len(within_a_day(moments)) > 1:
+        raise ValueError("the moments' record times pass 24 hours: see edl_files")
     edl = otio.adapters.write_to_string(_one_line_names(timeline(moments, title)), "cmx_3600", rate=rate)
     fcm = "FCM: DROP FRAME" if is_drop_frame(rate) else "FCM: NON-DROP FRAME"
     if not edl.startswith("TITLE:"):
@@ -175,19 +180,52 @@ def _one_line_names(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
     return timeline
 
 
+def refuse_past_a_day(moments: list[MomentSpan]) -> None:
+    """Raise :class:`ExportProblem` naming the videos of any moments that end 24 hours or more in: SMPTE
+    timecode wraps there, so no EDL can say where they are."""
+    late = sorted({m.video.title for m in moments if m.frames.end >= frames_per_day(m.fps)})
+    if late:
+        raise ExportProblem(
+            f"an EDL cannot hold moments 24 hours or more into a video (SMPTE timecode starts again at "
+            f"00:00:00:00 there): {', '.join(late[:5])}{' ...' if len(late) > 5 else ''}; export as .otio or "
+            ".csv instead, or leave these videos out"
+        )
+
+
+def within_a_day(moments: list[MomentSpan]) -> list[list[MomentSpan]]:
+    """``moments`` (all at one rate) cut, in order, into runs whose record times, back to back from
+    00:00:00:00, all end before 24 hours of timecode."""
+    runs: list[list[MomentSpan]] = []
+    record = 0
+    for m in moments:
+        length = _source_frames(m)
+        if not runs or record + length >= frames_per_day(m.fps):
+            runs.append([])
+            record = 0
+        runs[-1].append(m)
+        record += length
+    return runs
+
+
 def edl_files(moments: list[MomentSpan], name: str, stem: str) -> dict[str, str]:
     """File name -> EDL: one EDL per frame rate of the moments (an EDL has one rate, and an event's source
     timecodes count at it), named ``STEM-25fps.edl``, ``STEM-23.976fps.edl``, ... in the order each rate
-    first ranks. Moments at a rate SMPTE timecode cannot be written at are refused (:class:`ExportProblem`)."""
+    first ranks; a rate whose moments last 24 hours or more is several EDLs (``STEM-25fps-1.edl``,
+    ``STEM-25fps-2.edl``), as record timecode wraps there. Moments no EDL can hold (at a rate without SMPTE
+    timecode, or a day into their video) are refused (:class:`ExportProblem`)."""
     refuse_odd_rates(moments)
+    refuse_past_a_day(moments)
     groups = by_rate(moments)
     if not groups:
         return {f"{stem}.edl": to_edl([], name)}
-    several = len(groups) > 1
-    return {
-        f"{stem}-{rate_label(rate)}fps.edl": to_edl(group, f"{name} ({rate_label(rate)} fps)" if several else name)
-        for rate, group in groups.items()
-    }
+    files = {}
+    for rate, group in groups.items():
+        label, runs = rate_label(rate), within_a_day(group)
+        for i, run in enumerate(runs, 1):
+            part = f"-{i}" if len(runs) > 1 else ""
+            title = name if len(groups) == len(runs) == 1 else f"{name} ({label} fps{f', part {i}' if part else ''})"
+            files[f"{stem}-{label}fps{part}.edl"] = to_edl(run, title)
+    return files
 
 
 def edl_zip(files: dict[str, str]) -> bytes:

@@ -13,8 +13,8 @@ import opentimelineio as otio
 
 from vidseek.timecode import counting_rate
 
-EDL_FILE_NAME = re.compile(r"-(?P<fps>\d+(?:\.\d+)?)fps\.edl$")
-"""How a file of an EDL zip says its rate: ``vidseek-red-29.97fps.edl``."""
+EDL_FILE_NAME = re.compile(r"-(?P<fps>\d+(?:\.\d+)?)fps(?:-\d+)?\.edl$")
+"""How a file of an EDL zip says its rate: ``vidseek-red-29.97fps.edl`` (``-25fps-2.edl``: the second day)."""
 
 
 def read_otio(text: str) -> otio.schema.Timeline:

@@ -57,6 +57,14 @@ def frame_middle(frame: int, fps: float) -> float:
     return (frame + 0.5) / counting_rate(fps)
 
 
+def frames_per_day(fps: float) -> int:
+    """How many frames SMPTE timecode numbers at ``fps`` before it wraps to 00:00:00:00 (24 hours): 25 ->
+    2,160,000; 23.976 counts like 24 (2,073,600); drop-frame 29.97 skips 2,592 numbers (2,589,408)."""
+    nominal = round(counting_rate(fps))
+    dropped = _DROP_FRAME_BASES[nominal] * 24 * 54 if is_drop_frame(fps) else 0
+    return nominal * 86400 - dropped
+
+
 def smpte(frame: int, fps: float) -> str:
     """SMPTE timecode of a frame number: ``HH:MM:SS:FF``, or drop-frame ``HH:MM:SS;FF`` at 29.97/59.94.
 

@@ -149,6 +149,18 @@ def test_csv_cells_are_never_formulas() -> None:
     assert read_csv(to_csv([_span(1, 25, 0, 25, title="plain - title")]))[0]["title"] == "plain - title"
 
 
+def test_a_day_of_moments_is_several_edls_and_a_moment_past_a_day_none() -> None:
+    hours = [_span(i + 1, 25, 0, 25 * 3600) for i in range(30)]  # record timecode wraps after 24 of them
+    files = edl_files(hours, "q", "vidseek-q")
+    assert list(files) == ["vidseek-q-25fps-1.edl", "vidseek-q-25fps-2.edl"]
+    read = [source_frames(read_edl(edl, 25)) for edl in files.values()]
+    assert read[0] + read[1] == [(0, 90_000, 25.0)] * 30 and len(read[0]) == 23
+    assert files["vidseek-q-25fps-2.edl"].splitlines()[0] == "TITLE: q (25 fps, part 2)"
+    late = _span(1, 29.97, 2_589_000, 2_589_500, title="long night")  # 24 h of drop-frame end at 2,589,408
+    with pytest.raises(ExportProblem, match="24 hours .* long night"):
+        edl_files([late, _span(2, 25, 0, 25)], "q", "vidseek-q")
+
+
 def test_edl_needs_a_smpte_rate() -> None:
     odd, fine = _span(1, 10.0, 0, 10, title="odd"), _span(2, 25.0, 0, 25)
     with pytest.raises(ExportProblem, match=r"SMPTE.* odd \(10 fps\)"):
