@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from search_api import exports
+from search_api import edl, exports
 from search_api.deps import ServicesDep, TextSearchDep
 from search_api.response_models import MomentSpan
 from search_api.results import moment_spans
@@ -101,10 +101,10 @@ def _edl_answer() -> dict:
     responses=_edl_answer(),
 )
 async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
-    files = await _export(services, params, lambda moments: exports.edl_files(moments, params.q, _stem(params.q)))
+    files = await _export(services, params, lambda moments: edl.edl_files(moments, params.q, _stem(params.q)))
     if len(files) == 1:
         return _attachment(next(iter(files.values())), "text/plain; charset=utf-8", params.q, "edl")
-    return _attachment(exports.edl_zip(files), "application/zip", params.q, "zip")
+    return _attachment(edl.edl_zip(files), "application/zip", params.q, "zip")
 
 
 @router.get(

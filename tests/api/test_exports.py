@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from readers import read_csv, read_edl, read_edl_zip, read_otio, source_frames
 
 from api.conftest import ServedLibrary
-from search_api.exports import ExportProblem, edl_files, edl_rate, one_line, to_csv, to_edl
+from search_api.edl import edl_files, edl_rate, one_line, to_edl
+from search_api.exports import ExportProblem, to_csv
 from search_api.response_models import MomentSpan, Positions, Timecodes, VideoRef
 from vidseek.timecode import counting_rate, smpte
 
