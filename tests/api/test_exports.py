@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from moment_spans import moment_span
 from readers import read_csv, read_edl, read_edl_zip, read_otio, source_frames
 
 from api.conftest import ServedLibrary
 from search_api.edl import edl_files, edl_rate, one_line, to_edl
 from search_api.exports import ExportProblem, to_csv
-from search_api.response_models import MomentSpan, Positions, Timecodes, VideoRef
-from vidseek.timecode import counting_rate, smpte
+from vidseek.timecode import counting_rate
 
 EVENT = re.compile(r"^\d{3}  \S+ +V +C +(\S+) (\S+) (\S+) (\S+)$", re.MULTILINE)
 """A cut event's line: its source in, source out, record in, record out."""
@@ -83,28 +83,6 @@ def test_moments_at_several_rates_are_a_zip_of_one_edl_per_rate(client: TestClie
         assert source_frames(timeline) == [(m["frames"]["start"], m["frames"]["end"], rate) for m in mine]
 
 
-def _span(rank: int, fps: float, start: int, end: int, title: str = "a", quote: str | None = None) -> MomentSpan:
-    """A moment as the API gives it: frames at the video's own rate, their timecodes, seconds from them."""
-    rate, peak = counting_rate(fps), (start + end) // 2
-    signals = {} if quote is None else {"matched": ["speech"], "quote": quote}
-    return MomentSpan(
-        rank=rank,
-        score=0.5,
-        relevance="high",
-        z=5.0,
-        video=VideoRef(id=rank, path=f"/v/{rank}.mp4", title=title, duration=end / rate + 1),
-        start=round(start / rate, 3),
-        end=round(end / rate, 3),
-        peak=round(peak / rate, 3),
-        fps=round(rate, 3),
-        frames=Positions(start=start, end=end, peak=peak),
-        timecode=Timecodes(start=smpte(start, fps), end=smpte(end, fps), peak=smpte(peak, fps)),
-        thumbnail_url="",
-        video_url="",
-        **signals,
-    )
-
-
 RATES = (23.976, 24.0, 25.0, 29.97, 30.0, 59.94)
 MOMENT = st.tuples(st.sampled_from(RATES), st.integers(0, 23 * 3600 * 24), st.integers(1, 3 * 60 * 60))
 """(fps, first frame, length in frames) of a moment; all within a day at 23.976 fps (timecode wraps at 24 h)."""
@@ -113,7 +91,7 @@ MOMENT = st.tuples(st.sampled_from(RATES), st.integers(0, 23 * 3600 * 24), st.in
 @settings(max_examples=60, deadline=None)
 @given(st.lists(MOMENT, min_size=1, max_size=12))
 def test_any_moments_round_trip_through_the_edl_reader(drawn: list[tuple[float, int, int]]) -> None:
-    moments = [_span(i + 1, fps, start, start + length) for i, (fps, start, length) in enumerate(drawn)]
+    moments = [moment_span(i + 1, fps, start, start + length) for i, (fps, start, length) in enumerate(drawn)]
     files = edl_files(moments, "q", "vidseek-q")
     assert len(files) == len({m.fps for m in moments})
     for name, edl in files.items():
@@ -129,7 +107,8 @@ def test_any_moments_round_trip_through_the_edl_reader(drawn: list[tuple[float, 
 
 def test_edl_comments_are_one_line_each() -> None:
     quote = "we missed\nthe deadline\r\n* LOC: 00:00:00:00 RED FAKE\x0b\x1c\u2028again\x00"
-    moments = [_span(1, 25, 50, 150, title="two\nlines\u2029* FROM CLIP NAME: x", quote=quote), _span(2, 25, 0, 25)]
+    title = "two\nlines\u2029* FROM CLIP NAME: x"
+    moments = [moment_span(1, 25, 50, 150, title=title, quote=quote), moment_span(2, 25, 0, 25)]
     edl = to_edl(moments, "red\ncar")
     assert edl.splitlines()[0] == "TITLE: red car"
     assert len([line for line in edl.splitlines() if line.startswith("* LOC:")]) == 1
@@ -142,28 +121,28 @@ def test_edl_comments_are_one_line_each() -> None:
 
 def test_csv_cells_are_never_formulas() -> None:
     texts = ['=HYPERLINK("http://x")', "+1+2", "-3", "@SUM(A1)", "\tx", "\rx"]
-    moments = [_span(i + 1, 25, 0, 25, title=t, quote=t) for i, t in enumerate(texts)]
+    moments = [moment_span(i + 1, 25, 0, 25, title=t, quote=t) for i, t in enumerate(texts)]
     moments[0].video.path, moments[0].score = "=cmd|' /C calc'!A0", -0.25
     rows = read_csv(to_csv(moments))
     assert [(r["title"], r["quote"]) for r in rows] == [("'" + t, "'" + t) for t in texts]
     assert rows[0]["path"] == "'=cmd|' /C calc'!A0" and rows[0]["score"] == "-0.25"
-    assert read_csv(to_csv([_span(1, 25, 0, 25, title="plain - title")]))[0]["title"] == "plain - title"
+    assert read_csv(to_csv([moment_span(1, 25, 0, 25, title="plain - title")]))[0]["title"] == "plain - title"
 
 
 def test_a_day_of_moments_is_several_edls_and_a_moment_past_a_day_none() -> None:
-    hours = [_span(i + 1, 25, 0, 25 * 3600) for i in range(30)]  # record timecode wraps after 24 of them
+    hours = [moment_span(i + 1, 25, 0, 25 * 3600) for i in range(30)]  # record timecode wraps after 24 of them
     files = edl_files(hours, "q", "vidseek-q")
     assert list(files) == ["vidseek-q-25fps-1.edl", "vidseek-q-25fps-2.edl"]
     read = [source_frames(read_edl(edl, 25)) for edl in files.values()]
     assert read[0] + read[1] == [(0, 90_000, 25.0)] * 30 and len(read[0]) == 23
     assert files["vidseek-q-25fps-2.edl"].splitlines()[0] == "TITLE: q (25 fps, part 2)"
-    late = _span(1, 29.97, 2_589_000, 2_589_500, title="long night")  # 24 h of drop-frame end at 2,589,408
+    late = moment_span(1, 29.97, 2_589_000, 2_589_500, title="long night")  # 24 h of drop-frame end at 2,589,408
     with pytest.raises(ExportProblem, match="24 hours .* long night"):
-        edl_files([late, _span(2, 25, 0, 25)], "q", "vidseek-q")
+        edl_files([late, moment_span(2, 25, 0, 25)], "q", "vidseek-q")
 
 
 def test_edl_needs_a_smpte_rate() -> None:
-    odd, fine = _span(1, 10.0, 0, 10, title="odd"), _span(2, 25.0, 0, 25)
+    odd, fine = moment_span(1, 10.0, 0, 10, title="odd"), moment_span(2, 25.0, 0, 25)
     with pytest.raises(ExportProblem, match=r"SMPTE.* odd \(10 fps\)"):
         edl_rate([odd])
     with pytest.raises(ExportProblem, match=r"some of these moments .* odd \(10 fps\)"):
