@@ -1,4 +1,5 @@
-"""A query's moments as files an editor imports: OpenTimelineIO, CMX3600 EDL, CSV.
+"""A query's moments as files an editor imports: OpenTimelineIO, CSV, and the timeline the CMX3600 EDLs of
+``search_api.edl`` are written from.
 
 All three are made from the moments of the result JSON (``response_models.MomentSpan``, built by
 ``results.moment_spans``), so seconds, frame numbers and timecodes are the same numbers the search
@@ -20,8 +21,6 @@ from opentimelineio.opentime import RationalTime, TimeRange
 from search_api.response_models import MomentSpan
 from vidseek.timecode import counting_rate
 
-EDL_RATES = (24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0, 48.0, 50.0, 60000 / 1001, 60.0)
-"""Rates SMPTE timecode (and so an EDL) can be written at."""
 CSV_FIELDS = (
     "rank",
     "score",
@@ -64,9 +63,7 @@ def timeline(moments: list[MomentSpan], name: str) -> otio.schema.Timeline:
             available_range=TimeRange(RationalTime(0, rate), RationalTime(round(video.duration * rate), rate)),
         )
         media.name = Path(video.path).name
-        source = TimeRange(
-            RationalTime(m.frames.start, rate), RationalTime(max(1, m.frames.end - m.frames.start), rate)
-        )
+        source = TimeRange(RationalTime(m.frames.start, rate), RationalTime(source_frames(m), rate))
         clip = otio.schema.Clip(
             name=f"{m.rank:03d} {video.title}",
             media_reference=media,
@@ -94,28 +91,13 @@ def timeline(moments: list[MomentSpan], name: str) -> otio.schema.Timeline:
     return result
 
 
+def source_frames(m: MomentSpan) -> int:
+    """How many frames of its video a moment's clip holds: from its start frame up to its end frame."""
+    return max(1, m.frames.end - m.frames.start)
+
+
 def to_otio(moments: list[MomentSpan], name: str) -> str:
     return otio.adapters.write_to_string(timeline(moments, name), "otio_json")
-
-
-def edl_rate(moments: list[MomentSpan]) -> float:
-    """An EDL has one rate: that of the first moment at a SMPTE rate; moments at other rates are converted."""
-    for m in moments:
-        rate = counting_rate(m.fps)
-        if any(abs(rate - smpte_rate) < 1e-6 for smpte_rate in EDL_RATES):
-            return rate
-    raise ExportProblem(
-        "an EDL needs a SMPTE frame rate (23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60) and "
-        f"none of these moments' videos has one ({', '.join(sorted({str(m.fps) for m in moments}))} "
-        "fps): export as .otio or .csv instead"
-    )
-
-
-def to_edl(moments: list[MomentSpan], name: str) -> str:
-    """CMX3600 by the OpenTimelineIO adapter; record times run from 00:00:00:00."""
-    if not moments:
-        return f"TITLE: {name}\n\n"  # the adapter cannot write an empty track
-    return otio.adapters.write_to_string(timeline(moments, name), "cmx_3600", rate=edl_rate(moments))
 
 
 def _searched_speech(moments: list[MomentSpan]) -> bool:
@@ -123,28 +105,40 @@ def _searched_speech(moments: list[MomentSpan]) -> bool:
     return any("matched" in m.model_fields_set for m in moments)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a text cell starting with one of these as a formula (CSV injection)."""
+
+
+def cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: text starting with a formula character gets a ``'`` in front
+    (the OWASP advice against CSV injection); numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(moments: list[MomentSpan]) -> str:
+    """A header row, then one row per moment; every text cell through :func:`cell`."""
     out = io.StringIO()
     speech = _searched_speech(moments)
     fields = CSV_FIELDS + (SPEECH_CSV_FIELDS if speech else ())
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")  # RFC 4180; a lone \r in a cell is quoted
     writer.writeheader()
     for m in moments:
-        writer.writerow(
-            {
-                "rank": m.rank,
-                "score": m.score,
-                "relevance": m.relevance,
-                "video_id": m.video.id,
-                "title": m.video.title,
-                "path": m.video.path,
-                "fps": m.fps,
-                "start": m.start,
-                "end": m.end,
-                "peak": m.peak,
-                **{f"{key}_frame": n for key, n in m.frames.model_dump().items()},
-                **{f"{key}_timecode": tc for key, tc in m.timecode.model_dump().items()},
-                **({"matched": "+".join(m.matched), "quote": m.quote or ""} if speech else {}),
-            }
-        )
+        row = {
+            "rank": m.rank,
+            "score": m.score,
+            "relevance": m.relevance,
+            "video_id": m.video.id,
+            "title": m.video.title,
+            "path": m.video.path,
+            "fps": m.fps,
+            "start": m.start,
+            "end": m.end,
+            "peak": m.peak,
+            **{f"{key}_frame": n for key, n in m.frames.model_dump().items()},
+            **{f"{key}_timecode": tc for key, tc in m.timecode.model_dump().items()},
+            **({"matched": "+".join(m.matched), "quote": m.quote or ""} if speech else {}),
+        }
+        writer.writerow({key: cell(value) for key, value in row.items()})
     return out.getvalue()

@@ -117,7 +117,7 @@ def _span_fields(hit: Hit, rank: int, base_url: str) -> dict:
         "fps": fps,
         "frames": Positions(**frames),
         "timecode": Timecodes(**timecode),
-        "thumbnail_url": f"{base_url}/api/videos/{hit.video.id}/thumbnail?t={peak}",
+        "thumbnail_url": f"{base_url}/api/videos/{hit.video.id}/thumbnail?frame={frames['peak']}",
         "video_url": f"{base_url}/api/videos/{hit.video.id}/stream#t={start},{end}",
     }
 

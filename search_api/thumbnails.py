@@ -1,4 +1,5 @@
-"""JPEG thumbnails of single frames, decoded once (``indexer.decode.frame_at``) and kept on disk under a size cap."""
+"""JPEG thumbnails of single frames, named by their frame number at the video's own rate (as a moment's
+``frames`` are), decoded once (``indexer.decode.frame_at``) and kept on disk under a size cap."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PIL import Image
 from indexer.decode import frame_at
 from vidseek.config import Settings
 from vidseek.models import Video
+from vidseek.timecode import frame_middle
 
 THUMBNAIL_WIDTH = 320
 DEFAULT_MAX_BYTES: int = Settings.model_fields["thumbnail_cache_bytes"].default
@@ -34,7 +36,9 @@ def frame_image(path: Path, t: float) -> Image.Image:
 
 
 class ThumbnailCache:
-    """Files ``<root>/<video id>-<fingerprint>-<t in 1/10 s>.jpg``; a changed file gets new names.
+    """Files ``<root>/<video id>-<fingerprint>-f<frame number>.jpg``; a changed file gets new names. A frame
+    is decoded half way through its time on screen (``timecode.frame_middle``), so it is that frame even at
+    23.976, 29.97 or 59.94 fps, whose frames start between milliseconds.
 
     At most ``max_bytes`` (0: no cap): once writes take the folder past it, the least recently served
     thumbnails are deleted down to 90 % of it. A hit sets the file's access time (its modification time
@@ -52,31 +56,35 @@ class ThumbnailCache:
         """This process's estimate of the folder's size; None until the first scan."""
         self._writes = 0
 
-    def path_for(self, video: Video, t: float) -> Path:
-        return self.root / f"{video.id}-{video.fingerprint[:16]}-{round(t * 10)}.jpg"
+    def path_for(self, video: Video, frame: int) -> Path:
+        return self.root / f"{video.id}-{video.fingerprint[:16]}-f{frame}.jpg"
 
-    def jpeg(self, video: Video, t: float) -> bytes:
-        """The thumbnail's JPEG, made and stored first when it is not on disk (or was just evicted).
+    def jpeg(self, video: Video, frame: int) -> bytes:
+        """The JPEG of frame number ``frame`` (from 0, at the video's own rate), made and stored first when it
+        is not on disk (or was just evicted).
 
         Raises DecodeError when the video's file cannot be decoded, OSError when the cache cannot be written.
         """
-        path = self.path_for(video, t)
+        path = self.path_for(video, frame)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            data = self._encode(frame_image(Path(video.path), round(t * 10) / 10))
+            data = self._make(video, frame)
             self._store(data, path)
             return data
         self._touch(path)
         return data
 
-    def get(self, video: Video, t: float) -> Path:
+    def get(self, video: Video, frame: int) -> Path:
         """The thumbnail's file, made first when it is not on disk yet. A later write may evict it: to serve
         it, use :meth:`jpeg`."""
-        path = self.path_for(video, t)
+        path = self.path_for(video, frame)
         if not self._touch(path):
-            self._store(self._encode(frame_image(Path(video.path), round(t * 10) / 10)), path)
+            self._store(self._make(video, frame), path)
         return path
+
+    def _make(self, video: Video, frame: int) -> bytes:
+        return self._encode(frame_image(Path(video.path), frame_middle(frame, video.fps)))
 
     def _encode(self, image: Image.Image) -> bytes:
         if image.width > self.width:

@@ -5,12 +5,7 @@ from __future__ import annotations
 import pytest
 from opentimelineio import opentime
 
-from vidseek.timecode import clock, counting_rate, frame_at, is_drop_frame, smpte
-
-
-def test_clock_keeps_its_format() -> None:
-    assert clock(75.25) == "1:15.2"
-    assert clock(3725) == "1:02:05.0"
+from vidseek.timecode import counting_rate, frame_at, frames_per_day, is_drop_frame, smpte
 
 
 @pytest.mark.parametrize(
@@ -94,3 +89,10 @@ def test_frame_at() -> None:
 def test_negative_frame_is_refused() -> None:
     with pytest.raises(ValueError, match="frame number"):
         smpte(-1, 25)
+
+
+@pytest.mark.parametrize("fps", [23.976, 24, 25, 29.97, 30, 50, 59.94, 60])
+def test_frames_per_day_is_where_timecode_wraps(fps: float) -> None:
+    last = frames_per_day(fps) - 1
+    assert smpte(last, fps)[:8] == "23:59:59" and smpte(last + 1, fps) in ("00:00:00:00", "00:00:00;00")
+    assert opentime.to_timecode(opentime.RationalTime(last, counting_rate(fps)), counting_rate(fps)) == smpte(last, fps)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 
 def clock(seconds: float) -> str:
-    """``H:MM:SS.s`` (hours only when needed): 75.25 -> '1:15.2', 3725 -> '1:02:05.0'."""
-    tenths = int(round(max(0.0, seconds) * 10))
+    """``M:SS.s``, ``H:MM:SS.s`` past an hour: 75.25 -> '1:15.3', 3725 -> '1:02:05.0'.
+
+    Rounded half up to the tenth of a second, as people round by hand (75.25 -> '1:15.3', 0.35 ->
+    '0:00.4'), not to even as Python's ``round`` does; below zero reads as 0. The search page's ``clock``
+    (web/static/format.js) does the same arithmetic, so the CLI and the page show the same text.
+    """
+    tenths = math.floor(max(0.0, seconds) * 10 + 0.5)
     total, tenth = divmod(tenths, 10)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
@@ -41,6 +48,21 @@ def is_drop_frame(fps: float) -> bool:
 def frame_at(seconds: float, fps: float) -> int:
     """The number (from 0) of the frame shown at ``seconds`` at rate ``fps``: 2.0 s at 25 fps -> 50."""
     return max(0, int(round(seconds * counting_rate(fps) + 1e-9)))
+
+
+def frame_middle(frame: int, fps: float) -> float:
+    """Seconds into frame ``frame``'s time on screen at rate ``fps``, half way: where a decoder finds that
+    frame and no other, even when the file's timestamps are rounded (to milliseconds, say). 29.97 fps
+    frame 120 (shown from 4.004 s) -> 4.0207."""
+    return (frame + 0.5) / counting_rate(fps)
+
+
+def frames_per_day(fps: float) -> int:
+    """How many frames SMPTE timecode numbers at ``fps`` before it wraps to 00:00:00:00 (24 hours): 25 ->
+    2,160,000; 23.976 counts like 24 (2,073,600); drop-frame 29.97 skips 2,592 numbers (2,589,408)."""
+    nominal = round(counting_rate(fps))
+    dropped = _DROP_FRAME_BASES[nominal] * 24 * 54 if is_drop_frame(fps) else 0
+    return nominal * 86400 - dropped
 
 
 def smpte(frame: int, fps: float) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Callable
+from typing import Callable, TypeVar
 
 from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from search_api import exports
+from search_api import edl, exports
 from search_api.deps import ServicesDep, TextSearchDep
 from search_api.response_models import MomentSpan
 from search_api.results import moment_spans
@@ -19,6 +19,7 @@ from search_api.services import Services
 from search_api.text_search import text_page
 
 router = APIRouter(prefix="/api", tags=["exports"])
+T = TypeVar("T")
 
 
 def _moments(services: Services, params: TextSearch) -> list[MomentSpan]:
@@ -26,14 +27,18 @@ def _moments(services: Services, params: TextSearch) -> list[MomentSpan]:
     return moment_spans(page, params, signals=signals)
 
 
-def _attachment(body: str, media_type: str, q: str, suffix: str) -> Response:
-    stem = re.sub(r"[^A-Za-z0-9]+", "-", q).strip("-")[:60] or "moments"
+def _stem(q: str) -> str:
+    """The name of a query's export files, without the extension: ``vidseek-red-car``."""
+    return "vidseek-" + (re.sub(r"[^A-Za-z0-9]+", "-", q).strip("-")[:60] or "moments")
+
+
+def _attachment(body: str | bytes, media_type: str, q: str, suffix: str) -> Response:
     return Response(
-        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="vidseek-{stem}.{suffix}"'}
+        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{_stem(q)}.{suffix}"'}
     )
 
 
-async def _export(services: Services, params: TextSearch, write: Callable[[list[MomentSpan]], str]) -> str:
+async def _export(services: Services, params: TextSearch, write: Callable[[list[MomentSpan]], T]) -> T:
     # Encoding, search and file writing block: off the event loop, like every search.
     moments = await run_in_threadpool(_moments, services, params)
     try:
@@ -77,15 +82,29 @@ async def export_otio(params: TextSearchDep, services: ServicesDep) -> Response:
     return _attachment(body, "application/json", params.q, "otio")
 
 
+def _edl_answer() -> dict:
+    """The 200 of the EDL export: an EDL, or a zip of one EDL per frame rate."""
+    answer = _file(
+        "text/plain",
+        "A CMX3600 EDL, one event per moment, when the moments' videos share one frame rate; a zip "
+        "(`vidseek-QUERY.zip`) of one EDL per rate (`vidseek-QUERY-25fps.edl`, `vidseek-QUERY-29.97fps.edl`, "
+        "...) when they do not.",
+    )
+    answer[200]["content"]["application/zip"] = {"schema": {"type": "string", "format": "binary"}}
+    return answer
+
+
 @router.get(
     "/export.edl",
-    summary="The moments as a CMX3600 EDL",
+    summary="The moments as CMX3600 EDLs, one per frame rate",
     response_class=Response,
-    responses=_file("text/plain", "A CMX3600 EDL, one event per moment."),
+    responses=_edl_answer(),
 )
 async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
-    body = await _export(services, params, lambda moments: exports.to_edl(moments, params.q))
-    return _attachment(body, "text/plain; charset=utf-8", params.q, "edl")
+    files = await _export(services, params, lambda moments: edl.edl_files(moments, params.q, _stem(params.q)))
+    if len(files) == 1:
+        return _attachment(next(iter(files.values())), "text/plain; charset=utf-8", params.q, "edl")
+    return _attachment(edl.edl_zip(files), "application/zip", params.q, "zip")
 
 
 @router.get(

@@ -18,6 +18,8 @@ from search_api.video_files import indexed_file, media_type
 from vidseek import store
 from vidseek.errors import DecodeError
 from vidseek.library import Library
+from vidseek.models import Video
+from vidseek.timecode import frame_at
 
 router = APIRouter(prefix="/api/videos", tags=["videos"])
 log = logging.getLogger(__name__)
@@ -148,36 +150,56 @@ def stream_video(
 
 @router.get(
     "/{video_id}/thumbnail",
-    summary="JPEG of the frame at t seconds",
+    summary="JPEG of one frame: number `frame`, or the one shown at `t` seconds",
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 async def thumbnail(
     video: VideoDep,
     services: ServicesDep,
-    t: Annotated[float, Query(ge=0, allow_inf_nan=False, description="Seconds.")] = 0.0,
+    t: Annotated[
+        float | None,
+        Query(ge=0, allow_inf_nan=False, description="Seconds: the frame they fall on (as a moment's `frames`)."),
+    ] = None,
+    frame: Annotated[
+        int | None,
+        Query(ge=0, description="Frame number from 0 at the video's own rate (a moment's `frames`); instead of t."),
+    ] = None,
 ) -> Response:
-    if t > video.duration:
-        raise HTTPException(422, f"t: {t} is past the end of video {video.id} ({video.duration:.3f} s)")
+    frame = _thumbnail_frame(video, t, frame)
     # The host path goes to the server log only, never into the answer.
     if indexed_file(video) is None:
         log.warning("thumbnail of video %d: its file %s is gone", video.id, video.path)
         raise HTTPException(404, f"the file of video {video.id} is gone; re-index it or restore the file")
     try:
         # Decoding is blocking work: off the event loop. Bytes, not a file: another request may evict it.
-        data = await run_in_threadpool(services.thumbnails.jpeg, video, t)
+        data = await run_in_threadpool(services.thumbnails.jpeg, video, frame)
     except DecodeError as exc:
-        log.warning("thumbnail of video %d at %.1f s: %s", video.id, t, exc)
+        log.warning("thumbnail of video %d, frame %d: %s", video.id, frame, exc)
         raise HTTPException(
             410, f"the file of video {video.id} can no longer be read; re-index it or restore the file"
         ) from None
     except OSError as exc:
-        log.warning(
-            "thumbnail of video %d at %.1f s cannot be stored in %s: %s", video.id, t, services.thumbnails.root, exc
-        )
+        folder = services.thumbnails.root
+        log.warning("thumbnail of video %d (frame %d) cannot be stored in %s: %s", video.id, frame, folder, exc)
         raise HTTPException(
             503,
             "thumbnails cannot be stored on the server right now (its thumbnail folder is "
             "full or not writable); try again later",
         ) from None
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})
+
+
+def _thumbnail_frame(video: Video, t: float | None, frame: int | None) -> int:
+    """The frame number a thumbnail request names: ``frame``, or the frame ``t`` seconds fall on (frame 0
+    without either); 422 past the end of the video or with both."""
+    if t is not None and frame is not None:
+        raise HTTPException(422, "frame: give frame or t, not both")
+    if frame is None:
+        if (t or 0.0) > video.duration:
+            raise HTTPException(422, f"t: {t} is past the end of video {video.id} ({video.duration:.3f} s)")
+        return frame_at(t or 0.0, video.fps)
+    last = frame_at(video.duration, video.fps)
+    if frame > last:
+        raise HTTPException(422, f"frame: {frame} is past the end of video {video.id} (its last is {last})")
+    return frame

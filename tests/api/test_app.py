@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from media import Segment, make_video
+from readers import read_edl
 from sqlalchemy.exc import OperationalError
 
 from api.conftest import ServedLibrary, colour_settings, index_videos
@@ -62,7 +63,8 @@ def test_empty_index_starts_and_finds_nothing(tmp_path: Path) -> None:
         assert client.get("/api/videos").json() == {"videos": [], "total": 0}
         assert client.get("/readyz").json()["clips"] == 0
         assert client.get("/api/search/similar", params={"clip_id": 1}).status_code == 404
-        assert client.get("/api/export.edl", params={"q": "red"}).text == "TITLE: red\n\n"
+        edl = client.get("/api/export.edl", params={"q": "red"}).text
+        assert edl == "TITLE: red\n\n" and read_edl(edl, 25).name == "red"
 
 
 class OtherEncoder:

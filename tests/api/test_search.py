@@ -64,7 +64,7 @@ def test_result_json_has_every_field(client: TestClient, served: ServedLibrary) 
     assert (first["rank"], first["start"], first["end"], first["fps"]) == (1, 2.0, 6.0, 25.0)
     assert first["frames"] == {"start": 50, "end": 150, "peak": frame_at(first["peak"], 25)}
     assert first["timecode"]["start"] == "00:00:02:00" and first["timecode"]["end"] == "00:00:06:00"
-    assert first["thumbnail_url"] == f"/api/videos/{vid}/thumbnail?t={first['peak']}"
+    assert first["thumbnail_url"] == f"/api/videos/{vid}/thumbnail?frame={first['frames']['peak']}"
     assert first["video_url"] == f"/api/videos/{vid}/stream#t=2.0,6.0"
     assert isinstance(first["clip_id"], int)
 

@@ -3,18 +3,16 @@ colour videos (the colour encoder) whose subtitles (sidecar files and a muxed st
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import opentimelineio as otio
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from media import Segment, make_video
+from readers import read_csv, read_edl, read_otio
 from subtitle_media import Track, make_subtitled_video
 
 from cli.main import main as cli
@@ -170,20 +168,22 @@ def test_fusion_on_both_backends(db_settings: Settings, tmp_path: Path) -> None:
 
 
 def test_exports_carry_the_quote_and_a_visual_export_is_unchanged(talking: Talking) -> None:
-    rows = list(csv.DictReader(io.StringIO(_get(talking, "/api/export.csv", q="red"))))
+    rows = read_csv(_get(talking, "/api/export.csv", q="red"))
     assert (rows[0]["title"], rows[0]["matched"], rows[0]["quote"]) == ("door", "visual+speech", "A red door")
     assert {(r["title"], r["quote"]) for r in rows[1:]} == {("alert", "red alert"), ("balloon", "the red balloon")}
     visual = _get(talking, "/api/export.csv", q="red", modality="visual")
     assert visual.splitlines()[0].endswith("peak_timecode") and "A red door" not in visual
-    timeline = otio.adapters.read_from_string(_get(talking, "/api/export.otio", q="red"), "otio_json")
+    timeline = read_otio(_get(talking, "/api/export.otio", q="red"))
     first = next(iter(timeline.tracks[0]))
     assert [(m.name, m.comment) for m in first.markers] == [("A red door", "A red door")]
     assert list(first.metadata["vidseek"]["matched"]) == ["visual", "speech"]
-    seen = otio.adapters.read_from_string(_get(talking, "/api/export.otio", q="red", modality="visual"), "otio_json")
+    seen = read_otio(_get(talking, "/api/export.otio", q="red", modality="visual"))
     visual_clip = next(iter(seen.tracks[0]))
     assert list(visual_clip.markers) == [] and "matched" not in visual_clip.metadata["vidseek"]
     edl = _get(talking, "/api/export.edl", q='"missed the deadline"', modality="speech")
     assert "* LOC: 00:00:08:00 GREEN   WE MISSED THE DEADLINE." in edl
+    [said] = read_edl(edl, 25).find_clips()
+    assert [marker.name for marker in said.markers] == ["WE MISSED THE DEADLINE."]
 
 
 def _get(talking: Talking, path: str, **params) -> str:  # noqa: ANN003

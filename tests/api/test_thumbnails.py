@@ -10,6 +10,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -163,7 +164,7 @@ def test_a_portrait_phone_video_has_an_upright_thumbnail(library: Library) -> No
 
 
 def fake_video(i: int) -> SimpleNamespace:
-    return SimpleNamespace(id=i, fingerprint=f"{i:016x}", path=f"/nowhere/{i}.mp4")
+    return SimpleNamespace(id=i, fingerprint=f"{i:016x}", path=f"/nowhere/{i}.mp4", fps=10.0)
 
 
 @pytest.fixture
@@ -172,7 +173,7 @@ def fake_frames(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     def frame_image(path: Path, t: float) -> Image.Image:
         made.append(t)
-        rng = np.random.default_rng(round(t * 10))
+        rng = np.random.default_rng(round(t * 100))
         return Image.fromarray(rng.integers(0, 256, (90, 160, 3), dtype=np.uint8))
 
     monkeypatch.setattr(thumbnails, "frame_image", frame_image)
@@ -185,7 +186,7 @@ def folder_bytes(root: Path) -> int:
 
 def one_size(tmp_path: Path) -> int:
     probe = ThumbnailCache(tmp_path / "probe", max_bytes=0)
-    return len(probe.jpeg(fake_video(0), 0.0))
+    return len(probe.jpeg(fake_video(0), 0))
 
 
 def test_the_cache_stays_under_its_cap_and_keeps_what_was_served_lately(tmp_path: Path, fake_frames) -> None:
@@ -193,43 +194,43 @@ def test_the_cache_stays_under_its_cap_and_keeps_what_was_served_lately(tmp_path
     cache = ThumbnailCache(tmp_path / "thumbs", max_bytes=int(size * 5.5))
     video = fake_video(7)
     for i in range(4):
-        cache.jpeg(video, float(i))
+        cache.jpeg(video, i)
     made, base = 10**18, 10**18 + 10**9
     for i, served in {0: 4, 1: 1, 2: 3, 3: 2}.items():  # made together, last served: 1, then 3, 2, 0
-        os.utime(cache.path_for(video, float(i)), ns=(base + served * 10**9, made))
+        os.utime(cache.path_for(video, i), ns=(base + served * 10**9, made))
     count = len(fake_frames)
-    assert cache.jpeg(video, 1.0) and len(fake_frames) == count  # a hit: 1 is now the latest served
+    assert cache.jpeg(video, 1) and len(fake_frames) == count  # a hit: 1 is now the latest served
     for i in (4, 5):  # past the cap at 6 files: down to 4, the least recently served (3, then 2) go first
-        cache.jpeg(video, float(i))
-    kept = {int(p.stem.rsplit("-", 1)[1]) // 10 for p in cache.root.glob("*.jpg")}
+        cache.jpeg(video, i)
+    kept = {int(p.stem.rsplit("-f", 1)[1]) for p in cache.root.glob("*.jpg")}
     assert {0, 1, 4, 5} <= kept and 3 not in kept and len(kept) <= 5, kept
     for i in range(6, 30):
-        cache.jpeg(video, float(i))
+        cache.jpeg(video, i)
         assert folder_bytes(cache.root) <= cache.max_bytes
     assert 3 <= len(list(cache.root.glob("*.jpg"))) <= 5
 
 
 def test_a_hit_keeps_the_time_the_thumbnail_was_made(tmp_path: Path, fake_frames) -> None:
     cache = ThumbnailCache(tmp_path / "thumbs", max_bytes=10**6)
-    cache.jpeg(fake_video(1), 2.0)
-    path = cache.path_for(fake_video(1), 2.0)
+    cache.jpeg(fake_video(1), 2)
+    path = cache.path_for(fake_video(1), 2)
     os.utime(path, ns=(10**18, 10**18))
-    cache.jpeg(fake_video(1), 2.0)
+    cache.jpeg(fake_video(1), 2)
     assert path.stat().st_mtime_ns == 10**18 and path.stat().st_atime_ns > 10**18
 
 
 def test_an_evicted_thumbnail_is_made_again(tmp_path: Path, fake_frames) -> None:
     cache = ThumbnailCache(tmp_path / "thumbs", max_bytes=10**6)
-    first = cache.jpeg(fake_video(1), 2.0)
-    cache.path_for(fake_video(1), 2.0).unlink()  # another process evicted it
-    assert cache.jpeg(fake_video(1), 2.0) == first and fake_frames == [2.0, 2.0]
+    first = cache.jpeg(fake_video(1), 2)
+    cache.path_for(fake_video(1), 2).unlink()  # another process evicted it
+    assert cache.jpeg(fake_video(1), 2) == first and fake_frames == [0.25, 0.25]  # frame 2 at 10 fps, half way
 
 
 def test_eviction_tolerates_files_vanishing(tmp_path: Path, fake_frames, monkeypatch: pytest.MonkeyPatch) -> None:
     size = one_size(tmp_path)
     cache = ThumbnailCache(tmp_path / "thumbs", max_bytes=0)
     for i in range(10):
-        cache.jpeg(fake_video(1), float(i))
+        cache.jpeg(fake_video(1), i)
     real_scandir, real_unlink = os.scandir, os.unlink
 
     class Listed:
@@ -271,7 +272,7 @@ def test_temporary_files_being_written_are_left_alone(tmp_path: Path, fake_frame
     stale.write_bytes(b"\xff" * size)
     os.utime(stale, (1, 1))
     for i in range(5):
-        cache.jpeg(fake_video(1), float(i))
+        cache.jpeg(fake_video(1), i)
     assert writing.exists() and not stale.exists()
 
 
@@ -285,7 +286,7 @@ def test_concurrent_requests_and_processes_share_one_capped_folder(tmp_path: Pat
         cache = caches[k % 2]
         try:
             for i in range(60):
-                data = cache.jpeg(fake_video(k % 3), float((i * 7 + k) % 40))
+                data = cache.jpeg(fake_video(k % 3), (i * 7 + k) % 40)
                 assert data[:2] == b"\xff\xd8" and data[-2:] == b"\xff\xd9"
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
@@ -304,3 +305,46 @@ def test_concurrent_requests_and_processes_share_one_capped_folder(tmp_path: Pat
 def test_the_default_cap_is_the_setting(tmp_path: Path) -> None:
     assert ThumbnailCache(tmp_path).max_bytes == Settings().thumbnail_cache_bytes > 0
     assert Settings(thumbnail_cache_bytes=0).thumbnail_cache_bytes == 0
+
+
+CUT_FRAME = {Fraction(24000, 1001): 96, Fraction(30000, 1001): 120, Fraction(60000, 1001): 240}
+"""Per NTSC rate, the frame of a hard cut from black to red: 4.004 s in, between two milliseconds."""
+
+
+@pytest.fixture(scope="module")
+def cuts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[Fraction, int]]]:
+    """A video per NTSC rate, black until CUT_FRAME and red from it, indexed: (client, rate -> video id)."""
+    root = tmp_path_factory.mktemp("cut-videos")
+    paths = {
+        fps: make_video(root / f"cut-{float(fps):.3f}.mp4", [Segment("black", cut / fps), Segment("red", 4)], fps=fps)
+        for fps, cut in CUT_FRAME.items()
+    }
+    settings = colour_settings(tmp_path_factory.mktemp("cut-data"))
+    index_videos(settings, list(paths.values()))
+    with TestClient(create_app(settings)) as client:
+        listing = client.get("/api/videos").json()["videos"]
+        by_path = {Path(v["path"]): v["id"] for v in listing}
+        yield client, {fps: by_path[path.resolve()] for fps, path in paths.items()}
+
+
+def _colour(data: bytes) -> tuple[int, int, int]:
+    return Image.open(io.BytesIO(data)).convert("RGB").resize((1, 1)).getpixel((0, 0))
+
+
+def _is_red(data: bytes) -> bool:
+    r, g, b = _colour(data)
+    return r > 150 and g < 80 and b < 80
+
+
+@pytest.mark.parametrize("fps", list(CUT_FRAME), ids=["23.976", "29.97", "59.94"])
+def test_a_moment_starting_at_a_cut_shows_its_own_first_frame(cuts, fps: Fraction) -> None:
+    client, ids = cuts
+    params = {"q": "red", "video_id": ids[fps], "min_relevance": "low"}
+    [red] = client.get("/api/search", params=params).json()["results"]
+    assert red["frames"]["start"] == red["frames"]["peak"] == CUT_FRAME[fps], red  # the moment starts at the cut
+    assert red["thumbnail_url"] == f"/api/videos/{ids[fps]}/thumbnail?frame={CUT_FRAME[fps]}"
+    assert _is_red(client.get(red["thumbnail_url"]).content), "the moment's card shows its first frame, red"
+    by_time = client.get(f"/api/videos/{ids[fps]}/thumbnail", params={"t": red["start"]})
+    assert _is_red(by_time.content), "its start in seconds names the same frame"
+    before = client.get(f"/api/videos/{ids[fps]}/thumbnail", params={"frame": CUT_FRAME[fps] - 1})
+    assert max(_colour(before.content)) < 60, "the frame before the cut is black"

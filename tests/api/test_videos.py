@@ -110,14 +110,16 @@ def test_thumbnail_is_decoded_once_and_cached(
     calls = []
     real = thumbnails.frame_image
     monkeypatch.setattr(thumbnails, "frame_image", lambda path, t: calls.append(t) or real(path, t))
-    url = f"/api/videos/{served.ids['green']}/thumbnail?t=7.04"
+    url = f"/api/videos/{served.ids['green']}/thumbnail?t=7.04"  # 25 fps: frame 176, shown 7.04-7.08 s
     first = client.get(url)
-    cached = list((served.settings.data_dir / "thumbnails").glob(f"{served.ids['green']}-*-70.jpg"))
-    assert first.status_code == 200 and len(cached) == 1 and calls == [7.0]
+    cached = list((served.settings.data_dir / "thumbnails").glob(f"{served.ids['green']}-*-f176.jpg"))
+    assert first.status_code == 200 and len(cached) == 1 and calls == [pytest.approx(7.06)]
     mtime = cached[0].stat().st_mtime_ns
     os.utime(cached[0], ns=(mtime - 10**9, mtime - 10**9))
     second = client.get(url)
-    assert second.content == first.content and calls == [7.0]
+    assert second.content == first.content and calls == [pytest.approx(7.06)]
+    by_frame = client.get(f"/api/videos/{served.ids['green']}/thumbnail?frame=176")
+    assert by_frame.content == first.content and len(calls) == 1  # the same frame, the same file
     assert cached[0].stat().st_mtime_ns == mtime - 10**9
 
 
@@ -125,6 +127,13 @@ def test_thumbnail_is_decoded_once_and_cached(
 def test_thumbnail_time_outside_the_video_is_422(client: TestClient, served: ServedLibrary, t: str) -> None:
     response = client.get(f"/api/videos/{served.ids['red']}/thumbnail", params={"t": t})
     assert response.status_code == 422 and response.json()["detail"].startswith("t: ")
+
+
+@pytest.mark.parametrize("query", ["frame=-1", "frame=501", "frame=1.5", "frame=2&t=0.1"])
+def test_thumbnail_frame_outside_the_video_is_422(client: TestClient, served: ServedLibrary, query: str) -> None:
+    response = client.get(f"/api/videos/{served.ids['red']}/thumbnail?{query}")  # 20 s at 25 fps: frames 0-500
+    assert response.status_code == 422 and response.json()["detail"].startswith("frame: "), response.text
+    assert client.get(f"/api/videos/{served.ids['red']}/thumbnail?frame=500").status_code == 200
 
 
 def test_thumbnail_at_the_very_end(client: TestClient, served: ServedLibrary) -> None:

@@ -1,8 +1,11 @@
 // Pure helpers: time and number formatting, API error text, URL state. No DOM access here.
 
-/** `M:SS.s`, or `H:MM:SS.s` past an hour (like the CLI): 75.25 -> "1:15.3". */
+/**
+ * `M:SS.s`, or `H:MM:SS.s` past an hour: 75.25 -> "1:15.3", 0.35 -> "0:00.4". Rounded half up to the tenth
+ * by the same arithmetic, in the same order, as the CLI's `vidseek.timecode.clock`, so both show the same text.
+ */
 export function clock(seconds) {
-  const tenths = Math.round(Math.max(0, Number(seconds) || 0) * 10);
+  const tenths = Math.floor(Math.max(0, Number(seconds) || 0) * 10 + 0.5);
   const tenth = tenths % 10;
   const total = Math.floor(tenths / 10);
   const hours = Math.floor(total / 3600);
