@@ -42,12 +42,13 @@ async def _export(services: Services, params: TextSearch, write: Callable[[list[
         raise HTTPException(422, str(exc)) from None
 
 
-def _file(media_type: str, description: str, schema: dict | None = None) -> dict:
-    """The 200 answer of an export, for the OpenAPI document: a file download of ``media_type``."""
+def _file(media_type: str, description: str, schema: dict | None = None, *, also: dict | None = None) -> dict:
+    """The 200 answer of an export, for the OpenAPI document: a file download of ``media_type`` (or of
+    one of ``also``: media type -> schema)."""
     return {
         200: {
             "description": description,
-            "content": {media_type: {"schema": schema or {"type": "string"}}},
+            "content": {media_type: {"schema": schema or {"type": "string"}}, **(also or {})},
             "headers": {
                 "Content-Disposition": {
                     "description": '`attachment; filename="vidseek-QUERY.EXT"`',
@@ -81,7 +82,12 @@ async def export_otio(params: TextSearchDep, services: ServicesDep) -> Response:
     "/export.edl",
     summary="The moments as a CMX3600 EDL",
     response_class=Response,
-    responses=_file("text/plain", "A CMX3600 EDL, one event per moment."),
+    responses=_file(
+        "text/plain",
+        "A CMX3600 EDL, one event per moment; a zip of one EDL per frame rate when the moments' "
+        "videos have different frame rates (an EDL has one).",
+        also={"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+    ),
 )
 async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
     body = await _export(services, params, lambda moments: exports.to_edl(moments, params.q))

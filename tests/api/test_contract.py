@@ -240,7 +240,10 @@ def test_the_stream_documents_its_range_header_and_media_types(spec: dict) -> No
         p: spec["paths"][p]["get"]["responses"]["200"]["content"]
         for p in ("/api/export.csv", "/api/export.edl", "/api/export.otio")
     }
-    assert list(exports["/api/export.csv"]) == ["text/csv"] and list(exports["/api/export.edl"]) == ["text/plain"]
+    assert list(exports["/api/export.csv"]) == ["text/csv"] and list(exports["/api/export.edl"]) == [
+        "text/plain",
+        "application/zip",
+    ]
     assert list(exports["/api/export.otio"]) == ["application/json"]
 
 
