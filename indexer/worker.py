@@ -95,6 +95,8 @@ class JobProgress:
 class Outcome:
     error: str | None = None
     permanent: bool = False
+    video_id: int | None = None
+    """The video a done index job's file became, recorded on the job."""
 
 
 def default_worker_id() -> str:
@@ -254,7 +256,7 @@ class Worker:
             beat.join()
         with self.library.sessions() as session:
             if outcome.error is None:
-                owned = jobs.complete(job.id, session=session, worker_id=self.worker_id)
+                owned = jobs.complete(job.id, session=session, worker_id=self.worker_id, video_id=outcome.video_id)
             else:
                 log.warning("worker %s: job %d failed: %s", self.worker_id, job.id, outcome.error)
                 owned = jobs.fail(
@@ -292,7 +294,8 @@ class Worker:
 
     def _execute(self, job: Job) -> Outcome:
         if job.kind == "index":
-            return self._index(Path(job.path or ""), force=False)
+            outcome = self._index(Path(job.path or ""), force=False)
+            return outcome if outcome.error else Outcome(video_id=self._video_id_of(job.path or ""))
         if job.kind == "reindex":
             with self.library.sessions() as session:
                 video = store.videos_by_ids([job.video_id], session=session).get(job.video_id)
@@ -433,6 +436,13 @@ class Worker:
         hearing, self._hearing = self._hearing, None
         if hearing is not None:
             hearing.close()
+
+    def _video_id_of(self, path: str) -> int | None:
+        """The id of the video indexed from ``path`` (stored by its real path, ``indexer.discover``); None
+        for a folder or a file that is not indexed."""
+        with self.library.sessions() as session:
+            video = store.video_by_path(os.path.realpath(Path(path).expanduser()), session=session)
+            return video.id if video is not None else None
 
     def _video(self, video_id: int | None) -> Video | None:
         with self.library.sessions() as session:

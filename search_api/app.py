@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from search_api.error_model import install_error_model
 from search_api.errors import install_error_handlers
+from search_api.file_parts import install_binary_parts
 from search_api.headers import install_security_headers
 from search_api.routes import ROUTERS
 from search_api.security import api_guard, install_security
@@ -23,6 +25,12 @@ from vidseek.errors import VidseekError
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+
+
+def operation_id(route: APIRoute) -> str:
+    """An operation's id in the OpenAPI document: its route function's name (``search_text``), which a
+    generated client names its call after (FastAPI's default adds the path and method)."""
+    return route.name
 
 
 def create_app(
@@ -67,6 +75,7 @@ def create_app(
         summary="Find the moments in your own videos, by what happens in them.",
         lifespan=lifespan,
         dependencies=[Depends(api_guard)],
+        generate_unique_id_function=operation_id,
     )
     app.state.services = None
     app.state.static_dir = static_dir or STATIC_DIR
@@ -76,6 +85,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     install_error_model(app)
+    install_binary_parts(app)
     if app.state.static_dir.is_dir():
         app.mount("/static", StaticFiles(directory=app.state.static_dir), name="static")
     return app

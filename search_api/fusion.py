@@ -74,15 +74,15 @@ def within_videos(cues: Sequence[CueHit], durations: Mapping[int, float]) -> lis
     return out
 
 
-def merged_cues(by_words: Sequence[CueHit], by_meaning: Sequence[CueHit], k: int = RRF_K) -> list[CueHit]:
-    """One ranking of the cues found by their words and by their meaning (each list best first, a cue
-    at most once in each): reciprocal rank fusion of the two, so a cue found both ways goes ahead of
-    one found either way at the same place; ties go to the better single place, then to words.
-    ``rank`` is renumbered from 0."""
+def merged_cues(*rankings: Sequence[CueHit], k: int = RRF_K) -> list[CueHit]:
+    """One ranking of the cues of several rankings (by their words and by their meaning; or by the
+    words of each of several phrases), each best first, a cue at most once in each: reciprocal rank
+    fusion, so a cue found in two goes ahead of one found in one at the same place; ties go to the
+    better single place, then to the earlier ranking (words). ``rank`` is renumbered from 0."""
     score: dict[int, float] = {}
     first: dict[int, tuple[int, int]] = {}
     cue: dict[int, CueHit] = {}
-    for which, found in enumerate((by_words, by_meaning)):
+    for which, found in enumerate(rankings):
         for place, hit in enumerate(found):
             score[hit.id] = score.get(hit.id, 0.0) + 1.0 / (k + place + 1)
             cue.setdefault(hit.id, hit)

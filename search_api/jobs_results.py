@@ -23,13 +23,14 @@ def _iso(value: datetime | None) -> str | None:
 
 def job_info(job: Job, *, private: bool = True) -> JobInfo:
     """The job as the API shows it. ``private=False`` (an anonymous caller): no host path (``path`` is
-    null, and the path is cut out of ``error``), no key prefix and no original upload name."""
-    payload, path, error = payload_of(job), job.path, job.error
+    null, and the path is cut out of ``error``), no worker (a host name and process id), no key prefix
+    and no original upload name."""
+    payload, path, error, worker = payload_of(job), job.path, job.error, job.worker
     if not private:
         payload = {k: v for k, v in payload.items() if k not in PRIVATE_PAYLOAD}
         if path and error:
             error = error.replace(path, "the job's file")
-        path = None
+        path = worker = None
     return JobInfo(
         id=job.id,
         kind=job.kind,
@@ -41,7 +42,7 @@ def job_info(job: Job, *, private: bool = True) -> JobInfo:
         max_attempts=job.max_attempts,
         error=error,
         payload=payload,
-        worker=job.worker,
+        worker=worker,
         created_at=_iso(job.created_at),
         updated_at=_iso(job.updated_at),
         started_at=_iso(job.started_at),

@@ -7,14 +7,15 @@ from search_api.engine import QuerySource, SearchEngine
 from search_api.moment_details import moment_details
 from search_api.response_models import SearchResponse
 from search_api.results import search_response
-from search_api.schemas import MomentFilters, TextSearch
+from search_api.schemas import MomentFilters, PhraseSearch, TextSearch
 from search_api.text_search import text_page
 
 
 def answer(engine: SearchEngine, label: str, query: QuerySource, filters: MomentFilters) -> SearchResponse:
     """The result JSON of one page of ``query`` (shown as ``label``): what the API and the CLI answer.
-    A ``TextSearch`` searches the signals its ``modality`` names (``search_api.text_search``)."""
-    if isinstance(filters, TextSearch):
+    A search by words (``TextSearch``, ``PhraseSearch``) searches the signals its ``modality`` names
+    (``search_api.text_search``)."""
+    if isinstance(filters, TextSearch | PhraseSearch):
         page, signals = text_page(engine, query, filters)
     else:
         page, signals = engine.page(query, filters), None

@@ -95,7 +95,7 @@ class SearchResponse(BaseModel):
     group_by: Literal["none", "video"]
     sort: Literal["score", "count", "date"]
     modality: Literal["visual", "speech", "all"] = Field(
-        "visual", description="The signals searched (GET /api/search's modality; the other routes: visual)."
+        "visual", description="The signals searched (GET and POST /api/search's modality; the other routes: visual)."
     )
     calibration: Calibration
     groups: list[VideoGroup] | None = Field(None, description="With group_by=video: the page's videos.")

@@ -12,7 +12,16 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from annotated_types import Interval
-from pydantic import BaseModel, BeforeValidator, Field, PrivateAttr, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from vidseek.config import Settings
 
@@ -168,13 +177,20 @@ class MomentFilters(BaseModel):
         return available > end and (self._result_window is None or end + self.limit <= self._result_window)
 
 
+Modality = Annotated[
+    Literal["visual", "speech", "all"],
+    Field(
+        description="'visual': what is seen; 'speech': what is said or written (subtitle cues, by the "
+        "database's full text: words, \"phrases\", prefix*, and by meaning); 'all': both, fused by "
+        "reciprocal rank."
+    ),
+]
+"""The signals a search by words looks at (``search_api.text_search``), for GET and POST alike."""
+
+
 class TextSearch(MomentFilters):
     q: QueryText = Field(..., description="What to look for, in words.")
-    modality: Literal["visual", "speech", "all"] = Field(
-        "all",
-        description="'visual': what is seen; 'speech': what is said or written (subtitle cues, by the "
-        "database's full text: words, \"phrases\", prefix*); 'all': both, fused by reciprocal rank.",
-    )
+    modality: Modality = "all"
 
     def texts(self) -> list[tuple[str, str]]:
         return [("q", self.q)]
@@ -187,7 +203,11 @@ class SimilarSearch(MomentFilters):
 
 
 class PhraseSearch(MomentFilters):
-    """``POST /api/search``: phrases to find and phrases to avoid, combined into one query."""
+    """``POST /api/search``: phrases to find and phrases to avoid, combined into one query. A field it
+    does not know is refused (422 naming it), not ignored: a misspelt option would silently change
+    the answer."""
+
+    model_config = ConfigDict(extra="forbid")
 
     q: QueryText | None = Field(None, description="What to look for; joins the positive phrases.")
     positive: list[Phrase] = Field(default_factory=list, max_length=32, description="More phrases to look for.")
@@ -195,6 +215,7 @@ class PhraseSearch(MomentFilters):
     negative_weight: float = Field(
         0.5, ge=0.0, le=2.0, allow_inf_nan=False, description="How hard the negative phrases push away."
     )
+    modality: Modality = "all"
 
     _weight_not_boolean = field_validator("negative_weight", mode="before")(_number_not_boolean)
 

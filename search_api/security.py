@@ -197,7 +197,7 @@ async def write_refusal(request: Request) -> HTTPException | None:
 
 _BEARER_SCHEME = HTTPBearer(
     auto_error=False,
-    scheme_name="API key",
+    scheme_name="APIKey",  # a component name: letters, digits, . _ - only (OpenAPI 3.1)
     description="`vidseek keys create NAME` makes one; send `Authorization: Bearer KEY`.",
 )
 

@@ -1,10 +1,13 @@
-"""A text query over every signal it asks for (``TextSearch.modality``): the visual moments
+"""A text query over every signal it asks for (``modality`` of a ``TextSearch`` or a ``PhraseSearch``:
+GET and POST /api/search alike): the visual moments
 (``SearchEngine.find``), the speech moments (cues matched by the database's own full text,
 ``store.search_cues``), or both fused by reciprocal rank (``search_api.fusion``).
 
 A cue matches by its words (the database's full text) or by its meaning (its text tower vector
 near the query's, ``search_api.cue_meaning``); the two cue rankings are fused into one before the
-cues become speech moments. ``visual``, and ``all`` on a library where no cue matches the query,
+cues become speech moments. Phrases (``PhraseSearch``: ``q`` and ``positive``) are matched by words
+one by one, their rankings fused like the two above; the negative phrases act through the query
+vector, by meaning, as they do on what is seen. ``visual``, and ``all`` on a library where no cue matches the query,
 are ``SearchEngine.page`` exactly. Otherwise the top ``FUSE_DEPTH`` moments of each signal (more
 for a deeper page) are fused, so pages inside the first ``FUSE_DEPTH`` moments are cut from one
 list. ``min_relevance`` bars what is seen, and what a line means for ``speech`` (``all`` fuses only
@@ -31,7 +34,7 @@ from search_api.ground import Moment
 from search_api.hits import Found, Hit, Need, VideoFilter
 from search_api.paging import MomentPage, page_of
 from search_api.relevance import Background, band
-from search_api.schemas import TextSearch
+from search_api.schemas import PhraseSearch, TextSearch
 from vidseek import store
 from vidseek.models import Video
 from vidseek.pool import mean_pool
@@ -50,6 +53,10 @@ said-only moments found). ``speech`` alone uses ``min_relevance``: there what is
 asked for."""
 
 
+WordSearch = TextSearch | PhraseSearch
+"""A search by words: GET /api/search (and the CLI), or POST /api/search's phrases."""
+
+
 @dataclass(frozen=True)
 class Signals:
     """What found one moment of a page."""
@@ -64,7 +71,7 @@ def signals_key(hit: Hit) -> tuple[int, float, float]:
 
 
 def text_page(
-    engine: SearchEngine, query: QuerySource, filters: TextSearch
+    engine: SearchEngine, query: QuerySource, filters: WordSearch
 ) -> tuple[MomentPage, dict[tuple[int, float, float], Signals] | None]:
     """The page ``filters`` asks for, and the signals of each of its moments (by ``signals_key``;
     None when ``SearchEngine.page`` answered: every moment there is visual)."""
@@ -102,14 +109,25 @@ def text_page(
     return page_of(ranked, filters.model_copy(update={"min_score": None}), query=vector, took_ms=took_ms), signals
 
 
+def _phrases(filters: WordSearch) -> list[str]:
+    """The texts a cue is matched with by its words: the query, or each phrase to look for."""
+    return filters.phrases if isinstance(filters, PhraseSearch) else [filters.q]
+
+
+def _by_words(filters: WordSearch, session) -> list[CueHit]:  # noqa: ANN001
+    """The cues that hold the words of a phrase, best first (several phrases: their rankings fused)."""
+    rankings = [store.search_cues(text, CUES_READ, session=session) for text in _phrases(filters)]
+    return rankings[0] if len(rankings) == 1 else merged_cues(*rankings)[:CUES_READ]
+
+
 def _spoken_cues(
-    engine: SearchEngine, filters: TextSearch, vector: np.ndarray, wanted: VideoFilter | None
+    engine: SearchEngine, filters: WordSearch, vector: np.ndarray, wanted: VideoFilter | None
 ) -> tuple[list[CueHit], dict[int, Video]]:
     """The cues that say what the query asks, by their words and by their meaning (barred by
     ``min_relevance`` for ``speech``, by ``FUSED_MEANING_BAR`` for ``all``), in one ranking; and their
     videos (``wanted`` ones only)."""
     with engine.library.snapshot() as session:
-        by_words = store.search_cues(filters.q, CUES_READ, session=session)
+        by_words = _by_words(filters, session)
         cues_now = engine.cue_matrices.current(engine.encoder.name, vector.shape[-1], session=session)
         bar = filters.min_relevance if filters.modality == "speech" else FUSED_MEANING_BAR
         meaning = meaning_matches(vector, cues_now, min_relevance=bar)

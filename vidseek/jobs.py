@@ -210,10 +210,14 @@ def heartbeat(job_id: int, *, session: Session, worker_id: str | None = None, pr
     return _change(job_id, worker_id, session, **values)
 
 
-def complete(job_id: int, *, session: Session, worker_id: str | None = None) -> bool:
-    """Mark done. False when the job is no longer this worker's (another took it over)."""
+def complete(job_id: int, *, session: Session, worker_id: str | None = None, video_id: int | None = None) -> bool:
+    """Mark done; ``video_id``: the video the job's file became (an index job), recorded on the job.
+    False when the job is no longer this worker's (another took it over)."""
     now = utcnow()
-    return _change(job_id, worker_id, session, status="done", progress=1.0, finished_at=now, updated_at=now, error=None)
+    values: dict[str, Any] = {"status": "done", "progress": 1.0, "finished_at": now, "updated_at": now, "error": None}
+    if video_id is not None:
+        values["video_id"] = video_id
+    return _change(job_id, worker_id, session, **values)
 
 
 def fail(

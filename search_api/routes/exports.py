@@ -47,12 +47,13 @@ async def _export(services: Services, params: TextSearch, write: Callable[[list[
         raise HTTPException(422, str(exc)) from None
 
 
-def _file(media_type: str, description: str, schema: dict | None = None) -> dict:
-    """The 200 answer of an export, for the OpenAPI document: a file download of ``media_type``."""
+def _file(media_type: str, description: str, schema: dict | None = None, *, also: dict | None = None) -> dict:
+    """The 200 answer of an export, for the OpenAPI document: a file download of ``media_type`` (or of
+    one of ``also``: media type -> schema)."""
     return {
         200: {
             "description": description,
-            "content": {media_type: {"schema": schema or {"type": "string"}}},
+            "content": {media_type: {"schema": schema or {"type": "string"}}, **(also or {})},
             "headers": {
                 "Content-Disposition": {
                     "description": '`attachment; filename="vidseek-QUERY.EXT"`',
@@ -82,23 +83,17 @@ async def export_otio(params: TextSearchDep, services: ServicesDep) -> Response:
     return _attachment(body, "application/json", params.q, "otio")
 
 
-def _edl_answer() -> dict:
-    """The 200 of the EDL export: an EDL, or a zip of one EDL per frame rate."""
-    answer = _file(
-        "text/plain",
-        "A CMX3600 EDL, one event per moment, when the moments' videos share one frame rate; a zip "
-        "(`vidseek-QUERY.zip`) of one EDL per rate (`vidseek-QUERY-25fps.edl`, `vidseek-QUERY-29.97fps.edl`, "
-        "...) when they do not.",
-    )
-    answer[200]["content"]["application/zip"] = {"schema": {"type": "string", "format": "binary"}}
-    return answer
-
-
 @router.get(
     "/export.edl",
     summary="The moments as CMX3600 EDLs, one per frame rate",
     response_class=Response,
-    responses=_edl_answer(),
+    responses=_file(
+        "text/plain",
+        "A CMX3600 EDL, one event per moment, when the moments' videos share one frame rate; a zip "
+        "(`vidseek-QUERY.zip`) of one EDL per rate (`vidseek-QUERY-25fps.edl`, `vidseek-QUERY-29.97fps.edl`, "
+        "...) when they do not.",
+        also={"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+    ),
 )
 async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
     files = await _export(services, params, lambda moments: edl.edl_files(moments, params.q, _stem(params.q)))

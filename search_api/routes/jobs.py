@@ -1,7 +1,8 @@
 """Background jobs (index, reindex, delete, reembed): list them, follow one.
 
 Anyone who may read sees every job, but only a caller with a valid key sees where its file lies on
-the server, which key queued it and what an upload was called (``jobs_results.job_info(private=...)``).
+the server, which worker (host and process) runs it, which key queued it and what an upload was called
+(``jobs_results.job_info(private=...)``).
 """
 
 from __future__ import annotations

@@ -152,7 +152,12 @@ def stream_video(
     "/{video_id}/thumbnail",
     summary="JPEG of one frame: number `frame`, or the one shown at `t` seconds",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}},
+    responses={
+        200: {
+            "description": "The frame as a JPEG image (`image/jpeg`).",
+            "content": {"image/jpeg": _FILE, "application/octet-stream": _FILE},
+        }
+    },
 )
 async def thumbnail(
     video: VideoDep,

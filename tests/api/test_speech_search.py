@@ -192,9 +192,46 @@ def _get(talking: Talking, path: str, **params) -> str:  # noqa: ANN003
     return response.text
 
 
-def test_the_other_search_routes_answer_without_the_speech_fields(talking: Talking) -> None:
-    response = talking.client.post("/api/search", json={"q": "red"})
+def _post(talking: Talking, **body) -> dict:  # noqa: ANN003
+    response = talking.client.post("/api/search", json=body)
     assert response.status_code == 200, response.text
-    body = response.json()
+    return response.json()
+
+
+def test_a_visual_post_answers_without_the_speech_fields(talking: Talking) -> None:
+    body = _post(talking, q="red", modality="visual")
     assert body["results"] and "modality" not in body
     assert all(not {"matched", "quote", "fused"} & set(r) for r in body["results"])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": '"we missed the deadline"', "modality": "speech"},
+        {"q": "red", "modality": "speech", "video_id": ["alert"], "min_relevance": "low"},
+        {"q": "red"},  # all, the default of both
+        {"q": "red", "modality": "all", "group_by": "video", "limit": 2},
+        {"q": "red", "modality": "visual", "min_score": 0.2},
+    ],
+)
+def test_post_searches_the_signals_get_does_with_the_same_parameters(talking: Talking, params: dict) -> None:
+    if "video_id" in params:  # videos by name here, by id in the request
+        params = {**params, "video_id": [talking.ids[name] for name in params["video_id"]]}
+    strip = lambda b: {k: v for k, v in b.items() if k != "took_ms"}  # noqa: E731
+    assert strip(_post(talking, **params)) == strip(_search(talking, **params))
+
+
+def test_post_speech_matches_each_phrase_by_its_words(talking: Talking) -> None:
+    body = _post(talking, positive=["red alert", '"missed the deadline"'], modality="speech")
+    assert body["modality"] == "speech"
+    assert sorted(_moments(body, talking.ids)) == [
+        ("alert", 1.0, 2.0, ["speech"], "red alert"),
+        ("door", 8.0, 9.0, ["speech"], "We missed the deadline."),
+    ]
+
+
+def test_post_refuses_what_it_does_not_know(talking: Talking) -> None:
+    misspelt = talking.client.post("/api/search", json={"q": "red", "modalty": "speech"})
+    assert misspelt.status_code == 422 and "modalty" in misspelt.json()["detail"]
+    wrong = talking.client.post("/api/search", json={"q": "red", "modality": "audio"})
+    assert wrong.status_code == 422 and wrong.json()["detail"].startswith("modality:")

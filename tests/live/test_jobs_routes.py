@@ -57,8 +57,9 @@ def test_jobs_list_filters_and_pages(live: Live) -> None:
     failed = live.client.get("/api/jobs", params={"status": "failed"}).json()
     assert [j["id"] for j in failed["jobs"]] == [ids[0]]
     assert failed["jobs"][0]["error"] == "decoder exploded" and failed["total"] == 1
-    running = live.client.get(f"/api/jobs/{ids[1]}").json()
+    running = live.client.get(f"/api/jobs/{ids[1]}", headers=live.auth(live.make_key())).json()
     assert running["status"] == "running" and running["worker"] == "w1"
+    assert live.client.get(f"/api/jobs/{ids[1]}").json()["worker"] is None  # anonymous: no host or process
 
     page1 = live.client.get("/api/jobs", params={"limit": 2}).json()
     page2 = live.client.get("/api/jobs", params={"limit": 2, "offset": page1["next_offset"]}).json()
