@@ -4,7 +4,7 @@ store what was said as its transcript cues (``speech:MODEL``), all at once.
     audio_windows (16 kHz mono, VIDSEEK_SPEECH_WINDOW s each) ──► transcriber ──► lines, timed from the file's start
         ──► one transaction: the video still the content that was heard? ──► store.write_cues(replacing="transcript")
 
-Each line heard is made plain text as a subtitle line is (``indexer.cue_text.plain_text``: markup
+Each line heard is made plain text as a subtitle line is (``indexer.cue_markup.markup_text``: markup
 stripped, spaces collapsed) and cut to ``max_chars`` characters (at a word's end when one is near).
 A transcriber that answers no window within its limit is stopped by ``vidseek.transcriber_process``;
 ``hear`` says which stretch of the file it was given.
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.cue_text import plain_text
+from indexer.cue_markup import markup_text
 from indexer.decode import NoAudio, audio_windows
 from indexer.freshness import file_unchanged
 from vidseek import store
@@ -68,7 +68,7 @@ def hear(
                 raise TranscriberHung(f"{exc} (it was hearing {window.start:g}-{window.end:g} s)") from None
             lang = getattr(transcriber, "language", None)
             for line in heard_lines(raw, transcriber.name):
-                text = cut(plain_text(line.text), max_chars)
+                text = cut(markup_text(line.text), max_chars)
                 if not text:
                     continue
                 start = round(window.start + min(line.start, window.end - window.start), 3)
