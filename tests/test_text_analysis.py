@@ -17,6 +17,7 @@ def test_case_width_and_accents_are_folded_but_kana_voicing_is_kept() -> None:
     assert index_terms("CAFÉ Straße ＡＢＣ１", None) == ["cafe", "strasse", "abc1"]
     assert index_terms("ｶﾞ", None) == ["ガ"]  # half-width kana with its voicing mark: one letter, voiced
     assert index_terms("が か", None) == ["が", "か"]
+    assert index_terms("São", "pt") == index_terms("sao", "pt") == ["sao"]  # accents go before the stemmer
 
 
 def test_cjk_runs_are_bigrams_then_their_last_character() -> None:

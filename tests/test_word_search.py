@@ -33,6 +33,7 @@ LINES = [
     ("Meet me at 3.30pm by the gate.", "en"),
     ("He was a well-known sculptor in the city.", "en"),
     ("Crème brûlée for dessert", None),
+    ("Ele mora em São Paulo há dez anos.", "pt-BR"),
     ("I'm not sure about this.", "en"),
 ]
 
@@ -52,6 +53,7 @@ QUERIES = {  # query -> the lines it finds (by words)
     "cafe": ["On se retrouve au café demain."],
     "NIÑOS": ["Los niños estaban corriendo en el parque."],
     "creme brulee": ["Crème brûlée for dessert"],
+    "sao paulo": ["Ele mora em São Paulo há dez anos."],
     "3.5 million": ["The price went up to 3.5 million dollars."],
     '"3.5 million"': ["The price went up to 3.5 million dollars."],
     "3.30pm": ["Meet me at 3.30pm by the gate."],

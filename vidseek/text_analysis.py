@@ -12,11 +12,13 @@ answer alike (each stores a line's terms as ``cues.terms`` and only splits them 
    read as overlapping character bigrams followed by its last character (``東京駅`` is ``東京 京駅
    駅``): a word of two or more characters is the phrase of its bigrams wherever it sits in the
    run, and every character starts one term (a one-character query is a prefix of it).
-4. Stemming by the line's language where Snowball has a stemmer for it (``STEMMERS``: ``runs`` and
+4. Accents off Latin, Greek and Cyrillic letters (``café`` is ``cafe``; marks of other scripts,
+   kana voicing marks included, are part of their letters).
+5. Stemming by the line's language where Snowball has a stemmer for it (``STEMMERS``: ``runs`` and
    ``running`` are ``run``); a line of no known language, or of one without a stemmer, keeps its
-   words as they are. Words holding digits are not stemmed.
-5. Accents off Latin, Greek and Cyrillic letters, after stemming (``café`` is ``cafe``; marks of
-   other scripts, kana voicing marks included, are part of their letters).
+   words as they are. Words holding digits are not stemmed. Accents go before stemming, so a word
+   typed without them stems as the line's word does (``sao`` and ``São``), at the price of the few
+   suffix rules that need them.
 
 A query word is looked for as itself and as its stem in each language the library's lines have
 (``query_forms``), since the language of a query is not known.
@@ -121,9 +123,10 @@ def term(word: str, stemmer: str | None) -> str:
 
 @lru_cache(maxsize=200_000)
 def _term(word: str, stemmer: str | None) -> str:
+    word = strip_accents(word)
     if stemmer is not None and not _DIGIT.search(word):
-        word = _stemmer(stemmer).stemWord(word)
-    return strip_accents(word)
+        word = strip_accents(_stemmer(stemmer).stemWord(word))
+    return word
 
 
 @lru_cache(maxsize=64)
