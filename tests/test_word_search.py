@@ -119,9 +119,10 @@ def test_both_databases_find_the_same_lines_for_every_query(both: dict[str, sess
         print(query, answers == {name: sorted(expected) for name in both}, answers)
 
 
-def test_stored_lines_are_analysed_again_by_the_migration(tmp_path: Path) -> None:
+def test_stored_lines_are_analysed_again_by_the_migration(database_url: str, data_dir: Path) -> None:
     """A library made before 0007 (its cues without terms) finds CJK words and inflections after it."""
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = database_url
     sessions = open_sessions(url)
     _write_lines(sessions, LINES)
     sessions.kw["bind"].dispose()
