@@ -10,7 +10,7 @@ Not part of the test suite. Sizes are selectable so a short run fits in a few mi
   --scale 1000000         also flat, ivf and fastscan side by side with 10 % deleted (benchmarks/scale.py;
                           10M clips: `python -m benchmarks.scale --clips 10000000 --kinds fastscan`)
   --moments-size default  world of the moment-retrieval benchmark: default (80 videos), short, large
-  --only indexing,search,api,memory,large,mmap,scale,moments,speech
+  --only indexing,search,api,memory,large,mmap,scale,moments,speech,words
 Results go to benchmarks/results/results.json and results.md.
 """
 
@@ -83,7 +83,7 @@ def main() -> None:
         choices=("default", "short", "large"),
         help="synthetic world of the moment-retrieval benchmark (benchmarks/moments.py)",
     )
-    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,scale,moments,speech")
+    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,scale,moments,speech,words")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     seconds = args.video_seconds or (30 if args.short else 180)
@@ -99,7 +99,19 @@ def main() -> None:
     def save() -> None:
         (RESULTS / "results.json").write_text(json.dumps(results, indent=2, default=str))
         md = [f"# vidseek benchmark results\n\nmachine: {results['machine']}\n"]
-        for key in ("indexing", "precision", "search", "api", "memory", "large", "mmap", "scale", "moments", "speech"):
+        for key in (
+            "indexing",
+            "precision",
+            "search",
+            "api",
+            "memory",
+            "large",
+            "mmap",
+            "scale",
+            "moments",
+            "speech",
+            "words",
+        ):
             if key in results:
                 md.append(f"\n## {key}\n\n" + _table(results[key]))
         (RESULTS / "results.md").write_text("".join(md))
@@ -174,6 +186,11 @@ def main() -> None:
 
         measured = speech.measure()
         results["speech"] = [{"variant": name, **row} for name, row in measured["variants"].items()]
+        save()
+    if "words" in only:
+        from benchmarks import words
+
+        results["words"] = [{"variant": name, **row} for name, row in words.measure()["r1"].items()]
         save()
     save()
     print((RESULTS / "results.md").read_text())

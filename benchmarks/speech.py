@@ -10,11 +10,14 @@ moments with the product's defaults (``min_relevance=medium``) as
 - ``visual``: what is seen only (vidseek before issue 16, the naive baseline here);
 - ``speech_words`` / ``all_words``: lines found by their words only (full text), fused with what is
   seen by reciprocal rank for ``all`` (before semantic cue search);
-- ``speech`` / ``all``: lines found by their words and by their meaning (the shipped code).
+- ``speech`` / ``all``: lines found by their words and by their meaning (the shipped code);
+- ``speech_no_margin``: ``speech`` without its precision rules (a meaning match needs only reach the
+  band, ``cue_meaning.MARGIN_Z`` off; a line said again in a video kept at every place).
 
 Reported per variant: R1@0.5 (the first result overlaps a true moment, seen or said, at IoU >= 0.5),
 the same over the queries whose topic is never said (lines matching by chance must not push what
 is seen down),
+the moments among the top 10 that overlap no true moment at all (``unrelated_per_query``),
 the share of true moments of each kind (``seen_only``, ``seen_and_said``, ``said_only``) found at
 IoU >= 0.5 among the top 10, and milliseconds per query (median).
 
@@ -41,7 +44,7 @@ import numpy as np
 
 from benchmarks.moment_world import WorldParams, build_world, load_into
 from benchmarks.speech_world import TRUTH_KINDS, SpeechParams, SpeechWorldEncoder, SpokenWorld, add_speech
-from search_api import text_search
+from search_api import cue_meaning, text_search
 from search_api.cue_meaning import MEANING_READ, meaning_matches
 from search_api.engine import SearchEngine
 from search_api.metrics import Span, best_iou
@@ -55,11 +58,13 @@ TOP = 10
 VARIANTS = (
     ("visual", "visual", True),
     ("speech_words", "speech", False),
+    ("speech_no_margin", "speech", "no margin"),
     ("speech", "speech", True),
     ("all_words", "all", False),
     ("all", "all", True),
 )
-"""(name, modality, lines matched by meaning too)."""
+"""(name, modality, lines matched by meaning too: True, False, or "no margin": by meaning without
+``cue_meaning.MARGIN_Z`` and with every repeat of a line kept, as before the precision rules)."""
 
 
 def load(spoken: SpokenWorld, data_dir: Path) -> tuple[Library, SpeechWorldEncoder]:
@@ -96,20 +101,35 @@ def _words_only(on: bool) -> Iterator[None]:
         text_search.meaning_matches = kept
 
 
-def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meaning: bool) -> dict[str, float]:
+@contextmanager
+def _no_margin(on: bool) -> Iterator[None]:
+    """Meaning matches barred by the band alone and repeated lines kept (before the precision rules) while ``on``."""
+    if not on:
+        yield
+        return
+    kept = cue_meaning.MARGIN_Z, text_search.one_line_per_video
+    cue_meaning.MARGIN_Z, text_search.one_line_per_video = 0.0, list
+    try:
+        yield
+    finally:
+        cue_meaning.MARGIN_Z, text_search.one_line_per_video = kept
+
+
+def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meaning: bool | str) -> dict[str, float]:
     found = {k: 0 for k in TRUTH_KINDS}
     total = {k: 0 for k in TRUTH_KINDS}
-    first_hits, silent_hits, seconds = 0, 0, []
+    first_hits, silent_hits, unrelated, seconds = 0, 0, 0, []
     names = {}
     with engine.library.sessions() as session:
         names = {v.id: v.path for v in store.list_videos(session=session)}
-    with _words_only(not meaning):
+    with _words_only(not meaning), _no_margin(meaning == "no margin"):
         for q in spoken.world.queries:
             started = time.perf_counter()
             page, _ = text_search.text_page(engine, q.text, TextSearch(q=q.text, modality=modality, limit=TOP))
             seconds.append(time.perf_counter() - started)
             ranked = [Span(names[h.video.id], h.moment.start, h.moment.end) for h in page.hits]
             truths = spoken.all_truths(q.text)
+            unrelated += sum(1 for r in ranked if best_iou(r, truths) == 0.0)
             if ranked and best_iou(ranked[0], truths) >= 0.5:
                 first_hits += 1
                 silent_hits += q.text in spoken.silent
@@ -121,6 +141,7 @@ def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meanin
         "r1_never_said": round(silent_hits / max(len(spoken.silent), 1), 3),
     }
     out.update({f"found_{k}": round(found[k] / max(total[k], 1), 3) for k in TRUTH_KINDS})
+    out["unrelated_per_query"] = round(unrelated / len(spoken.world.queries), 2)
     out["ms_p50"] = round(1000 * statistics.median(seconds), 2)
     return out
 

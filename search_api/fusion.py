@@ -91,6 +91,20 @@ def merged_cues(*rankings: Sequence[CueHit], k: int = RRF_K) -> list[CueHit]:
     return [replace(cue[i], rank=r) for r, i in enumerate(order)]
 
 
+def one_line_per_video(cues: Sequence[CueHit]) -> list[CueHit]:
+    """``cues`` (best first) with each line said again in the same video (the same text, case and
+    spacing aside) left out after its best place: a common line said many times does not fill a
+    page. ``rank`` is renumbered from 0."""
+    seen: set[tuple[int, str]] = set()
+    out: list[CueHit] = []
+    for cue in cues:
+        key = (cue.video_id, " ".join(cue.text.casefold().split()))
+        if key not in seen:
+            seen.add(key)
+            out.append(replace(cue, rank=len(out)))
+    return out
+
+
 def speech_moments(cues: Sequence[CueHit], gap: float = MERGE_GAP_S) -> list[Spoken]:
     """The speech moments of ``cues`` (a query's matching cues, any order), best first."""
     by_video: dict[int, list[CueHit]] = {}

@@ -29,7 +29,7 @@ import numpy as np
 from search_api.cue_meaning import meaning_matches
 from search_api.engine import QuerySource, SearchEngine
 from search_api.filters import video_filter as filters_predicate
-from search_api.fusion import Fused, Span, Spoken, fuse, merged_cues, speech_moments, within_videos
+from search_api.fusion import Fused, Span, Spoken, fuse, merged_cues, one_line_per_video, speech_moments, within_videos
 from search_api.ground import Moment
 from search_api.hits import Found, Hit, Need, VideoFilter
 from search_api.paging import MomentPage, page_of
@@ -124,15 +124,15 @@ def _spoken_cues(
     engine: SearchEngine, filters: WordSearch, vector: np.ndarray, wanted: VideoFilter | None
 ) -> tuple[list[CueHit], dict[int, Video]]:
     """The cues that say what the query asks, by their words and by their meaning (barred by
-    ``min_relevance`` for ``speech``, by ``FUSED_MEANING_BAR`` for ``all``), in one ranking; and their
-    videos (``wanted`` ones only)."""
+    ``min_relevance`` for ``speech``, by ``FUSED_MEANING_BAR`` for ``all``), in one ranking, a line
+    said again in one video only at its best place; and their videos (``wanted`` ones only)."""
     with engine.library.snapshot() as session:
         by_words = _by_words(filters, session)
         cues_now = engine.cue_matrices.current(engine.encoder.name, vector.shape[-1], session=session)
         bar = filters.min_relevance if filters.modality == "speech" else FUSED_MEANING_BAR
         meaning = meaning_matches(vector, cues_now, min_relevance=bar)
         by_meaning = store.cue_hits([cue_id for cue_id, _ in meaning], session=session)
-        cues = merged_cues(by_words, by_meaning)
+        cues = one_line_per_video(merged_cues(by_words, by_meaning))
         videos = store.videos_by_ids(sorted({c.video_id for c in cues}), session=session)
     kept = [c for c in cues if c.video_id in videos and (wanted is None or wanted(videos[c.video_id]))]
     return within_videos(kept, {v.id: v.duration for v in videos.values()}), videos

@@ -97,3 +97,14 @@ def test_speech_benchmark_finds_what_is_said_only_through_speech() -> None:
     assert rows["speech"]["found_seen_only"] == 0.0  # nor is anything seen said
     assert rows["speech"]["found_said_only"] >= rows["speech_words"]["found_said_only"] > 0.0
     assert all(0.0 <= row["r1_at_0.5"] <= 1.0 and row["ms_p50"] > 0 for row in rows.values())
+
+
+def test_words_benchmark_finds_cjk_words_inflections_and_accents_only_when_analysed() -> None:
+    from benchmarks import words
+
+    rows = words.measure()["r1"]
+    assert set(rows) == {"as_written_sqlite", "analysed_sqlite"}
+    assert set(rows["analysed_sqlite"]) == set(words.WORLD)
+    for category in ("cjk", "inflection", "accents"):
+        assert rows["as_written_sqlite"][category] == 0.0 < rows["analysed_sqlite"][category]
+    assert rows["analysed_sqlite"]["exact"] == rows["as_written_sqlite"]["exact"] == 1.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from search_api.cue_meaning import meaning_matches
-from search_api.fusion import merged_cues
-from search_api.relevance import MIN_SAMPLE
+from search_api.fusion import merged_cues, one_line_per_video
+from search_api.relevance import MIN_SAMPLE, background_of
 from vidseek.cue_vectors import CueMatrix, appended, cue_matrix
 from vidseek.store import CueHit
 
@@ -82,3 +82,35 @@ def test_a_matrix_grown_by_segments_answers_as_one_built_whole() -> None:
         query, whole, min_relevance="low", limit=40
     )
     assert meaning_matches(query, grown)[0][0] == 851
+
+
+def test_a_meaning_match_must_clear_the_chance_tail_by_a_margin_and_copies_pass_or_fail_together() -> None:
+    """A common line said in nine places scores just above the ``medium`` bar (where the best
+    unrelated line lies by chance): none of its copies is a match; a line well above it is."""
+    rng = np.random.default_rng(3)
+    dim = 64
+    query = np.eye(dim)[0]
+    lines = _background_lines(3000, dim, rng)
+    placed = [*range(10, 100, 10), 2000]  # nine copies of the common line, then the real match
+    lines[placed] = np.eye(dim)[0]  # high while the background is read: its low quantiles do not move
+    background = background_of(_matrix(lines).sample @ query, library_clips=len(lines))
+
+    def scoring(z: float) -> np.ndarray:
+        score = background.above(z)
+        return score * np.eye(dim)[0] + np.sqrt(1 - score**2) * np.eye(dim)[1]
+
+    lines[placed[:-1]] = scoring(background.medium_z + 0.1)
+    lines[placed[-1]] = scoring(background.medium_z + 1.5)
+    assert background_of(_matrix(lines).sample @ query, library_clips=len(lines)) == background
+    assert [cue_id for cue_id, _ in meaning_matches(query, _matrix(lines))] == [2001]
+    assert len(meaning_matches(query, _matrix(lines), min_relevance="low")) >= 10  # 'low' asks for everything
+
+
+def test_a_line_said_again_in_one_video_is_kept_at_its_best_place_only() -> None:
+    said = [
+        CueHit(1, 1, 1.0, 2.0, "I'm not sure about this.", "sidecar:a.srt", "en", 0),
+        CueHit(2, 2, 1.0, 2.0, "I'm not sure about this.", "sidecar:b.srt", "en", 1),
+        CueHit(3, 1, 9.0, 10.0, "i'm NOT sure  about this.", "sidecar:a.srt", "en", 2),
+        CueHit(4, 1, 12.0, 13.0, "The red door", "sidecar:a.srt", "en", 3),
+    ]
+    assert [(c.id, c.rank) for c in one_line_per_video(said)] == [(1, 0), (2, 1), (4, 2)]

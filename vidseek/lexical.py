@@ -1,54 +1,113 @@
 """A lexical query (pure): words, ``"quoted phrases"`` and ``prefix*`` words, all of which a cue
-must hold, written as SQLite FTS5 ``MATCH`` text and as a PostgreSQL ``to_tsquery`` text.
+must hold, analysed as lines are (``vidseek.text_analysis``) and written as SQLite FTS5 ``MATCH``
+text and as PostgreSQL ``tsquery`` text over the stored terms.
 
-Words are runs of letters and digits (as both engines' tokenizers cut them: punctuation and ``_``
-separate words), lower-cased. ``we "missed the deadline" dead*`` is: a cue holding ``we``, the
-phrase ``missed the deadline`` and a word starting with ``dead``. A bare word that punctuation cuts
-in two (``don't``) is the phrase of its parts.
+``we "missed the deadline" dead*`` is: a cue holding ``we``, the phrase ``missed the deadline``
+and a word starting with ``dead``. A bare word that punctuation cuts in two (``don't``,
+``well-known``) is the phrase of its parts; a run of Chinese, Japanese or Korean characters is the
+phrase of its bigrams (one character: a prefix, as it starts a term of every run holding it). Each
+word may be any of its forms (``text_analysis.query_forms``: itself and its stem in each language
+of the library's lines); both engines are given the same terms, so they find the same cues.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
+from vidseek import text_analysis
+
 _TOKEN = re.compile(r'"([^"]*)"(\*?)|(\S+)')
-_WORD = re.compile(r"[^\W_]+")
+MAX_PHRASES = 64
+"""Spellings one phrase is tried in (the product of its words' forms); past it, words from the end
+keep only their first form, on both engines alike."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One place of a term: any of ``forms``."""
+
+    forms: tuple[str, ...]
+    prefix: bool = False
+    """Each form is a prefix."""
 
 
 @dataclass(frozen=True)
 class Term:
-    words: tuple[str, ...]
-    """One word, or a phrase: words that must follow each other."""
-    prefix: bool = False
-    """The last word is a prefix."""
+    slots: tuple[Slot, ...]
+    """One word, or a phrase: slots that must follow each other."""
 
 
-def terms(query: str) -> list[Term]:
-    """The terms of ``query``; [] when it holds no word at all."""
+def terms(query: str, stemmers: frozenset[str] | set[str] = frozenset()) -> list[Term]:
+    """The terms of ``query``, each word in its forms under ``stemmers`` (the library's lines'
+    languages' Snowball stemmers); [] when it holds no word at all."""
     out = []
     for m in _TOKEN.finditer(query):
         quoted, star, bare = m.groups()
         text = quoted if quoted is not None else bare
         prefix = bool(star) or (bare is not None and bare.endswith("*"))
-        words = tuple(w.lower() for w in _WORD.findall(text))
-        if words:
-            out.append(Term(words, prefix))
+        slots: list[Slot] = []
+        for piece, cjk in text_analysis.words(text):
+            if not cjk:
+                slots.append(Slot(text_analysis.query_forms(piece, stemmers)))
+            elif len(piece) == 1:
+                slots.append(Slot((piece,), prefix=True))
+            else:
+                slots.extend(Slot((bigram,)) for bigram in text_analysis.cjk_terms(piece)[:-1])
+        if slots:
+            if prefix:  # the word as written is one of its forms: a stem need not start with a prefix's stem
+                slots[-1] = Slot(slots[-1].forms, prefix=True)
+            out.append(Term(_within_cap(slots)))
     return out
 
 
+def _within_cap(slots: list[Slot]) -> tuple[Slot, ...]:
+    out = list(slots)
+    for i in reversed(range(len(out))):
+        if _spellings(out) <= MAX_PHRASES:
+            break
+        out[i] = Slot(out[i].forms[:1], out[i].prefix)
+    return tuple(out)
+
+
+def _spellings(slots: list[Slot]) -> int:
+    n = 1
+    for slot in slots:
+        n *= len(slot.forms)
+    return n
+
+
 def fts5_match(found: list[Term]) -> str:
-    """SQLite FTS5 query text: each term a quoted string (so no word is read as an operator)."""
-    return " AND ".join(f'"{" ".join(t.words)}"' + ("*" if t.prefix else "") for t in found)
+    """SQLite FTS5 query text: each form a quoted string (so no word is read as an operator); a
+    phrase is its items joined by ``+``, tried in each spelling its forms give (``OR``)."""
+    parts = []
+    for t in found:
+        spellings = [
+            " + ".join(_fts5_string(form) + ("*" if slot.prefix else "") for slot, form in zip(t.slots, forms))
+            for forms in itertools.product(*(slot.forms for slot in t.slots))
+        ]
+        parts.append(spellings[0] if len(spellings) == 1 else "(" + " OR ".join(spellings) + ")")
+    return " AND ".join(parts)
+
+
+def _fts5_string(form: str) -> str:
+    return '"' + form.replace('"', '""') + '"'
 
 
 def tsquery(found: list[Term]) -> str:
-    """PostgreSQL ``to_tsquery`` text: phrases with ``<->``, prefixes with ``:*``, terms with ``&``.
-    Words are quoted so none is read as an operator."""
+    """PostgreSQL ``tsquery`` text (read as written: ``CAST(... AS tsquery)``, no parser): a slot's
+    forms with ``|``, phrases with ``<->``, prefixes with ``:*``, terms with ``&``. Lexemes are
+    quoted so none is read as an operator."""
     parts = []
     for t in found:
-        words = [f"'{w}'" for w in t.words]
-        if t.prefix:
-            words[-1] += ":*"
-        parts.append(words[0] if len(words) == 1 else "(" + " <-> ".join(words) + ")")
+        items = []
+        for slot in t.slots:
+            forms = [_ts_lexeme(f) + (":*" if slot.prefix else "") for f in slot.forms]
+            items.append(forms[0] if len(forms) == 1 else "(" + " | ".join(forms) + ")")
+        parts.append(items[0] if len(items) == 1 else "(" + " <-> ".join(items) + ")")
     return " & ".join(parts)
+
+
+def _ts_lexeme(form: str) -> str:
+    return "'" + form.replace("\\", "\\\\").replace("'", "''") + "'"

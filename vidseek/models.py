@@ -59,7 +59,7 @@ class Clip(Base):
 
 
 class Cue(Base):
-    """One timed line of subtitle text (full-text indexed: see migration 0005)."""
+    """One timed line of subtitle text (full-text indexed by its ``terms``: see migrations 0005, 0007)."""
 
     __tablename__ = "cues"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -72,6 +72,8 @@ class Cue(Base):
     source: Mapped[str] = mapped_column(Text)
     """``sidecar:NAME.en.srt`` or ``stream:INDEX``."""
     lang: Mapped[str | None] = mapped_column(String(35), nullable=True)
+    terms: Mapped[str] = mapped_column(Text, default="")
+    """Its index terms, space-separated (``vidseek.text_analysis.index_text``; migration 0007)."""
 
 
 class CueVector(Base):

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from vidseek import cue_bounds, cue_sources, lexical
+from vidseek import cue_bounds, cue_sources, lexical, text_analysis
 from vidseek.errors import ModelMismatchError
 from vidseek.models import Clip, Cue, FrameVectors, IndexChange, IndexMeta, StagedEmbedding, Video
 
@@ -626,17 +626,25 @@ _CUE_SEARCH = {
     ),
     "postgresql": (
         'SELECT c.id, c.video_id, c.start, c."end", c.text, c.source, c.lang FROM cues c, '
-        "to_tsquery('simple', %s) q WHERE to_tsvector('simple', c.text) @@ q "
-        "ORDER BY ts_rank_cd(to_tsvector('simple', c.text), q) DESC, c.id LIMIT %s"
+        "CAST(%s AS tsquery) q WHERE vidseek_cue_terms(c.terms) @@ q "
+        "ORDER BY ts_rank_cd(vidseek_cue_terms(c.terms), q) DESC, c.id LIMIT %s"
     ),
 }
+STEMMER_KEY = "cue_stemmer:"
+"""``index_meta`` keys ``cue_stemmer:NAME``: the Snowball stemmers the library's lines were analysed with."""
+
+
+def cue_stemmers(*, session: Session) -> frozenset[str]:
+    """The Snowball stemmers of the library's lines' languages (a query word is tried in each)."""
+    keys = session.scalars(select(IndexMeta.key).where(IndexMeta.key.like(STEMMER_KEY + "%")))
+    return frozenset(k.removeprefix(STEMMER_KEY) for k in keys)
 
 
 def search_cues(query: str, limit: int, *, session: Session) -> list[CueHit]:
     """The ``limit`` cues that best match ``query`` (``vidseek.lexical``: words, "phrases", prefix*),
-    best first, by the database's own full-text engine (FTS5 bm25 on SQLite, ``ts_rank_cd`` on
-    PostgreSQL); [] when the query holds no word."""
-    found = lexical.terms(query)
+    best first, by the database's own full-text engine over the cues' analysed ``terms`` (FTS5 bm25
+    on SQLite, ``ts_rank_cd`` on PostgreSQL; both match the same cues); [] when the query holds no word."""
+    found = lexical.terms(query, cue_stemmers(session=session))
     if not found:
         return []
     connection = session.connection()
@@ -657,7 +665,9 @@ def write_cues(
 
     What is stored is ``vidseek.cue_bounds.bounded``: text without control characters and at most
     ``cue_bounds.TEXT_BYTES``, times inside the video's duration, and, when ``per_hour`` is given, at
-    most that many lines of a source an hour. Returns the note saying what was dropped or cut, if any."""
+    most that many lines of a source an hour. Each cue's ``terms`` are analysed here
+    (``vidseek.text_analysis``, by its language) for the full-text index. Returns the note saying
+    what was dropped or cut, if any."""
     cue_sources.check_write(replacing, (c.source for c in cues))
     video = session.get(Video, video_id)
     kept = cue_bounds.bounded(cues, video.duration if video is not None else None, per_hour)
@@ -666,11 +676,21 @@ def write_cues(
     for lo in range(0, len(gone), 5000):
         session.execute(delete(Cue).where(Cue.id.in_(gone[lo : lo + 5000])))
     rows = [
-        {"video_id": video_id, "start": c.start, "end": c.end, "text": c.text, "source": c.source, "lang": c.lang}
+        {
+            "video_id": video_id,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+            "source": c.source,
+            "lang": c.lang,
+            "terms": text_analysis.index_text(c.text, c.lang),
+        }
         for c in kept.cues
     ]
     for lo in range(0, len(rows), 5000):
         session.execute(insert(Cue), rows[lo : lo + 5000])
+    for stemmer in sorted({text_analysis.stemmer_of(c.lang) for c in kept.cues} - {None}):
+        ensure_meta(STEMMER_KEY + stemmer, "1", session=session)
     session.flush()
     return kept.note
 
