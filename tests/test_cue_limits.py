@@ -24,7 +24,7 @@ from indexer.runner import Indexer
 from search_api.app import create_app
 from search_api.captions import webvtt_parts
 from search_api.routes import videos as video_routes
-from vidseek import cue_bounds, store
+from vidseek import cue_bounds, store, text_analysis
 from vidseek.config import Settings
 from vidseek.encoders import load_encoder
 from vidseek.library import Library
@@ -114,7 +114,15 @@ def test_lines_stored_past_the_end_before_the_clamp_answer_normally(
         session.execute(  # as a library stored before lines were clamped holds them
             insert(Cue),
             [
-                {"video_id": video_id, "start": a, "end": b, "text": t, "source": "sidecar:old.srt", "lang": None}
+                {
+                    "video_id": video_id,
+                    "start": a,
+                    "end": b,
+                    "text": t,
+                    "source": "sidecar:old.srt",
+                    "lang": None,
+                    "terms": text_analysis.index_text(t, None),  # as migration 0007 analysed them
+                }
                 for a, b, t in rows
             ],
         )
