@@ -79,7 +79,9 @@ def timeline_rate(moments: list[MomentSpan], fps: float | None) -> Fraction:
     return exact_rate(fps if fps else moments[0].fps if moments else 25.0)
 
 
-def place(moments: list[MomentSpan], *, handles: float = 0.0, fps: float | None = None, start: str | None = None) -> Timeline:
+def place(
+    moments: list[MomentSpan], *, handles: float = 0.0, fps: float | None = None, start: str | None = None
+) -> Timeline:
     """The moments' cuts back to back on a timeline at ``fps`` from timecode ``start``: each lasts its cut's
     seconds in whole timeline frames (its own frames exactly when its video runs at the timeline's rate).
     A start timecode the rate does not count, or a timeline past 24 hours, is an :class:`ExportProblem`."""
@@ -95,5 +97,7 @@ def place(moments: list[MomentSpan], *, handles: float = 0.0, fps: float | None 
         placed.append(Cut(c.moment, c.rate, c.start, c.end, c.media_frames, at, length))
         at += length
     if at > frames_per_day(float(rate)):
-        raise ExportProblem("the moments run past 24 hours of timeline timecode: ask for fewer (limit) or an earlier start")
+        raise ExportProblem(
+            "the moments run past 24 hours of timeline timecode: ask for fewer (limit) or an earlier start"
+        )
     return Timeline(rate, first, placed)

@@ -92,7 +92,9 @@ def to_xmeml(placed: Timeline, name: str) -> bytes:
         before = round((m.frames.start - c.start) * placed.rate / c.rate)
         length = max(1, round((m.frames.end - m.frames.start) * placed.rate / c.rate))
         at = c.record_start - placed.start + before
-        _marker(sequence, one_line(name), note(c), at, min(at + length, c.record_start - placed.start + c.record_length))
+        _marker(
+            sequence, one_line(name), note(c), at, min(at + length, c.record_start - placed.start + c.record_length)
+        )
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n{body}\n'.encode()
