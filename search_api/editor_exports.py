@@ -71,9 +71,9 @@ def export_file(fmt: str, moments: list[MomentSpan], q: str, options: TimelineOp
             return ExportFile(f"{name}.edl", "text/plain; charset=utf-8", next(iter(files.values())).encode())
         return ExportFile(f"{name}.zip", "application/zip", edl.edl_zip(files))
     if fmt == "fcpxml":
-        return ExportFile(f"{name}.fcpxml", "application/xml", to_fcpxml(_placed(moments, options), q))
+        return ExportFile(f"{name}.fcpxml", "text/xml; charset=utf-8", to_fcpxml(_placed(moments, options), q))
     if fmt == "xmeml":
-        return ExportFile(f"{name}.xml", "application/xml", to_xmeml(_placed(moments, options), q))
+        return ExportFile(f"{name}.xml", "text/xml; charset=utf-8", to_xmeml(_placed(moments, options), q))
     if fmt == "resolve-markers":
         placed = _placed(moments, options)
         if not edl.is_smpte_rate(float(placed.rate)):

@@ -83,9 +83,6 @@ def fcpxml_clips(data: bytes) -> list[dict]:
         asset = assets[clip.get("ref")]
         rate = formats[asset.get("format")]
 
-        def frames(element: ElementTree.Element) -> tuple[Fraction, Fraction]:
-            return fcpxml_time(element.get("start")) * rate, fcpxml_time(element.get("duration")) * rate
-
         out.append(
             {
                 "src": asset.find("media-rep").get("src"),
@@ -94,11 +91,16 @@ def fcpxml_clips(data: bytes) -> list[dict]:
                 "seconds": fcpxml_time(clip.get("duration")),
                 "offset": fcpxml_time(clip.get("offset")),
                 "tcFormat": clip.get("tcFormat"),
-                "markers": [(*frames(m), m.get("value"), m.get("note")) for m in clip.iter("marker")],
-                "keywords": [(*frames(k), k.get("value")) for k in clip.iter("keyword")],
+                "markers": [(*_frames(m, rate), m.get("value"), m.get("note")) for m in clip.iter("marker")],
+                "keywords": [(*_frames(k, rate), k.get("value")) for k in clip.iter("keyword")],
             }
         )
     return out
+
+
+def _frames(element: ElementTree.Element, rate: Fraction) -> tuple[Fraction, Fraction]:
+    """An FCPXML element's start and duration in frames at ``rate``."""
+    return fcpxml_time(element.get("start")) * rate, fcpxml_time(element.get("duration")) * rate
 
 
 def read_xmeml(data: bytes) -> otio.schema.Timeline:

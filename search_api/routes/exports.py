@@ -135,7 +135,7 @@ async def export_csv(params: TextSearchDep, services: ServicesDep) -> Response:
     summary="The moments as a Final Cut Pro project (FCPXML 1.10)",
     response_class=Response,
     responses=_file(
-        "application/xml",
+        "text/xml",
         "FCPXML 1.10: one asset per video, a project whose spine holds one clip per moment (handles "
         "included), each with a marker over the moment and a keyword naming its relevance band.",
     ),
@@ -155,7 +155,7 @@ async def export_fcpxml(
     summary="The moments as a Final Cut Pro 7 XML sequence (xmeml), for Premiere Pro",
     response_class=Response,
     responses=_file(
-        "application/xml",
+        "text/xml",
         "xmeml version 4: one sequence, one clip item per moment (handles included), each with a marker "
         "over the moment and a colour label for its relevance band.",
     ),
