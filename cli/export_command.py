@@ -51,6 +51,11 @@ FORMATS = ("otio", "edl", "csv", "fcpxml", "xmeml", "resolve-markers")
     "--rate", type=click.FloatRange(min=0, min_open=True), help="Timeline frame rate (default: the first moment's)."
 )
 @click.option("--start", "start_tc", help="Timeline start timecode (default 01:00:00:00).")
+@click.option(
+    "--whole-lines",
+    is_flag=True,
+    help="Widen each moment to the whole subtitle lines said over it (fcpxml, xmeml, resolve-markers).",
+)
 @click.pass_context
 @guard
 def export(
@@ -61,17 +66,16 @@ def export(
     handles: float,
     rate: float | None,
     start_tc: str | None,
+    whole_lines: bool,
     **page: object,
 ) -> None:
     """Write the moments that match QUERY as an editor's file: OTIO, EDL, CSV, FCPXML, FCP7 XML (xmeml) or
     a DaVinci Resolve marker EDL."""
     if not query.strip():
         raise UsageProblem('QUERY is empty: say what to look for, e.g. vidseek export "a dog" --format fcpxml')
-    from search_api.editor_exports import TimelineOptions, export_file
+    from search_api.editor_exports import TimelineOptions, export_file, find_moments
     from search_api.exports import ExportProblem
-    from search_api.results import moment_spans
     from search_api.schemas import TextSearch
-    from search_api.text_search import text_page
 
     page["video_id"] = list(page["video_id"])
     try:
@@ -79,11 +83,9 @@ def export(
     except ValidationError as exc:
         raise UsageProblem("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
     engine = search_engine(settings_from(ctx))
-    found, signals = text_page(engine, query, params)
+    moments = find_moments(engine, query, params, whole_lines=whole_lines)
     try:
-        file = export_file(
-            fmt, moment_spans(found, params, signals=signals), query, TimelineOptions(handles, rate, start_tc)
-        )
+        file = export_file(fmt, moments, query, TimelineOptions(handles, rate, start_tc))
     except ExportProblem as exc:
         raise UsageProblem(str(exc)) from None
     if output is not None and str(output) == "-":
@@ -91,4 +93,4 @@ def export(
         return
     target = output or Path(file.file_name)
     target.write_bytes(file.body)
-    click.echo(f"wrote {target} ({len(found.hits)} moments)", err=True)
+    click.echo(f"wrote {target} ({len(moments)} moments)", err=True)

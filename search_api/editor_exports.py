@@ -7,9 +7,14 @@ import re
 from dataclasses import dataclass
 
 from search_api import cuts, edl, exports
+from search_api.engine import QuerySource, SearchEngine
 from search_api.fcpxml import to_fcpxml
 from search_api.resolve_markers import to_resolve_markers
 from search_api.response_models import MomentSpan
+from search_api.results import moment_spans
+from search_api.schemas import TextSearch
+from search_api.text_search import text_page
+from search_api.whole_lines import stored_lines, to_whole_lines
 from search_api.xmeml import to_xmeml
 
 FORMATS = ("otio", "edl", "csv", "fcpxml", "xmeml", "resolve-markers")
@@ -40,6 +45,18 @@ class ExportFile:
     file_name: str
     media_type: str
     body: bytes
+
+
+def find_moments(
+    engine: SearchEngine, query: QuerySource, params: TextSearch, *, whole_lines: bool = False
+) -> list[MomentSpan]:
+    """The moments an export of ``params`` writes (for the API and the CLI alike): the search's page,
+    each widened to the whole lines said over it when ``whole_lines`` (``search_api.whole_lines``)."""
+    page, signals = text_page(engine, query, params)
+    moments = moment_spans(page, params, signals=signals)
+    if whole_lines:
+        moments = to_whole_lines(moments, stored_lines(engine.library, moments))
+    return moments
 
 
 def stem(q: str) -> str:

@@ -5,7 +5,7 @@ FCP7 XML (Premiere Pro), Resolve marker EDLs. Same parameters as search; the byt
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
@@ -13,12 +13,9 @@ from fastapi.responses import Response
 
 from search_api import exports
 from search_api.deps import ServicesDep, TextSearchDep
-from search_api.editor_exports import MAX_HANDLES, PLAIN, ExportFile, TimelineOptions, export_file
-from search_api.response_models import MomentSpan
-from search_api.results import moment_spans
+from search_api.editor_exports import MAX_HANDLES, PLAIN, ExportFile, TimelineOptions, export_file, find_moments
 from search_api.schemas import TextSearch
 from search_api.services import Services
-from search_api.text_search import text_page
 
 router = APIRouter(prefix="/api", tags=["exports"])
 
@@ -47,19 +44,27 @@ StartTimecode = Annotated[
 ]
 
 
-def _moments(services: Services, params: TextSearch) -> list[MomentSpan]:
-    page, signals = text_page(services.engine, partial(services.queries.vector, params.q), params)
-    return moment_spans(page, params, signals=signals)
+WholeLines = Annotated[
+    Literal["as_found", "whole"],
+    Query(
+        description="'whole': each moment widened to the whole subtitle lines said over it (its start back to "
+        "the first's start, its end on to the last's end)."
+    ),
+]
 
 
-def _write(services: Services, params: TextSearch, fmt: str, options: TimelineOptions) -> ExportFile:
-    return export_file(fmt, _moments(services, params), params.q, options)
+def _write(services: Services, params: TextSearch, fmt: str, options: TimelineOptions, lines: str) -> ExportFile:
+    query = partial(services.queries.vector, params.q)
+    moments = find_moments(services.engine, query, params, whole_lines=lines == "whole")
+    return export_file(fmt, moments, params.q, options)
 
 
-async def _export(services: Services, params: TextSearch, fmt: str, options: TimelineOptions = PLAIN) -> Response:
+async def _export(
+    services: Services, params: TextSearch, fmt: str, options: TimelineOptions = PLAIN, lines: str = "as_found"
+) -> Response:
     # Encoding, search and file writing block: off the event loop, like every search.
     try:
-        file = await run_in_threadpool(_write, services, params, fmt, options)
+        file = await run_in_threadpool(_write, services, params, fmt, options, lines)
     except exports.ExportProblem as exc:
         raise HTTPException(422, str(exc)) from None
     return Response(
@@ -146,8 +151,9 @@ async def export_fcpxml(
     handles: Handles = 0.0,
     rate: TimelineRate = None,
     start: StartTimecode = None,
+    lines: WholeLines = "as_found",
 ) -> Response:
-    return await _export(services, params, "fcpxml", TimelineOptions(handles, rate, start))
+    return await _export(services, params, "fcpxml", TimelineOptions(handles, rate, start), lines)
 
 
 @router.get(
@@ -166,8 +172,9 @@ async def export_xmeml(
     handles: Handles = 0.0,
     rate: TimelineRate = None,
     start: StartTimecode = None,
+    lines: WholeLines = "as_found",
 ) -> Response:
-    return await _export(services, params, "xmeml", TimelineOptions(handles, rate, start))
+    return await _export(services, params, "xmeml", TimelineOptions(handles, rate, start), lines)
 
 
 @router.get(
@@ -186,5 +193,6 @@ async def export_resolve_markers(
     handles: Handles = 0.0,
     rate: TimelineRate = None,
     start: StartTimecode = None,
+    lines: WholeLines = "as_found",
 ) -> Response:
-    return await _export(services, params, "resolve-markers", TimelineOptions(handles, rate, start))
+    return await _export(services, params, "resolve-markers", TimelineOptions(handles, rate, start), lines)

@@ -23,6 +23,7 @@ from search_api.editor_exports import TimelineOptions, export_file
 from search_api.exports import ExportProblem
 from search_api.fcpxml import to_fcpxml
 from search_api.resolve_markers import to_resolve_markers
+from search_api.whole_lines import to_whole_lines, widened
 from search_api.xmeml import to_xmeml
 from vidseek.timecode import counting_rate, frame_of_smpte, smpte
 
@@ -207,3 +208,26 @@ def test_bad_timeline_parameters_are_one_422(client: TestClient, route: str, par
     response = client.get(f"/api/{route}", params={"q": "red", **params})
     assert response.status_code == 422
     assert field in str(response.json()["detail"])
+
+
+def test_whole_lines_widen_a_moment_to_the_lines_said_over_it() -> None:
+    m = moment_span(1, 25.0, 100, 200)  # 4 s to 8 s
+    m.video.duration = 20.0
+    lines = [(3.5, 4.5), (7.9, 9.02), (12.0, 13.0)]  # across its start, across its end, elsewhere
+    wide = widened(m, lines)
+    assert (wide.start, wide.end) == (3.5, 9.02)
+    assert (wide.frames.start, wide.frames.end, wide.frames.peak) == (88, 226, m.frames.peak)
+    assert (wide.timecode.start, wide.timecode.end) == (smpte(88, 25), smpte(226, 25))
+    assert widened(m, [(12.0, 13.0)]) is m and widened(m, [(5.0, 6.0)]) is m  # none across: as it was
+    late = widened(m, [(7.0, 30.0)])  # a line past the video's end stops at the end
+    assert late.end == 20.0 and late.frames.end == 500
+    [clip] = fcpxml_clips(to_fcpxml(place(to_whole_lines([m], {1: lines})), "q"))
+    assert (clip["start"], clip["seconds"] * 25) == (88, 226 - 88)
+
+
+def test_whole_lines_is_a_parameter_of_the_timeline_exports(client: TestClient, served: ServedLibrary) -> None:
+    params = {"q": "red", "limit": 2}
+    plain = client.get("/api/export.xml", params=params)
+    whole = client.get("/api/export.xml", params={**params, "lines": "whole"})
+    assert whole.status_code == 200 and whole.content == plain.content  # these videos have no lines
+    assert client.get("/api/export.xml", params={**params, "lines": "half"}).status_code == 422
