@@ -231,3 +231,14 @@ def test_whole_lines_is_a_parameter_of_the_timeline_exports(client: TestClient, 
     whole = client.get("/api/export.xml", params={**params, "lines": "whole"})
     assert whole.status_code == 200 and whole.content == plain.content  # these videos have no lines
     assert client.get("/api/export.xml", params={**params, "lines": "half"}).status_code == 422
+
+
+def test_the_cli_says_what_is_wrong_in_one_line(served: ServedLibrary, tmp_path: Path) -> None:
+    settings = served.settings
+    base = ["--data-dir", str(settings.data_dir), "--model", settings.model, "export", "red"]
+    bad = CliRunner().invoke(main, [*base, "--format", "resolve-markers", "--start", "01:00:00:30"])
+    assert bad.exit_code == 2 and "start: timecode '01:00:00:30'" in bad.output and "Traceback" not in bad.output
+    target = tmp_path / "red.fcpxml"
+    done = CliRunner().invoke(main, [*base, "--format", "fcpxml", "--handles", "1", "--whole-lines", "-o", str(target)])
+    assert done.exit_code == 0, done.output
+    assert fcpxml_clips(target.read_bytes())
