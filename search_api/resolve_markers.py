@@ -32,7 +32,7 @@ def markers(placed: Timeline) -> list[tuple[int, int]]:
         m = c.moment
         before = round((m.frames.start - c.start) * placed.rate / c.rate)
         length = max(1, round((m.frames.end - m.frames.start) * placed.rate / c.rate))
-        out.append((c.record_start + before, min(length, c.record_length - before)))
+        out.append((c.record_start + before, max(1, min(length, c.record_length - before))))
     return out
 
 

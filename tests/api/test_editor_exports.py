@@ -242,3 +242,17 @@ def test_the_cli_says_what_is_wrong_in_one_line(served: ServedLibrary, tmp_path:
     done = CliRunner().invoke(main, [*base, "--format", "fcpxml", "--handles", "1", "--whole-lines", "-o", str(target)])
     assert done.exit_code == 0, done.output
     assert fcpxml_clips(target.read_bytes())
+
+
+@pytest.mark.parametrize("fmt", ["fcpxml", "xmeml", "resolve-markers"])
+def test_no_moments_is_an_empty_timeline_and_a_day_of_them_too_many(fmt: str) -> None:
+    empty = export_file(fmt, [], "nothing")
+    if fmt == "fcpxml":
+        assert fcpxml_clips(empty.body) == []
+    elif fmt == "xmeml":
+        assert read_xmeml(empty.body).find_clips() == []
+    else:
+        assert read_resolve_markers(empty.body.decode(), 25) == []
+    hours = [moment_span(i + 1, 25, 0, 25 * 3600) for i in range(24)]  # from 01:00:00:00, past midnight
+    with pytest.raises(ExportProblem, match="24 hours"):
+        export_file(fmt, hours, "q")
