@@ -256,3 +256,10 @@ def test_no_moments_is_an_empty_timeline_and_a_day_of_them_too_many(fmt: str) ->
     hours = [moment_span(i + 1, 25, 0, 25 * 3600) for i in range(24)]  # from 01:00:00:00, past midnight
     with pytest.raises(ExportProblem, match="24 hours"):
         export_file(fmt, hours, "q")
+
+
+def test_the_cli_offers_every_format_export_file_writes() -> None:
+    from cli import export_command
+    from search_api import editor_exports
+
+    assert export_command.FORMATS == editor_exports.FORMATS
