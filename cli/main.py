@@ -14,6 +14,7 @@ COMMANDS = {
     "watch": "cli.index_commands:watch_",
     "worker": "cli.index_commands:worker",
     "search": "cli.search_commands:search",
+    "export": "cli.export_command:export",
     "ls": "cli.library_commands:ls_",
     "info": "cli.library_commands:info",
     "rm": "cli.library_commands:rm",

@@ -149,9 +149,12 @@ def edl_files(moments: list[MomentSpan], name: str, stem: str) -> dict[str, str]
 
 
 def edl_zip(files: dict[str, str]) -> bytes:
-    """The EDLs of :func:`edl_files` as one zip archive."""
+    """The EDLs of :func:`edl_files` as one zip archive, the same bytes for the same EDLs (every entry
+    dated 1980-01-01, the zip format's first day), so the API and ``vidseek export`` give one file."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for file_name, edl in files.items():
-            archive.writestr(file_name, edl)
+            entry = zipfile.ZipInfo(file_name, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            archive.writestr(entry, edl)
     return out.getvalue()

@@ -139,6 +139,10 @@ def test_lines_stored_past_the_end_before_the_clamp_answer_normally(
         for suffix in ("otio", "edl", "csv"):
             exported = client.get(f"/api/export.{suffix}", params={"q": "deadline", "modality": "speech"})
             assert exported.status_code == 200, exported.text
+        for suffix in ("fcpxml", "xml", "markers.edl"):  # whole lines: a stored line past the end stops there
+            params = {"q": "deadline", "modality": "all", "lines": "whole", "handles": 1}
+            exported = client.get(f"/api/export.{suffix}", params=params)
+            assert exported.status_code == 200, exported.text
         timeline = otio.adapters.read_from_string(
             client.get("/api/export.otio", params={"q": "deadline", "modality": "speech"}).text, "otio_json"
         )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opentimelineio import opentime
 
-from vidseek.timecode import counting_rate, frame_at, frames_per_day, is_drop_frame, smpte
+from vidseek.timecode import counting_rate, frame_at, frame_of_smpte, frames_per_day, is_drop_frame, smpte
 
 
 @pytest.mark.parametrize(
@@ -96,3 +98,18 @@ def test_frames_per_day_is_where_timecode_wraps(fps: float) -> None:
     last = frames_per_day(fps) - 1
     assert smpte(last, fps)[:8] == "23:59:59" and smpte(last + 1, fps) in ("00:00:00:00", "00:00:00;00")
     assert opentime.to_timecode(opentime.RationalTime(last, counting_rate(fps)), counting_rate(fps)) == smpte(last, fps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([23.976, 24.0, 25.0, 29.97, 30.0, 50.0, 59.94, 60.0]), st.integers(0, 2_000_000))
+def test_frame_of_smpte_reads_back_what_smpte_writes(fps: float, frame: int) -> None:
+    frame %= frames_per_day(fps)
+    assert frame_of_smpte(smpte(frame, fps), fps) == frame
+
+
+def test_frame_of_smpte_refuses_what_no_rate_counts() -> None:
+    assert frame_of_smpte("01:00:00;00", 29.97) == 107_892 and frame_of_smpte("01:00:00:00", 25) == 90_000
+    for timecode, fps in [("01:01:00;01", 29.97), ("00:00:00:25", 25), ("1:00:00:00", 25), ("24:00:00:00", 25)]:
+        with pytest.raises(ValueError, match="timecode"):
+            frame_of_smpte(timecode, fps)
+    assert frame_of_smpte("01:10:00;00", 29.97) == 7 * 17_982  # seven ten-minute blocks of drop-frame

@@ -88,3 +88,24 @@ def smpte(frame: int, fps: float) -> str:
     hours, mm = divmod(minutes, 60)
     separator = ";" if is_drop_frame(fps) else ":"
     return f"{hours % 24:02d}:{mm:02d}:{ss:02d}{separator}{ff:02d}"
+
+
+def frame_of_smpte(timecode: str, fps: float) -> int:
+    """The frame number of SMPTE timecode at ``fps`` (the inverse of :func:`smpte`): ``01:00:00:00`` at 25
+    -> 90,000; at 29.97 drop-frame (``;`` or ``:`` before the frames) -> 107,892. ValueError when it is
+    not ``HH:MM:SS:FF`` or names a frame the rate does not count (FF past the rate, a dropped number)."""
+    parts = timecode.replace(";", ":").replace(".", ":").split(":")
+    if len(parts) != 4 or not all(p.isdigit() and len(p) == 2 for p in parts):
+        raise ValueError(f"timecode {timecode!r} is not HH:MM:SS:FF")
+    hh, mm, ss, ff = (int(p) for p in parts)
+    nominal = round(counting_rate(fps))
+    if hh > 23 or mm > 59 or ss > 59 or ff >= nominal:
+        raise ValueError(f"timecode {timecode!r} is not a time of day at {fps:g} fps")
+    frame = ((hh * 60 + mm) * 60 + ss) * nominal + ff
+    if is_drop_frame(fps):
+        dropped = _DROP_FRAME_BASES[nominal]
+        if ss == 0 and ff < dropped and mm % 10:
+            raise ValueError(f"timecode {timecode!r} is a frame number drop-frame skips")
+        minutes = hh * 60 + mm
+        frame -= dropped * (minutes - minutes // 10)
+    return frame

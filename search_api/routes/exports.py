@@ -1,50 +1,77 @@
-"""A query's moments as timeline files: OpenTimelineIO, CMX3600 EDL, CSV. Same parameters as search."""
+"""A query's moments as files editors import: OpenTimelineIO, CMX3600 EDL, CSV, FCPXML (Final Cut Pro),
+FCP7 XML (Premiere Pro), Resolve marker EDLs. Same parameters as search; the bytes are
+``editor_exports.export_file``'s, as ``vidseek export`` writes them."""
 
 from __future__ import annotations
 
-import re
 from functools import partial
-from typing import Callable, TypeVar
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from search_api import edl, exports
+from search_api import exports
 from search_api.deps import ServicesDep, TextSearchDep
-from search_api.response_models import MomentSpan
-from search_api.results import moment_spans
+from search_api.editor_exports import MAX_HANDLES, PLAIN, ExportFile, TimelineOptions, export_file, find_moments
 from search_api.schemas import TextSearch
 from search_api.services import Services
-from search_api.text_search import text_page
 
 router = APIRouter(prefix="/api", tags=["exports"])
-T = TypeVar("T")
+
+Handles = Annotated[
+    float,
+    Query(
+        ge=0,
+        le=MAX_HANDLES,
+        allow_inf_nan=False,
+        description="Seconds of pre- and post-roll either side of each moment, clamped to its video.",
+    ),
+]
+TimelineRate = Annotated[
+    float | None,
+    Query(
+        gt=0,
+        le=120,
+        allow_inf_nan=False,
+        description="The timeline's frame rate (23.976, 24, 25, 29.97, 30, 48, 50, "
+        "59.94, 60); default: the first moment's video's. Drop-frame at 29.97 and 59.94.",
+    ),
+]
+StartTimecode = Annotated[
+    str | None,
+    Query(pattern=r"^\d\d:\d\d:\d\d[:;.]\d\d$", description="The timeline's start timecode; default 01:00:00:00."),
+]
 
 
-def _moments(services: Services, params: TextSearch) -> list[MomentSpan]:
-    page, signals = text_page(services.engine, partial(services.queries.vector, params.q), params)
-    return moment_spans(page, params, signals=signals)
+WholeLines = Annotated[
+    Literal["as_found", "whole"],
+    Query(
+        description="'whole': each moment widened to the whole subtitle lines said over it (its start back to "
+        "the first's start, its end on to the last's end)."
+    ),
+]
 
 
-def _stem(q: str) -> str:
-    """The name of a query's export files, without the extension: ``vidseek-red-car``."""
-    return "vidseek-" + (re.sub(r"[^A-Za-z0-9]+", "-", q).strip("-")[:60] or "moments")
+def _write(services: Services, params: TextSearch, fmt: str, options: TimelineOptions, lines: str) -> ExportFile:
+    query = partial(services.queries.vector, params.q)
+    moments = find_moments(services.engine, query, params, whole_lines=lines == "whole")
+    return export_file(fmt, moments, params.q, options)
 
 
-def _attachment(body: str | bytes, media_type: str, q: str, suffix: str) -> Response:
-    return Response(
-        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{_stem(q)}.{suffix}"'}
-    )
-
-
-async def _export(services: Services, params: TextSearch, write: Callable[[list[MomentSpan]], T]) -> T:
+async def _export(
+    services: Services, params: TextSearch, fmt: str, options: TimelineOptions = PLAIN, lines: str = "as_found"
+) -> Response:
     # Encoding, search and file writing block: off the event loop, like every search.
-    moments = await run_in_threadpool(_moments, services, params)
     try:
-        return await run_in_threadpool(write, moments)
+        file = await run_in_threadpool(_write, services, params, fmt, options, lines)
     except exports.ExportProblem as exc:
         raise HTTPException(422, str(exc)) from None
+    return Response(
+        file.body,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.file_name}"'},
+    )
 
 
 def _file(media_type: str, description: str, schema: dict | None = None, *, also: dict | None = None) -> dict:
@@ -79,8 +106,7 @@ def _file(media_type: str, description: str, schema: dict | None = None, *, also
     ),
 )
 async def export_otio(params: TextSearchDep, services: ServicesDep) -> Response:
-    body = await _export(services, params, lambda moments: exports.to_otio(moments, params.q))
-    return _attachment(body, "application/json", params.q, "otio")
+    return await _export(services, params, "otio")
 
 
 @router.get(
@@ -96,10 +122,7 @@ async def export_otio(params: TextSearchDep, services: ServicesDep) -> Response:
     ),
 )
 async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
-    files = await _export(services, params, lambda moments: edl.edl_files(moments, params.q, _stem(params.q)))
-    if len(files) == 1:
-        return _attachment(next(iter(files.values())), "text/plain; charset=utf-8", params.q, "edl")
-    return _attachment(edl.edl_zip(files), "application/zip", params.q, "zip")
+    return await _export(services, params, "edl")
 
 
 @router.get(
@@ -109,5 +132,67 @@ async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
     responses=_file("text/csv", "CSV with a header row, one row per moment."),
 )
 async def export_csv(params: TextSearchDep, services: ServicesDep) -> Response:
-    body = await _export(services, params, exports.to_csv)
-    return _attachment(body, "text/csv; charset=utf-8", params.q, "csv")
+    return await _export(services, params, "csv")
+
+
+@router.get(
+    "/export.fcpxml",
+    summary="The moments as a Final Cut Pro project (FCPXML 1.10)",
+    response_class=Response,
+    responses=_file(
+        "text/xml",
+        "FCPXML 1.10: one asset per video, a project whose spine holds one clip per moment (handles "
+        "included), each with a marker over the moment and a keyword naming its relevance band.",
+    ),
+)
+async def export_fcpxml(
+    params: TextSearchDep,
+    services: ServicesDep,
+    handles: Handles = 0.0,
+    rate: TimelineRate = None,
+    start: StartTimecode = None,
+    lines: WholeLines = "as_found",
+) -> Response:
+    return await _export(services, params, "fcpxml", TimelineOptions(handles, rate, start), lines)
+
+
+@router.get(
+    "/export.xml",
+    summary="The moments as a Final Cut Pro 7 XML sequence (xmeml), for Premiere Pro",
+    response_class=Response,
+    responses=_file(
+        "text/xml",
+        "xmeml version 4: one sequence, one clip item per moment (handles included), each with a marker "
+        "over the moment and a colour label for its relevance band.",
+    ),
+)
+async def export_xmeml(
+    params: TextSearchDep,
+    services: ServicesDep,
+    handles: Handles = 0.0,
+    rate: TimelineRate = None,
+    start: StartTimecode = None,
+    lines: WholeLines = "as_found",
+) -> Response:
+    return await _export(services, params, "xmeml", TimelineOptions(handles, rate, start), lines)
+
+
+@router.get(
+    "/export.markers.edl",
+    summary="The moments as DaVinci Resolve timeline markers (an EDL)",
+    response_class=Response,
+    responses=_file(
+        "text/plain",
+        "An EDL of timeline markers (`|C:ResolveColorGreen |M:QUERY |D:FRAMES`), one per moment, where the "
+        "FCPXML and xmeml exports with the same parameters place it.",
+    ),
+)
+async def export_resolve_markers(
+    params: TextSearchDep,
+    services: ServicesDep,
+    handles: Handles = 0.0,
+    rate: TimelineRate = None,
+    start: StartTimecode = None,
+    lines: WholeLines = "as_found",
+) -> Response:
+    return await _export(services, params, "resolve-markers", TimelineOptions(handles, rate, start), lines)

@@ -26,6 +26,9 @@ ROUTES = [
     "/api/export.otio",
     "/api/export.edl",
     "/api/export.csv",
+    "/api/export.fcpxml",
+    "/api/export.xml",
+    "/api/export.markers.edl",
     "/healthz",
     "/readyz",
 ]

@@ -238,11 +238,12 @@ def test_the_stream_documents_its_range_header_and_media_types(spec: dict) -> No
     assert op["responses"]["416"]["content"]["application/json"]["schema"] == {"$ref": ERROR_REF}
     exports = {
         p: spec["paths"][p]["get"]["responses"]["200"]["content"]
-        for p in ("/api/export.csv", "/api/export.edl", "/api/export.otio")
+        for p in ("/api/export.csv", "/api/export.edl", "/api/export.otio", "/api/export.fcpxml", "/api/export.xml")
     }
     assert list(exports["/api/export.csv"]) == ["text/csv"]
     assert list(exports["/api/export.edl"]) == ["text/plain", "application/zip"]  # a zip: one EDL per frame rate
     assert list(exports["/api/export.otio"]) == ["application/json"]
+    assert list(exports["/api/export.fcpxml"]) == list(exports["/api/export.xml"]) == ["text/xml"]
 
 
 # ---------------------------------------------------------------- security headers

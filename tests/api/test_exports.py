@@ -182,6 +182,6 @@ def test_the_page_saves_an_export_under_the_name_the_server_gives() -> None:
     single EDL as ``.edl`` (the ``Content-Disposition`` name), never a zip named ``.edl``."""
     page = (Path(__file__).resolve().parents[2] / "web" / "static" / "index.html").read_text()
     links = re.findall(r"<a [^>]*data-testid=\"export-(\w+)\"[^>]*>", page)
-    assert set(links) == {"csv", "edl", "otio"}
+    assert set(links) == {"csv", "edl", "otio", "fcpxml", "xmeml", "resolve"}
     for tag in re.findall(r"<a [^>]*data-testid=\"export-\w+\"[^>]*>", page):
         assert re.search(r"\sdownload(\s|>)", tag) and "download=" not in tag, tag

@@ -210,6 +210,13 @@ CALLS: dict[str, Call] = {
         lambda live, p: p.otio_schema.startswith("Timeline"),
     ),
     "exports.export_edl": Call(lambda live, c: {"q": "red"}, 200, "str", lambda live, p: p.startswith("TITLE:")),
+    "exports.export_fcpxml": Call(
+        lambda live, c: {"q": "red", "handles": 1.0}, 200, "str", lambda live, p: '<fcpxml version="1.10">' in p
+    ),
+    "exports.export_xmeml": Call(lambda live, c: {"q": "red"}, 200, "str", lambda live, p: '<xmeml version="4">' in p),
+    "exports.export_resolve_markers": Call(
+        lambda live, c: {"q": "red", "start": "00:00:00:00"}, 200, "str", lambda live, p: "|C:Resolve" in p
+    ),
     "exports.export_csv": Call(
         lambda live, c: {"q": "red"}, 200, "str", lambda live, p: "video_id" in p.splitlines()[0]
     ),

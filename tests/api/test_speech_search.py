@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from media import Segment, make_video
-from readers import read_csv, read_edl, read_otio
+from readers import fcpxml_clips, read_csv, read_edl, read_otio
 from subtitle_media import Track, make_subtitled_video
 
 from cli.main import main as cli
@@ -235,3 +235,18 @@ def test_post_refuses_what_it_does_not_know(talking: Talking) -> None:
     assert misspelt.status_code == 422 and "modalty" in misspelt.json()["detail"]
     wrong = talking.client.post("/api/search", json={"q": "red", "modality": "audio"})
     assert wrong.status_code == 422 and wrong.json()["detail"].startswith("modality:")
+
+
+def test_editors_exports_cut_speech_and_widened_moments_on_whole_lines(talking: Talking) -> None:
+    """A moment speech found starts and ends on its line (8 s to 9 s: frames 200 to 225 at 25 fps);
+    ``lines=whole`` leaves a visual moment whose lines lie inside it as it is (widening across a line's edge:
+    tests/api/test_editor_exports.py)."""
+    said = fcpxml_clips(
+        talking.client.get("/api/export.fcpxml", params={"q": '"missed the deadline"', "modality": "speech"}).content
+    )
+    assert [(c["start"], c["seconds"] * 25, c["markers"][0][3]) for c in said] == [(200, 25, "We missed the deadline.")]
+    params = {"q": "blue", "modality": "visual", "video_id": talking.ids["door"], "limit": 1}
+    [seen] = talking.client.get("/api/search", params=params).json()["results"]
+    [whole] = fcpxml_clips(talking.client.get("/api/export.fcpxml", params={**params, "lines": "whole"}).content)
+    assert (seen["frames"]["start"], seen["frames"]["end"]) == (100, 300)  # the blue, 4 s to 12 s
+    assert (whole["start"], whole["seconds"] * 25) == (100, 200)  # its lines (8-9 s, 9.5-10.5 s) lie inside it

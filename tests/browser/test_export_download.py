@@ -11,8 +11,9 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from axe_check import assert_accessible
 from media import Segment, make_video
-from readers import read_edl
+from readers import fcpxml_clips, read_edl, read_resolve_markers, read_xmeml
 from serve_process import running_server
 
 pytestmark = pytest.mark.browser
@@ -52,5 +53,43 @@ def test_the_edl_link_saves_a_zip_of_edls_as_a_zip(browser, two_rates: str) -> N
         assert one.value.suggested_filename == "vidseek-red.edl"
         edl = Path(one.value.path()).read_text()
         assert read_edl(edl, 25 if "NON-DROP" in edl else 29.97).find_clips()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("link", "file_name"),
+    [
+        ("export-fcpxml", "vidseek-red.fcpxml"),
+        ("export-xmeml", "vidseek-red.xml"),
+        ("export-resolve", "vidseek-red-markers.edl"),
+    ],
+)
+def test_the_editors_links_save_files_their_readers_read(browser, two_rates: str, link: str, file_name: str) -> None:  # noqa: ANN001
+    """The Export menu offers Final Cut Pro, Premiere Pro and Resolve files, with one second of handles;
+    each saves under the server's name and reads back; the menu stays accessible."""
+    context = browser.new_context(base_url=two_rates, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto("/?q=red")
+        page.locator('[data-testid="result-card"]').first.wait_for()
+        assert_accessible(page, f"export menu ({link})")
+        anchor = page.get_by_test_id(link)
+        assert "handles=1" in anchor.get_attribute("href")
+        assert anchor.get_attribute("aria-label").startswith("Export red as ")
+        with page.expect_download() as saved:
+            anchor.click()
+        assert saved.value.suggested_filename == file_name
+        data = Path(saved.value.path()).read_bytes()
+        if link == "export-fcpxml":
+            clips = fcpxml_clips(data)
+            assert {c["rate"] for c in clips} == {Fraction(25), Fraction(30000, 1001)}
+        elif link == "export-xmeml":
+            assert len(read_xmeml(data).find_clips()) == 2
+        else:
+            text = data.decode()
+            rate = 25 if "NON-DROP" in text else 29.97
+            assert len(read_resolve_markers(text, rate)) == 2
     finally:
         context.close()

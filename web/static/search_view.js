@@ -29,7 +29,14 @@ const ui = {
   results: byTestId("results"),
   loadMore: byTestId("load-more"),
   exports: byTestId("exports"),
-  exportLinks: { csv: byTestId("export-csv"), edl: byTestId("export-edl"), otio: byTestId("export-otio") },
+  exportLinks: {
+    csv: byTestId("export-csv"),
+    edl: byTestId("export-edl"),
+    otio: byTestId("export-otio"),
+    fcpxml: byTestId("export-fcpxml"),
+    xml: byTestId("export-xmeml"),
+    "markers.edl": byTestId("export-resolve"),
+  },
   hiddenNote: byTestId("hidden-note"),
   hiddenCount: byTestId("hidden-count"),
   showHidden: byTestId("show-hidden"),
@@ -300,8 +307,10 @@ function updateExports() {
   const limit = Math.min(MAX_EXPORT, Math.max(state.units, pageSize(request)));
   const filters = searchFilters(request.options);
   for (const [format, link] of Object.entries(ui.exportLinks)) {
-    link.href = api.exportUrl(format, request.q, { limit, filters });
-    link.setAttribute("aria-label", `Export ${request.label} as ${format.toUpperCase()}`);
+    // The editors' timelines get one second of handles either side of each moment.
+    const timeline = link.dataset.route ? [["handles", "1"]] : [];
+    link.href = api.exportUrl(format, request.q, { limit, filters: [...filters, ...timeline] });
+    link.setAttribute("aria-label", `Export ${request.label} as ${link.textContent}`);
   }
 }
 
