@@ -92,6 +92,17 @@ def test_a_text_file_named_mp4_is_refused_by_probing(live: Live, tmp_path: Path)
     assert media_files(live) == []
 
 
+@pytest.mark.parametrize("kind", ["png", "jpeg named mp4"])
+def test_a_picture_is_refused_whatever_its_name(live: Live, tmp_path: Path, kind: str) -> None:
+    from still_images import write_jpeg, write_png
+
+    picture = write_png(tmp_path / "still.png") if kind == "png" else write_jpeg(tmp_path / "photo.mp4")
+    response = upload(live, picture)
+    assert response.status_code == 415, response.text
+    assert "is an image" in response.json()["detail"]
+    assert media_files(live) == []
+
+
 def test_an_oversized_upload_is_refused_and_leaves_no_temp_file(live_factory, clips) -> None:  # noqa: ANN001
     live = live_factory(max_upload_bytes=4096)
     assert clips["green"].stat().st_size > 4096
