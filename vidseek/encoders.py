@@ -320,10 +320,11 @@ def _build(
     if cache_dir is None or not needs_export(backend, precision, device):
         choose_runtime(backend, precision, device, None)  # refuses onnx on CUDA
         return _torch_encoder(open_clip_source(spec), device, threads, precision)
-    from vidseek.onnx_cache import export_folder, read_export
+    from vidseek.onnx_cache import export_folder, read_export, remove_left_over_staging
 
     key = canonical_spec(spec)
     folder = export_folder(cache_dir, key)
+    remove_left_over_staging(folder)  # a killed export's full-size copy
     meta = read_export(folder)
     if meta is None or meta.get("spec") != key:
         from vidseek.onnx_export import export_model
