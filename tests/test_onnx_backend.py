@@ -202,7 +202,7 @@ DAMAGES = {
     "export.json not JSON": (lambda f: (f / "export.json").write_text("{"), "cannot be read"),
     "no probe": (lambda f: _edit_meta(f, lambda m: m.pop("probe")), "no valid 'probe'"),
     "a wrong probe": (lambda f: _edit_meta(f, lambda m: m["probe"].pop("onnx_int8")), "'onnx_int8'"),
-    "no checksums": (lambda f: _edit_meta(f, lambda m: m.pop("checksums")), "no valid 'checksums'"),
+    "no checksums": (lambda f: _edit_meta(f, lambda m: m.pop("checksums")), "without the checksums"),
 }
 
 
@@ -336,3 +336,39 @@ def test_a_cache_that_cannot_be_written_is_one_sentence_naming_the_setting(onnx_
         load_encoder(SPEC, backend="onnx", precision="fp32", cache_dir=unwritable)
     message = str(caught.value)
     assert "VIDSEEK_MODEL_CACHE" in message and str(unwritable.parent) in message and "\n" not in message
+
+
+def test_a_query_with_a_hugging_face_tokenizer_never_imports_torch_either(tmp_path: Path) -> None:
+    """The multilingual preset's kind of model (a Hugging Face tokenizer, as SigLIP's) on ONNX: its
+    ``tokenizer.json`` is kept with the export and a query process reads it without torch or transformers,
+    to the same vectors as torch."""
+    import open_clip
+    from test_hf_tokens import _sentencepiece_like
+
+    tokenizer = tmp_path / "tokenizer"
+    tokenizer.mkdir()
+    special = _sentencepiece_like(tokenizer)
+    config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 16, **special}
+    (tokenizer / "tokenizer_config.json").write_text(json.dumps(config))
+    text_cfg = {**TINY["text_cfg"], "context_length": 16, "vocab_size": 128, "hf_tokenizer_name": str(tokenizer)}
+    tiny_hf = {**TINY, "text_cfg": {**text_cfg, "tokenizer_kwargs": {"clean": "canonicalize"}}}
+    (tmp_path / "VidseekTinyHfTest.json").write_text(json.dumps(tiny_hf))
+    open_clip.add_model_config(tmp_path / "VidseekTinyHfTest.json")
+    spec, cache = "VidseekTinyHfTest:random", tmp_path / "cache"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = load_encoder(spec, precision="fp32").encode_text(["a red car", "ein Hund"])
+        load_encoder(spec, backend="onnx", precision="fp32", cache_dir=cache)
+    assert read_export(export_folder(cache, spec))["tokenizer"]["kind"] == "hf_tokenizers"
+    script = (
+        "import json, sys, warnings; warnings.simplefilter('ignore')\n"
+        "from vidseek.encoders import load_encoder\n"
+        f"e = load_encoder({spec!r}, backend='onnx', precision='fp32', cache_dir={str(cache)!r})\n"
+        "v = e.encode_text(['a red car', 'ein Hund'])\n"
+        "print(json.dumps(v.tolist()))\n"
+        "print(type(e).__name__, 'torch' in sys.modules, 'transformers' in sys.modules, 'open_clip' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    vectors, facts = out.stdout.strip().splitlines()
+    assert facts.split() == ["OnnxClipEncoder", "False", "False", "False"]
+    assert (np.array(json.loads(vectors)) * reference).sum(axis=1).min() > 0.9999

@@ -107,12 +107,14 @@ _PROBES = ("torch_fp32", "onnx_fp32", "onnx_int8")
 def _meta_problem(meta: dict[str, Any]) -> str | None:
     """What export.json lacks that loading or choosing a runtime reads, or None."""
     fields = {"name": str, "spec": str, "dim": int, "input_size": list, "tokenizer": dict, "files": list}
+    if "checksums" not in meta:
+        return "it was made by an earlier vidseek, without the checksums of its files"
     for name, kind in {**fields, "probe": dict, "checksums": dict}.items():
         if not isinstance(meta.get(name), kind):
             return f"export.json has no valid {name!r}"
     if len(meta["input_size"]) != 2 or not all(isinstance(n, int) and n > 0 for n in meta["input_size"]):
         return "export.json has no valid 'input_size'"
-    if meta["tokenizer"].get("kind") not in ("clip_bpe", "open_clip"):
+    if meta["tokenizer"].get("kind") not in ("clip_bpe", "hf_tokenizers", "open_clip"):
         return "export.json has no valid 'tokenizer'"
     for name in _PROBES:
         entry = meta["probe"].get(name)

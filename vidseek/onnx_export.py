@@ -8,8 +8,11 @@ so concurrent processes export once), from the torch fp32 model ``reference()`` 
 - ``image.int8.onnx``: the same, with ONNX Runtime's dynamic int8 quantisation (weights per channel);
 - ``text.fp32.onnx``: token ids (N, L) in, vectors out; for CLIP-style causal text towers L may be
   any length up to the context, so padding after the end token is cut before the call;
-- ``bpe_simple_vocab_16e6.txt.gz`` when the tokenizer is open_clip's CLIP BPE (read without torch);
-- ``export.json``: the model's name and spec, dim, input size, tokenizer, and the probe: the worst
+- ``bpe_simple_vocab_16e6.txt.gz`` when the tokenizer is open_clip's CLIP BPE (read without torch), or
+  ``tokenizer.json`` when it is a Hugging Face fast tokenizer (``vidseek.hf_tokens``, read by the
+  ``tokenizers`` library: the multilingual preset's search needs no torch either);
+- ``export.json``: the model's name and spec, each file's size and SHA-256 (``checksums``, checked before
+  use by ``vidseek.onnx_cache.check_export``), dim, input size, tokenizer, and the probe: the worst
   cosine of each runtime's vectors to torch fp32 on fixed synthetic frames, and its best time for
   them, from which ``auto`` picks the fastest within ``vidseek.runtime_choice.MIN_COSINE``.
   Text vectors are exported in fp32 only (checked against torch in tests).
@@ -37,6 +40,8 @@ import torch
 from vidseek.encoders import OpenClipEncoder, cuts_padding, encode_causal_text
 from vidseek.errors import ModelError
 from vidseek.filelock import locked
+from vidseek.hf_tokens import KIND as HF_TOKENIZERS
+from vidseek.hf_tokens import tokenizer_record
 from vidseek.model_spec import ModelSource, cause_of
 from vidseek.onnx_cache import (
     EXPORT_FORMAT,
@@ -133,7 +138,9 @@ def _export_into(reference: OpenClipEncoder, folder: Path) -> dict[str, Any]:
         tokens = tokens[:, :8]
     _export_text(_TextGraph(model, cut), tokens, folder / files[2], free_length=cut, context=context)
     _quantize(folder / files[0], folder / files[1])
-    tokenizer = _tokenizer_of(reference.tokenizer)
+    tokenizer = tokenizer_record(reference.tokenizer, folder) or _tokenizer_of(reference.tokenizer)
+    if tokenizer["kind"] == HF_TOKENIZERS:
+        files.append(tokenizer["file"])
     if tokenizer["kind"] == "clip_bpe":
         from open_clip.tokenizer import default_bpe
 
