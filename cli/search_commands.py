@@ -51,7 +51,9 @@ from vidseek.timecode import clock
     help="'visual': what is seen; 'speech': what is said or written (subtitles: words, \"phrases\", prefix*); "
     "'all': both, fused.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result JSON (see PRODUCT.md).")
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print the result JSON (README, "Search"; the same as GET /api/search).'
+)
 @click.pass_context
 @guard
 def search(ctx: click.Context, query: str, as_json: bool, **page: object) -> None:

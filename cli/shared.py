@@ -9,7 +9,7 @@ import click
 from pydantic import ValidationError
 
 from vidseek.config import Settings
-from vidseek.errors import DecodeError, ModelError, ModelMismatchError, StorageError, VidseekError
+from vidseek.errors import DecodeError, MissingExtra, ModelError, ModelMismatchError, StorageError, VidseekError
 
 
 class UsageProblem(click.ClickException):
@@ -37,7 +37,12 @@ def guard(fn):  # noqa: ANN001, ANN201
     def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         try:
             return fn(*args, **kwargs)
-        except (ModelError, ModelMismatchError, StorageError) as exc:  # exit 2: fix the setting or file, run again
+        except (
+            ModelError,
+            ModelMismatchError,
+            StorageError,
+            MissingExtra,
+        ) as exc:  # exit 2: fix the setting, run again
             raise UsageProblem(str(exc)) from None
         except (VidseekError, DecodeError) as exc:
             raise click.ClickException(str(exc)) from None

@@ -1,4 +1,4 @@
-"""One query's answer as the result JSON of PRODUCT.md: the page ``SearchEngine.page`` finds, each
+"""One query's answer as the result JSON (README, "Search"): the page ``SearchEngine.page`` finds, each
 moment with its details (``search_api.moment_details``), as a ``SearchResponse``."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Every JSON answer of the search, export and video routes, declared once: ``search_api.results``
 builds these models, the routes return them (``response_model``), and the OpenAPI document is made
-from them, so it describes exactly what is sent (the result JSON of PRODUCT.md). Field order is the
+from them, so it describes exactly what is sent (the result JSON of README, "Search"). Field order is the
 JSON's order."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The search result JSON of PRODUCT.md, built as the models of ``search_api.response_models``
+"""The search result JSON (README, "Search"), built as the models of ``search_api.response_models``
 from hits and pages. Shared by the CLI and the API."""
 
 from __future__ import annotations

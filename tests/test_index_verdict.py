@@ -11,7 +11,7 @@ DB = {"dim": 8, "generation": 5, "count": 100, "uid": "u1", "requested": "auto"}
 
 @pytest.mark.parametrize(
     ("file", "expected"),
-    [  # file: dim, kind, uid, generation, count
+    [  # file: dim, kind, uid, generation, count[, tombstones]
         ((8, "flat", "u1", 5, 100), ("use", None)),
         ((8, "flat", None, 5, 100), ("use", None)),  # a file from before uids, current
         ((8, "flat", "u1", 3, 90), ("patch", "stale")),
@@ -19,6 +19,9 @@ DB = {"dim": 8, "generation": 5, "count": 100, "uid": "u1", "requested": "auto"}
         ((16, "flat", "u1", 5, 100), ("rebuild", "dimension 16")),
         ((8, "flat", "u2", 5, 100), ("rebuild", "another database")),
         ((8, "flat", "u1", 6, 100), ("rebuild", "ahead of the database")),
+        ((8, "fastscan", "u1", 5, 100, 24), ("use", None)),  # 19 % of its entries are tombstones
+        ((8, "fastscan", "u1", 5, 100, 25), ("rebuild", "25 markers of deleted clips (20% of its entries")),
+        ((8, "hnsw", "u1", 5, 100, 163), ("rebuild", "(62% of its entries")),  # a killed purge's
     ],
 )
 def test_file_verdict(file: tuple, expected: tuple[str, str | None]) -> None:

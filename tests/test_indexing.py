@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from media import Segment, make_audio_only, make_video
+from optional import needs_decord
 
 from indexer.progress import Progress
 from indexer.runner import Indexer
@@ -171,6 +172,7 @@ def test_rebuild_index_remakes_the_same_index(db_settings: Settings, colour_libr
     assert before == after
 
 
+@needs_decord
 def test_decord_backend_indexes_the_same_clips(settings: Settings, colour_library, tmp_path: Path) -> None:
     library_a, _ = run_index(settings, list(colour_library.values()))
     other = settings.model_copy(update={"decoder": "decord", "data_dir": tmp_path / "decord-data"})

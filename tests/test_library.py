@@ -71,7 +71,7 @@ def test_a_folder_at_the_faiss_path_is_one_sentence_naming_it(cli_env, data_dir:
         assert result.exit_code == 2, (command, result.output)
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and f"FAISS index path {index_file} is a folder" in lines[0], (command, lines)
-        assert "move it out of the way" in lines[0] and ".clips-" not in lines[0]  # no temp file named
+        assert "move it out of the way" in lines[0] and ".tmp" not in lines[0]  # no temp file named
     assert (index_file / "keep.txt").read_text() == "the user's"  # never deleted
     index_file.joinpath("keep.txt").unlink()
     index_file.rmdir()  # moved away: the index is rebuilt from the database

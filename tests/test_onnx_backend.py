@@ -163,3 +163,212 @@ def test_index_and_search_on_the_default_backend_use_the_export_in_the_data_dir(
     assert found.exit_code == 0, found.output
     assert json.loads(found.stdout)["results"][0]["video"]["title"] == "green"
     assert read_export(export_folder(data / "models", SPEC)) is not None
+
+
+# ------------------------------------------------------------- damaged exports, killed exports, a read-only cache
+
+
+def _copy_of_export(cache: Path, into: Path) -> Path:
+    """The module's export copied (times kept, as a backup restored with them would be) into cache ``into``."""
+    import shutil
+
+    folder = export_folder(into, SPEC)
+    shutil.copytree(export_folder(cache, SPEC), folder)
+    return folder
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _scramble_64k(path: Path) -> None:
+    """64 KB of random bytes in the middle of the file: same size, other contents."""
+    with path.open("r+b") as f:
+        f.seek(path.stat().st_size // 2)
+        f.write(np.random.default_rng(5).integers(0, 256, 64 * 1024, dtype=np.uint8).tobytes())
+
+
+def _edit_meta(folder: Path, change) -> None:  # noqa: ANN001
+    meta = json.loads((folder / "export.json").read_text())
+    change(meta)
+    (folder / "export.json").write_text(json.dumps(meta))
+
+
+DAMAGES = {
+    "truncated text tower": (lambda f: _truncate(f / "text.fp32.onnx"), "text.fp32.onnx has"),
+    "truncated int8 image tower": (lambda f: _truncate(f / "image.int8.onnx"), "image.int8.onnx has"),
+    "64 KB scrambled in a tower": (lambda f: _scramble_64k(f / "image.fp32.onnx"), "SHA-256 differs"),
+    "no export.json": (lambda f: (f / "export.json").unlink(), "export.json is missing"),
+    "export.json not JSON": (lambda f: (f / "export.json").write_text("{"), "cannot be read"),
+    "no probe": (lambda f: _edit_meta(f, lambda m: m.pop("probe")), "no valid 'probe'"),
+    "a wrong probe": (lambda f: _edit_meta(f, lambda m: m["probe"].pop("onnx_int8")), "'onnx_int8'"),
+    "no checksums": (lambda f: _edit_meta(f, lambda m: m.pop("checksums")), "without the checksums"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_each_damage_of_an_export_is_found_before_use(onnx_fp32, cache: Path, tmp_path: Path, damage: str) -> None:  # noqa: ANN001
+    from vidseek.onnx_cache import check_export
+
+    folder = _copy_of_export(cache, tmp_path)
+    assert check_export(folder) == (read_export(export_folder(cache, SPEC)), None)
+    harm, said = DAMAGES[damage]
+    harm(folder)
+    meta, why = check_export(folder)
+    assert meta is None and said in why
+
+
+_LOAD = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import open_clip
+open_clip.add_model_config(sys.argv[2])
+from vidseek.encoders import load_encoder
+e = load_encoder(sys.argv[1], backend="onnx", precision="int8", cache_dir=sys.argv[3])
+frames = __import__("numpy").zeros((1, 64, 64, 3), "uint8")
+print(json.dumps([e.encode_text(["a red car"])[0].tolist(), e.encode_frames(frames)[0].tolist()]))
+"""
+
+
+def _load_in_child(cache_dir: Path, configs: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", _LOAD, SPEC, str(configs / "VidseekTinyTest.json"), str(cache_dir)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_a_damaged_export_is_made_again_with_one_line_saying_so(onnx_fp32, cache: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    from vidseek.onnx_cache import check_export
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "VidseekTinyTest.json").write_text(json.dumps(TINY))
+    folder = _copy_of_export(cache, tmp_path / "cache")
+    good = _load_in_child(tmp_path / "cache", configs)
+    assert good.returncode == 0 and "damaged" not in good.stderr, good.stderr
+    _scramble_64k(folder / "text.fp32.onnx")
+    _truncate(folder / "image.int8.onnx")
+    again = _load_in_child(tmp_path / "cache", configs)
+    assert again.returncode == 0, again.stderr
+    assert "Traceback" not in again.stderr
+    lines = [line for line in again.stderr.splitlines() if "ONNX" in line]
+    assert len(lines) == 1 and "is damaged" in lines[0] and "exporting it again" in lines[0], again.stderr
+    assert check_export(folder)[0] is not None  # repaired
+    assert np.allclose(json.loads(again.stdout), json.loads(good.stdout), atol=1e-4)  # the same vectors again
+    third = _load_in_child(tmp_path / "cache", configs)
+    assert third.returncode == 0 and "ONNX" not in third.stderr  # used as it is from then on
+
+
+_EXPORT_UNTIL_KILLED = """
+import sys, warnings
+warnings.simplefilter("ignore")
+import open_clip
+open_clip.add_model_config(sys.argv[2])
+from vidseek.encoders import load_encoder
+load_encoder(sys.argv[1], backend="onnx", cache_dir=sys.argv[3])
+"""
+
+_HOLD_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)  # like an export in progress in another process
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_killed_export_leaves_a_copy_the_next_process_removes(onnx_fp32, cache: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    import os
+    import shutil
+    import signal
+    import time
+
+    from vidseek.onnx_cache import export_lock, staging_prefix
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "VidseekTinyTest.json").write_text(json.dumps(TINY))
+    mine = tmp_path / "cache"
+    folder = export_folder(mine, SPEC)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _EXPORT_UNTIL_KILLED, SPEC, str(configs / "VidseekTinyTest.json"), str(mine)],
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not any(folder.parent.glob(f"{staging_prefix(folder)}*/*.onnx")) and time.monotonic() < deadline:
+            assert child.poll() is None, "the export ended before it could be killed"
+            time.sleep(0.05)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=60)
+    (left,) = [p for p in folder.parent.glob(f"{staging_prefix(folder)}*") if p.is_dir()]
+    assert any(left.glob("*.onnx")) and not folder.exists()
+
+    shutil.copytree(export_folder(cache, SPEC), folder)  # an export there now: loading it exports nothing
+    live = folder.parent / f"{staging_prefix(folder)}live"  # staging of an export in progress elsewhere
+    live.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(export_lock(folder))], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        from vidseek.encoders import _build
+
+        _build(SPEC, device="cpu", threads=0, precision="fp32", backend="onnx", cache_dir=mine)
+        assert left.exists() and live.exists()  # someone holds the lock: nothing is removed
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    live.rmdir()
+    _build(SPEC, device="cpu", threads=0, precision="fp32", backend="onnx", cache_dir=mine)
+    assert not left.exists()  # nobody exporting: the dead export's copy is gone
+    assert read_export(folder) is not None  # and the export beside it untouched
+
+
+def test_a_cache_that_cannot_be_written_is_one_sentence_naming_the_setting(onnx_fp32) -> None:  # noqa: ANN001
+    unwritable = Path("/sys/vidseek-model-cache")  # sysfs: no one may make a folder there, root included
+    if not Path("/sys").is_dir() or unwritable.exists():
+        pytest.skip("needs Linux's /sys")
+    with pytest.raises(ModelError) as caught:
+        load_encoder(SPEC, backend="onnx", precision="fp32", cache_dir=unwritable)
+    message = str(caught.value)
+    assert "VIDSEEK_MODEL_CACHE" in message and str(unwritable.parent) in message and "\n" not in message
+
+
+def test_a_query_with_a_hugging_face_tokenizer_never_imports_torch_either(tmp_path: Path) -> None:
+    """The multilingual preset's kind of model (a Hugging Face tokenizer, as SigLIP's) on ONNX: its
+    ``tokenizer.json`` is kept with the export and a query process reads it without torch or transformers,
+    to the same vectors as torch."""
+    import open_clip
+    from test_hf_tokens import _sentencepiece_like
+
+    tokenizer = tmp_path / "tokenizer"
+    tokenizer.mkdir()
+    special = _sentencepiece_like(tokenizer)
+    config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 16, **special}
+    (tokenizer / "tokenizer_config.json").write_text(json.dumps(config))
+    text_cfg = {**TINY["text_cfg"], "context_length": 16, "vocab_size": 128, "hf_tokenizer_name": str(tokenizer)}
+    tiny_hf = {**TINY, "text_cfg": {**text_cfg, "tokenizer_kwargs": {"clean": "canonicalize"}}}
+    (tmp_path / "VidseekTinyHfTest.json").write_text(json.dumps(tiny_hf))
+    open_clip.add_model_config(tmp_path / "VidseekTinyHfTest.json")
+    spec, cache = "VidseekTinyHfTest:random", tmp_path / "cache"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = load_encoder(spec, precision="fp32").encode_text(["a red car", "ein Hund"])
+        load_encoder(spec, backend="onnx", precision="fp32", cache_dir=cache)
+    assert read_export(export_folder(cache, spec))["tokenizer"]["kind"] == "hf_tokenizers"
+    script = (
+        "import json, sys, warnings; warnings.simplefilter('ignore')\n"
+        "from vidseek.encoders import load_encoder\n"
+        f"e = load_encoder({spec!r}, backend='onnx', precision='fp32', cache_dir={str(cache)!r})\n"
+        "v = e.encode_text(['a red car', 'ein Hund'])\n"
+        "print(json.dumps(v.tolist()))\n"
+        "print(type(e).__name__, 'torch' in sys.modules, 'transformers' in sys.modules, 'open_clip' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
+    vectors, facts = out.stdout.strip().splitlines()
+    assert facts.split() == ["OnnxClipEncoder", "False", "False", "False"]
+    assert (np.array(json.loads(vectors)) * reference).sum(axis=1).min() > 0.9999

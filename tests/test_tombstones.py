@@ -158,3 +158,26 @@ def test_a_fastscan_library_forgets_deleted_videos_and_purges_them_on_rebuild(tm
     library.save_index(force=True)
     purged = Library(settings, notify=lambda message: None).index()
     assert len(purged.tombstones) == 0 and purged.count == 3_200
+
+
+def test_tombstones_a_killed_purge_left_are_purged_by_the_next_process_to_open_the_index(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, index_type="hnsw", model="test:vectors")
+    library = Library(settings, notify=lambda message: None)
+    with library.sessions() as session:
+        store.claim_model("test:vectors", DIM, session=session)
+        session.commit()
+    blocks = list(clustered_vectors(1_000, DIM, block=100, seed=3))
+    videos = [_write_video(library, f"v{i}", block) for i, block in enumerate(blocks)]
+    library.rebuild_index()
+    library.delete_videos(videos[:6])  # 600 of 1,000 entries become tombstones
+    index = library.index()
+    assert len(index.tombstones) == 600
+    index.save(settings.faiss_path)  # saved, and the purge that was to follow never ran (killed)
+    assert len(ClipIndex.load(settings.faiss_path).tombstones) == 600
+
+    told: list[str] = []
+    reopened = Library(settings, notify=told.append).index()
+    assert len(reopened.tombstones) == 0 and reopened.count == 400
+    assert len(ClipIndex.load(settings.faiss_path).tombstones) == 0  # and the file was saved purged
+    (line,) = told
+    assert "600 markers of deleted clips (60% of its entries" in line and "rebuilding" in line

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -162,3 +164,21 @@ def test_probe_calibration_takes_the_smallest_setting_that_reaches_the_target() 
     assert smallest_setting(list(curve), curve.__getitem__, 0.95) == (4, 0.96)
     plateau = {1: 0.5, 2: 0.79, 4: 0.805, 8: 0.81}  # never reaches 0.95: stop where it flattens
     assert smallest_setting(list(plateau), plateau.__getitem__, 0.95) == (4, 0.805)
+
+
+@pytest.mark.parametrize("kind", ["ivf", "ivfpq", "fastscan"])
+def test_training_on_a_small_library_writes_nothing_to_stderr(kind: str, capfd: pytest.CaptureFixture) -> None:
+    """1,000 clips train fewer points a centroid than FAISS likes (on purpose: ``training_size``); its
+    "WARNING clustering ... please provide at least ..." lines must not reach the user's terminal."""
+    blocks = id_blocks(list(clustered_vectors(1_000, 16, block=500, seed=2)), first_id=1)
+    if kind == "ivfpq":  # training is where FAISS writes; the PQ calibration after it is slow
+        from vidseek.vector_index import _train_quietly
+
+        index = ClipIndex(16, dataclasses.replace(choose_index(1_000, kind), pq_m=4), 1)
+        faiss.downcast_index(faiss.extract_index_ivf(index.index)).do_polysemous_training = False  # slow; silent
+        _train_quietly(index.index, np.concatenate([v for _, v in blocks]))
+        assert index.index.is_trained
+    else:
+        index = build_index(lambda: iter(blocks), dim=16, n=1_000, requested=kind, generation=1)
+        assert index.spec.kind == kind and index.count == 1_000
+    assert capfd.readouterr().err == ""

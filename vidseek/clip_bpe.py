@@ -41,7 +41,8 @@ def _fix_text(text: str) -> str:
     return html.unescape(html.unescape(ftfy.fix_text(text))).strip()
 
 
-def _clean(text: str, mode: str) -> str:
+def clean_text(text: str, mode: str) -> str:
+    """open_clip's text cleaning ``mode`` ("lower", "whitespace" or "canonicalize"), applied before tokenizing."""
     text = " ".join(_fix_text(text).split())
     if mode == "lower":
         return text.lower()
@@ -105,7 +106,7 @@ class ClipBpeTokenizer:
     def encode(self, text: str) -> list[int]:
         symbols = _byte_symbols()
         ids: list[int] = []
-        for word in self._words.findall(_clean(text, self._clean_mode)):
+        for word in self._words.findall(clean_text(text, self._clean_mode)):
             mapped = "".join(symbols[b] for b in word.encode("utf-8"))
             ids.extend(self._ids[piece] for piece in self._merge(mapped))
         return ids

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir.")
     model: str = Field(
         default=DEFAULT_MODEL,
-        description="Model spec (see PRODUCT.md) or preset (fast, best, multilingual); unset: the "
+        description="Model spec (README, 'Pick a model') or preset (fast, best, multilingual); unset: the "
         "library's own model once it has one, else the fast preset.",
     )
     decoder: str = Field(default="pyav", description="Decoding backend: 'pyav' or 'decord'.")

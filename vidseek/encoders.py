@@ -1,4 +1,4 @@
-"""Model specs (see PRODUCT.md) turned into encoders with one small interface.
+"""Model specs (README, "Pick a model") turned into encoders with one small interface.
 
 An encoder has ``name``, ``dim``, ``input_size`` (height, width),
 ``encode_frames(uint8 (N,H,W,3)) -> float32 (N,dim)`` and ``encode_text(list[str]) -> float32 (N,dim)``.
@@ -231,7 +231,7 @@ class _NormalisingEncoder:
     def __init__(self, inner: object, spec: str) -> None:
         for attr in ("name", "dim", "encode_frames", "encode_text"):
             if not hasattr(inner, attr):
-                raise ModelError(f"Custom encoder {spec} has no '{attr}' (see PRODUCT.md, model spec).")
+                raise ModelError(f"Custom encoder {spec} has no '{attr}' (see README, 'Pick a model').")
         self.inner = inner
         self.name = str(inner.name)
         self.dim = int(inner.dim)
@@ -320,10 +320,11 @@ def _build(
     if cache_dir is None or not needs_export(backend, precision, device):
         choose_runtime(backend, precision, device, None)  # refuses onnx on CUDA
         return _torch_encoder(open_clip_source(spec), device, threads, precision)
-    from vidseek.onnx_cache import export_folder, read_export
+    from vidseek.onnx_cache import export_folder, read_export, remove_left_over_staging
 
     key = canonical_spec(spec)
     folder = export_folder(cache_dir, key)
+    remove_left_over_staging(folder)  # a killed export's full-size copy
     meta = read_export(folder)
     if meta is None or meta.get("spec") != key:
         from vidseek.onnx_export import export_model

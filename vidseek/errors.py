@@ -29,3 +29,7 @@ class StorageError(VidseekError):
 class Conflict(VidseekError):
     """What was asked for clashes with work already under way (a re-embed queued or running); try again
     once it ends."""
+
+
+class MissingExtra(VidseekError):
+    """A setting asks for an optional part of vidseek that is not installed; the message names the extra."""

@@ -37,3 +37,28 @@ def locked(path: Path) -> Iterator[None]:
             yield
         finally:
             os.close(fd)  # closing releases the flock
+
+
+@contextmanager
+def try_locked(path: Path) -> Iterator[bool]:
+    """Hold ``path`` exclusively for the ``with`` block if nobody else does: yields True then, else False at
+    once (never waits). For tidying that can wait for the next process."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    thread_lock = _thread_lock(path)
+    if not thread_lock.acquire(blocking=False):
+        yield False
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    yield False
+                    return
+            yield True
+        finally:
+            os.close(fd)
+    finally:
+        thread_lock.release()

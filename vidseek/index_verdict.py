@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple, Protocol
 
-from vidseek.index_choice import choose_index
+from vidseek.index_choice import PURGE_FRACTION, choose_index
 
 
 class _Spec(Protocol):
@@ -20,6 +20,7 @@ class _Header(Protocol):
     uid: str | None
     generation: int
     count: int
+    tombstones: object
 
     @property
     def spec(self) -> _Spec: ...
@@ -33,10 +34,12 @@ class FileFacts(NamedTuple):
     uid: str | None
     generation: int
     count: int
+    tombstones: int = 0
+    """Entries marked removed but still stored (``fastscan``, ``hnsw``)."""
 
     @classmethod
     def of(cls, index: _Header) -> FileFacts:
-        return cls(index.dim, index.spec.kind, index.uid, index.generation, index.count)
+        return cls(index.dim, index.spec.kind, index.uid, index.generation, index.count, len(index.tombstones))
 
 
 class DatabaseState(NamedTuple):
@@ -66,6 +69,13 @@ def file_verdict(
         return "rebuild", "from another database"
     if file.generation > generation:
         return "rebuild", f"ahead of the database (file at generation {file.generation}, database at {generation})"
+    stored = file.count + file.tombstones
+    if file.tombstones and file.tombstones >= PURGE_FRACTION * stored:
+        # a purge that was killed (or never ran) left them: the rebuild from the database purges them
+        return "rebuild", (
+            f"holding {file.tombstones} markers of deleted clips ({file.tombstones / stored:.0%} of its entries, "
+            f"purged from {PURGE_FRACTION:.0%})"
+        )
     if file.generation == generation and file.count == count:
         return "use", None
     stale = (

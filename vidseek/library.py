@@ -55,7 +55,7 @@ from vidseek.index_choice import choose_index, outgrown
 from vidseek.index_verdict import DatabaseState, FileFacts, file_verdict
 from vidseek.model_choice import choose_spec, spec_from_name
 from vidseek.model_spec import canonical_spec
-from vidseek.vector_index import ClipIndex, IndexCorruptError, build_index, check_index_path
+from vidseek.vector_index import ClipIndex, IndexCorruptError, build_index, check_index_path, remove_left_over_saves
 
 MMAP_MAX_LAG = 30.0
 """Seconds a memory-mapped reader answers from an older generation, waiting for a writer to save the
@@ -233,6 +233,7 @@ class Library:
         path = self.settings.faiss_path
         check_index_path(path)
         with locked(self.lock_path):
+            remove_left_over_saves(path)  # under the lock: no live save is writing one now
             loaded, reason = self._read_file(path, verify=verify)
             if loaded is not None:
                 action, reason = file_verdict(

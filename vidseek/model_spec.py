@@ -1,6 +1,6 @@
-"""Model specs (see PRODUCT.md) read and checked without building a model.
+"""Model specs (README, "Pick a model") read and checked without building a model.
 
-Besides PRODUCT.md's ``ARCH:TAG``, ``ARCH:/path/to/weights``, ``ARCH:random`` and
+Besides the README's ``ARCH:TAG``, ``ARCH:/path/to/weights``, ``ARCH:random`` and
 ``python:MODULE:ATTR``, a spec may be a preset name (``vidseek.model_presets``), ``hf-hub:ORG/REPO``
 (an open_clip repository on the Hugging Face hub) or a model folder (``vidseek.model_folders``).
 

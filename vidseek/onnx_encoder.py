@@ -1,9 +1,11 @@
 """An encoder that runs an exported open_clip model (``vidseek.onnx_export``) on ONNX Runtime.
 
 Each tower is opened on first use: a search process that only encodes queries never loads the
-image tower, and with a CLIP BPE tokenizer never imports torch or open_clip (a process starts in
-a fraction of the time and memory). Vectors match the torch path within the probe's cosine
-(``export.json``; tests check both towers against torch fp32).
+image tower, and never imports torch or open_clip (a process starts in a fraction of the time and
+memory): a CLIP BPE tokenizer is read by ``vidseek.clip_bpe``, a Hugging Face one (the multilingual
+preset's) by the ``tokenizers`` library from its ``tokenizer.json`` (``vidseek.hf_tokens``). Vectors
+match the torch path within the probe's cosine (``export.json``; tests check both towers against
+torch fp32).
 """
 
 from __future__ import annotations
@@ -98,8 +100,13 @@ class OnnxClipEncoder:
 
 
 def _tokenizer(folder: Path, meta: dict[str, Any]) -> Any:
-    """The export's tokenizer: CLIP BPE from the copied merges file, else open_clip's (needs torch)."""
+    """The export's tokenizer: CLIP BPE from the copied merges file, a Hugging Face fast tokenizer from its
+    copied ``tokenizer.json`` (both without torch), else open_clip's (needs torch)."""
     spec = meta["tokenizer"]
+    if spec["kind"] == "hf_tokenizers":
+        from vidseek.hf_tokens import HfTokens
+
+        return HfTokens(folder, spec)
     if spec["kind"] == "clip_bpe":
         from vidseek.clip_bpe import ClipBpeTokenizer
 

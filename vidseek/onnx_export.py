@@ -8,8 +8,11 @@ so concurrent processes export once), from the torch fp32 model ``reference()`` 
 - ``image.int8.onnx``: the same, with ONNX Runtime's dynamic int8 quantisation (weights per channel);
 - ``text.fp32.onnx``: token ids (N, L) in, vectors out; for CLIP-style causal text towers L may be
   any length up to the context, so padding after the end token is cut before the call;
-- ``bpe_simple_vocab_16e6.txt.gz`` when the tokenizer is open_clip's CLIP BPE (read without torch);
-- ``export.json``: the model's name and spec, dim, input size, tokenizer, and the probe: the worst
+- ``bpe_simple_vocab_16e6.txt.gz`` when the tokenizer is open_clip's CLIP BPE (read without torch), or
+  ``tokenizer.json`` when it is a Hugging Face fast tokenizer (``vidseek.hf_tokens``, read by the
+  ``tokenizers`` library: the multilingual preset's search needs no torch either);
+- ``export.json``: the model's name and spec, each file's size and SHA-256 (``checksums``, checked before
+  use by ``vidseek.onnx_cache.check_export``), dim, input size, tokenizer, and the probe: the worst
   cosine of each runtime's vectors to torch fp32 on fixed synthetic frames, and its best time for
   them, from which ``auto`` picks the fastest within ``vidseek.runtime_choice.MIN_COSINE``.
   Text vectors are exported in fp32 only (checked against torch in tests).
@@ -27,6 +30,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +40,17 @@ import torch
 from vidseek.encoders import OpenClipEncoder, cuts_padding, encode_causal_text
 from vidseek.errors import ModelError
 from vidseek.filelock import locked
+from vidseek.hf_tokens import KIND as HF_TOKENIZERS
+from vidseek.hf_tokens import tokenizer_record
 from vidseek.model_spec import ModelSource, cause_of
-from vidseek.onnx_cache import EXPORT_FORMAT, read_export
+from vidseek.onnx_cache import (
+    EXPORT_FORMAT,
+    check_export,
+    export_lock,
+    remove_staging_folders,
+    staging_prefix,
+    stamps,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,38 +63,64 @@ def export_model(
     """The export's ``export.json`` contents, exporting into ``folder`` first if it is not there.
     ``spec`` is the key it is recorded under (the canonical spec); ``reference()`` builds the model
     on torch fp32, the reference the export is made from and checked against."""
-    meta = read_export(folder)
+    meta, damage = check_export(folder)
     if meta is not None:
         return meta
-    with locked(folder.parent / f".{folder.name}.lock"):
-        meta = read_export(folder)
-        if meta is not None:  # another process exported it while this one waited
-            return meta
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        log.warning("exporting %s to ONNX Runtime, once (a minute or two on a laptop CPU); kept in %s", spec, folder)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        staging.chmod(0o755)
+    with ExitStack() as held:
         try:
-            started = time.monotonic()
-            model = reference()  # a failure to load the model itself is its own sentence, raised as it is
-            try:
-                meta = _export_into(model, staging)
-            except Exception as exc:  # noqa: BLE001 - the exporter and quantiser raise many kinds
-                raise ModelError(
-                    f"Could not export {spec} to ONNX Runtime ({cause_of(exc)}); "
-                    "VIDSEEK_BACKEND=torch runs it on torch instead."
-                ) from None
-            meta["spec"] = spec
-            meta["name"] = source.name
-            meta["export_seconds"] = round(time.monotonic() - started, 1)
-            (staging / "export.json").write_text(json.dumps(meta, indent=1))
-            if folder.exists():
-                shutil.rmtree(folder)
-            os.replace(staging, folder)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        log.info("exported %s to ONNX in %s s (%s)", source.name, meta["export_seconds"], folder)
+            held.enter_context(locked(export_lock(folder)))
+        except OSError as exc:
+            raise _unwritable(spec, folder, exc) from None
+        return _export_locked(source, folder, spec, reference, damage)
+
+
+def _unwritable(spec: str, folder: Path, exc: OSError) -> ModelError:
+    return ModelError(
+        f"Cannot write the ONNX export of {spec} into the model cache {folder.parent} ({exc.strerror or exc}): "
+        "set VIDSEEK_MODEL_CACHE to a folder this user can write (or VIDSEEK_BACKEND=torch to run it on torch)."
+    )
+
+
+def _export_locked(
+    source: ModelSource, folder: Path, spec: str, reference: Callable[[], OpenClipEncoder], damage: str | None
+) -> dict[str, Any]:
+    """The export, made under its lock (held by the caller)."""
+    meta, damage_now = check_export(folder)
+    if meta is not None:  # another process exported it while this one waited
         return meta
+    damage = damage_now or damage
+    remove_staging_folders(folder)  # a killed export's full-size copy
+    if damage:
+        log.warning("the ONNX export of %s in %s is damaged (%s); exporting it again", spec, folder, damage)
+    else:
+        log.warning("exporting %s to ONNX Runtime, once (a minute or two on a laptop CPU); kept in %s", spec, folder)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=staging_prefix(folder), dir=folder.parent))
+        staging.chmod(0o755)
+    except OSError as exc:
+        raise _unwritable(spec, folder, exc) from None
+    try:
+        started = time.monotonic()
+        model = reference()  # a failure to load the model itself is its own sentence, raised as it is
+        try:
+            meta = _export_into(model, staging)
+        except Exception as exc:  # noqa: BLE001 - the exporter and quantiser raise many kinds
+            raise ModelError(
+                f"Could not export {spec} to ONNX Runtime ({cause_of(exc)}); "
+                "VIDSEEK_BACKEND=torch runs it on torch instead."
+            ) from None
+        meta["spec"] = spec
+        meta["name"] = source.name
+        meta["export_seconds"] = round(time.monotonic() - started, 1)
+        meta["checksums"] = stamps(staging, meta["files"])
+        (staging / "export.json").write_text(json.dumps(meta, indent=1))
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("exported %s to ONNX in %s s (%s)", source.name, meta["export_seconds"], folder)
+    return meta
 
 
 def _export_into(reference: OpenClipEncoder, folder: Path) -> dict[str, Any]:
@@ -99,7 +138,9 @@ def _export_into(reference: OpenClipEncoder, folder: Path) -> dict[str, Any]:
         tokens = tokens[:, :8]
     _export_text(_TextGraph(model, cut), tokens, folder / files[2], free_length=cut, context=context)
     _quantize(folder / files[0], folder / files[1])
-    tokenizer = _tokenizer_of(reference.tokenizer)
+    tokenizer = tokenizer_record(reference.tokenizer, folder) or _tokenizer_of(reference.tokenizer)
+    if tokenizer["kind"] == HF_TOKENIZERS:
+        files.append(tokenizer["file"])
     if tokenizer["kind"] == "clip_bpe":
         from open_clip.tokenizer import default_bpe
 

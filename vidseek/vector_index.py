@@ -2,7 +2,8 @@
 
 SQL is the truth; this file is derived from it. The file carries the SQL ``generation`` it
 matches, so a stale or missing file is noticed on open and rebuilt from the stored vectors.
-Saves are atomic: temp file, fsync, rename.
+Saves are atomic: temp file (``.NAME.*.tmp`` beside it), fsync, rename; the temp file of a save that was
+killed is removed by the next process to open the index (``remove_left_over_saves``, under the file lock).
 
 File layout: the FAISS index exactly as ``faiss.write_index`` writes it, then a JSON header, its
 length (u32) and ``VIDSEEK2``. FAISS data first lets FAISS memory-map the file itself
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import glob
 import hashlib
 import json
 import os
@@ -244,7 +246,7 @@ class ClipIndex:
             ).encode()
         check_index_path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".clips-", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(payload.tobytes())
@@ -449,6 +451,29 @@ def _padded(ids: np.ndarray, k: int) -> np.ndarray:
     return np.pad(ids, (0, k - len(ids)), constant_values=-1)
 
 
+def temp_prefix(path: Path) -> str:
+    """The start of the names of the temporary files a save of the index at ``path`` writes beside it
+    (``.clips.faiss.k3j2x9.tmp``): its own, so a sweep of left-overs touches no other file's."""
+    return f".{path.name}."
+
+
+def remove_left_over_saves(path: Path) -> list[Path]:
+    """Remove the temporary files of saves of ``path`` that were killed before their rename, and return them.
+
+    Call it holding the index's file lock: every save writes its temporary file under that lock, so
+    while it is held no live process is writing one, and whatever is there was left by a dead one.
+    """
+    removed = []
+    for temp in path.parent.glob(f"{glob.escape(temp_prefix(path))}*.tmp"):
+        try:
+            if temp.is_file() and not temp.is_symlink():
+                temp.unlink()
+                removed.append(temp)
+        except OSError:
+            pass
+    return removed
+
+
 def _training_sample(blocks: Blocks, n: int, size: int, seed: int = 0) -> np.ndarray:
     """A uniform sample of ``size`` stored vectors, in one streaming pass."""
     rng = np.random.default_rng(seed)
@@ -488,6 +513,36 @@ def pq_bytes(dim: int) -> int:
     return next(m for m in range(max(1, dim // 4), 0, -1) if dim % m == 0)
 
 
+def _train_quietly(index, sample: np.ndarray) -> None:  # noqa: ANN001
+    """Train ``index`` on ``sample`` without FAISS's "WARNING clustering N points to K centroids: please
+    provide at least ..." lines on stderr. ``training_size`` chooses the sample on purpose (k-means is stable
+    from ~40 points a centroid; a small library has fewer, and is trained on what it has); the warning is
+    all that a clustering's ``min_points_per_centroid`` drives, so it is set to 1 on every clustering the
+    index runs: the IVF cells, the product quantizer's codebooks, and OPQ's own quantizer. The k-means
+    themselves, and so the index, are the same."""
+    ivf = faiss.extract_index_ivf(index)
+    ivf.cp.min_points_per_centroid = 1
+    pq = getattr(faiss.downcast_index(ivf), "pq", None)
+    if pq is not None:
+        pq.cp.min_points_per_centroid = 1
+    keep = None
+    if isinstance(index, faiss.IndexPreTransform):
+        for i in range(index.chain.size()):
+            transform = faiss.downcast_VectorTransform(index.chain.at(i))
+            if isinstance(transform, faiss.OPQMatrix):
+                keep = faiss.ProductQuantizer(transform.d_out, transform.M, 8)  # what OPQ trains by default
+                keep.cp.min_points_per_centroid = 1
+                transform.pq = keep
+    try:
+        index.train(sample)
+    finally:
+        if keep is not None:
+            for i in range(index.chain.size()):
+                transform = faiss.downcast_VectorTransform(index.chain.at(i))
+                if isinstance(transform, faiss.OPQMatrix):
+                    transform.pq = None  # it must not outlive ``keep``
+
+
 def build_index(blocks: Blocks, *, dim: int, n: int, requested: str, generation: int) -> ClipIndex:
     """A fresh index over the (ids, vectors) blocks; the type is chosen from the size ``n``.
 
@@ -509,7 +564,7 @@ def build_index(blocks: Blocks, *, dim: int, n: int, requested: str, generation:
             spec = choose_index(0, "flat")  # too few clips to train the cells: exact is fast anyway
     index = ClipIndex(dim, spec, generation)
     if spec.kind in trained:
-        index.index.train(sample)
+        _train_quietly(index.index, sample)
     for ids, vectors in blocks():
         index.add(ids, vectors)
     if spec.kind in trained:

@@ -45,6 +45,10 @@ FORMATS: tuple[VideoFormat, ...] = (
 VIDEO_EXTENSIONS: frozenset[str] = frozenset(f.suffix for f in FORMATS)
 """Suffixes of the files a folder scan indexes (and an upload keeps as sent)."""
 
+IMAGE_DEMUXERS: frozenset[str] = frozenset({"image2", "image2pipe", "gif", "apng", "webp", "ico", "jpegxl_anim"})
+"""FFmpeg demuxers that read pictures, not videos (besides every ``*_pipe`` one: ``png_pipe``, ``jpeg_pipe``...).
+Animated GIF, APNG and WebP are among them: they are images, and vidseek indexes videos."""
+
 _MEDIA_TYPES = {f.suffix: f.media_type for f in FORMATS}
 _WEBM_CODECS = ("vp8", "vp9", "av1")
 
@@ -52,6 +56,12 @@ _WEBM_CODECS = ("vp8", "vp9", "av1")
 def media_type_of(suffix: str) -> str | None:
     """The Content-Type of a video file with this suffix (any case), or None when it is not in the table."""
     return _MEDIA_TYPES.get(suffix.lower())
+
+
+def is_image_container(container: str) -> bool:
+    """Is ``container`` (FFmpeg's demuxer name, aliases comma-separated) one that reads still or animated
+    pictures (PNG, JPEG, GIF, WebP...) rather than a video container? ``yuv4mpegpipe`` is a video."""
+    return any(name.endswith("_pipe") or name in IMAGE_DEMUXERS for name in container.split(","))
 
 
 def suffix_for_container(container: str, codec: str) -> str:

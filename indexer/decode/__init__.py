@@ -25,7 +25,7 @@ from pathlib import Path
 from indexer.decode.audio import NoAudio, audio_windows
 from indexer.decode.base import Decoder, Frame, VideoInfo, truncation_problem
 from indexer.decode.chunk import Unchunkable, frames_in_chunk
-from indexer.decode.decord_reader import DecordDecoder
+from indexer.decode.decord_reader import DecordDecoder, require_decord
 from indexer.decode.geometry import centre_crop, clockwise_turn, scaled_size, turned_size, upright
 from indexer.decode.pyav import ModelInput, PyAVDecoder, frame_turn
 from indexer.decode.still import frame_at
@@ -62,6 +62,7 @@ def get_decoder(name: str) -> Decoder:
     if name == "pyav":
         return PyAVDecoder()
     if name == "decord":
+        require_decord()
         return DecordDecoder()
     raise ValueError(f"unknown decoder {name!r}; use 'pyav' or 'decord'")
 

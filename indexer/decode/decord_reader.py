@@ -11,7 +11,20 @@ from indexer.decode.base import Frame, VideoInfo, describe
 from indexer.decode.geometry import centre_crop, scaled_size
 from indexer.decode.pyav import PyAVDecoder
 from indexer.sample import sample_indices
-from vidseek.errors import DecodeError
+from vidseek.errors import DecodeError, MissingExtra
+
+NO_DECORD = (
+    "VIDSEEK_DECODER=decord needs the decord package, an optional extra: pip install 'vidseek[decord]' "
+    "(or leave VIDSEEK_DECODER unset for PyAV)"
+)
+
+
+def require_decord() -> None:
+    """MissingExtra (one line naming the extra) when decord is not installed."""
+    from importlib.util import find_spec
+
+    if find_spec("decord") is None:
+        raise MissingExtra(NO_DECORD)
 
 
 class DecordDecoder:

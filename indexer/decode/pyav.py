@@ -12,6 +12,7 @@ from indexer.decode.base import Frame, VideoInfo, describe
 from indexer.decode.geometry import centre_crop, clockwise_turn, scaled_size, turned_size, upright
 from indexer.sample import TIME_EPS, SampleClock
 from vidseek.errors import DecodeError
+from vidseek.video_formats import is_image_container
 
 if TYPE_CHECKING:
     import av
@@ -42,18 +43,64 @@ class ModelInput:
 
 
 def open_video(path: Path) -> av.container.InputContainer:
-    """``path`` opened with PyAV, with at least one video stream; DecodeError in plain words otherwise."""
+    """``path`` opened with PyAV, with at least one video stream; DecodeError in plain words otherwise.
+
+    What the file is comes from its content, never its name: a picture (PNG, JPEG, GIF, WebP..., whatever
+    its suffix, animated or not) is refused, and so is a file whose only pictures are cover art (an MP3's
+    album cover is a video stream marked ``attached_pic``)."""
     import av
 
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise DecodeError(f"not a readable video ({describe(exc)})") from None
+    problem = _not_a_video(container)
+    if problem:
+        container.close()
+        raise DecodeError(problem)
+    return container
+
+
+def _not_a_video(container: av.container.InputContainer) -> str | None:
+    """Why an opened file is no video to index, or None when it is one."""
+    if is_image_container(container.format.name):
+        codec = container.streams.video[0].codec_context.name if container.streams.video else "unknown"
+        return f"is an image ({codec}), not a video"
     if not container.streams.video:
         kinds = sorted({s.type for s in container.streams}) or ["no streams"]
-        container.close()
-        raise DecodeError(f"has no video stream (found: {', '.join(kinds)})")
-    return container
+        return f"has no video stream (found: {', '.join(kinds)})"
+    if all(s.disposition & s.disposition.attached_pic for s in container.streams.video):
+        return "has no video stream (only a cover picture)"
+    return None
+
+
+def video_duration(container: av.container.InputContainer, stream: av.VideoStream) -> float:
+    """Seconds the video stream lasts, by what the file says of that stream: its own duration, else (Matroska,
+    WebM: no per-stream duration) its ``DURATION`` tag, else the container's duration when the video is the
+    only stream; 0.0 (unknown: decoding tells) otherwise. A subtitle line or an audio track that runs past
+    the last frame lengthens the container's duration, not the video's, so it never makes a whole file look
+    truncated."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    tagged = tag_seconds(stream.metadata.get("DURATION") or stream.metadata.get("duration"))
+    if tagged is not None:
+        return tagged
+    if container.duration is not None and len(container.streams) == 1:
+        return container.duration / 1_000_000
+    return 0.0
+
+
+def tag_seconds(text: str | None) -> float | None:
+    """A Matroska ``DURATION`` tag ("00:01:02.500000000") in seconds; None when absent or not of that shape."""
+    parts = (text or "").strip().split(":")
+    if len(parts) != 3:
+        return None
+    try:
+        hours, minutes, seconds = int(parts[0]), int(parts[1]), float(parts[2])
+    except ValueError:
+        return None
+    total = hours * 3600 + minutes * 60 + seconds
+    return total if total >= 0 and minutes < 60 and seconds < 60 else None
 
 
 class PyAVDecoder:
@@ -63,11 +110,7 @@ class PyAVDecoder:
         with open_video(path) as container:
             stream = container.streams.video[0]
             ctx = stream.codec_context
-            duration = 0.0
-            if stream.duration is not None and stream.time_base is not None:
-                duration = float(stream.duration * stream.time_base)
-            elif container.duration is not None:
-                duration = container.duration / 1_000_000
+            duration = video_duration(container, stream)
             rate = stream.average_rate or stream.guessed_rate or stream.base_rate
             fps = float(rate) if rate else 0.0
             if not ctx.width or not ctx.height:

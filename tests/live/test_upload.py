@@ -92,6 +92,17 @@ def test_a_text_file_named_mp4_is_refused_by_probing(live: Live, tmp_path: Path)
     assert media_files(live) == []
 
 
+@pytest.mark.parametrize("kind", ["png", "jpeg named mp4"])
+def test_a_picture_is_refused_whatever_its_name(live: Live, tmp_path: Path, kind: str) -> None:
+    from still_images import write_jpeg, write_png
+
+    picture = write_png(tmp_path / "still.png") if kind == "png" else write_jpeg(tmp_path / "photo.mp4")
+    response = upload(live, picture)
+    assert response.status_code == 415, response.text
+    assert "is an image" in response.json()["detail"]
+    assert media_files(live) == []
+
+
 def test_an_oversized_upload_is_refused_and_leaves_no_temp_file(live_factory, clips) -> None:  # noqa: ANN001
     live = live_factory(max_upload_bytes=4096)
     assert clips["green"].stat().st_size > 4096
@@ -349,3 +360,53 @@ def test_an_upload_in_progress_holds_its_temp_file_until_its_request_ends(tmp_pa
     del received
     gc.collect()
     assert sweep_stale_temp_files(tmp_path) == 1 and not temp.exists()  # its request is over: left over
+
+
+_UPLOAD_UNTIL_KILLED = r"""
+import asyncio, sys, time
+from pathlib import Path
+from search_api.uploads import receive_upload
+
+class Hanging:
+    headers = {"content-type": "multipart/form-data; boundary=XyZ"}
+
+    async def stream(self):
+        yield b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.mp4"\r\n\r\n'
+        for _ in range(3):
+            yield b"x" * 65536
+        await asyncio.sleep(0.2)  # the chunks are written
+        print("writing", flush=True)
+        time.sleep(600)  # the rest of the body never comes
+
+asyncio.run(receive_upload(Hanging(), Path(sys.argv[1]), max_bytes=1 << 30))
+"""
+
+
+def test_a_killed_upload_is_swept_at_once_and_a_live_one_never(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from search_api.uploads import sweep_stale_temp_files
+
+    def upload_in_child() -> subprocess.Popen:
+        child = subprocess.Popen(
+            [sys.executable, "-c", _UPLOAD_UNTIL_KILLED, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdout.readline().strip() == "writing"
+        return child
+
+    killed, live = upload_in_child(), upload_in_child()
+    try:
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait(timeout=30)
+        parts = {p.name.split("@")[0]: p for p in tmp_path.glob(".upload-*.part")}
+        assert set(parts) == {f".upload-{killed.pid}", f".upload-{live.pid}"}
+        assert parts[f".upload-{killed.pid}"].stat().st_size == 3 * 65536  # the partial body, seconds old
+        assert sweep_stale_temp_files(tmp_path) == 1  # its writer is gone: no need to wait for it to age
+        assert [p.name.split("@")[0] for p in tmp_path.glob(".upload-*.part")] == [f".upload-{live.pid}"]
+        assert sweep_stale_temp_files(tmp_path, older_than=-1) == 0  # the live one is held, however old
+    finally:
+        live.kill()
+        live.wait(timeout=30)
