@@ -35,14 +35,22 @@ def titles(page) -> list[str]:  # noqa: ANN001
 
 
 def wait_at(page, t: float, tol: float = 0.5, timeout: float = 15_000) -> float:  # noqa: ANN001
-    """Wait until the player has metadata, is not seeking and its currentTime is within ``tol`` of ``t``."""
-    page.wait_for_function(
+    """Wait until the player has metadata, is not seeking and plays from ``t``: its currentTime is within
+    ``tol`` of ``t``, or lies in a stretch it has played without a break since a point within ``tol`` of
+    ``t`` (on a loaded machine the page may not be polled before playback has moved on). Returns where
+    that stretch began (or currentTime)."""
+    return page.wait_for_function(
         """([t, tol]) => { const v = document.querySelector('[data-testid="player-video"]');
-             return v.readyState >= 1 && !v.seeking && Math.abs(v.currentTime - t) <= tol; }""",
+             if (v.readyState < 1 || v.seeking) return false;
+             if (Math.abs(v.currentTime - t) <= tol) return {at: v.currentTime};
+             for (let i = 0; i < v.played.length; i++) {
+               const from = v.played.start(i), to = v.played.end(i);
+               if (Math.abs(from - t) <= tol && from <= v.currentTime && v.currentTime <= to + 0.05) return {at: from};
+             }
+             return false; }""",
         arg=[t, tol],
         timeout=timeout,
-    )
-    return page.get_by_test_id("player-video").evaluate("v => v.currentTime")
+    ).json_value()["at"]
 
 
 def player_moment(page) -> tuple[float, float]:  # noqa: ANN001
