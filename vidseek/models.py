@@ -76,6 +76,12 @@ class Cue(Base):
     """Its index terms, space-separated (``vidseek.text_analysis.index_text``; migration 0007)."""
 
 
+POSTGRESQL_ONLY_COLUMNS = {"cues": {"terms_tsv"}}
+"""Columns the migrations make on PostgreSQL alone, outside the models: ``cues.terms_tsv`` is the
+tsvector of ``terms``, a stored generated column that full-text search reads (SQLite's FTS5 table
+holds the same terms; migration 0007)."""
+
+
 class CueVector(Base):
     """One cue's text embedded by one model's text tower (float32, L2-normalised; see ``vidseek.cue_vectors``)."""
 

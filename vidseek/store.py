@@ -626,8 +626,8 @@ _CUE_SEARCH = {
     ),
     "postgresql": (
         'SELECT c.id, c.video_id, c.start, c."end", c.text, c.source, c.lang FROM cues c, '
-        "CAST(%s AS tsquery) q WHERE vidseek_cue_terms(c.terms) @@ q "
-        "ORDER BY ts_rank_cd(vidseek_cue_terms(c.terms), q) DESC, c.id LIMIT %s"
+        "CAST(%s AS tsquery) q WHERE c.terms_tsv @@ q "
+        "ORDER BY ts_rank_cd(c.terms_tsv, q) DESC, c.id LIMIT %s"
     ),
 }
 STEMMER_KEY = "cue_stemmer:"
@@ -661,7 +661,7 @@ def write_cues(
     sidecar re-read, a transcription). ``replacing`` says which of the video's cues ``cues`` replace
     (``vidseek.cue_sources``): ``subtitles`` (its transcript is kept), ``transcript`` (its subtitles are
     kept) or ``all``. The caller commits: the old cues go and the new ones land together. The full-text
-    index follows (triggers on SQLite, an expression index on PostgreSQL).
+    index follows (triggers on SQLite, a stored generated column on PostgreSQL).
 
     What is stored is ``vidseek.cue_bounds.bounded``: text without control characters and at most
     ``cue_bounds.TEXT_BYTES``, times inside the video's duration, and, when ``per_hour`` is given, at

@@ -6,9 +6,11 @@ migration fills it for the cues already stored (from their text and language: no
 again) and records the stemmers used (``index_meta`` rows ``cue_stemmer:NAME``). Full text then
 reads ``terms`` only, split at spaces: on SQLite the FTS5 table ``cues_fts`` is rebuilt over it
 (``ascii`` tokenizer with ``.,:`` as word characters: every non-ASCII character is part of a word,
-so the terms are taken as they are); on PostgreSQL a GIN index on ``vidseek_cue_terms(terms)``, a
-tsvector read from the terms as written (each at its position, no parser), replaces the index on
-``to_tsvector('simple', text)``. So both databases hold the same terms at the same positions.
+so the terms are taken as they are); on PostgreSQL a stored generated column ``terms_tsv`` holds
+``vidseek_cue_terms(terms)``, a tsvector read from the terms as written (each at its position, no
+parser), with a GIN index on it in place of the index on ``to_tsvector('simple', text)`` (stored, so
+ranking reads it instead of rebuilding it for every matching line). So both databases hold the same
+terms at the same positions.
 
 Revision ID: 0007
 Revises: 0006
@@ -98,7 +100,8 @@ def upgrade() -> None:
             op.execute(statement)
     else:
         op.execute(PG_TERMS_FUNCTION)
-        op.execute("CREATE INDEX ix_cues_terms_fts ON cues USING gin (vidseek_cue_terms(terms))")
+        op.execute("ALTER TABLE cues ADD COLUMN terms_tsv tsvector GENERATED ALWAYS AS (vidseek_cue_terms(terms)) STORED")
+        op.execute("CREATE INDEX ix_cues_terms_fts ON cues USING gin (terms_tsv)")
 
 
 def downgrade() -> None:
@@ -107,6 +110,7 @@ def downgrade() -> None:
         _drop_sqlite_fts()
     else:
         op.execute("DROP INDEX IF EXISTS ix_cues_terms_fts")
+        op.execute("ALTER TABLE cues DROP COLUMN IF EXISTS terms_tsv")
         op.execute("DROP FUNCTION IF EXISTS vidseek_cue_terms(text)")
     op.execute("DELETE FROM index_meta WHERE key LIKE 'cue_stemmer:%'")
     op.execute("ALTER TABLE cues DROP COLUMN terms")  # in place: re-creating cues would cascade to cue_vectors
