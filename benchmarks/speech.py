@@ -17,7 +17,8 @@ moments with the product's defaults (``min_relevance=medium``) as
 Reported per variant: R1@0.5 (the first result overlaps a true moment, seen or said, at IoU >= 0.5),
 the same over the queries whose topic is never said (lines matching by chance must not push what
 is seen down),
-the moments among the top 10 that overlap no true moment at all (``unrelated_per_query``),
+the moments among the top 10 that overlap no true moment at all (``unrelated_per_query``), the
+results a never-said query gets (``results_never_said``, per such query),
 the share of true moments of each kind (``seen_only``, ``seen_and_said``, ``said_only``) found at
 IoU >= 0.5 among the top 10, and milliseconds per query (median).
 
@@ -119,6 +120,7 @@ def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meanin
     found = {k: 0 for k in TRUTH_KINDS}
     total = {k: 0 for k in TRUTH_KINDS}
     first_hits, silent_hits, unrelated, seconds = 0, 0, 0, []
+    silent_results = 0
     names = {}
     with engine.library.sessions() as session:
         names = {v.id: v.path for v in store.list_videos(session=session)}
@@ -130,6 +132,7 @@ def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meanin
             ranked = [Span(names[h.video.id], h.moment.start, h.moment.end) for h in page.hits]
             truths = spoken.all_truths(q.text)
             unrelated += sum(1 for r in ranked if best_iou(r, truths) == 0.0)
+            silent_results += len(ranked) if q.text in spoken.silent else 0
             if ranked and best_iou(ranked[0], truths) >= 0.5:
                 first_hits += 1
                 silent_hits += q.text in spoken.silent
@@ -142,6 +145,7 @@ def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meanin
     }
     out.update({f"found_{k}": round(found[k] / max(total[k], 1), 3) for k in TRUTH_KINDS})
     out["unrelated_per_query"] = round(unrelated / len(spoken.world.queries), 2)
+    out["results_never_said"] = round(silent_results / max(len(spoken.silent), 1), 2)  # per never-said query
     out["ms_p50"] = round(1000 * statistics.median(seconds), 2)
     return out
 
