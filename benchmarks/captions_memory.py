@@ -39,10 +39,11 @@ def build(data_dir: Path, hours: float, chars: int) -> tuple[int, int]:
     """A library with one video of ``hours`` and its subtitle track at the stored limit: (video id, lines)."""
     import numpy as np
 
-    from vidseek import cue_bounds, store
     from vidseek.config import Settings
-    from vidseek.encoders import load_encoder
-    from vidseek.library import Library
+    from vidseek.models.encoders import load_encoder
+    from vidseek.said import cue_bounds
+    from vidseek.storage import store
+    from vidseek.storage.library import Library
 
     if str(TESTS) not in sys.path:
         sys.path.insert(0, str(TESTS))  # the test encoder: no model weights needed

@@ -1,10 +1,10 @@
 """Search over sight and speech on the synthetic world with lines (``benchmarks/speech_world.py``):
-the one text search of the API and the CLI (``search_api.text_search.text_page``), by modality,
+the one text search of the API and the CLI (``search_api.search.text_search.text_page``), by modality,
 with and without semantic matches of the lines, side by side in one run.
 
 The world's videos are written into a fresh SQLite library as the indexer writes them, its lines
 as the cues of their videos (full text by FTS5), and the lines' text vectors filled as indexing
-fills them (``vidseek.cue_vectors.fill``). Every query (a topic's text) then asks for its top 10
+fills them (``vidseek.said.cue_vectors.fill``). Every query (a topic's text) then asks for its top 10
 moments with the product's defaults (``min_relevance=medium``) as
 
 - ``visual``: what is seen only (vidseek before issue 16, the naive baseline here);
@@ -44,15 +44,16 @@ import numpy as np
 
 from benchmarks.moment_world import WorldParams, build_world, load_into
 from benchmarks.speech_world import TRUTH_KINDS, SpeechParams, SpeechWorldEncoder, SpokenWorld, add_speech
-from search_api import cue_meaning, text_search
-from search_api.cue_meaning import MEANING_READ, meaning_matches
-from search_api.engine import SearchEngine
-from search_api.metrics import Span, best_iou
-from search_api.relevance import background_of
-from search_api.schemas import TextSearch
-from vidseek import cue_vectors, store
+from search_api.evaluation.metrics import Span, best_iou
+from search_api.http.schemas import TextSearch
+from search_api.search import cue_meaning, text_search
+from search_api.search.cue_meaning import MEANING_READ, meaning_matches
+from search_api.search.engine import SearchEngine
+from search_api.search.relevance import background_of
 from vidseek.config import Settings
-from vidseek.library import Library
+from vidseek.said import cue_vectors
+from vidseek.storage import store
+from vidseek.storage.library import Library
 
 TOP = 10
 VARIANTS = (

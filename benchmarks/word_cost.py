@@ -53,9 +53,9 @@ def build(settings: object, lines: int, seed: int = 0) -> None:
     """``lines`` lines over one-hour videos of ``LINES_PER_VIDEO`` lines each, written by ``store.write_cues``."""
     import numpy as np
 
-    from vidseek import store
-    from vidseek.encoders import load_encoder
-    from vidseek.library import Library
+    from vidseek.models.encoders import load_encoder
+    from vidseek.storage import store
+    from vidseek.storage.library import Library
 
     rng = random.Random(seed)
     encoder = load_encoder(MODEL)
@@ -84,8 +84,8 @@ def build(settings: object, lines: int, seed: int = 0) -> None:
 
 
 def timed(settings: object, rounds: int = 5) -> dict[str, float]:
-    from vidseek import store
-    from vidseek.library import Library
+    from vidseek.storage import store
+    from vidseek.storage.library import Library
 
     library = Library(settings, notify=lambda m: None)
     per_query: list[float] = []

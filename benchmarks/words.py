@@ -1,5 +1,5 @@
 """Finding said words in a small multilingual world: R@1 by words for each kind of query, the lines
-analysed (``vidseek.text_analysis``, the shipped code) against the lines as written (FTS5
+analysed (``vidseek.said.text_analysis``, the shipped code) against the lines as written (FTS5
 ``unicode61`` over the raw text, the query cut into letter-and-digit runs: vidseek before).
 
 The world is a library of lines in English, Spanish, German, French, Portuguese, Japanese, Chinese
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vidseek import store
-from vidseek.db import open_sessions
+from vidseek.storage import store
+from vidseek.storage.db import open_sessions
 
 WORLD = {
     "cjk": [

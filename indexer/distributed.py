@@ -41,9 +41,9 @@ from indexer.progress import Progress
 from indexer.runner import Indexer, IndexReport
 from indexer.sample import TIME_EPS
 from vidseek.config import Settings
-from vidseek.encoders import Encoder, input_size_of
 from vidseek.errors import ModelError, VidseekError
-from vidseek.library import Library
+from vidseek.models.encoders import Encoder, input_size_of
+from vidseek.storage.library import Library
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class EmbedActor:
     def __init__(
         self, spec: str, device: str, threads: int, precision: str, backend: str = "torch", cache: str | None = None
     ) -> None:
-        from vidseek.encoders import load_encoder
+        from vidseek.models.encoders import load_encoder
 
         self.error: str | None = None
         try:

@@ -22,14 +22,15 @@ from indexer.discover import find_videos, fingerprint, is_folder, printable
 from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of, text_tower
 from indexer.freshness import is_current, settings_match
 from indexer.progress import Progress
-from indexer.sidecars import Sidecars, cues_of
-from vidseek import cue_bounds, cue_vectors, store, transcripts
+from indexer.said.sidecars import Sidecars, cues_of
 from vidseek.config import Settings
-from vidseek.encoders import Encoder
 from vidseek.errors import DecodeError, ModelError
-from vidseek.library import Library
-from vidseek.models import Video
-from vidseek.speech_spec import speech_source
+from vidseek.models.encoders import Encoder
+from vidseek.said import cue_bounds, cue_vectors, transcripts
+from vidseek.said.speech_spec import speech_source
+from vidseek.storage import store
+from vidseek.storage.library import Library
+from vidseek.storage.tables import Video
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class IndexReport:
     """(path, note), each note led by what it is about: ``subtitles:`` a subtitle block or stream that
     could not be read (the rest were kept), ``transcript:`` a video not queued for transcription."""
     cues_embedded: int = 0
-    """Subtitle lines whose text was embedded for semantic search (``vidseek.cue_vectors.fill``)."""
+    """Subtitle lines whose text was embedded for semantic search (``vidseek.said.cue_vectors.fill``)."""
     video_seconds: float = 0.0
     wall_seconds: float = 0.0
 
@@ -136,7 +137,7 @@ class Indexer:
 
     def _read_cues(self, path: Path, duration: float, report: IndexReport) -> list[store.CueRow]:
         """The cues of ``path`` (its sidecars', its subtitle streams') that are stored for a ``duration`` s
-        video (``vidseek.cue_bounds``); what was skipped, dropped or cut goes to the notes."""
+        video (``vidseek.said.cue_bounds``); what was skipped, dropped or cut goes to the notes."""
         cues, notes = cues_of(path, max_bytes=self.settings.subtitle_max_bytes, max_chars=self.settings.cue_max_chars)
         report.notes.extend((str(path), f"subtitles: {note}") for note in notes)
         rows = [store.CueRow(c.start, c.end, c.text, c.source, c.lang) for c in cues]

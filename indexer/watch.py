@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from indexer.discover import find_videos, printable
 from indexer.freshness import is_current
-from indexer.sidecars import Sidecars
-from vidseek import jobs, store
-from vidseek.clock import as_utc
+from indexer.said.sidecars import Sidecars
 from vidseek.config import Settings
-from vidseek.models import Job
+from vidseek.storage import jobs, store
+from vidseek.storage.clock import as_utc
+from vidseek.storage.tables import Job
 
 log = logging.getLogger(__name__)
 

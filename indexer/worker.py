@@ -1,4 +1,4 @@
-"""A worker: takes jobs from the SQL queue (``vidseek.jobs``) and runs them, one at a time.
+"""A worker: takes jobs from the SQL queue (``vidseek.storage.jobs``) and runs them, one at a time.
 
     claim ──► run (heartbeat + progress every lease/4 s) ──► complete | fail (retry later | failed)
 
@@ -12,12 +12,12 @@ Job kinds:
   (``indexer.reembed``); search keeps answering with the old model until the switch. A file that
   is missing or cannot be decoded fails the job with its path (the library stays on the old model;
   what was staged is kept for the next attempt). After a switch, this worker's index jobs use the
-  new model (``vidseek.encoder_follower``); a job caught by the switch mid-way is retried with it;
+  new model (``vidseek.models.encoder_follower``); a job caught by the switch mid-way is retried with it;
 - ``transcribe`` (``video_id``, payload ``{"model": SPEECH_SPEC}``): hear that video's sound and store
-  its transcript (``indexer.transcription``). A file that changed since it was indexed is indexed
+  its transcript (``indexer.said.transcription``). A file that changed since it was indexed is indexed
   again first, as a reindex job would; one that changes while it is heard is heard again (retry).
   A file without sound is done, with no cues. The transcriber runs in a process of the worker's own
-  (``vidseek.transcriber_process``, kept for the next transcribe job): one that answers no window
+  (``vidseek.said.transcriber_process``, kept for the next transcribe job): one that answers no window
   within ``VIDSEEK_SPEECH_WINDOW_TIMEOUT`` is killed and the job fails; one that answers something
   that is not lines fails the job at once; one that raises is retried. Its errors are one short line.
 
@@ -47,13 +47,14 @@ from typing import Callable
 from indexer.decoded import cannot_read
 from indexer.freshness import file_unchanged
 from indexer.runner import Indexer
-from vidseek import cue_vectors, jobs, store
 from vidseek.config import Settings
-from vidseek.encoder_follower import EncoderFollower
-from vidseek.encoders import Encoder
 from vidseek.errors import DecodeError, ModelError, ModelMismatchError, VidseekError
-from vidseek.library import WORKER_SAVE_INTERVAL, Library
-from vidseek.models import Job, Video
+from vidseek.models.encoder_follower import EncoderFollower
+from vidseek.models.encoders import Encoder
+from vidseek.said import cue_vectors
+from vidseek.storage import jobs, store
+from vidseek.storage.library import WORKER_SAVE_INTERVAL, Library
+from vidseek.storage.tables import Job, Video
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class Worker:
             library = Library(settings, notify=log.warning, save_interval=save_interval)
         if encoders is None:
             if encoder is None:
-                from vidseek.encoders import library_encoder
+                from vidseek.models.encoders import library_encoder
 
                 encoder = library_encoder(settings, library)
             encoders = EncoderFollower(library, encoder, self._load)
@@ -141,12 +142,13 @@ class Worker:
         """Id of the job being run, if any."""
         self._progress = 0.0
         self._hearing = None
-        """The transcriber process of the last transcribe job (``vidseek.transcriber_process``), kept for the next."""
+        """The transcriber process of the last transcribe job (``vidseek.said.transcriber_process``),
+        kept for the next."""
         self._indexer_encoder = encoders.current()
         self._indexer = self._indexer_for(self._indexer_encoder)
 
     def _load(self, spec: str) -> Encoder:
-        from vidseek.encoders import encoder_for
+        from vidseek.models.encoders import encoder_for
 
         return encoder_for(self.settings, spec)
 
@@ -362,8 +364,8 @@ class Worker:
         return outcome
 
     def _hear_and_store(self, job: Job) -> Outcome:
-        from indexer.transcription import CUE_MAX_CHARS, ContentChanged, hear, store_transcript
-        from vidseek.transcriber_process import TranscriberFailed
+        from indexer.said.transcription import CUE_MAX_CHARS, ContentChanged, hear, store_transcript
+        from vidseek.said.transcriber_process import TranscriberFailed
 
         spec = jobs.payload_of(job).get("model") or self.settings.speech_model
         if not isinstance(spec, str) or not spec.strip():
@@ -415,7 +417,7 @@ class Worker:
 
     def _transcriber(self, spec: str):  # noqa: ANN202 - a TranscriberProcess
         """This worker's transcriber process for ``spec`` (started, and its model loaded, on first use)."""
-        from vidseek.transcriber_process import TranscriberProcess
+        from vidseek.said.transcriber_process import TranscriberProcess
 
         key = (spec, self.settings.device, self.settings.threads)
         if self._hearing is not None and (self._hearing.key != key or not self._hearing.alive):

@@ -17,7 +17,7 @@ from alembic import context
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import engine_from_config, pool, text
 
-from vidseek.models import Base
+from vidseek.storage.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -17,12 +17,12 @@ from media import Segment, make_video
 from sqlalchemy import select
 
 from indexer.worker import Worker
-from search_api.engine import SearchEngine
-from vidseek import jobs, staging, store
+from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
-from vidseek.models import FrameVectors, Video
+from vidseek.models.encoders import load_encoder
+from vidseek.storage import jobs, staging, store
+from vidseek.storage.library import Library
+from vidseek.storage.tables import FrameVectors, Video
 
 from .conftest import VIDSEEK, check_consistency, worker_env
 from .test_kill import _copy_for_check, _running_on

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from indexer.progress import Progress
 from indexer.runner import Indexer
 from indexer.worker import Worker
-from vidseek import jobs, store, transcripts
 from vidseek.config import Settings
-from vidseek.models import Job
+from vidseek.said import transcripts
+from vidseek.storage import jobs, store
+from vidseek.storage.tables import Job
 
 from .conftest import VIDSEEK, worker_env
 

@@ -15,13 +15,13 @@ from indexer.embedding import LocalEmbedding
 from indexer.reembed import Reembedder
 from indexer.runner import Indexer
 from indexer.worker import Worker
-from search_api.engine import SearchEngine
-from vidseek import jobs, staging, store
+from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
-from vidseek.models import Clip, Video
-from vidseek.vector_index import ClipIndex
+from vidseek.models.encoders import load_encoder
+from vidseek.storage import jobs, staging, store
+from vidseek.storage.library import Library
+from vidseek.storage.tables import Clip, Video
+from vidseek.vectors.vector_index import ClipIndex
 
 from .conftest import check_consistency
 
@@ -278,8 +278,8 @@ def fresh_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _refused(spec: str) -> str:
-    from vidseek.encoders import check_spec
     from vidseek.errors import ModelError
+    from vidseek.models.encoders import check_spec
 
     with pytest.raises(ModelError) as refused:
         check_spec(spec)
@@ -287,7 +287,7 @@ def _refused(spec: str) -> str:
 
 
 def test_unknown_architectures_tags_and_files_are_refused_with_where_to_look() -> None:
-    from vidseek.encoders import check_spec
+    from vidseek.models.encoders import check_spec
 
     assert "list_pretrained()" in _refused("NoSuchNet:openai")
     assert "known tags: openai" in _refused("ViT-B-32:no_such_tag")
@@ -316,7 +316,7 @@ def test_a_hub_that_does_not_answer_is_given_a_few_seconds(fresh_hub: Path, monk
 
     import huggingface_hub
 
-    from vidseek import encoders
+    from vidseek.models import encoders
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     hung = threading.Event()
@@ -332,7 +332,7 @@ def test_a_hub_that_does_not_answer_is_given_a_few_seconds(fresh_hub: Path, monk
 
 
 def test_cached_weights_pass_offline(fresh_hub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from vidseek.encoders import check_spec
+    from vidseek.models.encoders import check_spec
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     repo = fresh_hub / "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K"

@@ -16,11 +16,12 @@ from tone_transcriber import ToneTranscriber
 
 from indexer.progress import Progress
 from indexer.runner import Indexer
-from indexer.transcription import ContentChanged, hear, store_transcript
+from indexer.said.transcription import ContentChanged, hear, store_transcript
 from indexer.worker import Worker
-from vidseek import cue_vectors, jobs, store, transcripts
 from vidseek.config import Settings
-from vidseek.library import Library
+from vidseek.said import cue_vectors, transcripts
+from vidseek.storage import jobs, store
+from vidseek.storage.library import Library
 
 TONES = "python:tone_transcriber:ToneTranscriber"
 SOURCE = "speech:test:tones-v1"
@@ -167,7 +168,7 @@ def test_a_file_changed_since_it_was_indexed_is_indexed_again_then_heard(world) 
     assert _video_id(worker.library, path) == video_id
     assert _cues(worker.library, video_id) == _said(SECOND)
     assert worker.library.index() is not None
-    from search_api.engine import SearchEngine
+    from search_api.search.engine import SearchEngine
 
     [hit] = SearchEngine(worker.library, worker.encoder).search("blue", limit=1).hits
     assert hit.video.id == video_id and hit.moment.score > 0.9, "its pictures were indexed again too"
@@ -248,7 +249,7 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _transcriber_processes() -> list[int]:
-    """Children of this process running a transcriber (``vidseek.transcriber_process``)."""
+    """Children of this process running a transcriber (``vidseek.said.transcriber_process``)."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
@@ -256,7 +257,7 @@ def _transcriber_processes() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == os.getpid() and b"vidseek.transcriber_process" in cmdline:
+        if ppid == os.getpid() and b"vidseek.said.transcriber_process" in cmdline:
             found.append(int(entry.name))
     return found
 

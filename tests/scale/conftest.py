@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from vidseek import store
 from vidseek.config import Settings
-from vidseek.library import Library
-from vidseek.models import Clip
-from vidseek.vector_index import ClipIndex
+from vidseek.storage import store
+from vidseek.storage.library import Library
+from vidseek.storage.tables import Clip
+from vidseek.vectors.vector_index import ClipIndex
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
