@@ -52,7 +52,7 @@ from search_api.search.engine import SearchEngine
 from search_api.search.relevance import background_of
 from vidseek.config import Settings
 from vidseek.said import cue_vectors
-from vidseek.storage import store
+from vidseek.storage import cue_store, store
 from vidseek.storage.library import Library
 
 TOP = 10
@@ -77,11 +77,11 @@ def load(spoken: SpokenWorld, data_dir: Path) -> tuple[Library, SpeechWorldEncod
         ids = {v.path: v.id for v in store.list_videos(session=session)}
         for video in spoken.world.videos:
             rows = [
-                store.CueRow(line.start, line.end, line.text, "sidecar:world.srt")
+                cue_store.CueRow(line.start, line.end, line.text, "sidecar:world.srt")
                 for line in spoken.lines
                 if line.video == video.name
             ]
-            store.write_cues(ids[video.name], rows, replacing="all", session=session)
+            cue_store.write_cues(ids[video.name], rows, replacing="all", session=session)
         session.commit()
     encoder = SpeechWorldEncoder(spoken)
     cue_vectors.fill(library, encoder)

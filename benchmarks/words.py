@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vidseek.storage import store
+from vidseek.storage import cue_store, store
 from vidseek.storage.db import open_sessions
 
 WORLD = {
@@ -95,7 +95,7 @@ def _shipped(url: str) -> dict[str, float]:
             vectors = np.ones((1, 2), np.float32)
             record = store.VideoRecord("/world.mp4", "world", 1, 1, "f", 60.0, 25.0, 64, 48, "h264", "m", 1.0, 2.0, 2.0)
             cues = [
-                store.CueRow(float(i), i + 0.5, text, "sidecar:world.srt", lang)
+                cue_store.CueRow(float(i), i + 0.5, text, "sidecar:world.srt", lang)
                 for i, (text, lang) in enumerate(lines())
             ]
             store.replace_video(
@@ -105,7 +105,7 @@ def _shipped(url: str) -> dict[str, float]:
 
         def first(query: str) -> str | None:
             with sessions() as session:
-                hits = store.search_cues(query, 1, session=session)
+                hits = cue_store.search_cues(query, 1, session=session)
             return hits[0].text if hits else None
 
         return _recall(first)

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.shared import UsageProblem, guard, print_table, search_engine, settings_from
-from search_api.evaluation.annotations import FORMATS, AnnotationError, LabelledSet, quoted
+from search_api.evaluation.annotations import FORMATS, LabelledSet
 from search_api.evaluation.evaluate import DEFAULT_LIMIT, Evaluation, QueryResult
+from search_api.evaluation.label_lines import AnnotationError, quoted
 from search_api.evaluation.metrics import Span
 from vidseek.timecode import clock
 

@@ -70,7 +70,8 @@ def run_index(settings: Settings, paths: list[Path], *, progress: bool | None, p
 
     library = open_library(settings)
     if settings.ray_address:
-        from indexer.distributed import RayIndexer, RayUnavailable
+        from indexer.distributed import RayIndexer
+        from indexer.ray_tasks import RayUnavailable
 
         spec = library.model_to_use()  # the actors load it by spec
         try:
@@ -176,7 +177,7 @@ def worker(ctx: click.Context, lease: float | None, poll: float | None, until_id
     job finishes first."""
     import logging
 
-    from indexer.worker import run_worker_process
+    from indexer.worker_threads import run_worker_process
     from vidseek.storage.library import WORKER_SAVE_INTERVAL
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")

@@ -10,7 +10,7 @@ import click
 
 from cli.shared import UsageProblem, guard, open_library, settings_from
 from vidseek.said import transcripts
-from vidseek.storage import store
+from vidseek.storage import cue_store, store
 from vidseek.storage.tables import Video
 
 NO_MODEL = (
@@ -66,7 +66,7 @@ def transcribe(ctx: click.Context, videos: tuple[str, ...], all_: bool, force: b
     with library.sessions() as session:
         listed = store.list_videos(session=session)
         chosen, unknown = (listed, []) if all_ else pick_videos(listed, videos)
-        counts = store.cue_counts(None if all_ else [v.id for v in chosen], session=session)
+        counts = cue_store.cue_counts(None if all_ else [v.id for v in chosen], session=session)
         active = transcripts.being_transcribed(session=session)
         heard = transcripts.heard_contents(session=session)
         for video in chosen:

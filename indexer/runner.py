@@ -28,7 +28,7 @@ from vidseek.errors import DecodeError, ModelError
 from vidseek.models.encoders import Encoder
 from vidseek.said import cue_bounds, cue_vectors, transcripts
 from vidseek.said.speech_spec import speech_source
-from vidseek.storage import store
+from vidseek.storage import cue_store, store
 from vidseek.storage.library import Library
 from vidseek.storage.tables import Video
 
@@ -135,12 +135,12 @@ class Indexer:
             session.commit()
         return todo
 
-    def _read_cues(self, path: Path, duration: float, report: IndexReport) -> list[store.CueRow]:
+    def _read_cues(self, path: Path, duration: float, report: IndexReport) -> list[cue_store.CueRow]:
         """The cues of ``path`` (its sidecars', its subtitle streams') that are stored for a ``duration`` s
         video (``vidseek.said.cue_bounds``); what was skipped, dropped or cut goes to the notes."""
         cues, notes = cues_of(path, max_bytes=self.settings.subtitle_max_bytes, max_chars=self.settings.cue_max_chars)
         report.notes.extend((str(path), f"subtitles: {note}") for note in notes)
-        rows = [store.CueRow(c.start, c.end, c.text, c.source, c.lang) for c in cues]
+        rows = [cue_store.CueRow(c.start, c.end, c.text, c.source, c.lang) for c in cues]
         kept = cue_bounds.bounded(rows, duration, self.settings.cues_per_hour)
         if kept.note is not None:
             report.notes.append((str(path), f"subtitles: {kept.note}"))
@@ -149,7 +149,9 @@ class Indexer:
     def _reread_cues(self, video: Video, path: Path, beside: str, report: IndexReport, *, session: Session) -> None:
         """The video is unchanged but the subtitle files beside it are not: read its cues again."""
         cues = self._read_cues(path, video.duration, report)
-        store.write_cues(video.id, cues, replacing="subtitles", session=session, per_hour=self.settings.cues_per_hour)
+        cue_store.write_cues(
+            video.id, cues, replacing="subtitles", session=session, per_hour=self.settings.cues_per_hour
+        )
         video.sidecars = beside
         report.cues_reread.append(str(path))
 
@@ -240,7 +242,7 @@ class Indexer:
                 report.notes.append((str(path), f"transcript: not queued: {exc}"))
                 return
         with self.library.sessions() as session:
-            counts = store.cue_counts([video_id], session=session).get(video_id)
+            counts = cue_store.cue_counts([video_id], session=session).get(video_id)
             if not transcripts.wants_transcript(counts) or video_id in transcripts.being_transcribed(session=session):
                 return
             video = store.videos_by_ids([video_id], session=session)[video_id]
@@ -254,7 +256,7 @@ class Indexer:
             return file.info.duration
         return max(done.times) + min(step, 1.0 / max(file.info.fps, 1.0))
 
-    def _store(self, file: _File, done: DecodedVideo, duration: float, cues: list[store.CueRow]) -> int:
+    def _store(self, file: _File, done: DecodedVideo, duration: float, cues: list[cue_store.CueRow]) -> int:
         s = self.settings
         clips = build_clips(
             done.times,

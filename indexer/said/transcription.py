@@ -2,7 +2,8 @@
 store what was said as its transcript cues (``speech:MODEL``), all at once.
 
     audio_windows (16 kHz mono, VIDSEEK_SPEECH_WINDOW s each) ──► transcriber ──► lines, timed from the file's start
-        ──► one transaction: the video still the content that was heard? ──► store.write_cues(replacing="transcript")
+        ──► one transaction: the video still the content that was heard?
+        ──► cue_store.write_cues(replacing="transcript")
 
 Each line heard is made plain text as a subtitle line is (``indexer.said.cue_markup.markup_text``: markup
 stripped, spaces collapsed) and cut to ``max_chars`` characters (at a word's end when one is near).
@@ -28,7 +29,7 @@ from vidseek.errors import VidseekError
 from vidseek.said.cue_sources import transcript_source
 from vidseek.said.transcriber_process import TranscriberHung
 from vidseek.said.transcribers import Transcriber, heard_lines
-from vidseek.storage import store
+from vidseek.storage import cue_store
 from vidseek.storage.library import Library
 from vidseek.storage.tables import Video
 
@@ -42,7 +43,7 @@ class ContentChanged(VidseekError):
 
 @dataclass(frozen=True)
 class Heard:
-    cues: list[store.CueRow]
+    cues: list[cue_store.CueRow]
     no_audio: bool = False
 
 
@@ -59,7 +60,7 @@ def hear(
     DecodeError when the sound cannot be read; ModelError when the transcriber answers something that
     is not lines (TranscriberHung: nothing, within its limit)."""
     source = transcript_source(transcriber.name)
-    cues: list[store.CueRow] = []
+    cues: list[cue_store.CueRow] = []
     try:
         for window in audio_windows(path, window_seconds=window_seconds):
             try:
@@ -73,7 +74,7 @@ def hear(
                     continue
                 start = round(window.start + min(line.start, window.end - window.start), 3)
                 end = round(window.start + min(line.end, window.end - window.start), 3)
-                cues.append(store.CueRow(start, max(start, end), text, source, lang))
+                cues.append(cue_store.CueRow(start, max(start, end), text, source, lang))
             progress(min(0.99, window.end / duration) if duration > 0 else 0.5)
     except NoAudio:
         return Heard([], no_audio=True)
@@ -90,7 +91,7 @@ def cut(text: str, max_chars: int) -> str:
     return (head[:space] if space >= max_chars * 0.8 else head[:max_chars]).rstrip()
 
 
-def store_transcript(library: Library, video_id: int, fingerprint: str, cues: list[store.CueRow]) -> None:
+def store_transcript(library: Library, video_id: int, fingerprint: str, cues: list[cue_store.CueRow]) -> None:
     """Make ``cues`` the transcript of video ``video_id`` in one transaction, if it is still the content
     that was heard (``fingerprint`` in the database, its file's size and mtime as indexed); else
     ContentChanged."""
@@ -104,5 +105,5 @@ def store_transcript(library: Library, video_id: int, fingerprint: str, cues: li
             st = None
         if video.fingerprint != fingerprint or st is None or not file_unchanged(video, st):
             raise ContentChanged(f"{video.path} changed while it was transcribed; it will be heard again")
-        store.write_cues(video_id, cues, replacing="transcript", session=session)
+        cue_store.write_cues(video_id, cues, replacing="transcript", session=session)
         session.commit()

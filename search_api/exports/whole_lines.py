@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from search_api.http.response_models import MomentSpan, Positions, Timecodes
-from vidseek.storage import store
+from vidseek.storage import cue_store
 from vidseek.storage.library import Library
 from vidseek.timecode import frame_at, smpte
 
@@ -51,6 +51,6 @@ def stored_lines(library: Library, moments: list[MomentSpan]) -> dict[int, list[
     """The stored lines (subtitles and transcripts) of the moments' videos: video id -> (start, end)."""
     with library.sessions() as session:
         return {
-            video_id: [(c.start, c.end) for c in store.cues_of(video_id, session=session)]
+            video_id: [(c.start, c.end) for c in cue_store.cues_of(video_id, session=session)]
             for video_id in {m.video.id for m in moments}
         }

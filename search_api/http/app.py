@@ -57,7 +57,7 @@ def create_app(
         except VidseekError as exc:
             log.error("vidseek cannot start: %s", exc)
             raise
-        from indexer.worker import start_worker_threads  # the jobs queue, run in this process too
+        from indexer.worker_threads import start_worker_threads
 
         services = app.state.services
         app.state.workers = (

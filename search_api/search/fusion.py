@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from vidseek.said.cue_bounds import within
-from vidseek.storage.store import CueHit
+from vidseek.storage.cue_store import CueHit
 
 RRF_K = 60
 """The constant of reciprocal rank fusion (Cormack et al. 2009): ranks far down count little."""

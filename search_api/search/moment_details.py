@@ -2,7 +2,7 @@
 
 The curve is cut from the frame scores grounding already computed (``MomentPage.frame_scores``);
 only where a moment's padding reaches past the window grounding read are frames read again (those of
-the whole page in one statement). The clip ids are one read for the page (``store.centred_clip_ids``):
+the whole page in one statement). The clip ids are one read for the page (``frame_store.centred_clip_ids``):
 grounding sees only the clips the ANN returned.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 from search_api.http.response_models import Curve
 from search_api.search.hits import Hit
 from search_api.search.paging import MomentPage
-from vidseek.storage import store
+from vidseek.storage import frame_store
 from vidseek.storage.library import Library
 
 CURVE_PADDING_S = 5.0
@@ -61,10 +61,10 @@ def _grounded_scores(hit: Hit, page: MomentPage) -> tuple[np.ndarray, np.ndarray
 
 def _frame_scores(page: MomentPage, session) -> list[tuple[np.ndarray, np.ndarray]]:  # noqa: ANN001
     """(times, scores) of at least frames ``first - reach .. last + reach`` of each hit's video, in
-    order: what grounding kept, and the rest read in one statement (``store.frame_windows``)."""
+    order: what grounding kept, and the rest read in one statement (``frame_store.frame_windows``)."""
     kept = [_grounded_scores(hit, page) for hit in page.hits]
     missing = [i for i, scores in enumerate(kept) if scores is None]
-    windows = store.frame_windows(
+    windows = frame_store.frame_windows(
         [_curve_frames(page.hits[i]) for i in missing], dim=page.query.shape[-1], session=session
     )
     for i, (times, vectors) in zip(missing, windows):
@@ -79,7 +79,7 @@ def moment_details(library: Library, page: MomentPage) -> list[MomentDetails]:
         return []
     with library.snapshot() as session:
         spans = [(hit.video.id, hit.moment.first, hit.moment.last) for hit in page.hits]
-        clip_ids = store.centred_clip_ids(spans, session=session)
+        clip_ids = frame_store.centred_clip_ids(spans, session=session)
         frame_scores = _frame_scores(page, session)
     return [
         MomentDetails(

@@ -1,7 +1,7 @@
 """A text query over every signal it asks for (``modality`` of a ``TextSearch`` or a ``PhraseSearch``:
 GET and POST /api/search alike): the visual moments
 (``SearchEngine.find``), the speech moments (cues matched by the database's own full text,
-``store.search_cues``), or both fused by reciprocal rank (``search_api.search.fusion``).
+``cue_store.search_cues``), or both fused by reciprocal rank (``search_api.search.fusion``).
 
 A cue matches by its words (the database's full text) or by its meaning (its text tower vector
 near the query's, ``search_api.search.cue_meaning``); the two cue rankings are fused into one before the
@@ -44,8 +44,8 @@ from search_api.search.ground import Moment
 from search_api.search.hits import Found, Hit, Need, VideoFilter
 from search_api.search.paging import MomentPage, page_of
 from search_api.search.relevance import Background, band
-from vidseek.storage import store
-from vidseek.storage.store import CueHit
+from vidseek.storage import cue_store, frame_store, store
+from vidseek.storage.cue_store import CueHit
 from vidseek.storage.tables import Video
 from vidseek.vectors.pool import mean_pool
 
@@ -125,7 +125,7 @@ def _phrases(filters: WordSearch) -> list[str]:
 
 def _by_words(filters: WordSearch, session) -> list[CueHit]:  # noqa: ANN001
     """The cues that hold the words of a phrase, best first (several phrases: their rankings fused)."""
-    rankings = [store.search_cues(text, CUES_READ, session=session) for text in _phrases(filters)]
+    rankings = [cue_store.search_cues(text, CUES_READ, session=session) for text in _phrases(filters)]
     return rankings[0] if len(rankings) == 1 else merged_cues(*rankings)[:CUES_READ]
 
 
@@ -140,7 +140,7 @@ def _spoken_cues(
         cues_now = engine.cue_matrices.current(engine.encoder.name, vector.shape[-1], session=session)
         bar = filters.min_relevance if filters.modality == "speech" else FUSED_MEANING_BAR
         meaning = meaning_matches(vector, cues_now, min_relevance=bar)
-        by_meaning = store.cue_hits([cue_id for cue_id, _ in meaning], session=session)
+        by_meaning = cue_store.cue_hits([cue_id for cue_id, _ in meaning], session=session)
         cues = one_line_per_video(merged_cues(by_words, by_meaning))
         videos = store.videos_by_ids(sorted({c.video_id for c in cues}), session=session)
     kept = [c for c in cues if c.video_id in videos and (wanted is None or wanted(videos[c.video_id]))]
@@ -165,7 +165,7 @@ def _hits(
     """The fused moments as hits (in fused order) and their signals."""
     videos = {**videos, **{h.video.id: h.video for h in visual}}
     guesses = {id(f): _frame_guess(f, videos[f.video_id]) for f in fused if f.speech is not None}
-    windows = store.frame_windows(list(guesses.values()), dim=query.shape[-1], session=session)
+    windows = frame_store.frame_windows(list(guesses.values()), dim=query.shape[-1], session=session)
     read = {key: (guess[1], *window) for (key, guess), window in zip(guesses.items(), windows)}
     moments: list[Moment] = []
     for f in fused:

@@ -20,7 +20,7 @@ from indexer.worker import Worker
 from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
 from vidseek.models.encoders import load_encoder
-from vidseek.storage import jobs, staging, store
+from vidseek.storage import index_meta, jobs, staging
 from vidseek.storage.library import Library
 from vidseek.storage.tables import FrameVectors, Video
 
@@ -37,7 +37,7 @@ def _one_model(settings: Settings) -> tuple[str, int]:
     """The recorded model, after checking every video and frame row is of it; and how many are staged."""
     library = Library(settings, notify=lambda m: None)
     with library.sessions() as session:
-        model, dim = store.get_meta("model", session=session), int(store.get_meta("dim", session=session))
+        model, dim = index_meta.get_meta("model", session=session), int(index_meta.get_meta("dim", session=session))
         assert {v.model_name for v in session.scalars(select(Video))} == {model}
         assert set(session.scalars(select(FrameVectors.dim))) == {dim}
         staged, _ = staging.staged_counts("test:colour-wide", session=session)

@@ -18,7 +18,7 @@ from indexer.worker import Worker
 from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
 from vidseek.models.encoders import load_encoder
-from vidseek.storage import jobs, staging, store
+from vidseek.storage import frame_store, index_meta, jobs, staging, store
 from vidseek.storage.library import Library
 from vidseek.storage.tables import Clip, Video
 from vidseek.vectors.vector_index import ClipIndex
@@ -81,11 +81,11 @@ def test_reembed_switches_every_reader_to_the_new_model(db_settings: Settings, v
     assert after == before
     assert reader.encoder.name == "test:colour-wide" and reader.library.index().dim == wide.dim
     with library.sessions() as session:
-        assert store.get_meta("model", session=session) == "test:colour-wide"
-        assert store.get_meta("dim", session=session) == str(wide.dim)
+        assert index_meta.get_meta("model", session=session) == "test:colour-wide"
+        assert index_meta.get_meta("dim", session=session) == str(wide.dim)
         assert {v.model_name for v in store.list_videos(session=session)} == {"test:colour-wide"}
         assert staging.staged_counts("test:colour-wide", session=session) == (0, 0)
-        _times, frames = store.frames_of(store.list_videos(session=session)[0].id, session=session)
+        _times, frames = frame_store.frames_of(store.list_videos(session=session)[0].id, session=session)
         assert frames.shape[1] == wide.dim
     assert ClipIndex.read_header(db_settings.faiss_path)["dim"] == wide.dim
     check_consistency(db_settings.model_copy(update={"model": WIDE}))
@@ -120,7 +120,7 @@ def test_interrupted_reembed_resumes_without_decoding_again(db_settings: Setting
     library = _quiet(settings)
     with library.sessions() as session:
         staged, _ = staging.staged_counts("test:colour-wide", session=session)
-        assert store.get_meta("model", session=session) == "test:colour-v1"  # nothing live changed
+        assert index_meta.get_meta("model", session=session) == "test:colour-v1"  # nothing live changed
     assert 1 <= staged < len(videos)
     check_consistency(settings)
 

@@ -20,7 +20,7 @@ from indexer.said.transcription import ContentChanged, hear, store_transcript
 from indexer.worker import Worker
 from vidseek.config import Settings
 from vidseek.said import cue_vectors, transcripts
-from vidseek.storage import jobs, store
+from vidseek.storage import cue_store, jobs, store
 from vidseek.storage.library import Library
 
 TONES = "python:tone_transcriber:ToneTranscriber"
@@ -35,7 +35,7 @@ def _said(said: list[Said]) -> list[tuple[float, float, str, str, str]]:
 
 def _cues(library: Library, video_id: int) -> list[tuple]:
     with library.sessions() as session:
-        return [(c.start, c.end, c.text, c.source, c.lang) for c in store.cues_of(video_id, session=session)]
+        return [(c.start, c.end, c.text, c.source, c.lang) for c in cue_store.cues_of(video_id, session=session)]
 
 
 def _index(settings: Settings, worker: Worker, paths: list[Path]):  # noqa: ANN202
@@ -82,9 +82,9 @@ def test_a_transcribe_job_stores_what_was_said_and_a_rerun_gives_the_same_rows(w
     assert (job.status, job.error, job.progress, job.attempts) == ("done", None, 1.0, 1)
     assert _cues(worker.library, video_id) == _said(FIRST)
     with worker.library.sessions() as session:
-        [hit] = store.search_cues("deadline", 5, session=session)
+        [hit] = cue_store.search_cues("deadline", 5, session=session)
         assert (hit.video_id, hit.start, hit.end, hit.source) == (video_id, 3.5, 4.5, SOURCE)
-        assert store.cue_counts([video_id], session=session) == {video_id: (0, 2)}
+        assert cue_store.cue_counts([video_id], session=session) == {video_id: (0, 2)}
 
     with worker.library.sessions() as session:  # what was heard is embedded for search by meaning too
         assert cue_vectors.state(worker.encoder.name, session=session)[0] == len(FIRST)

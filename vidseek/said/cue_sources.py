@@ -1,6 +1,6 @@
 """Which cues a write replaces: a video's cues come from its subtitles (``sidecar:NAME`` files beside
 it, ``stream:INDEX`` streams inside it) or from a transcript (``speech:MODEL``). Pure rules; the one
-write that applies them is ``vidseek.storage.store.write_cues``.
+write that applies them is ``vidseek.storage.cue_store.write_cues``.
 
 - ``subtitles``: the subtitles were read again (an unchanged file's sidecars changed, or the same
   content indexed again): its subtitle cues are replaced, its transcript kept;

@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 from vidseek.config import Settings
 from vidseek.models.model_choice import choose_spec, spec_from_name
 from vidseek.models.model_spec import canonical_spec
-from vidseek.storage import staging, store
+from vidseek.storage import cue_store, index_meta, staging, store
 from vidseek.storage.db import open_sessions
 from vidseek.storage.filelock import locked
 from vidseek.storage.index_verdict import DatabaseState, FileFacts, file_verdict
@@ -129,7 +129,7 @@ class Library:
 
     def model_name(self) -> str | None:
         with self.sessions() as session:
-            return store.get_meta("model", session=session)
+            return index_meta.get_meta("model", session=session)
 
     def current_model(self) -> str | None:
         """The model the index handed out by ``index()`` belongs to (None before anything is indexed)."""
@@ -139,43 +139,43 @@ class Library:
         """The spec to load ``model`` again here: the one recorded with it (by its first index, a
         re-embed, or a later run naming it), else the one its name says, else None."""
         with self.sessions() as session:
-            return store.get_meta(_spec_key(model), session=session) or spec_from_name(model)
+            return index_meta.get_meta(_spec_key(model), session=session) or spec_from_name(model)
 
     def model_to_use(self) -> str:
         """The spec of the model commands on this library load: ``VIDSEEK_MODEL`` (or ``--model``) when
         set, else the library's own model, else the configured default (``vidseek.models.model_choice``)."""
         explicit = self.settings.model if "model" in self.settings.model_fields_set else None
         with self.sessions() as session:
-            name = store.get_meta("model", session=session)
-            recorded = store.get_meta(_spec_key(name), session=session) if name is not None else None
+            name = index_meta.get_meta("model", session=session)
+            recorded = index_meta.get_meta(_spec_key(name), session=session) if name is not None else None
         return choose_spec(explicit, name, recorded, default=self.settings.model)
 
     def remember_spec(self, model: str, spec: str) -> None:
         """Record ``spec`` as how to load ``model``, when ``model`` is the library's (or it has none yet:
         its first index will record that name) and it is not recorded already."""
         with self.sessions() as session:
-            current = store.get_meta("model", session=session)
+            current = index_meta.get_meta("model", session=session)
             if current is not None and current != model:
                 return  # a different explicit model: refused where it is used, not recorded
             key = _spec_key(model)
-            recorded = store.get_meta(key, session=session)
+            recorded = index_meta.get_meta(key, session=session)
             if recorded == spec:
                 return
             if recorded is None:
-                store.ensure_meta(key, spec, session=session)  # concurrent first writers: one wins
+                index_meta.ensure_meta(key, spec, session=session)  # concurrent first writers: one wins
             else:
-                store.set_meta(key, spec, session=session)  # moved weights: the new place
+                index_meta.set_meta(key, spec, session=session)  # moved weights: the new place
             session.commit()
 
     def uid(self) -> str:
         """This database's index identity (made on first use); a FAISS file from another is rebuilt."""
         if self._uid is None:
             with self.sessions() as session:
-                value = store.get_meta("index_uid", session=session)
+                value = index_meta.get_meta("index_uid", session=session)
                 if value is None:  # made once; when another process makes it at the same moment, its wins
-                    store.ensure_meta("index_uid", uuid.uuid4().hex, session=session)
+                    index_meta.ensure_meta("index_uid", uuid.uuid4().hex, session=session)
                     session.commit()
-                    value = store.get_meta("index_uid", session=session)
+                    value = index_meta.get_meta("index_uid", session=session)
             self._uid = value
         return self._uid
 
@@ -200,7 +200,7 @@ class Library:
         self._checked_at = now
         with self.sessions() as session:
             gen = store.generation(session=session)
-            model = store.get_meta("model", session=session) if gen != self._index.generation else self._model
+            model = index_meta.get_meta("model", session=session) if gen != self._index.generation else self._model
         if gen == self._index.generation:
             return False
         with self._lock:
@@ -352,7 +352,7 @@ class Library:
         frame_vectors: np.ndarray,
         windows: list[tuple[int, int, float, float]],
         clip_vectors: np.ndarray,
-        cues: Sequence[store.CueRow] = (),
+        cues: Sequence[cue_store.CueRow] = (),
     ) -> int:
         self.index()
         with self.sessions() as session:
@@ -464,7 +464,7 @@ class Library:
                 if len(extra):  # videos deleted since the index was built
                     index.remove(extra.tolist())
                 staging.switch(model, index.dim, session=session)
-                store.set_meta(_spec_key(model), canonical_spec(spec), session=session)
+                index_meta.set_meta(_spec_key(model), canonical_spec(spec), session=session)
                 index.generation, index.uid = gen, self.uid()
                 index.save(self.settings.faiss_path)  # a failed commit leaves a file ahead of SQL: rebuilt on open
                 session.commit()
@@ -494,12 +494,12 @@ def _spec_key(model: str) -> str:
 
 def _index_state(session: Session) -> DatabaseState | None:
     """What ``session`` sees of the database's index state; None before any model."""
-    dim = store.get_meta("dim", session=session)
+    dim = index_meta.get_meta("dim", session=session)
     if dim is None:
         return None
     return DatabaseState(
         int(dim),
         store.generation(session=session),
         store.count_clips(session=session),
-        store.get_meta("model", session=session),
+        index_meta.get_meta("model", session=session),
     )

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from vidseek.storage import store
+from vidseek.storage import index_meta, store
 from vidseek.storage.clock import utcnow
 from vidseek.storage.tables import Clip, FrameVectors, StagedEmbedding, Video
 
@@ -172,8 +172,8 @@ def switch(model: str, dim: int, *, session: Session) -> list[int]:
         session.execute(insert(Clip), rows)
     session.execute(update(Video).values(model_name=model))
     session.execute(delete(StagedEmbedding))  # every other model's rows now describe replaced clip ids
-    store.set_meta("model", model, session=session)
-    store.set_meta("dim", str(dim), session=session)
+    index_meta.set_meta("model", model, session=session)
+    index_meta.set_meta("dim", str(dim), session=session)
     return removed
 
 

@@ -29,7 +29,7 @@ from search_api.http.uploads import FIELD, UploadProblem, final_name, place, rec
 from search_api.search.results import video_detail_json
 from vidseek.errors import DecodeError, ModelError
 from vidseek.said import transcripts
-from vidseek.storage import jobs, store
+from vidseek.storage import cue_store, jobs, store
 from vidseek.storage.tables import Video
 
 router = APIRouter(prefix="/api/videos", tags=["library"])
@@ -45,7 +45,7 @@ def _duplicate(session, digest: str) -> JSONResponse | None:  # noqa: ANN001
     for video in store.videos_with_fingerprint(digest, session=session):
         if Path(video.path).is_file():
             clips = len(store.clip_ids_of([video.id], session=session))
-            captions = caption_sources(store.cue_source_counts([video.id], session=session).get(video.id, []))
+            captions = caption_sources(cue_store.cue_source_counts([video.id], session=session).get(video.id, []))
             return JSONResponse(
                 {
                     "detail": f"this file is already indexed as video {video.id} ({video.title}); "

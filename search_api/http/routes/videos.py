@@ -16,7 +16,7 @@ from search_api.http.response_models import VideoInfo, VideoList
 from search_api.http.video_files import indexed_file, media_type
 from search_api.search.results import video_info
 from vidseek.errors import DecodeError
-from vidseek.storage import store
+from vidseek.storage import cue_store, store
 from vidseek.storage.library import Library
 from vidseek.storage.tables import Video
 from vidseek.timecode import frame_at
@@ -30,7 +30,7 @@ def list_videos(services: ServicesDep) -> VideoList:
     with services.library.sessions() as session:
         videos = store.list_videos(session=session)
         counts = store.clip_counts(session=session)
-        cues = store.cue_source_counts(session=session)
+        cues = cue_store.cue_source_counts(session=session)
     return VideoList(
         videos=[video_info(v, counts.get(v.id, 0), captions=caption_sources(cues.get(v.id, []))) for v in videos],
         total=len(videos),
@@ -41,7 +41,7 @@ def list_videos(services: ServicesDep) -> VideoList:
 def video_details(video: VideoDep, services: ServicesDep) -> VideoInfo:
     with services.library.sessions() as session:
         clips = len(store.clip_ids_of([video.id], session=session))
-        cues = store.cue_source_counts([video.id], session=session).get(video.id, [])
+        cues = cue_store.cue_source_counts([video.id], session=session).get(video.id, [])
     return video_info(video, clips, captions=caption_sources(cues))
 
 
@@ -71,7 +71,7 @@ def captions(
     ] = None,
 ) -> Response:
     with services.library.sessions() as session:
-        tracks = caption_sources(store.cue_source_counts([video.id], session=session).get(video.id, []))
+        tracks = caption_sources(cue_store.cue_source_counts([video.id], session=session).get(video.id, []))
         try:
             track = choose_source(tracks, source=source, lang=lang)
         except NoCaptions as exc:
@@ -103,14 +103,14 @@ CAPTION_PAGE = 500
 """Cues read at a time while a caption file is sent (each page in its own short transaction)."""
 
 
-def _track_cues(library: Library, video_id: int, source: str) -> Iterator[store.TimedCue]:
+def _track_cues(library: Library, video_id: int, source: str) -> Iterator[cue_store.TimedCue]:
     """The cues of one source of a video in time order: their ids first (8 bytes a cue), then their
     text ``CAPTION_PAGE`` cues at a time as they are sent, so a long track never sits whole in memory."""
     with library.sessions() as session:
-        ids = store.track_cue_ids(video_id, source, session=session)
+        ids = cue_store.track_cue_ids(video_id, source, session=session)
     for lo in range(0, len(ids), CAPTION_PAGE):
         with library.sessions() as session:
-            page = store.timed_cues(ids[lo : lo + CAPTION_PAGE], session=session)
+            page = cue_store.timed_cues(ids[lo : lo + CAPTION_PAGE], session=session)
         yield from page
 
 

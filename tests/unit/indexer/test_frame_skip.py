@@ -130,7 +130,7 @@ class LocalActor:
 
 
 def unit_frames(video: Path, actor: LocalActor, start: int, end: int | None, chunked: bool, skip: float) -> tuple:
-    from indexer.distributed import Unit, decode_unit
+    from indexer.ray_tasks import Unit, decode_unit
 
     times, vectors = [], []
     for item in decode_unit(

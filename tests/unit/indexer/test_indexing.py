@@ -17,7 +17,7 @@ from indexer.runner import Indexer
 from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
 from vidseek.models.encoders import load_encoder
-from vidseek.storage import store
+from vidseek.storage import frame_store, store
 from vidseek.storage.library import Library
 from vidseek.vectors.vector_index import ClipIndex
 
@@ -188,12 +188,12 @@ def test_frame_window_reads_just_the_asked_frames(db_settings: Settings, tmp_pat
     library, _ = run_index(db_settings, [path])
     with library.sessions() as session:
         (video,) = store.list_videos(session=session)
-        all_times, all_vectors = store.frames_of(video.id, session=session)
+        all_times, all_vectors = frame_store.frames_of(video.id, session=session)
         dim = all_vectors.shape[1]
-        times, vectors = store.frame_window(video.id, 3, 6, dim=dim, session=session)
+        times, vectors = frame_store.frame_window(video.id, 3, 6, dim=dim, session=session)
         assert times.tolist() == [3.0, 4.0, 5.0, 6.0]
         assert np.array_equal(vectors, all_vectors[3:7])
-        assert store.frame_window(video.id, -5, 1, dim=dim, session=session)[0].tolist() == [0.0, 1.0]
-        assert store.frame_window(video.id, 8, 99, dim=dim, session=session)[0].tolist() == [8.0, 9.0]
-        assert len(store.frame_window(video.id, 12, 99, dim=dim, session=session)[0]) == 0
-        assert len(store.frame_window(video.id + 100, 0, 3, dim=dim, session=session)[0]) == 0
+        assert frame_store.frame_window(video.id, -5, 1, dim=dim, session=session)[0].tolist() == [0.0, 1.0]
+        assert frame_store.frame_window(video.id, 8, 99, dim=dim, session=session)[0].tolist() == [8.0, 9.0]
+        assert len(frame_store.frame_window(video.id, 12, 99, dim=dim, session=session)[0]) == 0
+        assert len(frame_store.frame_window(video.id + 100, 0, 3, dim=dim, session=session)[0]) == 0

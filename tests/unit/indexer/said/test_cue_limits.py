@@ -27,7 +27,7 @@ from search_api.http.routes import videos as video_routes
 from vidseek.config import Settings
 from vidseek.models.encoders import load_encoder
 from vidseek.said import cue_bounds, text_analysis
-from vidseek.storage import store
+from vidseek.storage import cue_store, store
 from vidseek.storage.library import Library
 from vidseek.storage.tables import Cue
 
@@ -173,16 +173,19 @@ def test_nul_bytes_and_a_two_megabyte_line_are_stored_searchable(db_settings: Se
     library = _index(db_settings, [video])  # the real reader, then the one write
     with library.sessions() as session:
         video_id = store.video_by_path(str(video), session=session).id
-        for cues in ([], [store.CueRow(1.0, 2.0, NUL_LINE, "stream:1"), store.CueRow(3.0, 4.0, HUGE_LINE, "stream:1")]):
+        for cues in (
+            [],
+            [cue_store.CueRow(1.0, 2.0, NUL_LINE, "stream:1"), cue_store.CueRow(3.0, 4.0, HUGE_LINE, "stream:1")],
+        ):
             if cues:  # the store alone, whatever a reader lets through
-                note = store.write_cues(video_id, cues, replacing="subtitles", session=session)
+                note = cue_store.write_cues(video_id, cues, replacing="subtitles", session=session)
                 session.commit()
                 assert note == f"cut 1 line longer than {cue_bounds.TEXT_BYTES:,} bytes"
-            stored = store.cues_of(video_id, session=session)
+            stored = cue_store.cues_of(video_id, session=session)
             assert not any(ch in c.text for c in stored for ch in "\0\x1b\x07")
             assert max(len(c.text.encode()) for c in stored) <= cue_bounds.TEXT_BYTES
-            assert [h.text for h in store.search_cues("hello", 5, session=session)] == ["hello world and more"]
-            assert [h.start for h in store.search_cues("deadline", 5, session=session)] == [3.0]
+            assert [h.text for h in cue_store.search_cues("hello", 5, session=session)] == ["hello world and more"]
+            assert [h.start for h in cue_store.search_cues("deadline", 5, session=session)] == [3.0]
 
 
 def test_a_caption_file_is_read_page_by_page_as_it_is_sent(
@@ -194,14 +197,14 @@ def test_a_caption_file_is_read_page_by_page_as_it_is_sent(
     with library.sessions() as session:
         video_id = store.video_by_path(str(video), session=session).id
     pages: list[int] = []
-    real_page = store.timed_cues
+    real_page = cue_store.timed_cues
 
     def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         found = real_page(*args, **kwargs)
         pages.append(len(found))
         return found
 
-    monkeypatch.setattr(store, "timed_cues", counted)
+    monkeypatch.setattr(cue_store, "timed_cues", counted)
     monkeypatch.setattr(video_routes, "CAPTION_PAGE", 100)
     parts = webvtt_parts(video_routes._track_cues(library, video_id, "sidecar:paged.srt"), DURATION)
     assert next(parts) == "WEBVTT\n" and next(parts).startswith("\n00:00:00.000 --> 00:00:00.005\nline 0")

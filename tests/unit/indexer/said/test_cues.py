@@ -16,7 +16,7 @@ from indexer.runner import Indexer
 from indexer.said.sidecars import Sidecars, cues_of
 from vidseek.config import Settings
 from vidseek.models.encoders import load_encoder
-from vidseek.storage import store
+from vidseek.storage import cue_store, store
 from vidseek.storage.library import Library
 
 LINES = [(0.5, 1.5, "hello <i>world</i>"), (2.0, 2.8, "we missed the deadline")]
@@ -31,7 +31,7 @@ def _index(settings: Settings, paths: list[Path]):  # noqa: ANN202
 def _stored(library: Library, path: Path) -> list[tuple[float, float, str, str, str | None]]:
     with library.sessions() as session:
         video = store.video_by_path(str(path), session=session)
-        return [(c.start, c.end, c.text, c.source, c.lang) for c in store.cues_of(video.id, session=session)]
+        return [(c.start, c.end, c.text, c.source, c.lang) for c in cue_store.cues_of(video.id, session=session)]
 
 
 @pytest.mark.parametrize(
@@ -146,11 +146,11 @@ def test_removing_a_video_removes_its_cues(db_settings: Settings, tmp_path: Path
     library, _ = _index(db_settings, [video])
     with library.sessions() as session:
         video_id = store.video_by_path(str(video), session=session).id
-        assert store.search_cues("deadline", 10, session=session)
+        assert cue_store.search_cues("deadline", 10, session=session)
     library.delete_videos([video_id])
     with library.sessions() as session:
-        assert store.cues_of(video_id, session=session) == []
-        assert store.search_cues("deadline", 10, session=session) == []
+        assert cue_store.cues_of(video_id, session=session) == []
+        assert cue_store.search_cues("deadline", 10, session=session) == []
 
 
 SPOKEN = [
@@ -168,9 +168,9 @@ def _with_spoken_cues(settings: Settings, tmp_path: Path) -> tuple[Library, int]
     library, _ = _index(settings, [video])
     with library.sessions() as session:
         video_id = store.video_by_path(str(video), session=session).id
-        store.write_cues(
+        cue_store.write_cues(
             video_id,
-            [store.CueRow(a, b, t, "sidecar:talk.srt") for a, b, t in SPOKEN],
+            [cue_store.CueRow(a, b, t, "sidecar:talk.srt") for a, b, t in SPOKEN],
             replacing="subtitles",
             session=session,
         )
@@ -183,7 +183,7 @@ def test_lexical_search_phrases_prefixes_and_words_on_both_backends(db_settings:
 
     def found(query: str, limit: int = 10) -> list[str]:
         with library.sessions() as session:
-            hits = store.search_cues(query, limit, session=session)
+            hits = cue_store.search_cues(query, limit, session=session)
         assert all(h.video_id == video_id for h in hits) and [h.rank for h in hits] == list(range(len(hits)))
         return [h.text for h in hits]
 

@@ -22,8 +22,6 @@ from media import Segment, make_video
 
 from cli.main import main
 from search_api.evaluation.annotations import (
-    AnnotationError,
-    Label,
     LabelledQuery,
     VideoMatcher,
     load_labelled_set,
@@ -31,6 +29,7 @@ from search_api.evaluation.annotations import (
     read_labels,
 )
 from search_api.evaluation.evaluate import evaluate
+from search_api.evaluation.label_lines import AnnotationError, Label
 from search_api.evaluation.metrics import Span, score_query
 from vidseek.config import Settings
 

@@ -8,7 +8,7 @@ from search_api.search.cue_meaning import meaning_matches
 from search_api.search.fusion import merged_cues, one_line_per_video
 from search_api.search.relevance import MIN_SAMPLE, background_of
 from vidseek.said.cue_vectors import CueMatrix, appended, cue_matrix
-from vidseek.storage.store import CueHit
+from vidseek.storage.cue_store import CueHit
 
 
 def _matrix(vectors: np.ndarray, first_id: int = 1) -> CueMatrix:

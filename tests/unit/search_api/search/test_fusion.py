@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search_api.search.fusion import RRF_K, Fused, Span, Spoken, fuse, speech_moments
-from vidseek.storage.store import CueHit
+from vidseek.storage.cue_store import CueHit
 
 
 def cue(video: int, start: float, end: float, text: str, rank: int) -> CueHit:

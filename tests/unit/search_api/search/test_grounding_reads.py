@@ -1,5 +1,5 @@
 """How many statements a search sends, on SQLite and PostgreSQL: the frame windows of every candidate
-video grounded are read in one statement (``store.frame_windows``), the clip ids of a page in one
+video grounded are read in one statement (``frame_store.frame_windows``), the clip ids of a page in one
 more; the moments, clip ids and curves are the ones reading each window alone gives."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from colour_encoder import ColourEncoder
 from sql_statements import frame_reads, statements_sent
 
 from search_api.http.schemas import MomentFilters
-from search_api.search import engine as engine_module
+from search_api.search import grounding_pass
 from search_api.search.engine import SearchEngine
 from search_api.search.moment_details import CURVE_PADDING_S, curve_of, moment_details
 from search_api.search.paging import MomentPage
 from vidseek.config import Settings
-from vidseek.storage import store
+from vidseek.storage import frame_store
 from vidseek.storage.library import Library
 
 QUERIES = ("red", "blue", "green", "white")
@@ -34,7 +34,7 @@ FILTERS = (
 @pytest.fixture(autouse=True)
 def _statements_on_sqlite_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """The statements counted here are the ones PostgreSQL gets; SQLite's blob reads send none."""
-    monkeypatch.setattr(store, "SQLITE_BLOB_READS", False)
+    monkeypatch.setattr(frame_store, "SQLITE_BLOB_READS", False)
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_grounding_on_windows_read_together_finds_what_reading_each_alone_finds(
     engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     together = {(q, f.model_dump_json()): _page(engine, q, f) for q in QUERIES for f in FILTERS}
-    monkeypatch.setattr(engine_module._Grounding, "_read_windows", lambda self, video_ids, session: {})
+    monkeypatch.setattr(grounding_pass._Grounding, "_read_windows", lambda self, video_ids, session: {})
     with _sent_by(engine) as sent:
         alone = {(q, f.model_dump_json()): _page(engine, q, f) for q in QUERIES for f in FILTERS}
     assert len(frame_reads(sent)) > 2 * len(together)  # each window read by itself
@@ -93,13 +93,13 @@ def _details_hit_by_hit(engine: SearchEngine, page: MomentPage) -> list[tuple]:
             if grounded is not None and grounded.covers(first, last, hit.video.frame_count):
                 times, scores = grounded.times, grounded.scores
             else:
-                times, vectors = store.frame_window(
+                times, vectors = frame_store.frame_window(
                     hit.video.id, first, last, dim=page.query.shape[-1], session=session
                 )
                 scores = vectors @ page.query
             step = round(1.0 / hit.video.sample_fps, 6)
             curve = curve_of(times, scores, hit.moment.start, hit.moment.end, step=step)
-            clip_id = store.centred_clip_id(hit.video.id, hit.moment.first, hit.moment.last, session=session)
+            clip_id = frame_store.centred_clip_id(hit.video.id, hit.moment.first, hit.moment.last, session=session)
             out.append((clip_id, curve))
     return out
 

@@ -7,7 +7,7 @@ import math
 
 from search_api.search.fusion import within_videos
 from vidseek.said.cue_bounds import TEXT_BYTES, bounded, clean_text, limit, within
-from vidseek.storage.store import CueHit, CueRow
+from vidseek.storage.cue_store import CueHit, CueRow
 
 
 def test_control_characters_go_and_newlines_and_tabs_stay() -> None:

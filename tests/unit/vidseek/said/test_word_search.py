@@ -14,7 +14,7 @@ from alembic import command
 from pg_databases import fresh_databases
 from sqlalchemy.orm import Session, sessionmaker
 
-from vidseek.storage import store
+from vidseek.storage import cue_store, store
 from vidseek.storage.db import alembic_config, open_sessions
 
 LINES = [
@@ -88,7 +88,8 @@ def _write_lines(sessions: sessionmaker[Session], lines: list[tuple[str, str | N
         )
         vectors = np.ones((2, 4), np.float32)
         cues = [
-            store.CueRow(2.0 * i, 2.0 * i + 1, text, "sidecar:talk.srt", lang) for i, (text, lang) in enumerate(lines)
+            cue_store.CueRow(2.0 * i, 2.0 * i + 1, text, "sidecar:talk.srt", lang)
+            for i, (text, lang) in enumerate(lines)
         ]
         store.replace_video(
             record, np.array([0.5, 1.5]), vectors, [(0, 1, 0.0, 2.0)], vectors[:1], session=session, cues=cues
@@ -98,7 +99,7 @@ def _write_lines(sessions: sessionmaker[Session], lines: list[tuple[str, str | N
 
 def _found(sessions: sessionmaker[Session], query: str) -> list[str]:
     with sessions() as session:
-        return sorted(h.text for h in store.search_cues(query, 50, session=session))
+        return sorted(h.text for h in cue_store.search_cues(query, 50, session=session))
 
 
 @pytest.fixture

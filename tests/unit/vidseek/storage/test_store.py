@@ -12,7 +12,7 @@ from sql_statements import frame_reads, statements_sent
 from sqlalchemy.orm import Session
 
 from vidseek.errors import ModelMismatchError
-from vidseek.storage import store
+from vidseek.storage import frame_store, index_meta, store
 from vidseek.storage.db import open_sessions
 
 DIM = 4
@@ -72,7 +72,7 @@ def test_replacing_a_video_keeps_its_id_and_records_what_changed(session: Sessio
     assert store.changes_since(0, 2, session=session)[1].tolist() == sorted(second_clips)  # added and still there
     gone, new = store.changes_since(1, 2, session=session)
     assert gone.tolist() == sorted(first_clips) and new.tolist() == sorted(second_clips)
-    times, stored = store.frames_of(vid, session=session)
+    times, stored = frame_store.frames_of(vid, session=session)
     assert times.tolist() == [0.5, 1.5, 2.5, 3.5] and np.array_equal(stored, vectors)
     assert store.count_clips(session=session) == 2 and store.totals(session=session)["videos"] == 1
 
@@ -91,7 +91,7 @@ def test_deleting_videos_removes_their_rows_and_moves_the_generation(session: Se
     session.commit()
     assert store.all_clip_ids(session=session).tolist() == sorted(b_clips)
     assert [v.path for v in store.list_videos(session=session)] == ["/v/b.mp4"]
-    assert store.frames_of(a, session=session)[0].size == 0
+    assert frame_store.frames_of(a, session=session)[0].size == 0
     assert store.generation(session=session) == 3
     assert store.delete_videos([], session=session) == [] and store.generation(session=session) == 3
 
@@ -113,22 +113,22 @@ def test_clip_frames_say_where_each_clip_lies_and_skip_ids_that_are_gone(
     b, b_clips, _, _ = write(session, "/v/b.mp4", n=4)
     expected = {a_clips[0]: (a, 0, 1), a_clips[2]: (a, 4, 5), b_clips[1]: (b, 2, 3)}
     asked = [a_clips[2], 10**9, b_clips[1], a_clips[0]]
-    assert store.clip_frames(asked, session=session) == expected
-    monkeypatch.setattr(store, "CLIP_FRAMES_PER_STATEMENT", 2)
+    assert frame_store.clip_frames(asked, session=session) == expected
+    monkeypatch.setattr(frame_store, "CLIP_FRAMES_PER_STATEMENT", 2)
     with statements_sent(session.get_bind()) as sent:
-        assert store.clip_frames(asked, session=session) == expected
+        assert frame_store.clip_frames(asked, session=session) == expected
     assert len(sent) == 2
-    assert store.clip_frames([], session=session) == {}
+    assert frame_store.clip_frames([], session=session) == {}
 
 
 def test_frame_window_reads_just_those_frames_clamped(session: Session) -> None:
     vid, _, _, vectors = write(session, "/v/a.mp4", n=6)
-    times, window = store.frame_window(vid, 2, 4, dim=DIM, session=session)
+    times, window = frame_store.frame_window(vid, 2, 4, dim=DIM, session=session)
     assert times.tolist() == [2.5, 3.5, 4.5] and np.array_equal(window, vectors[2:5])
-    times, window = store.frame_window(vid, -3, 99, dim=DIM, session=session)  # clamped to the video
+    times, window = frame_store.frame_window(vid, -3, 99, dim=DIM, session=session)  # clamped to the video
     assert times.tolist() == [0.5, 1.5, 2.5, 3.5, 4.5, 5.5] and np.array_equal(window, vectors)
-    assert store.frame_window(vid, 4, 3, dim=DIM, session=session)[1].shape == (0, DIM)
-    assert store.frame_window(10**6, 0, 3, dim=DIM, session=session)[0].size == 0
+    assert frame_store.frame_window(vid, 4, 3, dim=DIM, session=session)[1].shape == (0, DIM)
+    assert frame_store.frame_window(10**6, 0, 3, dim=DIM, session=session)[0].size == 0
 
 
 def test_another_model_is_refused_with_the_reembed_hint(session: Session) -> None:
@@ -138,11 +138,11 @@ def test_another_model_is_refused_with_the_reembed_hint(session: Session) -> Non
 
 
 def test_meta_rows_are_inserted_once(session: Session) -> None:
-    store.ensure_meta("k", "first", session=session)
-    store.ensure_meta("k", "second", session=session)  # no error, no overwrite
-    assert store.get_meta("k", session=session) == "first"
-    store.set_meta("k", "third", session=session)
-    assert store.get_meta("k", session=session) == "third"
+    index_meta.ensure_meta("k", "first", session=session)
+    index_meta.ensure_meta("k", "second", session=session)  # no error, no overwrite
+    assert index_meta.get_meta("k", session=session) == "first"
+    index_meta.set_meta("k", "third", session=session)
+    assert index_meta.get_meta("k", session=session) == "third"
 
 
 def test_videos_with_fingerprint_are_every_copy_oldest_first(session: Session) -> None:
@@ -170,7 +170,7 @@ def _same_window(got: tuple[np.ndarray, np.ndarray], expected: tuple[np.ndarray,
 def test_frame_windows_read_what_frame_window_reads_in_one_statement(
     session: Session, blobs: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "SQLITE_BLOB_READS", blobs)
+    monkeypatch.setattr(frame_store, "SQLITE_BLOB_READS", blobs)
     a, _, _, vectors = write(session, "/v/a.mp4", n=6, seed=1)
     b = write(session, "/v/b.mp4", n=9, seed=2)[0]
     short = write(session, "/v/short.mp4", n=3, seed=3)[0]
@@ -186,11 +186,11 @@ def test_frame_windows_read_what_frame_window_reads_in_one_statement(
         (a, 2, 4),  # the same window again
     ]
     with statements_sent(session.get_bind()) as sent:
-        windows = store.frame_windows(requests, dim=DIM, session=session)
-    sqlite_blobs = store.SQLITE_BLOB_READS and session.get_bind().dialect.name == "sqlite"
+        windows = frame_store.frame_windows(requests, dim=DIM, session=session)
+    sqlite_blobs = frame_store.SQLITE_BLOB_READS and session.get_bind().dialect.name == "sqlite"
     assert len(frame_reads(sent)) == (0 if sqlite_blobs else 1)  # SQLite blob reads send no statement
     for request, window in zip(requests, windows, strict=True):
-        assert _same_window(window, store.frame_window(*request, dim=DIM, session=session)), request
+        assert _same_window(window, frame_store.frame_window(*request, dim=DIM, session=session)), request
     assert np.array_equal(windows[2][1], vectors) and windows[2][0].tolist() == [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]
     assert [len(w[0]) for w in windows] == [3, 9, 6, 2, 0, 0, 0, 1, 3]
 
@@ -200,21 +200,21 @@ def test_frame_windows_take_one_more_statement_per_statements_worth(
 ) -> None:
     vid = write(session, "/v/a.mp4", n=6)[0]
     requests = [(vid, i, i + 1) for i in range(5)] + [(vid, 3, 2)]
-    monkeypatch.setattr(store, "FRAME_WINDOWS_PER_STATEMENT", 2)
-    monkeypatch.setattr(store, "SQLITE_BLOB_READS", False)
+    monkeypatch.setattr(frame_store, "FRAME_WINDOWS_PER_STATEMENT", 2)
+    monkeypatch.setattr(frame_store, "SQLITE_BLOB_READS", False)
     with statements_sent(session.get_bind()) as sent:
-        windows = store.frame_windows(requests, dim=DIM, session=session)
+        windows = frame_store.frame_windows(requests, dim=DIM, session=session)
     assert len(frame_reads(sent)) == 3  # five windows to read, two a statement; the empty one is not asked
     for request, window in zip(requests, windows, strict=True):
-        assert _same_window(window, store.frame_window(*request, dim=DIM, session=session)), request
+        assert _same_window(window, frame_store.frame_window(*request, dim=DIM, session=session)), request
 
 
 def test_no_windows_asked_is_no_statement(session: Session) -> None:
     vid = write(session, "/v/a.mp4")[0]
     with statements_sent(session.get_bind()) as sent:
-        assert store.frame_windows([], dim=DIM, session=session) == []
-        assert [w[1].shape for w in store.frame_windows([(vid, 2, 1)], dim=DIM, session=session)] == [(0, DIM)]
-        assert store.centred_clip_ids([], session=session) == []
+        assert frame_store.frame_windows([], dim=DIM, session=session) == []
+        assert [w[1].shape for w in frame_store.frame_windows([(vid, 2, 1)], dim=DIM, session=session)] == [(0, DIM)]
+        assert frame_store.centred_clip_ids([], session=session) == []
     assert sent == []
 
 
@@ -231,7 +231,7 @@ def test_centred_clip_ids_are_centred_clip_id_in_one_statement(session: Session)
         (a, 2, 3),
     ]
     with statements_sent(session.get_bind()) as sent:
-        ids = store.centred_clip_ids(requests, session=session)
+        ids = frame_store.centred_clip_ids(requests, session=session)
     assert len(sent) == 1
-    assert ids == [store.centred_clip_id(*request, session=session) for request in requests]
+    assert ids == [frame_store.centred_clip_id(*request, session=session) for request in requests]
     assert ids == [a_clips[1], a_clips[0], a_clips[2], a_clips[2], b_clips[3], None, a_clips[1]]

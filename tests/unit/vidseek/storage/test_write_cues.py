@@ -1,4 +1,4 @@
-"""store.write_cues, the one write of a video's cues, on SQLite and PostgreSQL: each ``replacing``
+"""cue_store.write_cues, the one write of a video's cues, on SQLite and PostgreSQL: each ``replacing``
 removes exactly its kind of cue in the same transaction, and full-text search follows."""
 
 from __future__ import annotations
@@ -12,24 +12,24 @@ from indexer.progress import Progress
 from indexer.runner import Indexer
 from vidseek.config import Settings
 from vidseek.models.encoders import load_encoder
-from vidseek.storage import store
+from vidseek.storage import cue_store, store
 from vidseek.storage.library import Library
 
 SUBTITLES = [
-    store.CueRow(1.0, 2.0, "opening titles", "sidecar:talk.srt"),
-    store.CueRow(3.0, 4.0, "the end", "stream:2"),
+    cue_store.CueRow(1.0, 2.0, "opening titles", "sidecar:talk.srt"),
+    cue_store.CueRow(3.0, 4.0, "the end", "stream:2"),
 ]
-TRANSCRIPT = [store.CueRow(1.5, 2.5, "hello deadline", "speech:test:tones-v1", "en")]
+TRANSCRIPT = [cue_store.CueRow(1.5, 2.5, "hello deadline", "speech:test:tones-v1", "en")]
 
 
 def _texts(library: Library, video_id: int) -> list[str]:
     with library.sessions() as session:
-        return sorted(c.text for c in store.cues_of(video_id, session=session))
+        return sorted(c.text for c in cue_store.cues_of(video_id, session=session))
 
 
-def _write(library: Library, video_id: int, cues: list[store.CueRow], replacing: str) -> None:
+def _write(library: Library, video_id: int, cues: list[cue_store.CueRow], replacing: str) -> None:
     with library.sessions() as session:
-        store.write_cues(video_id, cues, replacing=replacing, session=session)
+        cue_store.write_cues(video_id, cues, replacing=replacing, session=session)
         session.commit()
 
 
@@ -44,9 +44,9 @@ def test_each_write_replaces_only_its_own_kind_of_cue(db_settings: Settings, tmp
     _write(library, video_id, TRANSCRIPT, "transcript")
     assert _texts(library, video_id) == ["hello deadline", "opening titles", "the end"]
     with library.sessions() as session:
-        assert store.cue_counts([video_id], session=session) == {video_id: (2, 1)}
-        assert store.cue_counts(session=session) == {video_id: (2, 1)}
-        assert [h.text for h in store.search_cues("deadline", 5, session=session)] == ["hello deadline"]
+        assert cue_store.cue_counts([video_id], session=session) == {video_id: (2, 1)}
+        assert cue_store.cue_counts(session=session) == {video_id: (2, 1)}
+        assert [h.text for h in cue_store.search_cues("deadline", 5, session=session)] == ["hello deadline"]
 
     _write(library, video_id, SUBTITLES[:1], "subtitles")  # a sidecar re-read: the transcript stays
     assert _texts(library, video_id) == ["hello deadline", "opening titles"]
@@ -56,7 +56,7 @@ def test_each_write_replaces_only_its_own_kind_of_cue(db_settings: Settings, tmp
     _write(library, video_id, SUBTITLES[1:], "all")  # a changed file: everything goes
     assert _texts(library, video_id) == ["the end"]
     with library.sessions() as session:
-        assert store.search_cues("deadline", 5, session=session) == []
+        assert cue_store.search_cues("deadline", 5, session=session) == []
         with pytest.raises(ValueError, match="a subtitles write cannot bring the transcript cue"):
-            store.write_cues(video_id, TRANSCRIPT, replacing="subtitles", session=session)
+            cue_store.write_cues(video_id, TRANSCRIPT, replacing="subtitles", session=session)
     assert _texts(library, video_id) == ["the end"], "a refused write changes nothing"

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from vidseek.vectors.ann_tuning import calibration_queries, exact_top_k, recall_at_k
+from vidseek.vectors.faiss_types import fetch_size, rerank
 from vidseek.vectors.index_choice import FLAT_MAX, IVF_FLAT_MAX, choose_index, ivf_lists, needs_retraining
 from vidseek.vectors.synthetic import clustered_vectors, id_blocks
-from vidseek.vectors.vector_index import ClipIndex, build_index, fetch_size, rerank
+from vidseek.vectors.vector_index import ClipIndex, build_index
 
 DIM = 64
 
