@@ -38,7 +38,6 @@ import numpy as np
 import torch
 
 from vidseek.errors import ModelError
-from vidseek.models.encoders import OpenClipEncoder, cuts_padding, encode_causal_text
 from vidseek.models.hf_tokens import KIND as HF_TOKENIZERS
 from vidseek.models.hf_tokens import tokenizer_record
 from vidseek.models.model_spec import ModelSource, cause_of
@@ -50,6 +49,7 @@ from vidseek.models.onnx_cache import (
     staging_prefix,
     stamps,
 )
+from vidseek.models.open_clip_encoder import OpenClipEncoder, cuts_padding, encode_causal_text
 from vidseek.storage.filelock import locked
 
 log = logging.getLogger(__name__)

@@ -115,7 +115,7 @@ def test_corrupt_local_weights_file_is_named(tmp_path: Path) -> None:
 def test_short_text_path_equals_open_clips_own_encode_text(encoder) -> None:
     import torch
 
-    from vidseek.models.encoders import _encode_text_short
+    from vidseek.models.open_clip_encoder import _encode_text_short
 
     tokens = encoder.tokenizer(["a dog catches a frisbee on the beach", "red", "a much longer query " * 6])
     with torch.inference_mode():
