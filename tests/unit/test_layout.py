@@ -104,3 +104,16 @@ def test_no_import_circle() -> None:
 def test_no_module_past_about_400_lines() -> None:
     long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_the_migrations_import_nothing_of_the_project() -> None:
+    """``vidseek.storage.db`` reads ``migrations/``; the scripts reading vidseek back would be a circle."""
+    project = {*PACKAGES, "migrations"}
+    found = []
+    for path in sorted((ROOT / "migrations").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            found += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in project - {"migrations"}]
+    assert found == []

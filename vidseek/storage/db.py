@@ -20,14 +20,17 @@ from sqlalchemy.orm import Session, sessionmaker
 import migrations
 from vidseek.errors import StorageError
 from vidseek.storage.filelock import locked
+from vidseek.storage.tables import Base
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
+"""The Alembic scripts: a folder this module reads (``migrations/`` imports nothing of vidseek)."""
 
 
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["target_metadata"] = Base.metadata  # what ``alembic revision --autogenerate`` compares
     return cfg
 
 
