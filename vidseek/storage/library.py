@@ -34,7 +34,6 @@ Several processes (API replicas, workers, the CLI) may share one database and on
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import threading
 import time
@@ -53,15 +52,10 @@ from vidseek.models.model_spec import canonical_spec
 from vidseek.storage import cue_store, index_meta, staging, store
 from vidseek.storage.db import open_sessions
 from vidseek.storage.filelock import locked
-from vidseek.storage.index_verdict import DatabaseState, FileFacts, file_verdict
+from vidseek.storage.index_file import difference, file_is_newer, index_state, read_index_file, remember_spec, spec_key
+from vidseek.storage.index_verdict import FileFacts, file_verdict
 from vidseek.vectors.index_choice import choose_index, outgrown
-from vidseek.vectors.vector_index import (
-    ClipIndex,
-    IndexCorruptError,
-    build_index,
-    check_index_path,
-    remove_left_over_saves,
-)
+from vidseek.vectors.vector_index import ClipIndex, build_index, check_index_path
 
 MMAP_MAX_LAG = 30.0
 """Seconds a memory-mapped reader answers from an older generation, waiting for a writer to save the
@@ -139,7 +133,7 @@ class Library:
         """The spec to load ``model`` again here: the one recorded with it (by its first index, a
         re-embed, or a later run naming it), else the one its name says, else None."""
         with self.sessions() as session:
-            return index_meta.get_meta(_spec_key(model), session=session) or spec_from_name(model)
+            return index_meta.get_meta(spec_key(model), session=session) or spec_from_name(model)
 
     def model_to_use(self) -> str:
         """The spec of the model commands on this library load: ``VIDSEEK_MODEL`` (or ``--model``) when
@@ -147,25 +141,14 @@ class Library:
         explicit = self.settings.model if "model" in self.settings.model_fields_set else None
         with self.sessions() as session:
             name = index_meta.get_meta("model", session=session)
-            recorded = index_meta.get_meta(_spec_key(name), session=session) if name is not None else None
+            recorded = index_meta.get_meta(spec_key(name), session=session) if name is not None else None
         return choose_spec(explicit, name, recorded, default=self.settings.model)
 
     def remember_spec(self, model: str, spec: str) -> None:
         """Record ``spec`` as how to load ``model``, when ``model`` is the library's (or it has none yet:
         its first index will record that name) and it is not recorded already."""
         with self.sessions() as session:
-            current = index_meta.get_meta("model", session=session)
-            if current is not None and current != model:
-                return  # a different explicit model: refused where it is used, not recorded
-            key = _spec_key(model)
-            recorded = index_meta.get_meta(key, session=session)
-            if recorded == spec:
-                return
-            if recorded is None:
-                index_meta.ensure_meta(key, spec, session=session)  # concurrent first writers: one wins
-            else:
-                index_meta.set_meta(key, spec, session=session)  # moved weights: the new place
-            session.commit()
+            remember_spec(model, spec, session)
 
     def uid(self) -> str:
         """This database's index identity (made on first use); a FAISS file from another is rebuilt."""
@@ -232,15 +215,14 @@ class Library:
         """Load the FAISS file, bring it up to the database, or rebuild it; None when nothing is indexed.
         ``verify``: check the file's checksum (a mapped reader skips it when following a writer's save)."""
         with self.snapshot() as session:
-            state = _index_state(session)
+            state = index_state(session)
         if state is None:
             return None
         self._model = state.model
         path = self.settings.faiss_path
         check_index_path(path)
         with locked(self.lock_path):
-            remove_left_over_saves(path)  # under the lock: no live save is writing one now
-            loaded, reason = self._read_file(path, verify=verify)
+            loaded, reason = read_index_file(path, mmap=self.settings.index_mmap, verify=verify)
             if loaded is not None:
                 action, reason = file_verdict(
                     FileFacts.of(loaded),
@@ -266,17 +248,6 @@ class Library:
                 return None
             self._save_new(index)
             return self._mapped(index)
-
-    def _read_file(self, path: Path, *, verify: bool) -> tuple[ClipIndex | None, str | None]:
-        """The index in the file, or None and why it cannot be used ("missing", "corrupt ...", "unreadable ...")."""
-        if not path.exists():
-            return None, "missing"
-        try:
-            return ClipIndex.load(path, mmap=self.settings.index_mmap, verify=verify), None
-        except IndexCorruptError:
-            return None, "corrupt (its contents do not match the checksum saved with it)"
-        except Exception as exc:  # noqa: BLE001 - unreadable or foreign file: it is derived, so rebuild it
-            return None, f"unreadable ({exc})"
 
     def _patched(self, loaded: ClipIndex) -> ClipIndex:
         """A stale file's index brought up to the database, saved, and mapped again when mapping."""
@@ -305,7 +276,7 @@ class Library:
     def _build(self) -> ClipIndex | None:
         """A fresh index from the clip vectors, all read in one snapshot (so it matches its generation)."""
         with self.snapshot() as session:
-            state = _index_state(session)
+            state = index_state(session)
             if state is None:
                 return None
             dim, gen, n, _model = state
@@ -323,22 +294,10 @@ class Library:
         """``index`` brought to the database's current state by difference of clip ids (in place, as
         one step), or a rebuilt index when vectors must go and this type cannot remove them."""
         with self.snapshot() as session:
-            gen = store.generation(session=session)
-            change = store.changes_since(index.generation, gen, session=session)
-            if change is not None:  # the usual case: read just what the missed generations changed
-                gone, new = change
-                if len(gone) and not index.supports_remove:  # ids added and removed meanwhile are not in it
-                    gone = np.intersect1d(gone, index.ids())
-            else:
-                wanted = store.all_clip_ids(session=session)
-                have = index.ids()
-                gone = np.setdiff1d(have, wanted, assume_unique=True)
-                new = np.setdiff1d(wanted, have, assume_unique=True)
-            if len(gone) and not index.supports_remove:
-                return self._build() or index
-            ids, vectors = store.clip_vectors_by_ids(new, session=session)
-        if len(ids) == 0:
-            vectors = np.zeros((0, index.dim), np.float32)
+            change = difference(index, session)
+        if change is None:
+            return self._build() or index
+        gone, ids, vectors, gen = change
         index.apply(gone.tolist(), ids, vectors, gen)
         self._dirty = True
         return index
@@ -425,13 +384,7 @@ class Library:
                 return
             path = self.settings.faiss_path
             with locked(self.lock_path):
-                header = ClipIndex.read_header(path)
-                newer = (
-                    header is not None
-                    and header.get("uid") == index.uid
-                    and int(header.get("generation", -1)) >= index.generation
-                )
-                if not newer:
+                if not file_is_newer(path, index):
                     index.save(path)
             self._dirty = False
             self._saved_at = time.monotonic()
@@ -464,7 +417,7 @@ class Library:
                 if len(extra):  # videos deleted since the index was built
                     index.remove(extra.tolist())
                 staging.switch(model, index.dim, session=session)
-                index_meta.set_meta(_spec_key(model), canonical_spec(spec), session=session)
+                index_meta.set_meta(spec_key(model), canonical_spec(spec), session=session)
                 index.generation, index.uid = gen, self.uid()
                 index.save(self.settings.faiss_path)  # a failed commit leaves a file ahead of SQL: rebuilt on open
                 session.commit()
@@ -485,21 +438,3 @@ class Library:
             self._dirty = self._needs_rebuild = False
             self._saved_at = time.monotonic()
             return index
-
-
-def _spec_key(model: str) -> str:
-    """``index_meta`` key of the spec a model was loaded from (keys are short; names may not be)."""
-    return "model_spec:" + hashlib.sha1(model.encode()).hexdigest()
-
-
-def _index_state(session: Session) -> DatabaseState | None:
-    """What ``session`` sees of the database's index state; None before any model."""
-    dim = index_meta.get_meta("dim", session=session)
-    if dim is None:
-        return None
-    return DatabaseState(
-        int(dim),
-        store.generation(session=session),
-        store.count_clips(session=session),
-        index_meta.get_meta("model", session=session),
-    )
