@@ -11,10 +11,9 @@ moments overlap and none counts a signal twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
-from vidseek.said.cue_bounds import within
 from vidseek.storage.cue_store import CueHit
 
 RRF_K = 60
@@ -58,51 +57,6 @@ class Fused:
     """Index in the visual list of the best visual moment inside it (None: speech only)."""
     speech: int | None
     """Index in the speech list of the best speech moment inside it (None: visual only)."""
-
-
-def within_videos(cues: Sequence[CueHit], durations: Mapping[int, float]) -> list[CueHit]:
-    """``cues`` inside their videos (``durations`` by video id; a cue of a video not in it is left
-    out): a cue starting at or after its video's end, or at no number, is left out, and one running
-    past the end ends there (``vidseek.said.cue_bounds.within``). Cues are clamped when stored; this
-    holds lines stored before that, so no moment is one a player cannot seek to."""
-    out = []
-    for cue in cues:
-        duration = durations.get(cue.video_id)
-        times = None if duration is None else within(cue.start, cue.end, duration)
-        if times is not None:
-            out.append(cue if times == (cue.start, cue.end) else replace(cue, start=times[0], end=times[1]))
-    return out
-
-
-def merged_cues(*rankings: Sequence[CueHit], k: int = RRF_K) -> list[CueHit]:
-    """One ranking of the cues of several rankings (by their words and by their meaning; or by the
-    words of each of several phrases), each best first, a cue at most once in each: reciprocal rank
-    fusion, so a cue found in two goes ahead of one found in one at the same place; ties go to the
-    better single place, then to the earlier ranking (words). ``rank`` is renumbered from 0."""
-    score: dict[int, float] = {}
-    first: dict[int, tuple[int, int]] = {}
-    cue: dict[int, CueHit] = {}
-    for which, found in enumerate(rankings):
-        for place, hit in enumerate(found):
-            score[hit.id] = score.get(hit.id, 0.0) + 1.0 / (k + place + 1)
-            cue.setdefault(hit.id, hit)
-            first[hit.id] = min(first.get(hit.id, (place, which)), (place, which))
-    order = sorted(cue, key=lambda i: (-score[i], first[i], i))
-    return [replace(cue[i], rank=r) for r, i in enumerate(order)]
-
-
-def one_line_per_video(cues: Sequence[CueHit]) -> list[CueHit]:
-    """``cues`` (best first) with each line said again in the same video (the same text, case and
-    spacing aside) left out after its best place: a common line said many times does not fill a
-    page. ``rank`` is renumbered from 0."""
-    seen: set[tuple[int, str]] = set()
-    out: list[CueHit] = []
-    for cue in cues:
-        key = (cue.video_id, " ".join(cue.text.casefold().split()))
-        if key not in seen:
-            seen.add(key)
-            out.append(replace(cue, rank=len(out)))
-    return out
 
 
 def speech_moments(cues: Sequence[CueHit], gap: float = MERGE_GAP_S) -> list[Spoken]:

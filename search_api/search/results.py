@@ -21,10 +21,10 @@ from search_api.http.response_models import (
 )
 from search_api.http.schemas import MomentFilters
 from search_api.search.arrange import Group
+from search_api.search.calibrate import Signals, signals_key
 from search_api.search.hits import Hit
 from search_api.search.moment_details import MomentDetails
 from search_api.search.paging import MomentPage
-from search_api.search.text_search import Signals, signals_key
 from vidseek.timecode import counting_rate, frame_at, smpte
 
 

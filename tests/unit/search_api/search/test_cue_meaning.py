@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from search_api.search.cue_meaning import meaning_matches
-from search_api.search.fusion import merged_cues, one_line_per_video
+from search_api.search.lines import merged_cues, one_line_per_video
 from search_api.search.relevance import MIN_SAMPLE, background_of
 from vidseek.said.cue_vectors import CueMatrix, appended, cue_matrix
 from vidseek.storage.cue_store import CueHit

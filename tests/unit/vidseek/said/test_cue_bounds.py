@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from search_api.search.fusion import within_videos
+from search_api.search.lines import within_videos
 from vidseek.said.cue_bounds import TEXT_BYTES, bounded, clean_text, limit, within
 from vidseek.storage.cue_store import CueHit, CueRow
 

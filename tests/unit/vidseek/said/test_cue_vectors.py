@@ -19,9 +19,10 @@ from indexer.reembed import Reembedder
 from indexer.runner import Indexer
 from indexer.worker import Worker
 from search_api.http.schemas import TextSearch
+from search_api.search.calibrate import signals_key
 from search_api.search.cue_meaning import RECOUNT_S, CueMatrices
 from search_api.search.engine import SearchEngine
-from search_api.search.text_search import signals_key, text_page
+from search_api.search.text_search import text_page
 from vidseek.config import Settings
 from vidseek.models.encoders import load_encoder
 from vidseek.said import cue_vectors
