@@ -185,7 +185,7 @@ Modality = Annotated[
         "reciprocal rank."
     ),
 ]
-"""The signals a search by words looks at (``search_api.search.text_search``), for GET and POST alike."""
+"""The signals a search by words looks at (``search_api.search.engine``), for GET and POST alike."""
 
 
 class TextSearch(MomentFilters):

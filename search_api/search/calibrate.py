@@ -5,33 +5,19 @@ of their frames, read in one statement for the page), and the signals that found
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from search_api.search.fusion import Fused, Spoken
 from search_api.search.ground import Moment
-from search_api.search.hits import Hit
+from search_api.search.hits import Hit, Signals, signals_key
 from search_api.search.relevance import Background, band
 from vidseek.storage import frame_store
 from vidseek.storage.tables import Video
 from vidseek.vectors.pool import mean_pool
 
 
-@dataclass(frozen=True)
-class Signals:
-    """What found one moment of a page."""
-
-    matched: tuple[str, ...]
-    quote: str | None = None
-    fused: float | None = None
-
-
-def signals_key(hit: Hit) -> tuple[int, float, float]:
-    return hit.video.id, hit.moment.start, hit.moment.end
-
-
-def _hits(
+def calibrated(
     fused: list[Fused],
     visual: list[Hit],
     spoken: list[Spoken],

@@ -4,7 +4,7 @@ model (exact search over fp16 codes), calibrated as clips are (``search_api.sear
 Text-to-text cosines from a CLIP text tower sit in a narrow band whose place depends on the query,
 so no fixed threshold works; the query's scores with an even sample of the cues give the background
 (most lines of any library are unrelated to any one query), and a cue is a match when it reaches
-the band asked for against it (``text_search``: ``min_relevance`` for ``speech``, ``high`` for
+the band asked for against it (``search_api.search.lines``: ``min_relevance`` for ``speech``, ``high`` for
 ``all``) and, unless ``low`` is asked for, clears the chance tail by ``MARGIN_Z``. A library with
 fewer than ``MIN_SAMPLE`` embedded cues cannot say what an unrelated line scores, so it has no
 semantic matches (its cues are still found by their words).

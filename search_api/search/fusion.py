@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from search_api.search.hits import Hit
 from vidseek.storage.cue_store import CueHit
 
 RRF_K = 60
@@ -93,6 +94,12 @@ def _moment(video_id: int, run: list[CueHit]) -> Spoken:
         " ".join(lines),
         best.rank,
     )
+
+
+def fuse_with_speech(visual: Sequence[Hit], cues: Sequence[CueHit], depth: int) -> tuple[list[Spoken], list[Fused]]:
+    """The top ``depth`` speech moments of ``cues``, and their fusion with the ``visual`` moments found."""
+    spoken = speech_moments(cues)[:depth]
+    return spoken, fuse([Span(h.video.id, h.moment.start, h.moment.end) for h in visual], spoken)
 
 
 def fuse(visual: Sequence[Span], speech: Sequence[Spoken], k: int = RRF_K) -> list[Fused]:

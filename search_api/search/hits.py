@@ -63,3 +63,16 @@ class Found:
     background: Background
     frame_scores: dict[int, FrameScores] = field(default_factory=dict)
     """Video id -> the frame scores its moments were grounded on."""
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What found one moment of a page."""
+
+    matched: tuple[str, ...]
+    quote: str | None = None
+    fused: float | None = None
+
+
+def signals_key(hit: Hit) -> tuple[int, float, float]:
+    return hit.video.id, hit.moment.start, hit.moment.end

@@ -11,13 +11,13 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from search_api.http.schemas import PhraseSearch, TextSearch
-from search_api.search.cue_meaning import meaning_matches
-from search_api.search.engine import SearchEngine
+from search_api.search.cue_meaning import CueMatrices, meaning_matches
 from search_api.search.fusion import RRF_K
 from search_api.search.hits import VideoFilter
 from vidseek.said.cue_bounds import within
 from vidseek.storage import cue_store, store
 from vidseek.storage.cue_store import CueHit
+from vidseek.storage.library import Library
 from vidseek.storage.tables import Video
 
 
@@ -92,15 +92,21 @@ def _by_words(filters: WordSearch, session) -> list[CueHit]:  # noqa: ANN001
     return rankings[0] if len(rankings) == 1 else merged_cues(*rankings)[:CUES_READ]
 
 
-def _spoken_cues(
-    engine: SearchEngine, filters: WordSearch, vector: np.ndarray, wanted: VideoFilter | None
+def said_lines(
+    library: Library,
+    cue_matrices: CueMatrices,
+    model: str,
+    filters: WordSearch,
+    vector: np.ndarray,
+    *,
+    wanted: VideoFilter | None,
 ) -> tuple[list[CueHit], dict[int, Video]]:
     """The cues that say what the query asks, by their words and by their meaning (barred by
     ``min_relevance`` for ``speech``, by ``FUSED_MEANING_BAR`` for ``all``), in one ranking, a line
     said again in one video only at its best place; and their videos (``wanted`` ones only)."""
-    with engine.library.snapshot() as session:
+    with library.snapshot() as session:
         by_words = _by_words(filters, session)
-        cues_now = engine.cue_matrices.current(engine.encoder.name, vector.shape[-1], session=session)
+        cues_now = cue_matrices.current(model, vector.shape[-1], session=session)
         bar = filters.min_relevance if filters.modality == "speech" else FUSED_MEANING_BAR
         meaning = meaning_matches(vector, cues_now, min_relevance=bar)
         by_meaning = cue_store.cue_hits([cue_id for cue_id, _ in meaning], session=session)

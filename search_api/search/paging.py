@@ -33,6 +33,9 @@ class MomentPage:
     """Milliseconds from encoding the query to the page."""
     frame_scores: dict[int, FrameScores] = field(default_factory=dict)
     """Video id -> the frame scores grounding read (``Found.frame_scores``)."""
+    signals: dict | None = None
+    """``calibrate.signals_key`` -> ``calibrate.Signals`` of each moment when lines were fused; None when
+    every moment is visual."""
 
 
 def need_for(filters: MomentFilters) -> Need:
@@ -45,16 +48,16 @@ def need_for(filters: MomentFilters) -> Need:
     return Need(moments=filters.offset + filters.limit + 1)
 
 
-def page_of(found: Found, filters: MomentFilters, *, query: np.ndarray, took_ms: float = 0.0) -> MomentPage:
+def page_of(
+    found: Found, filters: MomentFilters, *, query: np.ndarray, took_ms: float = 0.0, signals: dict | None = None
+) -> MomentPage:
     """The page ``[offset, offset + limit)`` of the moments (or videos) in ``found`` that pass the filters.
 
     Moments are ranked by score and relevance bands are monotone in it, so ``min_relevance`` and
-    ``min_score`` cut the ranked list at one place and pages stay without repeats or gaps.
+    ``min_score`` (applied before: what is found passes them) cut the ranked list at one place and
+    pages stay without repeats or gaps.
     """
-    hits, hidden = found.hits, found.hidden
-    if filters.min_score is not None:
-        kept = [h for h in hits if h.moment.score >= filters.min_score]
-        hits, hidden = kept, hidden + len(hits) - len(kept)
+    hits, hidden = found.hits, found.hidden  # min_score: cut by the clip candidates (``clip_candidates.at_least``)
     end = filters.offset + filters.limit
     if filters.group_by == "video":
         groups = group_by_video(hits, filters.sort)
@@ -68,6 +71,7 @@ def page_of(found: Found, filters: MomentFilters, *, query: np.ndarray, took_ms:
             query,
             took_ms,
             found.frame_scores,
+            signals,
         )
     if filters.sort == "date":
         hits = newest_first(hits)
@@ -80,4 +84,5 @@ def page_of(found: Found, filters: MomentFilters, *, query: np.ndarray, took_ms:
         query,
         took_ms,
         found.frame_scores,
+        signals,
     )

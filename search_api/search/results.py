@@ -21,8 +21,7 @@ from search_api.http.response_models import (
 )
 from search_api.http.schemas import MomentFilters
 from search_api.search.arrange import Group
-from search_api.search.calibrate import Signals, signals_key
-from search_api.search.hits import Hit
+from search_api.search.hits import Hit, Signals, signals_key
 from search_api.search.moment_details import MomentDetails
 from search_api.search.paging import MomentPage
 from vidseek.timecode import counting_rate, frame_at, smpte
@@ -179,7 +178,7 @@ def search_response(
     signals: Mapping[tuple[int, float, float], Signals] | None = None,
 ) -> SearchResponse:
     """The result JSON of one page: its moments with ``details`` (one per hit), paging, calibration, groups;
-    ``signals`` (``search_api.search.text_search``; None for a visual answer) say which signals found each
+    ``signals`` (``MomentPage.signals``; None for a visual answer) say which signals found each
     moment, and add ``modality``. Fields a visual answer does not set are left out of its JSON
     (``exclude_unset``), so it is the result JSON it always was."""
     first = _first_rank(page, filters)

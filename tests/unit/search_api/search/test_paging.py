@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from search_api.http.schemas import MomentFilters
+from search_api.search.clip_candidates import at_least
 from search_api.search.engine import SearchEngine
 from search_api.search.ground import Moment
 from search_api.search.hits import Found, FrameScores, Hit, Need
@@ -64,8 +65,10 @@ def test_pages_of_moments_follow_on_without_repeats_or_gaps() -> None:
 
 
 def test_min_score_cuts_the_ranked_list_and_counts_what_it_hid() -> None:
-    page = page_of(_found(RANKED, hidden=3), MomentFilters(limit=10, min_score=0.65), query=QUERY)
+    found = at_least(_found(RANKED, hidden=3), 0.65)  # the clip candidates' cut, before any page
+    page = page_of(found, MomentFilters(limit=10, min_score=0.65), query=QUERY)
     assert _scores(page) == [0.9, 0.8, 0.7] and page.hidden == 3 + 3
+    assert at_least(_found(RANKED), None).hits == _found(RANKED).hits
 
 
 def test_grouped_pages_count_videos() -> None:
@@ -105,7 +108,9 @@ class _SwitchingEngine(SearchEngine):
     def __init__(self, switches: int) -> None:  # noqa: D107 - no library: find is replaced
         self.switches, self.made, self.asked = switches, 0, []
 
-    def find(self, query: np.ndarray, need: Need, *, video_filter=None, min_relevance: str = "medium") -> Found:  # noqa: ANN001
+    def find(
+        self, query: np.ndarray, need: Need, *, video_filter=None, min_relevance: str = "medium", min_score=None
+    ) -> Found:  # noqa: ANN001
         self.asked.append((query.copy(), need, min_relevance))
         if len(self.asked) <= self.switches:
             raise ModelChangedError("the library switched to model other while this query was being answered")

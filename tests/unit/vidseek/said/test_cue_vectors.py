@@ -19,10 +19,9 @@ from indexer.reembed import Reembedder
 from indexer.runner import Indexer
 from indexer.worker import Worker
 from search_api.http.schemas import TextSearch
-from search_api.search.calibrate import signals_key
 from search_api.search.cue_meaning import RECOUNT_S, CueMatrices
 from search_api.search.engine import SearchEngine
-from search_api.search.text_search import text_page
+from search_api.search.hits import signals_key
 from vidseek.config import Settings
 from vidseek.models.encoders import load_encoder
 from vidseek.said import cue_vectors
@@ -63,6 +62,12 @@ def _index(settings: Settings, paths: list[Path]):  # noqa: ANN202
     report = Indexer(settings, library, load_encoder(settings.model), progress=lambda: Progress(False)).index(paths)
     assert report.failed == []
     return library, report
+
+
+def text_page(engine: SearchEngine, query: str, filters: TextSearch):  # noqa: ANN201
+    """The page and its signals, as the API answers them."""
+    page = engine.page(query, filters)
+    return page, page.signals
 
 
 def _said(engine: SearchEngine, q: str, **filters) -> list[tuple[float, float, str]]:  # noqa: ANN003
