@@ -16,7 +16,6 @@ from search_api.http.response_models import MomentSpan
 from search_api.http.schemas import TextSearch
 from search_api.search.engine import QuerySource, SearchEngine
 from search_api.search.results import moment_spans
-from search_api.search.text_search import text_page
 
 FORMATS = ("otio", "edl", "csv", "fcpxml", "xmeml", "resolve-markers")
 """What ``vidseek export --format`` writes; ``fcpxml``, ``xmeml`` and ``resolve-markers`` are timelines
@@ -53,7 +52,8 @@ def find_moments(
 ) -> list[MomentSpan]:
     """The moments an export of ``params`` writes (for the API and the CLI alike): the search's page,
     each widened to the whole lines said over it when ``whole_lines`` (``search_api.exports.whole_lines``)."""
-    page, signals = text_page(engine, query, params)
+    page = engine.page(query, params)
+    signals = page.signals
     moments = moment_spans(page, params, signals=signals)
     if whole_lines:
         moments = to_whole_lines(moments, stored_lines(engine.library, moments))
