@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from vidseek.storage import index_meta, store
 from vidseek.storage.index_verdict import DatabaseState
-from vidseek.vectors.vector_index import ClipIndex, IndexCorruptError
+from vidseek.vectors.index_files import IndexCorruptError
+from vidseek.vectors.vector_index import ClipIndex
 
 
 def read_index_file(path: Path, *, mmap: bool, verify: bool) -> tuple[ClipIndex | None, str | None]:

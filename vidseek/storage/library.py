@@ -55,7 +55,8 @@ from vidseek.storage.filelock import locked
 from vidseek.storage.index_file import difference, file_is_newer, index_state, read_index_file, remember_spec, spec_key
 from vidseek.storage.index_verdict import FileFacts, file_verdict
 from vidseek.vectors.index_choice import choose_index, outgrown
-from vidseek.vectors.vector_index import ClipIndex, build_index, check_index_path
+from vidseek.vectors.index_files import check_index_path
+from vidseek.vectors.vector_index import ClipIndex, build_index
 
 MMAP_MAX_LAG = 30.0
 """Seconds a memory-mapped reader answers from an older generation, waiting for a writer to save the

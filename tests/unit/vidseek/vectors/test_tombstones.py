@@ -15,8 +15,9 @@ from vidseek.storage.library import Library
 from vidseek.vectors.ann_tuning import calibration_queries, exact_top_k, recall_at_k
 from vidseek.vectors.faiss_types import rescored
 from vidseek.vectors.index_choice import FASTSCAN_MIN, PURGE_FRACTION, choose_index, outgrown
+from vidseek.vectors.index_files import IndexCorruptError
 from vidseek.vectors.synthetic import clustered_vectors, id_blocks
-from vidseek.vectors.vector_index import ClipIndex, IndexCorruptError, build_index
+from vidseek.vectors.vector_index import ClipIndex, build_index
 
 DIM = 64
 N = 30_000

@@ -61,7 +61,7 @@ def test_zeroed_vectors_under_an_intact_header_are_refused(flat_file, mmap: bool
     assert ClipIndex.load(path, mmap=mmap).search(vectors[7], 1)[1].tolist() == [ids[7]]
     _zero_vectors(path)
     assert ClipIndex.read_header(path)["count"] == 200  # the header still looks fine
-    from vidseek.vectors.vector_index import IndexCorruptError
+    from vidseek.vectors.index_files import IndexCorruptError
 
     with pytest.raises(IndexCorruptError, match="checksum"):
         ClipIndex.load(path, mmap=mmap)
@@ -139,7 +139,7 @@ def test_an_old_file_without_a_checksum_loads_and_gets_one_at_the_next_save(
     make_video(folder / "cyan.mp4", [Segment("white", 2), Segment("cyan", 4)])
     assert runner.invoke(main, ["index", str(folder)]).exit_code == 0  # a write, then a save
     payload, header = _layout(path)
-    from vidseek.vectors.vector_index import payload_digest
+    from vidseek.vectors.index_files import payload_digest
 
     assert header["blake2b"] == payload_digest(payload)
     assert np.all(ClipIndex.load(path).ids() > 0)
