@@ -55,7 +55,7 @@ from vidseek.storage.filelock import locked
 from vidseek.storage.index_file import difference, file_is_newer, index_state, read_index_file, remember_spec, spec_key
 from vidseek.storage.index_verdict import FileFacts, file_verdict
 from vidseek.vectors.index_choice import choose_index, outgrown
-from vidseek.vectors.index_files import check_index_path
+from vidseek.vectors.index_files import check_index_path, remove_left_over_saves
 from vidseek.vectors.vector_index import ClipIndex, build_index
 
 MMAP_MAX_LAG = 30.0
@@ -223,6 +223,7 @@ class Library:
         path = self.settings.faiss_path
         check_index_path(path)
         with locked(self.lock_path):
+            remove_left_over_saves(path)  # under the lock: no live save is writing one now
             loaded, reason = read_index_file(path, mmap=self.settings.index_mmap, verify=verify)
             if loaded is not None:
                 action, reason = file_verdict(
