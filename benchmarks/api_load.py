@@ -17,10 +17,10 @@ import numpy as np
 
 from benchmarks.timing import percentile_ms, stopwatch
 from indexer.sample import clip_windows
-from vidseek import store
 from vidseek.config import Settings
-from vidseek.library import Library
-from vidseek.pool import l2_normalize, pool_windows
+from vidseek.storage import store
+from vidseek.storage.library import Library
+from vidseek.vectors.pool import l2_normalize, pool_windows
 
 MODEL = "ViT-B-32:random"
 MODEL_NAME = "open_clip:ViT-B-32:random"

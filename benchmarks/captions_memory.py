@@ -2,7 +2,7 @@
 as vidseek stores (``VIDSEEK_CUES_PER_HOUR`` lines an hour, each ``--chars`` long).
 
 Builds a library in a temporary folder (one video row of ``--hours`` hours and its lines, written by
-``store.write_cues``), starts ``vidseek serve`` on it as its own process, reads that process's
+``cue_store.write_cues``), starts ``vidseek serve`` on it as its own process, reads that process's
 resident memory (``/proc/PID/status`` VmRSS) when idle and every few milliseconds while one client
 downloads the captions, and prints JSON: idle, peak and peak minus idle (MB), the bytes and cues sent.
 
@@ -39,10 +39,11 @@ def build(data_dir: Path, hours: float, chars: int) -> tuple[int, int]:
     """A library with one video of ``hours`` and its subtitle track at the stored limit: (video id, lines)."""
     import numpy as np
 
-    from vidseek import cue_bounds, store
     from vidseek.config import Settings
-    from vidseek.encoders import load_encoder
-    from vidseek.library import Library
+    from vidseek.models.encoders import load_encoder
+    from vidseek.said import cue_bounds
+    from vidseek.storage import cue_store, store
+    from vidseek.storage.library import Library
 
     if str(TESTS) not in sys.path:
         sys.path.insert(0, str(TESTS))  # the test encoder: no model weights needed
@@ -59,12 +60,12 @@ def build(data_dir: Path, hours: float, chars: int) -> tuple[int, int]:
     )  # fmt: skip
     word = "lorem ipsum dolor sit amet "
     text = (word * (chars // len(word) + 1))[:chars]
-    cues = [store.CueRow(i * step, i * step + step / 2, f"{i} {text}", "sidecar:long.srt") for i in range(lines)]
+    cues = [cue_store.CueRow(i * step, i * step + step / 2, f"{i} {text}", "sidecar:long.srt") for i in range(lines)]
     with library.sessions() as session:
         store.claim_model(encoder.name, encoder.dim, session=session)
         vectors = np.ones((1, encoder.dim), np.float32)
         video_id, _, _ = store.replace_video(record, np.zeros(1), vectors, [(0, 0, 0.0, 4.0)], vectors, session=session)
-        note = store.write_cues(video_id, cues, replacing="all", session=session, per_hour=settings.cues_per_hour)
+        note = cue_store.write_cues(video_id, cues, replacing="all", session=session, per_hour=settings.cues_per_hour)
         session.commit()
     assert note is None, note
     return video_id, lines

@@ -17,11 +17,11 @@ import numpy as np
 
 from benchmarks.api_load import MODEL, MODEL_NAME, build_library
 from indexer.sample import clip_windows
-from vidseek import store
 from vidseek.config import Settings
-from vidseek.library import Library
-from vidseek.models import IndexChange
-from vidseek.pool import l2_normalize, pool_windows
+from vidseek.storage import store
+from vidseek.storage.library import Library
+from vidseek.storage.tables import IndexChange
+from vidseek.vectors.pool import l2_normalize, pool_windows
 
 
 def _write_one(writer: Library, v: int, dim: int = 512, seconds: int = 400) -> None:

@@ -25,8 +25,8 @@ from indexer.frame_signature import reuse_plan
 from indexer.progress import Progress
 from indexer.runner import Indexer
 from vidseek.config import Settings
-from vidseek.encoders import Encoder, input_size_of, load_encoder
-from vidseek.library import Library
+from vidseek.models.encoders import Encoder, input_size_of, load_encoder
+from vidseek.storage.library import Library
 
 MODEL = "ViT-B-32:random"
 THRESHOLDS = (0.5, 1.0, 2.0, 3.0, 4.0)

@@ -16,8 +16,8 @@ from indexer.decode import get_decoder
 from indexer.progress import Progress
 from indexer.runner import Indexer
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
+from vidseek.models.encoders import load_encoder
+from vidseek.storage.library import Library
 
 MODEL = "ViT-B-32:random"
 

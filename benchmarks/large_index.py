@@ -10,9 +10,10 @@ import faiss
 import numpy as np
 
 from benchmarks.timing import percentile_ms, stopwatch
-from vidseek.ann_tuning import calibration_queries, exact_top_k, recall_at_k
-from vidseek.synthetic import clustered_vectors
-from vidseek.vector_index import build_index, fetch_size, rerank
+from vidseek.vectors.ann_tuning import calibration_queries, exact_top_k, recall_at_k
+from vidseek.vectors.faiss_types import fetch_size, rerank
+from vidseek.vectors.synthetic import clustered_vectors
+from vidseek.vectors.vector_index import build_index
 
 DIM = 512
 

@@ -26,8 +26,8 @@ def _main(path: Path) -> None:
     from indexer.progress import Progress
     from indexer.runner import Indexer
     from vidseek.config import Settings
-    from vidseek.encoders import load_encoder
-    from vidseek.library import Library
+    from vidseek.models.encoders import load_encoder
+    from vidseek.storage.library import Library
 
     warnings.simplefilter("ignore")
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,8 +24,8 @@ from benchmarks.timing import percentile_ms, stopwatch
 
 
 def measure(n: int, kind: str = "ivf", n_queries: int = 200) -> dict:
-    from vidseek.ann_tuning import calibration_queries
-    from vidseek.vector_index import build_index
+    from vidseek.vectors.ann_tuning import calibration_queries
+    from vidseek.vectors.vector_index import build_index
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "clips.faiss"
@@ -68,7 +68,7 @@ def _rss_mb() -> dict:
 
 
 def _run_child(path: Path, queries_path: Path, mode: str) -> None:
-    from vidseek.vector_index import ClipIndex
+    from vidseek.vectors.vector_index import ClipIndex
 
     queries = np.load(queries_path)
     base = _rss_mb()

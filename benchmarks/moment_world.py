@@ -49,7 +49,7 @@ beside it (itself an event of that topic). Two events of one topic in one video 
 - ``general``: 30-600 s (log-uniform), 0-4 events of distinct topics.
 
 **Queries and truth.** One query per topic with at least one event; its truth is every event of
-that topic, as ``search_api.metrics.Span(video path, first frame time, last frame time + 1)``.
+that topic, as ``search_api.evaluation.metrics.Span(video path, first frame time, last frame time + 1)``.
 
 Everything is seeded: the same :class:`WorldParams` gives the same world, bit for bit. The topic
 geometry (query vectors, the rotation) depends only on ``seed``, ``dim`` and ``topics``, so an
@@ -64,7 +64,7 @@ from typing import Iterator
 
 import numpy as np
 
-from search_api.metrics import Span
+from search_api.evaluation.metrics import Span
 
 # --- parameters -----------------------------------------------------------------------------------
 
@@ -779,7 +779,7 @@ class StoredClips:
 def clips_of(video: WorldVideo) -> StoredClips:
     """The clips the indexer would store for ``video`` (``clip_windows`` + ``pool_windows``)."""
     from indexer.sample import clip_windows
-    from vidseek.pool import pool_windows
+    from vidseek.vectors.pool import pool_windows
 
     windows = clip_windows(
         video.times, clip_seconds=CLIP_SECONDS, stride=CLIP_STRIDE, step=STEP, duration=video.duration
@@ -790,9 +790,9 @@ def clips_of(video: WorldVideo) -> StoredClips:
     )
 
 
-def video_record(video: WorldVideo, index: int, model_name: str):  # noqa: ANN201 (vidseek.store.VideoRecord)
+def video_record(video: WorldVideo, index: int, model_name: str):  # noqa: ANN201 (vidseek.storage.store.VideoRecord)
     """The row the indexer would write for ``video``."""
-    from vidseek.store import VideoRecord
+    from vidseek.storage.store import VideoRecord
 
     return VideoRecord(
         path=video.name,
@@ -816,7 +816,7 @@ def load_into(library, world: World, model_name: str | None = None) -> list[Stor
     """Write every video of ``world`` into a vidseek ``Library`` exactly as the indexer would, and
     save the FAISS file. ``model_name`` defaults to the world encoder's name (what a
     ``SearchEngine`` with :class:`WorldEncoder` needs). Returns each video's stored clips."""
-    from vidseek import store
+    from vidseek.storage import store
 
     model_name = model_name or world.encoder_name
     with library.sessions() as session:

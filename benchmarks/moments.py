@@ -10,7 +10,7 @@ query's top 10 moments come from
   query, exactly, greedy non-maximum suppression (a clip overlapping a kept one of the same video is
   dropped), each moment = its clip's window.
 
-Reported per method: R1@0.5, R1@0.7, mIoU, R5@0.5 and video R@10 (``search_api.metrics``);
+Reported per method: R1@0.5, R1@0.7, mIoU, R5@0.5 and video R@10 (``search_api.evaluation.metrics``);
 ``split`` (share of true moments that two or more results each overlap), ``over_long`` (share of
 results overlapping a true moment while longer than 1.5x it + 2 s), ``overlaps`` (pairs of one
 query's results overlapping in one video; should be 0), ``whole_video_wrong`` (results spanning
@@ -31,7 +31,7 @@ from typing import Callable
 import numpy as np
 
 from benchmarks.moment_world import Event, StoredClips, World, WorldEncoder, WorldParams, build_world, load_into
-from search_api.metrics import Span, iou, score_query, summarize
+from search_api.evaluation.metrics import Span, iou, score_query, summarize
 
 TOP = 10
 LIMITS = (10, 12, 24, 100)
@@ -150,11 +150,11 @@ def _quality_kwargs(search: Callable) -> dict[str, object]:
     return {"min_relevance": "low"} if "min_relevance" in inspect.signature(search).parameters else {}
 
 
-def _spans_of(hits: list) -> list[Span]:  # noqa: ANN001 (search_api.engine.Hit)
+def _spans_of(hits: list) -> list[Span]:  # noqa: ANN001 (search_api.search.engine.Hit)
     return [Span(h.video.path, float(h.moment.start), float(h.moment.end)) for h in hits]
 
 
-def run_vidseek(engine, world: World) -> MethodRun:  # noqa: ANN001 (search_api.engine.SearchEngine)
+def run_vidseek(engine, world: World) -> MethodRun:  # noqa: ANN001 (search_api.search.engine.SearchEngine)
     """Top 10 of every query from the engine, timed, and whether bigger pages start with the same 10."""
     kwargs = _quality_kwargs(engine.search_vector)
     engine.search_vector(world.queries[0].vector, limit=TOP, **kwargs)  # warm: calibration sample, caches
@@ -266,9 +266,9 @@ def encoder_spec(params: WorldParams) -> str:
 def measure(size: str = "default", *, params: WorldParams | None = None) -> list[dict]:
     """Build the world (``SIZES[size]`` unless ``params``) in a temporary SQLite library and report
     one row per method (vidseek, naive)."""
-    from search_api.engine import SearchEngine
+    from search_api.search.engine import SearchEngine
     from vidseek.config import Settings
-    from vidseek.library import Library
+    from vidseek.storage.library import Library
 
     world = build_world(params or SIZES[size])
     with tempfile.TemporaryDirectory(prefix="vidseek-moments-") as tmp:

@@ -1,7 +1,7 @@
 """Frames per second of each preset's image tower on this CPU: torch fp32, batch 32, random weights
 (the same compute as the real ones), ``--threads`` intra-op threads. The presets take turns, round
 after round, and each keeps its fastest round, so other work on the machine slows them alike. The
-figures in ``vidseek/model_presets.py`` come from here:
+figures in ``vidseek/models/model_presets.py`` come from here:
 
     python -m benchmarks.preset_speed --threads 2
 """
@@ -14,7 +14,7 @@ import time
 
 import torch
 
-from vidseek.model_presets import PRESETS
+from vidseek.models.model_presets import PRESETS
 
 
 def _image_tower(arch: str, batch: int):  # noqa: ANN202

@@ -4,7 +4,7 @@ a share of the clips, build time and resident memory per clip, one index type pe
     python -m benchmarks.scale --clips 1000000 --kinds flat,ivf,fastscan
     python -m benchmarks.scale --clips 10000000 --kinds fastscan
 
-The collection is ``vidseek.synthetic.clustered_vectors`` (512-d, one cluster per 200 clips), made
+The collection is ``vidseek.vectors.synthetic.clustered_vectors`` (512-d, one cluster per 200 clips), made
 block by block and made again for every pass (training sample, filling, calibration, ground
 truth), so 10M clips never sit in RAM as a whole: only the index does. Queries are drawn as in
 ``benchmarks.search`` (cosine ~0.3 to a stored clip, CLIP's text-to-image gap) with another seed
@@ -30,7 +30,7 @@ BLOCK = 100_000
 
 
 def _blocks(n: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    from vidseek.synthetic import clustered_vectors
+    from vidseek.vectors.synthetic import clustered_vectors
 
     first = 1
     for vectors in clustered_vectors(n, DIM, seed=0, block=BLOCK):
@@ -51,8 +51,8 @@ def measure_one(n: int, kind: str, *, delete: float = 0.1, n_queries: int = 300,
     import faiss
 
     from benchmarks.timing import percentile_ms
-    from vidseek.ann_tuning import calibration_queries, exact_top_k, recall_at_k
-    from vidseek.vector_index import build_index
+    from vidseek.vectors.ann_tuning import calibration_queries, exact_top_k, recall_at_k
+    from vidseek.vectors.vector_index import build_index
 
     if threads:
         faiss.omp_set_num_threads(threads)

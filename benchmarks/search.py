@@ -1,5 +1,5 @@
 """Engine-only search latency, recall@10 against exact search, build time and memory per clip,
-at several collection sizes of synthetic clustered 512-d vectors (vidseek.synthetic)."""
+at several collection sizes of synthetic clustered 512-d vectors (vidseek.vectors.synthetic)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import faiss
 import numpy as np
 
 from benchmarks.timing import percentile_ms, stopwatch
-from vidseek.ann_tuning import calibration_queries, exact_top_k, recall_at_k
-from vidseek.synthetic import clustered_vectors, id_blocks
-from vidseek.vector_index import build_index
+from vidseek.vectors.ann_tuning import calibration_queries, exact_top_k, recall_at_k
+from vidseek.vectors.synthetic import clustered_vectors, id_blocks
+from vidseek.vectors.vector_index import build_index
 
 DIM = 512
 

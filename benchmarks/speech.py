@@ -1,10 +1,10 @@
 """Search over sight and speech on the synthetic world with lines (``benchmarks/speech_world.py``):
-the one text search of the API and the CLI (``search_api.text_search.text_page``), by modality,
+the one text search of the API and the CLI (``search_api.search.engine.SearchEngine.page``), by modality,
 with and without semantic matches of the lines, side by side in one run.
 
 The world's videos are written into a fresh SQLite library as the indexer writes them, its lines
 as the cues of their videos (full text by FTS5), and the lines' text vectors filled as indexing
-fills them (``vidseek.cue_vectors.fill``). Every query (a topic's text) then asks for its top 10
+fills them (``vidseek.said.cue_vectors.fill``). Every query (a topic's text) then asks for its top 10
 moments with the product's defaults (``min_relevance=medium``) as
 
 - ``visual``: what is seen only (vidseek before issue 16, the naive baseline here);
@@ -45,15 +45,16 @@ import numpy as np
 
 from benchmarks.moment_world import WorldParams, build_world, load_into
 from benchmarks.speech_world import TRUTH_KINDS, SpeechParams, SpeechWorldEncoder, SpokenWorld, add_speech
-from search_api import cue_meaning, text_search
-from search_api.cue_meaning import MEANING_READ, meaning_matches
-from search_api.engine import SearchEngine
-from search_api.metrics import Span, best_iou
-from search_api.relevance import background_of
-from search_api.schemas import TextSearch
-from vidseek import cue_vectors, store
+from search_api.evaluation.metrics import Span, best_iou
+from search_api.http.schemas import TextSearch
+from search_api.search import cue_meaning, lines
+from search_api.search.cue_meaning import MEANING_READ, meaning_matches
+from search_api.search.engine import SearchEngine
+from search_api.search.relevance import background_of
 from vidseek.config import Settings
-from vidseek.library import Library
+from vidseek.said import cue_vectors
+from vidseek.storage import cue_store, store
+from vidseek.storage.library import Library
 
 TOP = 10
 VARIANTS = (
@@ -77,11 +78,11 @@ def load(spoken: SpokenWorld, data_dir: Path) -> tuple[Library, SpeechWorldEncod
         ids = {v.path: v.id for v in store.list_videos(session=session)}
         for video in spoken.world.videos:
             rows = [
-                store.CueRow(line.start, line.end, line.text, "sidecar:world.srt")
+                cue_store.CueRow(line.start, line.end, line.text, "sidecar:world.srt")
                 for line in spoken.lines
                 if line.video == video.name
             ]
-            store.write_cues(ids[video.name], rows, replacing="all", session=session)
+            cue_store.write_cues(ids[video.name], rows, replacing="all", session=session)
         session.commit()
     encoder = SpeechWorldEncoder(spoken)
     cue_vectors.fill(library, encoder)
@@ -94,12 +95,12 @@ def _words_only(on: bool) -> Iterator[None]:
     if not on:
         yield
         return
-    kept = text_search.meaning_matches
-    text_search.meaning_matches = lambda *a, **k: []  # noqa: ARG005
+    kept = lines.meaning_matches
+    lines.meaning_matches = lambda *a, **k: []  # noqa: ARG005
     try:
         yield
     finally:
-        text_search.meaning_matches = kept
+        lines.meaning_matches = kept
 
 
 @contextmanager
@@ -108,12 +109,12 @@ def _no_margin(on: bool) -> Iterator[None]:
     if not on:
         yield
         return
-    kept = cue_meaning.MARGIN_Z, text_search.one_line_per_video
-    cue_meaning.MARGIN_Z, text_search.one_line_per_video = 0.0, list
+    kept = cue_meaning.MARGIN_Z, lines.one_line_per_video
+    cue_meaning.MARGIN_Z, lines.one_line_per_video = 0.0, list
     try:
         yield
     finally:
-        cue_meaning.MARGIN_Z, text_search.one_line_per_video = kept
+        cue_meaning.MARGIN_Z, lines.one_line_per_video = kept
 
 
 def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meaning: bool | str) -> dict[str, float]:
@@ -127,7 +128,7 @@ def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meanin
     with _words_only(not meaning), _no_margin(meaning == "no margin"):
         for q in spoken.world.queries:
             started = time.perf_counter()
-            page, _ = text_search.text_page(engine, q.text, TextSearch(q=q.text, modality=modality, limit=TOP))
+            page = engine.page(q.text, TextSearch(q=q.text, modality=modality, limit=TOP))
             seconds.append(time.perf_counter() - started)
             ranked = [Span(names[h.video.id], h.moment.start, h.moment.end) for h in page.hits]
             truths = spoken.all_truths(q.text)
@@ -155,7 +156,7 @@ def measure(world: WorldParams | None = None, speech: SpeechParams | None = None
     with tempfile.TemporaryDirectory() as tmp:
         library, encoder = load(spoken, Path(tmp))
         engine = SearchEngine(library, encoder)
-        text_search.text_page(engine, "warm up", TextSearch(q="warm up"))
+        engine.page("warm up", TextSearch(q="warm up"))
         rows = {name: run_variant(engine, spoken, modality, meaning) for name, modality, meaning in VARIANTS}
     truths = {k: sum(len(t[k]) for t in spoken.truths.values()) for k in TRUTH_KINDS}
     return {

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks.moment_world import NOTHING, World, WorldEncoder
-from search_api.metrics import Span
+from search_api.evaluation.metrics import Span
 
 FILLER_WORDS = (
     "well so then okay really just going think know mean right look yes maybe here there now later "

@@ -1,10 +1,10 @@
-"""What a search of said lines by their words costs at scale: ``store.search_cues`` (the database's
+"""What a search of said lines by their words costs at scale: ``cue_store.search_cues`` (the database's
 full-text engine over the lines) on a library of ``--lines`` English lines, median and p90 ms over a
 fixed set of queries (single words, inflected words, two words, a phrase, a prefix), on SQLite and,
 with ``--postgres URL`` (an empty database), on PostgreSQL too.
 
 Run it on two checkouts to compare them side by side (the library is built by each checkout's own
-``store.write_cues``, so each is measured with its own analysis)::
+``cue_store.write_cues``, so each is measured with its own analysis)::
 
     python -m benchmarks.word_cost --lines 100000 [--postgres postgresql+psycopg://...]
     PYTHONPATH=OTHER_CHECKOUT python -m benchmarks.word_cost --lines 100000
@@ -50,12 +50,12 @@ def sentence(rng: random.Random) -> str:
 
 
 def build(settings: object, lines: int, seed: int = 0) -> None:
-    """``lines`` lines over one-hour videos of ``LINES_PER_VIDEO`` lines each, written by ``store.write_cues``."""
+    """``lines`` lines over one-hour videos of ``LINES_PER_VIDEO`` lines each, written by ``cue_store.write_cues``."""
     import numpy as np
 
-    from vidseek import store
-    from vidseek.encoders import load_encoder
-    from vidseek.library import Library
+    from vidseek.models.encoders import load_encoder
+    from vidseek.storage import cue_store, store
+    from vidseek.storage.library import Library
 
     rng = random.Random(seed)
     encoder = load_encoder(MODEL)
@@ -73,30 +73,31 @@ def build(settings: object, lines: int, seed: int = 0) -> None:
             sample_fps=1.0, clip_seconds=4.0, clip_stride=2.0,
         )  # fmt: skip
         cues = [
-            store.CueRow(i * step, i * step + step / 2, sentence(rng), "sidecar:v.en.srt", "en") for i in range(count)
+            cue_store.CueRow(i * step, i * step + step / 2, sentence(rng), "sidecar:v.en.srt", "en")
+            for i in range(count)
         ]
         with library.sessions() as session:
             video_id, _, _ = store.replace_video(
                 record, np.zeros(1), vectors, [(0, 0, 0.0, 4.0)], vectors, session=session
             )
-            store.write_cues(video_id, cues, replacing="all", session=session)
+            cue_store.write_cues(video_id, cues, replacing="all", session=session)
             session.commit()
 
 
 def timed(settings: object, rounds: int = 5) -> dict[str, float]:
-    from vidseek import store
-    from vidseek.library import Library
+    from vidseek.storage import cue_store
+    from vidseek.storage.library import Library
 
     library = Library(settings, notify=lambda m: None)
     per_query: list[float] = []
     found = 0
     with library.sessions() as session:
         for query in QUERIES:  # warm the caches once
-            store.search_cues(query, 200, session=session)
+            cue_store.search_cues(query, 200, session=session)
         for _ in range(rounds):
             for query in QUERIES:
                 start = time.perf_counter()
-                found += len(store.search_cues(query, 200, session=session))
+                found += len(cue_store.search_cues(query, 200, session=session))
                 per_query.append((time.perf_counter() - start) * 1000)
     per_query.sort()
     return {

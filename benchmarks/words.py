@@ -1,5 +1,5 @@
 """Finding said words in a small multilingual world: R@1 by words for each kind of query, the lines
-analysed (``vidseek.text_analysis``, the shipped code) against the lines as written (FTS5
+analysed (``vidseek.said.text_analysis``, the shipped code) against the lines as written (FTS5
 ``unicode61`` over the raw text, the query cut into letter-and-digit runs: vidseek before).
 
 The world is a library of lines in English, Spanish, German, French, Portuguese, Japanese, Chinese
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vidseek import store
-from vidseek.db import open_sessions
+from vidseek.storage import cue_store, store
+from vidseek.storage.db import open_sessions
 
 WORLD = {
     "cjk": [
@@ -95,7 +95,7 @@ def _shipped(url: str) -> dict[str, float]:
             vectors = np.ones((1, 2), np.float32)
             record = store.VideoRecord("/world.mp4", "world", 1, 1, "f", 60.0, 25.0, 64, 48, "h264", "m", 1.0, 2.0, 2.0)
             cues = [
-                store.CueRow(float(i), i + 0.5, text, "sidecar:world.srt", lang)
+                cue_store.CueRow(float(i), i + 0.5, text, "sidecar:world.srt", lang)
                 for i, (text, lang) in enumerate(lines())
             ]
             store.replace_video(
@@ -105,7 +105,7 @@ def _shipped(url: str) -> dict[str, float]:
 
         def first(query: str) -> str | None:
             with sessions() as session:
-                hits = store.search_cues(query, 1, session=session)
+                hits = cue_store.search_cues(query, 1, session=session)
             return hits[0].text if hits else None
 
         return _recall(first)

@@ -40,7 +40,7 @@ def demo(ctx: click.Context, paths: tuple[Path, ...], queries: tuple[str, ...], 
     code = run_index(settings, targets, progress=None, prune=False)
     if code:
         click.echo("some files failed (listed above); searching what was indexed", err=True)
-    from search_api.schemas import MomentFilters
+    from search_api.http.schemas import MomentFilters
 
     for query in queries or ("a rabbit in a meadow", "people riding bikes"):
         click.echo(f"\nsearch: {query}")

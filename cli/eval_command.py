@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.shared import UsageProblem, guard, print_table, search_engine, settings_from
-from search_api.annotations import FORMATS, AnnotationError, LabelledSet, quoted
-from search_api.evaluate import DEFAULT_LIMIT, Evaluation, QueryResult
-from search_api.metrics import Span
+from search_api.evaluation.annotations import FORMATS, LabelledSet
+from search_api.evaluation.evaluate import DEFAULT_LIMIT, Evaluation, QueryResult
+from search_api.evaluation.label_lines import AnnotationError, quoted
+from search_api.evaluation.metrics import Span
 from vidseek.timecode import clock
 
 if TYPE_CHECKING:
-    from search_api.engine import SearchEngine
+    from search_api.search.engine import SearchEngine
 
 SHOWN_NAMES = 5
 """Unmatched video names listed in a warning before '...'."""
@@ -84,7 +85,7 @@ def _run_eval(
     ctx: click.Context, labels: Path, fmt: str | None, *, limit: int, min_relevance: str, per_query: bool, as_json: bool
 ) -> None:
     """Read LABELS (format errors first, before any model loads), match, search, report."""
-    from search_api.annotations import match_labels, read_labels
+    from search_api.evaluation.annotations import match_labels, read_labels
 
     try:
         fmt, parsed = read_labels(labels, fmt)
@@ -113,7 +114,7 @@ def _run_eval(
 
 
 def _library_paths(library) -> list[str]:  # noqa: ANN001
-    from vidseek import store
+    from vidseek.storage import store
 
     with library.sessions() as session:
         return [video.path for video in store.list_videos(session=session)]
@@ -127,7 +128,7 @@ def _evaluate_with_progress(
     min_relevance: str,
 ) -> Evaluation:
     """``evaluate`` with a progress bar on stderr when it is a terminal."""
-    from search_api.evaluate import evaluate
+    from search_api.evaluation.evaluate import evaluate
 
     if not sys.stderr.isatty():
         return evaluate(engine, labelled.queries, limit=limit, min_relevance=min_relevance)

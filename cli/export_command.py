@@ -1,5 +1,5 @@
 """``vidseek export``: a query's moments as a file an editor imports, without a server: the same bytes the
-API's ``/api/export.*`` routes send for the same search (``search_api.editor_exports.export_file``)."""
+API's ``/api/export.*`` routes send for the same search (``search_api.exports.editor_exports.export_file``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from cli.shared import UsageProblem, guard, search_engine, settings_from
 
 FORMATS = ("otio", "edl", "csv", "fcpxml", "xmeml", "resolve-markers")
-"""``search_api.editor_exports.FORMATS`` (not imported here, so ``--help`` loads no search code)."""
+"""``search_api.exports.editor_exports.FORMATS`` (not imported here, so ``--help`` loads no search code)."""
 
 
 @click.command(name="export")
@@ -73,9 +73,9 @@ def export(
     a DaVinci Resolve marker EDL."""
     if not query.strip():
         raise UsageProblem('QUERY is empty: say what to look for, e.g. vidseek export "a dog" --format fcpxml')
-    from search_api.editor_exports import TimelineOptions, export_file, find_moments
-    from search_api.exports import ExportProblem
-    from search_api.schemas import TextSearch
+    from search_api.exports.editor_exports import TimelineOptions, export_file, find_moments
+    from search_api.exports.formats import ExportProblem
+    from search_api.http.schemas import TextSearch
 
     page["video_id"] = list(page["video_id"])
     try:

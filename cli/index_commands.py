@@ -65,12 +65,13 @@ def run_index(settings: Settings, paths: list[Path], *, progress: bool | None, p
     """Index ``paths``, print the failures, removals and summary; the exit code (1 when a file failed)."""
     from indexer.progress import Progress
     from indexer.runner import Indexer
-    from vidseek.encoders import library_encoder
-    from vidseek.model_spec import canonical_spec
+    from vidseek.models.encoders import library_encoder
+    from vidseek.models.model_spec import canonical_spec
 
     library = open_library(settings)
     if settings.ray_address:
-        from indexer.distributed import RayIndexer, RayUnavailable
+        from indexer.distributed import RayIndexer
+        from indexer.ray_tasks import RayUnavailable
 
         spec = library.model_to_use()  # the actors load it by spec
         try:
@@ -176,8 +177,8 @@ def worker(ctx: click.Context, lease: float | None, poll: float | None, until_id
     job finishes first."""
     import logging
 
-    from indexer.worker import run_worker_process
-    from vidseek.library import WORKER_SAVE_INTERVAL
+    from indexer.worker_threads import run_worker_process
+    from vidseek.storage.library import WORKER_SAVE_INTERVAL
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("indexer.worker").setLevel(logging.INFO)

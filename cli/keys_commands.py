@@ -21,7 +21,7 @@ def keys() -> None:
 @guard
 def keys_create(ctx: click.Context, name: str, as_json: bool) -> None:
     """Create a key called NAME and print it (once: only its hash is kept)."""
-    from vidseek.keys import create_key, key_json
+    from vidseek.storage.keys import create_key, key_json
 
     library = open_library(settings_from(ctx.find_root()))
     with library.sessions() as session:
@@ -48,7 +48,7 @@ def keys_create(ctx: click.Context, name: str, as_json: bool) -> None:
 @guard
 def keys_list(ctx: click.Context, as_json: bool) -> None:
     """List keys: id, prefix, name, created, last used, revoked."""
-    from vidseek.keys import key_json, list_keys
+    from vidseek.storage.keys import key_json, list_keys
 
     library = open_library(settings_from(ctx.find_root()))
     with library.sessions() as session:
@@ -81,7 +81,7 @@ def keys_list(ctx: click.Context, as_json: bool) -> None:
 @guard
 def keys_revoke(ctx: click.Context, ref: str) -> None:
     """Revoke a key by its id or prefix; it stops working at once."""
-    from vidseek.keys import KeyLookupError, revoke_key
+    from vidseek.storage.keys import KeyLookupError, revoke_key
 
     library = open_library(settings_from(ctx.find_root()))
     with library.sessions() as session:

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from cli.shared import guard, open_library, print_table, settings_from
-from vidseek import cue_vectors, store
+from vidseek.said import cue_vectors
+from vidseek.storage import cue_store, index_meta, store
 from vidseek.timecode import clock
 
 
@@ -22,7 +23,7 @@ def ls_(ctx: click.Context, as_json: bool) -> None:
     with library.sessions() as session:
         videos = store.list_videos(session=session)
         counts = store.clip_counts(session=session)
-    from search_api.results import video_detail_json
+    from search_api.search.results import video_detail_json
 
     items = [video_detail_json(v, counts.get(v.id, 0)) for v in videos]  # the same shape as GET /api/videos
     if as_json:
@@ -53,11 +54,11 @@ def info(ctx: click.Context, as_json: bool) -> None:
     with library.sessions() as session:
         totals = store.totals(session=session)
         facts = {
-            "model": store.get_meta("model", session=session),
-            "dim": store.get_meta("dim", session=session),
+            "model": index_meta.get_meta("model", session=session),
+            "dim": index_meta.get_meta("dim", session=session),
             "generation": store.generation(session=session),
         }
-        counts = store.cue_counts(session=session).values()
+        counts = cue_store.cue_counts(session=session).values()
         said = {
             "subtitle_cues": sum(c[0] for c in counts),
             "transcript_cues": sum(c[1] for c in counts),

@@ -9,8 +9,8 @@ import click
 
 from cli.shared import guard, open_library, print_table, settings_from
 from vidseek.config import Settings
-from vidseek.db import sqlite_file
-from vidseek.model_presets import PRESETS, preset_of_spec
+from vidseek.models.model_presets import PRESETS, preset_of_spec
+from vidseek.storage.db import sqlite_file
 
 
 def configured_model(settings: Settings) -> tuple[str, str]:

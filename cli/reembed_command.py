@@ -26,7 +26,7 @@ def reembed(ctx: click.Context, spec: str, queue: bool, progress: bool | None) -
     `vidseek serve` and `vidseek worker` processes follow by themselves). Interrupted, it resumes
     where it stopped. Then it is the library's model: commands without VIDSEEK_MODEL use it.
     """
-    from vidseek import jobs
+    from vidseek.storage import jobs
 
     settings = settings_from(ctx)
     library = open_library(settings)
@@ -35,7 +35,7 @@ def reembed(ctx: click.Context, spec: str, queue: bool, progress: bool | None) -
     with library.sessions() as session:
         jobs.refuse_if_reembed_active(session=session)  # Conflict: exit 1, through guard
         if queue:
-            from vidseek.encoders import check_spec
+            from vidseek.models.encoders import check_spec
 
             check_spec(spec)  # can the workers load it? (a few seconds at most; ModelError: exit 2)
             job = jobs.enqueue("reembed", session=session, payload={"model": spec})
@@ -48,7 +48,7 @@ def reembed(ctx: click.Context, spec: str, queue: bool, progress: bool | None) -
 def _run_reembed(settings: Settings, library, spec: str, *, progress: bool | None) -> int:  # noqa: ANN001
     from indexer.progress import Progress
     from indexer.reembed import Reembedder
-    from vidseek.encoders import encoder_for
+    from vidseek.models.encoders import encoder_for
 
     encoder = encoder_for(settings, spec)
     report = Reembedder(settings, library, encoder, spec, progress=lambda: Progress(progress)).run()

@@ -60,7 +60,7 @@ def search(ctx: click.Context, query: str, as_json: bool, **page: object) -> Non
     """Find the moments that match QUERY, best first."""
     if not query.strip():
         raise UsageProblem('QUERY is empty: say what to look for, e.g. vidseek search "a dog on a beach"')
-    from search_api.schemas import TextSearch
+    from search_api.http.schemas import TextSearch
 
     try:
         params = TextSearch(q=query, **page)
@@ -70,8 +70,8 @@ def search(ctx: click.Context, query: str, as_json: bool, **page: object) -> Non
 
 
 def run_search(settings: Settings, query: str, params, *, as_json: bool) -> None:  # noqa: ANN001
-    """Search and print the page ``params`` (``search_api.schemas.MomentFilters``) asks for."""
-    from search_api.moments import moments_json
+    """Search and print the page ``params`` (``search_api.http.schemas.MomentFilters``) asks for."""
+    from search_api.search.moments import moments_json
 
     engine = search_engine(settings)
     body = moments_json(engine, query, query, params)  # re-encoded by the current model if a re-embed switches it

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from cli.shared import guard, open_library, settings_from
-from vidseek import store
 from vidseek.config import Settings
+from vidseek.storage import store
 
 
 @click.command(name="serve")
@@ -22,10 +22,10 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 def run_serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
-    from search_api.app import create_app
-    from vidseek import vector_index
-    from vidseek.blas_threads import limit_numpy_blas
-    from vidseek.encoders import library_encoder
+    from search_api.http.app import create_app
+    from vidseek.models.encoders import library_encoder
+    from vidseek.vectors import vector_index
+    from vidseek.vectors.blas_threads import limit_numpy_blas
 
     limit_numpy_blas(1)  # a query's products are small: a second BLAS thread costs more than it saves
     vector_index.SEARCH_THREADS = 1  # likewise FAISS: each request searches on its own thread
@@ -39,9 +39,9 @@ def run_serve(settings: Settings, host: str, port: int) -> None:
 
 
 def warn_if_writes_refused(library, host: str) -> None:  # noqa: ANN001
-    """One warning line when the API will refuse every write (``search_api.security.writes_locked``)."""
-    from search_api.security import writes_locked
-    from vidseek.keys import active_key_count
+    """One warning line when the API will refuse every write (``search_api.http.security.writes_locked``)."""
+    from search_api.http.security import writes_locked
+    from vidseek.storage.keys import active_key_count
 
     with library.sessions() as session:
         keys = active_key_count(session=session)

@@ -54,7 +54,7 @@ def guard(fn):  # noqa: ANN001, ANN201
 
 def open_library(settings: Settings, *, save_interval: float = 0.0):  # noqa: ANN201
     """The library, or a one-line UsageProblem for a database URL that cannot be used."""
-    from vidseek.library import Library
+    from vidseek.storage.library import Library
 
     try:
         return Library(settings, save_interval=save_interval)
@@ -70,8 +70,8 @@ def open_library(settings: Settings, *, save_interval: float = 0.0):  # noqa: AN
 
 def search_engine(settings: Settings):  # noqa: ANN201
     """The engine on the indexed library (``vidseek search``, ``vidseek eval``); an empty index is an error."""
-    from search_api.engine import SearchEngine
-    from vidseek.encoders import library_encoder
+    from search_api.search.engine import SearchEngine
+    from vidseek.models.encoders import library_encoder
 
     library = open_library(settings)
     if library.model_name() is None:

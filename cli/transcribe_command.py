@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from cli.shared import UsageProblem, guard, open_library, settings_from
-from vidseek import store, transcripts
-from vidseek.models import Video
+from vidseek.said import transcripts
+from vidseek.storage import cue_store, store
+from vidseek.storage.tables import Video
 
 NO_MODEL = (
     "no speech model: set VIDSEEK_SPEECH_MODEL (faster-whisper:small, or a faster-whisper model folder "
@@ -55,7 +56,7 @@ def transcribe(ctx: click.Context, videos: tuple[str, ...], all_: bool, force: b
     settings = settings_from(ctx, speech_model=speech_model)
     if not settings.speech_model:
         raise UsageProblem(NO_MODEL)
-    from vidseek.speech_spec import check_speech_spec
+    from vidseek.said.speech_spec import check_speech_spec
 
     # can the workers load it? ModelError: exit 2 (a python: module is imported in a child process, given
     # VIDSEEK_SPEECH_IMPORT_TIMEOUT seconds)
@@ -65,7 +66,7 @@ def transcribe(ctx: click.Context, videos: tuple[str, ...], all_: bool, force: b
     with library.sessions() as session:
         listed = store.list_videos(session=session)
         chosen, unknown = (listed, []) if all_ else pick_videos(listed, videos)
-        counts = store.cue_counts(None if all_ else [v.id for v in chosen], session=session)
+        counts = cue_store.cue_counts(None if all_ else [v.id for v in chosen], session=session)
         active = transcripts.being_transcribed(session=session)
         heard = transcripts.heard_contents(session=session)
         for video in chosen:

@@ -1,5 +1,5 @@
 """One video's clips from its sampled frames: the windows (``indexer.sample.clip_windows``) and a
-CLIP4Clip meanP vector for each (``vidseek.pool.pool_windows``). Indexing and re-embedding store
+CLIP4Clip meanP vector for each (``vidseek.vectors.pool.pool_windows``). Indexing and re-embedding store
 exactly what this builds."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.sample import clip_windows
-from vidseek.pool import pool_windows
+from vidseek.vectors.pool import pool_windows
 
 
 @dataclass(frozen=True)

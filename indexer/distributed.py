@@ -24,7 +24,6 @@ as one unit with the local decoder, so a bad file fails with the very reason a l
 from __future__ import annotations
 
 import logging
-import os
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,199 +31,22 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from indexer.chunked import Unchunkable, chunk_steps, frames_in_chunk
-from indexer.decode import DEFAULT_INPUT_SIZE, get_decoder
-from indexer.decoded import DecodedVideo, decode_failure
+from indexer.chunked import chunk_steps
+from indexer.decode import DEFAULT_INPUT_SIZE
+from indexer.decoded import DecodedVideo
 from indexer.embedding import OnFrame, VideoToEmbed
-from indexer.frame_signature import FrameSkipper, span_start
 from indexer.progress import Progress
+from indexer.ray_tasks import EmbedActor, Unit, _ray, connect, decode_unit
 from indexer.runner import Indexer, IndexReport
-from indexer.sample import TIME_EPS
 from vidseek.config import Settings
-from vidseek.encoders import Encoder, input_size_of
-from vidseek.errors import ModelError, VidseekError
-from vidseek.library import Library
+from vidseek.errors import ModelError
+from vidseek.models.encoders import Encoder
+from vidseek.storage.library import Library
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = "pip install 'vidseek[ray]'"
-LOCAL = "local"
-
-
-class RayUnavailable(VidseekError):
-    """Ray is not installed, or the cluster cannot be reached."""
-
-
-def _ray():  # noqa: ANN202
-    try:
-        import ray
-    except ImportError:
-        raise RayUnavailable(f"indexing on Ray needs the ray package, which is not installed: {INSTALL_HINT}") from None
-    return ray
-
-
-def connect(address: str | None) -> bool:
-    """Attach this process to Ray; True when this call did it (so ``ray.shutdown()`` is ours to call).
-
-    ``None``/``'local'``: Ray on this machine (the one ``ray start`` runs here, else a new one);
-    ``'auto'``: the running cluster; anything else: that cluster's address. Already attached: kept.
-    """
-    ray = _ray()
-    if ray.is_initialized():
-        return False
-    env = {"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}
-    kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
-    if env:
-        kwargs["runtime_env"] = {"env_vars": env}  # custom `python:` encoders import on the workers too
-    try:
-        if address in (None, "", LOCAL):
-            ray.init(include_dashboard=False, **kwargs)
-        else:
-            ray.init(address=address, **kwargs)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = "on this machine" if address in (None, "", LOCAL) else f"at {address}"
-        raise RayUnavailable(f"cannot start or reach Ray {where}: {str(exc).strip().splitlines()[0]}") from None
-    return True
-
 
 # -- on the cluster ------------------------------------------------------------------------------
-
-
-class EmbedActor:
-    """Holds the model; turns batches of frames into vectors. One per GPU, or one on a CPU cluster."""
-
-    def __init__(
-        self, spec: str, device: str, threads: int, precision: str, backend: str = "torch", cache: str | None = None
-    ) -> None:
-        from vidseek.encoders import load_encoder
-
-        self.error: str | None = None
-        try:
-            self.encoder = load_encoder(
-                spec,
-                device=device,
-                threads=threads,
-                precision=precision,
-                backend=backend,
-                cache_dir=Path(cache) if cache else None,
-            )
-        except VidseekError as exc:  # told by describe(), so the driver says it in one line
-            self.error = str(exc)
-
-    def describe(self) -> tuple[str, int, tuple[int, int] | None] | str:
-        """(name, dim, input size), or why the model did not load."""
-        if self.error is not None:
-            return self.error
-        return self.encoder.name, int(self.encoder.dim), input_size_of(self.encoder)
-
-    def embed(self, images: np.ndarray) -> np.ndarray:
-        return np.asarray(self.encoder.encode_frames(images), np.float32)
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One decode task's work: a whole video (``end_step`` None and ``start_step`` 0, ``chunked``
-    False: the local decoder) or one chunk of it."""
-
-    key: int
-    """The video's index in the driver's job list."""
-    part: int
-    path: str
-    start_step: int = 0
-    end_step: int | None = None
-    chunked: bool = False
-    attempt: int = 0
-    """Bumped when the video is decoded again whole after a chunk failed; older results are dropped."""
-
-
-def decode_unit(
-    unit: Unit,
-    actor: Any,
-    *,
-    decoder: str,
-    fps: float,
-    size: tuple[int, int],
-    batch_size: int,
-    keyframes_only: bool,
-    skip_similar: float = 0.0,
-    depth: int = 2,
-) -> Iterator[tuple]:
-    """Decode one unit, send its frames to ``actor`` in batches (``depth`` in flight), and yield
-    ``("batch", seq, times, vectors)`` for each, then ``("end", n_batches, error)``.
-
-    Frames within ``skip_similar`` of the last embedded one reuse its vector, as in a local run
-    (``indexer.frame_signature``); so that a chunk decides as the whole file does, it decodes from the
-    first step of its span and keeps only its own frames.
-
-    Decoding errors end the unit with their reason (as the local pipeline reports them); an error
-    from the model is raised (the run stops, as a local run does)."""
-    import ray
-
-    path = Path(unit.path)
-    owned_from = unit.start_step / fps
-    if unit.chunked:
-        first = span_start(unit.start_step, fps) if skip_similar else unit.start_step
-        frames = frames_in_chunk(
-            path, fps=fps, size=size, start_step=first, end_step=unit.end_step, keyframes_only=keyframes_only
-        )
-    else:
-        frames = get_decoder(decoder).frames(path, fps=fps, size=size, keyframes_only=keyframes_only)
-    skipper = FrameSkipper(skip_similar, fps)
-    in_flight: deque = deque()
-    times: list[float] = []
-    owners: list[int] = []
-    """Per time in ``times``: the index in ``images`` of the frame whose vector it gets."""
-    images: list[np.ndarray] = []
-    before: np.ndarray | None = None
-    """The last embedded frame before the unit's own, until the unit's first frame (which may reuse it)."""
-    sent = 0
-    error: str | None = None
-
-    def send() -> None:
-        nonlocal sent
-        ref = actor.embed.remote(np.stack(images))
-        in_flight.append((sent, np.asarray(times, np.float64), np.asarray(owners, np.int64), ref))
-        sent += 1
-        times.clear()
-        owners.clear()
-        images.clear()
-
-    def results(keep: int) -> Iterator[tuple]:
-        while len(in_flight) > keep:
-            seq, ts, own, ref = in_flight.popleft()
-            yield ("batch", seq, ts, ray.get(ref)[own])
-
-    iterator = iter(frames)
-    while True:
-        try:
-            frame = next(iterator)
-        except StopIteration:
-            break
-        except Unchunkable as exc:
-            error = f"unchunkable: {exc}"
-            break
-        except Exception as exc:  # noqa: BLE001 - a file that crashes the decoder fails alone, as locally
-            error = decode_failure(exc)
-            break
-        embeds = skipper.embeds(frame.t, frame.image)
-        if frame.t + TIME_EPS < owned_from:  # the span's frames before the chunk: they only warm the skipper
-            before = frame.image if embeds else before
-            continue
-        if embeds or before is not None:
-            if len(images) >= batch_size:  # a full batch goes once every frame that reuses its vectors is in
-                send()
-                yield from results(depth - 1)
-            images.append(frame.image if embeds else before)
-            before = None
-        times.append(frame.t)
-        owners.append(len(images) - 1)
-    if error is not None:
-        yield ("end", sent, error)
-        return
-    if images:
-        send()
-    yield from results(0)
-    yield ("end", sent, None)
 
 
 # -- on the driver -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from indexer.decode import DEFAULT_INPUT_SIZE, get_decoder
 from indexer.decoded import DecodedVideo
 from indexer.pipeline import embed_videos
 from vidseek.config import Settings
-from vidseek.encoders import Encoder, input_size_of
+from vidseek.models.encoders import Encoder, input_size_of
 
 OnFrame = Callable[[int, float], None]
 """Called with (video key, frame time) as frames are decoded (progress)."""

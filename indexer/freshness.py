@@ -3,7 +3,7 @@
 A row is current for a run when it was indexed with that run's model and sampling settings, by a
 full decode unless the run itself only decodes keyframes (a keyframes-only row is refined by the
 next full run), the file's size and mtime are the ones recorded, and so are the names, sizes and
-mtimes of the subtitle files beside it (``indexer.sidecars``: a changed sidecar's cues are read
+mtimes of the subtitle files beside it (``indexer.said.sidecars``: a changed sidecar's cues are read
 again).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from vidseek.config import Settings
-from vidseek.models import Video
+from vidseek.storage.tables import Video
 
 
 def settings_match(video: Video, settings: Settings, model: str | None) -> bool:
@@ -36,7 +36,7 @@ def is_current(
     video: Video | None, st: os.stat_result, settings: Settings, model: str | None, *, sidecars: str
 ) -> bool:
     """Can a run skip this file without reading it? (``sidecars``: the subtitle files beside it now,
-    ``indexer.sidecars.Sidecars.signature``.)"""
+    ``indexer.said.sidecars.Sidecars.signature``.)"""
     return (
         video is not None
         and settings_match(video, settings, model)

@@ -30,12 +30,13 @@ from indexer.decoded import DecodedVideo, cannot_read, decoded_problem
 from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of, text_tower
 from indexer.freshness import file_unchanged
 from indexer.progress import Progress
-from vidseek import cue_vectors, staging, store
 from vidseek.config import Settings
-from vidseek.encoders import Encoder
 from vidseek.errors import VidseekError
-from vidseek.library import Library
-from vidseek.vector_index import build_index
+from vidseek.models.encoders import Encoder
+from vidseek.said import cue_vectors
+from vidseek.storage import staging, store
+from vidseek.storage.library import Library
+from vidseek.vectors.vector_index import build_index
 
 log = logging.getLogger(__name__)
 

@@ -22,14 +22,15 @@ from indexer.discover import find_videos, fingerprint, is_folder, printable
 from indexer.embedding import FrameEmbedding, VideoToEmbed, embedding_of, text_tower
 from indexer.freshness import is_current, settings_match
 from indexer.progress import Progress
-from indexer.sidecars import Sidecars, cues_of
-from vidseek import cue_bounds, cue_vectors, store, transcripts
+from indexer.said.sidecars import Sidecars, cues_of
 from vidseek.config import Settings
-from vidseek.encoders import Encoder
 from vidseek.errors import DecodeError, ModelError
-from vidseek.library import Library
-from vidseek.models import Video
-from vidseek.speech_spec import speech_source
+from vidseek.models.encoders import Encoder
+from vidseek.said import cue_bounds, cue_vectors, transcripts
+from vidseek.said.speech_spec import speech_source
+from vidseek.storage import cue_store, store
+from vidseek.storage.library import Library
+from vidseek.storage.tables import Video
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class IndexReport:
     """(path, note), each note led by what it is about: ``subtitles:`` a subtitle block or stream that
     could not be read (the rest were kept), ``transcript:`` a video not queued for transcription."""
     cues_embedded: int = 0
-    """Subtitle lines whose text was embedded for semantic search (``vidseek.cue_vectors.fill``)."""
+    """Subtitle lines whose text was embedded for semantic search (``vidseek.said.cue_vectors.fill``)."""
     video_seconds: float = 0.0
     wall_seconds: float = 0.0
 
@@ -134,12 +135,12 @@ class Indexer:
             session.commit()
         return todo
 
-    def _read_cues(self, path: Path, duration: float, report: IndexReport) -> list[store.CueRow]:
+    def _read_cues(self, path: Path, duration: float, report: IndexReport) -> list[cue_store.CueRow]:
         """The cues of ``path`` (its sidecars', its subtitle streams') that are stored for a ``duration`` s
-        video (``vidseek.cue_bounds``); what was skipped, dropped or cut goes to the notes."""
+        video (``vidseek.said.cue_bounds``); what was skipped, dropped or cut goes to the notes."""
         cues, notes = cues_of(path, max_bytes=self.settings.subtitle_max_bytes, max_chars=self.settings.cue_max_chars)
         report.notes.extend((str(path), f"subtitles: {note}") for note in notes)
-        rows = [store.CueRow(c.start, c.end, c.text, c.source, c.lang) for c in cues]
+        rows = [cue_store.CueRow(c.start, c.end, c.text, c.source, c.lang) for c in cues]
         kept = cue_bounds.bounded(rows, duration, self.settings.cues_per_hour)
         if kept.note is not None:
             report.notes.append((str(path), f"subtitles: {kept.note}"))
@@ -148,7 +149,9 @@ class Indexer:
     def _reread_cues(self, video: Video, path: Path, beside: str, report: IndexReport, *, session: Session) -> None:
         """The video is unchanged but the subtitle files beside it are not: read its cues again."""
         cues = self._read_cues(path, video.duration, report)
-        store.write_cues(video.id, cues, replacing="subtitles", session=session, per_hour=self.settings.cues_per_hour)
+        cue_store.write_cues(
+            video.id, cues, replacing="subtitles", session=session, per_hour=self.settings.cues_per_hour
+        )
         video.sidecars = beside
         report.cues_reread.append(str(path))
 
@@ -239,7 +242,7 @@ class Indexer:
                 report.notes.append((str(path), f"transcript: not queued: {exc}"))
                 return
         with self.library.sessions() as session:
-            counts = store.cue_counts([video_id], session=session).get(video_id)
+            counts = cue_store.cue_counts([video_id], session=session).get(video_id)
             if not transcripts.wants_transcript(counts) or video_id in transcripts.being_transcribed(session=session):
                 return
             video = store.videos_by_ids([video_id], session=session)[video_id]
@@ -253,7 +256,7 @@ class Indexer:
             return file.info.duration
         return max(done.times) + min(step, 1.0 / max(file.info.fps, 1.0))
 
-    def _store(self, file: _File, done: DecodedVideo, duration: float, cues: list[store.CueRow]) -> int:
+    def _store(self, file: _File, done: DecodedVideo, duration: float, cues: list[cue_store.CueRow]) -> int:
         s = self.settings
         clips = build_clips(
             done.times,

@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from indexer.discover import find_videos, printable
 from indexer.freshness import is_current
-from indexer.sidecars import Sidecars
-from vidseek import jobs, store
-from vidseek.clock import as_utc
+from indexer.said.sidecars import Sidecars
 from vidseek.config import Settings
-from vidseek.models import Job
+from vidseek.storage import index_meta, jobs, store
+from vidseek.storage.clock import as_utc
+from vidseek.storage.tables import Job
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def scan_once(
     result = ScanResult()
     files, problems = find_videos([r for r in roots if r.is_dir()])
     result.problems = [(printable(p), reason) for p, reason in problems]
-    model = store.get_meta("model", session=session)
+    model = index_meta.get_meta("model", session=session)
     active_paths = jobs.active_job_paths(session=session)
     deleting = jobs.video_ids_with_active_jobs("delete", session=session)
     sidecars = Sidecars()

@@ -1,4 +1,4 @@
-"""A worker: takes jobs from the SQL queue (``vidseek.jobs``) and runs them, one at a time.
+"""A worker: takes jobs from the SQL queue (``vidseek.storage.jobs``) and runs them, one at a time.
 
     claim ──► run (heartbeat + progress every lease/4 s) ──► complete | fail (retry later | failed)
 
@@ -12,12 +12,12 @@ Job kinds:
   (``indexer.reembed``); search keeps answering with the old model until the switch. A file that
   is missing or cannot be decoded fails the job with its path (the library stays on the old model;
   what was staged is kept for the next attempt). After a switch, this worker's index jobs use the
-  new model (``vidseek.encoder_follower``); a job caught by the switch mid-way is retried with it;
+  new model (``vidseek.models.encoder_follower``); a job caught by the switch mid-way is retried with it;
 - ``transcribe`` (``video_id``, payload ``{"model": SPEECH_SPEC}``): hear that video's sound and store
-  its transcript (``indexer.transcription``). A file that changed since it was indexed is indexed
+  its transcript (``indexer.said.transcription``). A file that changed since it was indexed is indexed
   again first, as a reindex job would; one that changes while it is heard is heard again (retry).
   A file without sound is done, with no cues. The transcriber runs in a process of the worker's own
-  (``vidseek.transcriber_process``, kept for the next transcribe job): one that answers no window
+  (``vidseek.said.transcriber_process``, kept for the next transcribe job): one that answers no window
   within ``VIDSEEK_SPEECH_WINDOW_TIMEOUT`` is killed and the job fails; one that answers something
   that is not lines fails the job at once; one that raises is retried. Its errors are one short line.
 
@@ -35,68 +35,28 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
-import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from indexer.decoded import cannot_read
 from indexer.freshness import file_unchanged
+from indexer.job_progress import JobProgress, Outcome, one_line
 from indexer.runner import Indexer
-from vidseek import cue_vectors, jobs, store
 from vidseek.config import Settings
-from vidseek.encoder_follower import EncoderFollower
-from vidseek.encoders import Encoder
 from vidseek.errors import DecodeError, ModelError, ModelMismatchError, VidseekError
-from vidseek.library import WORKER_SAVE_INTERVAL, Library
-from vidseek.models import Job, Video
+from vidseek.models.encoder_follower import EncoderFollower
+from vidseek.models.encoders import Encoder
+from vidseek.said import cue_vectors
+from vidseek.storage import jobs, store
+from vidseek.storage.library import WORKER_SAVE_INTERVAL, Library
+from vidseek.storage.tables import Job, Video
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SAVE_INTERVAL = WORKER_SAVE_INTERVAL
 """A worker saves the FAISS file at most this often while busy, and whenever the queue runs dry."""
-ERROR_CHARS = 200
-"""The longest error a transcribe job records (one line)."""
-
-
-def one_line(text: str, limit: int = ERROR_CHARS) -> str:
-    """``text`` on one line, at most ``limit`` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class JobProgress:
-    """The ``indexer.progress.Progress`` interface, reporting the fraction done to a callback."""
-
-    def __init__(self, report: Callable[[float], None]) -> None:
-        self._report = report
-        self._total = 0.0
-        self._done = 0.0
-
-    def start(self, total_seconds: float, n_files: int) -> None:
-        self._total = max(total_seconds, 1e-9)
-
-    def frame(self, name: str, t: float, duration: float) -> None:
-        self._report(min(0.99, (self._done + t) / self._total))
-
-    def file_done(self, duration: float, failed: bool = False) -> None:
-        self._done += duration
-        self._report(min(0.99, self._done / self._total))
-
-    def close(self) -> None:
-        pass
-
-
-@dataclass
-class Outcome:
-    error: str | None = None
-    permanent: bool = False
-    video_id: int | None = None
-    """The video a done index job's file became, recorded on the job."""
 
 
 def default_worker_id() -> str:
@@ -124,7 +84,7 @@ class Worker:
             library = Library(settings, notify=log.warning, save_interval=save_interval)
         if encoders is None:
             if encoder is None:
-                from vidseek.encoders import library_encoder
+                from vidseek.models.encoders import library_encoder
 
                 encoder = library_encoder(settings, library)
             encoders = EncoderFollower(library, encoder, self._load)
@@ -141,12 +101,13 @@ class Worker:
         """Id of the job being run, if any."""
         self._progress = 0.0
         self._hearing = None
-        """The transcriber process of the last transcribe job (``vidseek.transcriber_process``), kept for the next."""
+        """The transcriber process of the last transcribe job (``vidseek.said.transcriber_process``),
+        kept for the next."""
         self._indexer_encoder = encoders.current()
         self._indexer = self._indexer_for(self._indexer_encoder)
 
     def _load(self, spec: str) -> Encoder:
-        from vidseek.encoders import encoder_for
+        from vidseek.models.encoders import encoder_for
 
         return encoder_for(self.settings, spec)
 
@@ -362,8 +323,8 @@ class Worker:
         return outcome
 
     def _hear_and_store(self, job: Job) -> Outcome:
-        from indexer.transcription import CUE_MAX_CHARS, ContentChanged, hear, store_transcript
-        from vidseek.transcriber_process import TranscriberFailed
+        from indexer.said.transcription import CUE_MAX_CHARS, ContentChanged, hear, store_transcript
+        from vidseek.said.transcriber_process import TranscriberFailed
 
         spec = jobs.payload_of(job).get("model") or self.settings.speech_model
         if not isinstance(spec, str) or not spec.strip():
@@ -415,7 +376,7 @@ class Worker:
 
     def _transcriber(self, spec: str):  # noqa: ANN202 - a TranscriberProcess
         """This worker's transcriber process for ``spec`` (started, and its model loaded, on first use)."""
-        from vidseek.transcriber_process import TranscriberProcess
+        from vidseek.said.transcriber_process import TranscriberProcess
 
         key = (spec, self.settings.device, self.settings.threads)
         if self._hearing is not None and (self._hearing.key != key or not self._hearing.alive):
@@ -447,78 +408,3 @@ class Worker:
     def _video(self, video_id: int | None) -> Video | None:
         with self.library.sessions() as session:
             return store.videos_by_ids([video_id], session=session).get(video_id) if video_id is not None else None
-
-
-class WorkerThreads:
-    """Workers running on threads of this process (``vidseek serve``), sharing its library and model."""
-
-    def __init__(self, workers: list[Worker]) -> None:
-        self.workers = workers
-        self.threads = [
-            threading.Thread(target=w.run, name=f"vidseek-worker-{i}", daemon=True) for i, w in enumerate(workers)
-        ]
-
-    def start(self) -> "WorkerThreads":
-        for t in self.threads:
-            t.start()
-        return self
-
-    def stop(self, grace: float = 10.0) -> None:
-        """Ask every worker to stop; jobs still running after ``grace`` seconds go back to the queue."""
-        for w in self.workers:
-            w.stop()
-        deadline = time.monotonic() + grace
-        for t in self.threads:
-            t.join(max(0.0, deadline - time.monotonic()))
-        for w, t in zip(self.workers, self.threads):
-            if t.is_alive() and w.release_current():
-                log.warning("worker %s: released job at shutdown", w.worker_id)
-
-
-def start_worker_threads(
-    settings: Settings, library: Library, encoders: EncoderFollower, count: int | None = None
-) -> WorkerThreads:
-    count = settings.serve_workers if count is None else count
-    return WorkerThreads([Worker(settings, library=library, encoders=encoders) for _ in range(count)]).start()
-
-
-def run_worker_process(
-    settings: Settings,
-    *,
-    library: Library | None = None,
-    lease_seconds: float | None = None,
-    poll_seconds: float | None = None,
-    until_idle: bool = False,
-    grace: float = 30.0,
-    echo: Callable[[str], None] = lambda m: None,
-) -> int:
-    """``vidseek worker``: run until SIGTERM/SIGINT. The first signal stops taking jobs and lets the
-    current one finish (for up to ``grace`` seconds, then it is released to the queue); a second
-    releases it at once. Returns the number of jobs run."""
-    worker = Worker(settings, library=library, lease_seconds=lease_seconds, poll_seconds=poll_seconds)
-
-    def leave_now() -> None:
-        # Leaving mid-job is as safe as a crash (each video is one transaction; the FAISS file is a
-        # checkpoint repaired on open); releasing just lets another worker start at once.
-        try:
-            if worker.release_current():
-                echo(f"worker {worker.worker_id}: released job back to the queue")
-        finally:
-            os._exit(0)
-
-    def on_signal(signum, _frame) -> None:  # noqa: ANN001
-        if worker.stop_event.is_set():
-            leave_now()
-        worker.stop()
-        echo(f"worker {worker.worker_id}: stopping after the current job (signal {signum})")
-        timer = threading.Timer(grace, leave_now)
-        timer.daemon = True
-        timer.start()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    echo(f"worker {worker.worker_id} waiting for jobs (lease {worker.lease_seconds:g} s)")
-    try:
-        return worker.run(until_idle=until_idle)
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)

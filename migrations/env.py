@@ -9,6 +9,9 @@ turn: the first creates the schema, the others then find it at head and do nothi
   ... already exists") and a failed run leaves half a schema.
 
 A database already at head is not locked at all (one read), so opening it never waits for writers.
+
+The scripts import nothing of vidseek: ``vidseek.storage.db`` reads this folder, and hands the tables'
+metadata (for ``--autogenerate``) in ``config.attributes["target_metadata"]``.
 """
 
 from __future__ import annotations
@@ -17,10 +20,8 @@ from alembic import context
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import engine_from_config, pool, text
 
-from vidseek.models import Base
-
 config = context.config
-target_metadata = Base.metadata
+target_metadata = config.attributes.get("target_metadata")
 
 MIGRATION_LOCK_KEY = 7_236_286_054_915_031_301
 """The advisory lock key of vidseek's migrations (any fixed int64; advisory locks are per database)."""

@@ -10,10 +10,10 @@ import numpy as np
 from colour_encoder import ColourEncoder
 
 from indexer.sample import clip_windows
-from vidseek import store
-from vidseek.library import Library
-from vidseek.pool import l2_normalize, pool_windows
-from vidseek.store import VideoRecord
+from vidseek.storage import store
+from vidseek.storage.library import Library
+from vidseek.storage.store import VideoRecord
+from vidseek.vectors.pool import l2_normalize, pool_windows
 
 RED = list(ColourEncoder().encode_text(["red"])[0] > 0.5).index(True)
 

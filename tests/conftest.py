@@ -17,7 +17,7 @@ from vidseek.config import Settings  # noqa: E402
 COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
 
 # open_clip models in the suite run on torch, the reference path, unless a test asks for ONNX
-# (tests/test_onnx_backend.py): exporting each random model per data dir would cost a minute each.
+# (tests/unit/vidseek/models/test_onnx_backend.py): exporting each random model per data dir would cost a minute each.
 os.environ.setdefault("VIDSEEK_BACKEND", "torch")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from search_api.response_models import MomentSpan, Positions, Timecodes, VideoRef
+from search_api.http.response_models import MomentSpan, Positions, Timecodes, VideoRef
 from vidseek.timecode import counting_rate, smpte
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from vidseek.model_presets import DEFAULT_PRESET, preset_named
+from vidseek.models.model_presets import DEFAULT_PRESET, preset_named
 
 DEFAULT_MODEL = preset_named(DEFAULT_PRESET).spec
 """The default preset's spec: an index built with it records ``open_clip:ViT-B-32:laion2b_s34b_b79k``."""
@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         default=None, description="Where ONNX exports of models are kept; default data_dir/models."
     )
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
-    # The jobs queue (vidseek/jobs.py, indexer/worker.py).
+    # The jobs queue (vidseek/storage/jobs.py, indexer/worker.py).
     serve_workers: int = Field(default=1, ge=0, description="Worker threads inside `vidseek serve`; 0 = none.")
     job_lease: float = Field(
         default=60.0,
@@ -74,7 +74,8 @@ class Settings(BaseSettings):
         "most this many grey levels (mean absolute difference, 0-255) reuses that frame's vector instead of "
         "being embedded (indexer/frame_signature.py); 0 = embed every frame.",
     )
-    # Speech transcription, the optional extra vidseek[speech] (vidseek/speech_spec.py, indexer/transcription.py).
+    # Speech transcription, the optional extra vidseek[speech]
+    # (vidseek/said/speech_spec.py, indexer/said/transcription.py).
     speech_model: str | None = Field(
         default=None,
         description="Speech model spec: faster-whisper:SIZE (e.g. faster-whisper:small, fetched on first use), "
@@ -135,7 +136,7 @@ class Settings(BaseSettings):
         "decoded in chunks this long on separate tasks; "
         "0 = whole videos only.",
     )
-    # What one subtitle file or stream may bring (see indexer/sidecars.py).
+    # What one subtitle file or stream may bring (see indexer/said/sidecars.py).
     subtitle_max_bytes: int = Field(
         default=20 * 1024**2,
         ge=1024,
@@ -145,7 +146,7 @@ class Settings(BaseSettings):
     cue_max_chars: int = Field(
         default=1000, ge=1, description="Characters kept of one subtitle cue's text; longer text is cut, with a note."
     )
-    # The HTTP surface of a live library: uploads, API keys, limits, CORS (see search_api/security.py).
+    # The HTTP surface of a live library: uploads, API keys, limits, CORS (see search_api/http/security.py).
     media_dir: Path | None = Field(
         default=None, description="Where uploaded videos are stored; default data_dir/media."
     )

@@ -30,7 +30,7 @@ from indexer.decode.geometry import centre_crop, clockwise_turn, scaled_size, tu
 from indexer.decode.pyav import ModelInput, PyAVDecoder, frame_turn
 from indexer.decode.still import frame_at
 from indexer.decode.subtitles import subtitle_cues
-from vidseek.encoders import DEFAULT_INPUT_SIZE
+from vidseek.models.encoders import DEFAULT_INPUT_SIZE
 
 __all__ = [
     "DEFAULT_INPUT_SIZE",

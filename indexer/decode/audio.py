@@ -1,5 +1,5 @@
 """A file's sound for a transcriber: its first audio stream decoded with PyAV, resampled to 16 kHz
-mono float32 (``av.AudioResampler``) and handed out in windows (``indexer.audio_windows``), so a long
+mono float32 (``av.AudioResampler``) and handed out in windows (``indexer.said.audio_windows``), so a long
 video is never held whole."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.audio_windows import DEFAULT_WINDOW_SECONDS, SAMPLE_RATE, AudioWindow, windows
 from indexer.decode.base import describe
+from indexer.said.audio_windows import DEFAULT_WINDOW_SECONDS, SAMPLE_RATE, AudioWindow, windows
 from vidseek.errors import DecodeError
 
 

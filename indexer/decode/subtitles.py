@@ -1,6 +1,6 @@
 """The text cues of a file's own subtitle streams (SRT/subrip, mov_text, ASS/SSA, WebVTT), read with
 PyAV: every text subtitle stream is demuxed, and each packet's text is read as the sidecar readers
-read that format (``indexer.cue_markup``), not through FFmpeg's decoders, which turn every format
+read that format (``indexer.said.cue_markup``), not through FFmpeg's decoders, which turn every format
 into ASS and lose text on the way (``I <3 you`` in SRT, ``x < 5`` in WebVTT) or decode character
 references twice. Bitmap subtitles (DVD, PGS) have no text and are left out. A cue whose time
 cannot be one is skipped with a note, and a stream's text is read up to ``max_bytes`` (the rest is
@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.cue_markup import ass_text, markup_text
-from indexer.cue_text import Cue, quoted, time_problem
 from indexer.decode.base import describe
+from indexer.said.cue_markup import ass_text, markup_text
+from indexer.said.cue_text import Cue, quoted, time_problem
 from vidseek.errors import DecodeError
-from vidseek.language_tags import standard_tag
+from vidseek.said.language_tags import standard_tag
 
 TEXT_CODECS = {"subrip", "srt", "mov_text", "ass", "ssa", "webvtt", "text"}
 NO_LIMIT = 2**62

@@ -1,6 +1,6 @@
 """cue terms: each cue's words analysed by its language, the one thing both full-text engines index
 
-``cues.terms`` holds a cue's index terms, space-separated (``vidseek.text_analysis``: NFKC, case
+``cues.terms`` holds a cue's index terms, space-separated (``vidseek.said.text_analysis``: NFKC, case
 and accent folding, Snowball stems by the cue's language, CJK runs as character bigrams); this
 migration fills it for the cues already stored (from their text and language: no video is read
 again) and records the stemmers used (``index_meta`` rows ``cue_stemmer:NAME``). Full text then
@@ -16,10 +16,11 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-07
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-from vidseek import text_analysis
+from vidseek.said import text_analysis
 
 revision = "0007"
 down_revision = "0006"
@@ -100,7 +101,9 @@ def upgrade() -> None:
             op.execute(statement)
     else:
         op.execute(PG_TERMS_FUNCTION)
-        op.execute("ALTER TABLE cues ADD COLUMN terms_tsv tsvector GENERATED ALWAYS AS (vidseek_cue_terms(terms)) STORED")
+        op.execute(
+            "ALTER TABLE cues ADD COLUMN terms_tsv tsvector GENERATED ALWAYS AS (vidseek_cue_terms(terms)) STORED"
+        )
         op.execute("CREATE INDEX ix_cues_terms_fts ON cues USING gin (terms_tsv)")
 
 

@@ -11,7 +11,7 @@ from readers import read_edl
 from sqlalchemy.exc import OperationalError
 
 from api.conftest import ServedLibrary, colour_settings, index_videos
-from search_api.app import create_app
+from search_api.http.app import create_app
 from vidseek.config import Settings
 from vidseek.errors import ModelMismatchError
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from media import Segment, make_video
 from subtitle_media import Track, make_subtitled_video
 
-from search_api.app import create_app
+from search_api.http.app import create_app
 from vidseek.config import Settings
 
 from .conftest import colour_settings, index_videos

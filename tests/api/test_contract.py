@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.conftest import ServedLibrary
-from search_api.app import create_app
+from search_api.http.app import create_app
 
 ERROR_REF = "#/components/schemas/ErrorBody"
 

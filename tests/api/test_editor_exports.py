@@ -18,13 +18,13 @@ from readers import fcpxml_clips, read_fcpxml, read_resolve_markers, read_xmeml
 
 from api.conftest import ServedLibrary
 from cli.main import main
-from search_api.cuts import place
-from search_api.editor_exports import TimelineOptions, export_file
-from search_api.exports import ExportProblem
-from search_api.fcpxml import to_fcpxml
-from search_api.resolve_markers import to_resolve_markers
-from search_api.whole_lines import to_whole_lines, widened
-from search_api.xmeml import to_xmeml
+from search_api.exports.cuts import place
+from search_api.exports.editor_exports import TimelineOptions, export_file
+from search_api.exports.fcpxml import to_fcpxml
+from search_api.exports.formats import ExportProblem
+from search_api.exports.resolve_markers import to_resolve_markers
+from search_api.exports.whole_lines import to_whole_lines, widened
+from search_api.exports.xmeml import to_xmeml
 from vidseek.timecode import counting_rate, frame_of_smpte, smpte
 
 RATES = (23.976, 25.0, 29.97, 59.94)
@@ -260,6 +260,6 @@ def test_no_moments_is_an_empty_timeline_and_a_day_of_them_too_many(fmt: str) ->
 
 def test_the_cli_offers_every_format_export_file_writes() -> None:
     from cli import export_command
-    from search_api import editor_exports
+    from search_api.exports import editor_exports
 
     assert export_command.FORMATS == editor_exports.FORMATS

@@ -15,8 +15,8 @@ from moment_spans import moment_span
 from readers import read_csv, read_edl, read_edl_zip, read_otio, source_frames
 
 from api.conftest import ServedLibrary
-from search_api.edl import edl_files, edl_rate, one_line, to_edl
-from search_api.exports import ExportProblem, to_csv
+from search_api.exports.edl import edl_files, edl_rate, one_line, to_edl
+from search_api.exports.formats import ExportProblem, to_csv
 from vidseek.timecode import counting_rate
 
 EVENT = re.compile(r"^\d{3}  \S+ +V +C +(\S+) (\S+) (\S+) (\S+)$", re.MULTILINE)

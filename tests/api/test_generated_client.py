@@ -30,10 +30,10 @@ import uvicorn
 from media import Segment, make_video
 from PIL import Image
 
-from search_api.app import create_app
-from vidseek import jobs, keys
+from search_api.http.app import create_app
 from vidseek.config import Settings
-from vidseek.library import Library
+from vidseek.storage import jobs, keys
+from vidseek.storage.library import Library
 
 from .conftest import COLOUR_MODEL, index_videos
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from search_api.errors import describe_validation
-from search_api.moment_details import curve_of
-from search_api.response_models import Curve
+from search_api.http.errors import describe_validation
+from search_api.http.response_models import Curve
+from search_api.search.moment_details import curve_of
 
 
 def test_curve_covers_the_moment_and_padding_within_the_video() -> None:

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from search_api.app import create_app
-from search_api.file_parts import binary_parts
+from search_api.http.app import create_app
+from search_api.http.file_parts import binary_parts
 from vidseek.config import Settings
 
 from .conftest import COLOUR_MODEL, ServedLibrary

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from search_api.query_cache import QueryEmbeddingCache
-from search_api.query_vectors import QueryProblem, combine, image_frame
+from search_api.search.query_cache import QueryEmbeddingCache
+from search_api.search.query_vectors import QueryProblem, combine, image_frame
 
 E = np.eye(3, dtype=np.float32)
 
@@ -84,7 +84,7 @@ def test_cached_vectors_cannot_be_changed_by_a_caller() -> None:
 
 
 def test_cache_is_capped_by_bytes_least_recent_out() -> None:
-    from search_api.query_cache import entry_bytes
+    from search_api.search.query_cache import entry_bytes
 
     encode = CountingTextEncoder()
     one = entry_bytes("x" * 100, np.zeros(2, np.float32))
@@ -99,7 +99,7 @@ def test_cache_is_capped_by_bytes_least_recent_out() -> None:
 
 
 def test_cache_counts_a_repeated_text_once() -> None:
-    from search_api.query_cache import entry_bytes
+    from search_api.search.query_cache import entry_bytes
 
     cache = QueryEmbeddingCache(CountingTextEncoder(), size=0)
     cache.vector("a")

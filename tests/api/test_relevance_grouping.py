@@ -9,9 +9,9 @@ from calibrated_library import Planted, build
 from fastapi.testclient import TestClient
 from readers import read_csv
 
-from search_api.app import create_app
+from search_api.http.app import create_app
 from vidseek.config import Settings
-from vidseek.library import Library
+from vidseek.storage.library import Library
 
 COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
 

@@ -16,14 +16,14 @@ from readers import fcpxml_clips, read_csv, read_edl, read_otio
 from subtitle_media import Track, make_subtitled_video
 
 from cli.main import main as cli
-from search_api.app import create_app
-from search_api.engine import SearchEngine
-from search_api.fusion import RRF_K
-from search_api.moments import answer
-from search_api.schemas import TextSearch
+from search_api.http.app import create_app
+from search_api.http.schemas import TextSearch
+from search_api.search.engine import SearchEngine
+from search_api.search.fusion import RRF_K
+from search_api.search.moments import answer
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
+from vidseek.models.encoders import load_encoder
+from vidseek.storage.library import Library
 
 from .conftest import COLOUR_MODEL, colour_settings, index_videos
 

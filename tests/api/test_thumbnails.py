@@ -23,9 +23,9 @@ from PIL import Image
 from rotated_media import assert_upright, make_rotated_video
 
 from api.conftest import colour_settings, index_videos
-from search_api import thumbnails
-from search_api.app import create_app
-from search_api.thumbnails import ThumbnailCache
+from search_api.http import thumbnails
+from search_api.http.app import create_app
+from search_api.http.thumbnails import ThumbnailCache
 from vidseek.config import Settings
 
 NAMES = ["truncated", "garbage", "locked", "directory", "raced", "full disk", "chmod", "removed"]
@@ -130,7 +130,7 @@ def test_a_removed_file_is_404_without_the_path_for_stream_and_thumbnail(
 
 
 def test_a_file_replaced_while_answering_is_410(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
-    from search_api.routes import videos
+    from search_api.http.routes import videos
 
     path = library.paths["raced"]
     monkeypatch.setattr(videos, "indexed_file", lambda video: Path(video.path))  # checked before the swap

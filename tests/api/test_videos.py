@@ -11,7 +11,7 @@ from media import COLOURS
 from PIL import Image
 
 from api.conftest import ServedLibrary
-from search_api import thumbnails
+from search_api.http import thumbnails
 
 
 def test_list_videos(client: TestClient, served: ServedLibrary) -> None:

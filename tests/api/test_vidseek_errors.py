@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.conftest import ServedLibrary
-from search_api.app import create_app
-from search_api.moment_details import moment_details
-from search_api.schemas import TextSearch
+from search_api.http.app import create_app
+from search_api.http.schemas import TextSearch
+from search_api.search.moment_details import moment_details
 from vidseek.errors import DecodeError, ModelChangedError, ModelMismatchError, StorageError, VidseekError
 
 

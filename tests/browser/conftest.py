@@ -83,8 +83,8 @@ def server(chromium_path: str, server_env: dict[str, str], video_dir: Path, tmp_
     if os.environ.get("VIDSEEK_TEST_SERVER"):
         yield os.environ["VIDSEEK_TEST_SERVER"].rstrip("/")
         return
-    if importlib.util.find_spec("search_api.app") is None:
-        pytest.skip("search_api.app (the HTTP API) does not exist yet")
+    if importlib.util.find_spec("search_api.http.app") is None:
+        pytest.skip("search_api.http.app (the HTTP API) does not exist yet")
     cmd = [sys.executable, "-m", "cli"]
     indexed = subprocess.run(
         [*cmd, "index", str(video_dir)], env=server_env, capture_output=True, text=True, timeout=300

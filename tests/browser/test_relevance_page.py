@@ -277,7 +277,7 @@ def calibrated_server(chromium_path: str, server_env: dict[str, str], tmp_path_f
     env = {**server_env, "VIDSEEK_DATA_DIR": str(root / "data")}
     script = (
         "from pathlib import Path; from calibrated_library import build; from vidseek.config import Settings; "
-        "from vidseek.library import Library; import os; "
+        "from vidseek.storage.library import Library; import os; "
         "build(Library(Settings(data_dir=Path(os.environ['VIDSEEK_DATA_DIR']), model=os.environ['VIDSEEK_MODEL']),"
         " notify=lambda m: None))"
     )

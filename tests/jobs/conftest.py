@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from vidseek import store
 from vidseek.config import Settings
-from vidseek.library import Library
-from vidseek.models import Clip, FrameVectors, Video
-from vidseek.vector_index import ClipIndex
+from vidseek.storage import store
+from vidseek.storage.library import Library
+from vidseek.storage.tables import Clip, FrameVectors, Video
+from vidseek.vectors.vector_index import ClipIndex
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 

@@ -13,13 +13,13 @@ import numpy as np
 from media import COLOURS, Segment, colour_frame, make_video
 
 from indexer.sample import clip_windows
-from search_api.engine import SearchEngine
-from vidseek import jobs, store
+from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
-from vidseek.pool import pool_windows
-from vidseek.vector_index import ClipIndex
+from vidseek.models.encoders import load_encoder
+from vidseek.storage import jobs, store
+from vidseek.storage.library import Library
+from vidseek.vectors.pool import pool_windows
+from vidseek.vectors.vector_index import ClipIndex
 
 from .conftest import VIDSEEK, check_consistency, faiss_ids, sql_clip_ids, worker_env
 
@@ -221,7 +221,7 @@ def test_a_reader_catches_up_from_the_change_rows_and_without_them(
     db_settings: Settings, tmp_path: Path, monkeypatch
 ) -> None:  # noqa: ANN001
     from indexer.runner import Indexer
-    from vidseek.models import IndexChange
+    from vidseek.storage.tables import IndexChange
 
     paths = [make_video(tmp_path / f"{c}.mp4", [Segment(c, 4)]) for c in ("red", "green", "blue", "cyan")]
     writer = Library(db_settings, notify=lambda m: None)

@@ -20,10 +20,10 @@ from media import Segment, make_video
 from sqlalchemy import select
 
 from indexer.worker import Worker
-from search_api.engine import SearchEngine
-from vidseek import jobs, store
+from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
-from vidseek.models import Job
+from vidseek.storage import jobs, store
+from vidseek.storage.tables import Job
 
 from .conftest import VIDSEEK, check_consistency, worker_env
 

@@ -17,12 +17,12 @@ from media import Segment, make_video
 from sqlalchemy import select
 
 from indexer.worker import Worker
-from search_api.engine import SearchEngine
-from vidseek import jobs, staging, store
+from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
-from vidseek.models import FrameVectors, Video
+from vidseek.models.encoders import load_encoder
+from vidseek.storage import index_meta, jobs, staging
+from vidseek.storage.library import Library
+from vidseek.storage.tables import FrameVectors, Video
 
 from .conftest import VIDSEEK, check_consistency, worker_env
 from .test_kill import _copy_for_check, _running_on
@@ -37,7 +37,7 @@ def _one_model(settings: Settings) -> tuple[str, int]:
     """The recorded model, after checking every video and frame row is of it; and how many are staged."""
     library = Library(settings, notify=lambda m: None)
     with library.sessions() as session:
-        model, dim = store.get_meta("model", session=session), int(store.get_meta("dim", session=session))
+        model, dim = index_meta.get_meta("model", session=session), int(index_meta.get_meta("dim", session=session))
         assert {v.model_name for v in session.scalars(select(Video))} == {model}
         assert set(session.scalars(select(FrameVectors.dim))) == {dim}
         staged, _ = staging.staged_counts("test:colour-wide", session=session)

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from indexer.progress import Progress
 from indexer.runner import Indexer
 from indexer.worker import Worker
-from vidseek import jobs, store, transcripts
 from vidseek.config import Settings
-from vidseek.models import Job
+from vidseek.said import transcripts
+from vidseek.storage import cue_store, jobs, store
+from vidseek.storage.tables import Job
 
 from .conftest import VIDSEEK, worker_env
 
@@ -69,7 +70,9 @@ def test_a_transcribe_job_killed_mid_way_is_taken_again_and_stores_one_transcrip
         job = _job(sessions, job_id)
         assert (job.status, job.attempts) == ("running", kill + 1), "left running by a dead worker"
         with sessions() as session:
-            assert store.cues_of(video_id, session=session) == [], "nothing is written before the whole file is heard"
+            assert cue_store.cues_of(video_id, session=session) == [], (
+                "nothing is written before the whole file is heard"
+            )
 
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -80,8 +83,8 @@ def test_a_transcribe_job_killed_mid_way_is_taken_again_and_stores_one_transcrip
     job = _job(sessions, job_id)
     assert (job.status, job.attempts, job.error) == ("done", 3, None), err
     with sessions() as session:
-        cues = [(c.start, c.end, c.text, c.source) for c in store.cues_of(video_id, session=session)]
+        cues = [(c.start, c.end, c.text, c.source) for c in cue_store.cues_of(video_id, session=session)]
         assert session.scalar(select(Job.id).where(Job.status != "done")) is None
-        [hit] = store.search_cues("budget", 5, session=session)
+        [hit] = cue_store.search_cues("budget", 5, session=session)
     assert cues == [(s.start, s.end, s.word, "speech:test:tones-v1") for s in SAID]
     assert (hit.video_id, hit.start, hit.end) == (video_id, 14.5, 15.5)

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import update
 
-from search_api.jobs_results import job_info
-from vidseek import jobs
-from vidseek.clock import as_utc
+from search_api.http.jobs_results import job_info
 from vidseek.config import Settings
-from vidseek.db import open_database
 from vidseek.errors import Conflict
-from vidseek.models import Job
+from vidseek.storage import jobs
+from vidseek.storage.clock import as_utc
+from vidseek.storage.db import open_database
+from vidseek.storage.tables import Job
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_threads_claiming_at_once_never_take_the_same_job(sessions) -> None:  # 
 _CLAIMER = """
 import sys, json, time
 from vidseek import jobs
-from vidseek.db import open_database
+from vidseek.storage.db import open_database
 sessions = open_database(sys.argv[1])
 time.sleep(max(0.0, float(sys.argv[3]) - time.time()))  # all start claiming at the same moment
 got = []

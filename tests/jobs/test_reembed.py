@@ -15,13 +15,13 @@ from indexer.embedding import LocalEmbedding
 from indexer.reembed import Reembedder
 from indexer.runner import Indexer
 from indexer.worker import Worker
-from search_api.engine import SearchEngine
-from vidseek import jobs, staging, store
+from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
-from vidseek.models import Clip, Video
-from vidseek.vector_index import ClipIndex
+from vidseek.models.encoders import load_encoder
+from vidseek.storage import frame_store, index_meta, jobs, staging, store
+from vidseek.storage.library import Library
+from vidseek.storage.tables import Clip, Video
+from vidseek.vectors.vector_index import ClipIndex
 
 from .conftest import check_consistency
 
@@ -81,11 +81,11 @@ def test_reembed_switches_every_reader_to_the_new_model(db_settings: Settings, v
     assert after == before
     assert reader.encoder.name == "test:colour-wide" and reader.library.index().dim == wide.dim
     with library.sessions() as session:
-        assert store.get_meta("model", session=session) == "test:colour-wide"
-        assert store.get_meta("dim", session=session) == str(wide.dim)
+        assert index_meta.get_meta("model", session=session) == "test:colour-wide"
+        assert index_meta.get_meta("dim", session=session) == str(wide.dim)
         assert {v.model_name for v in store.list_videos(session=session)} == {"test:colour-wide"}
         assert staging.staged_counts("test:colour-wide", session=session) == (0, 0)
-        _times, frames = store.frames_of(store.list_videos(session=session)[0].id, session=session)
+        _times, frames = frame_store.frames_of(store.list_videos(session=session)[0].id, session=session)
         assert frames.shape[1] == wide.dim
     assert ClipIndex.read_header(db_settings.faiss_path)["dim"] == wide.dim
     check_consistency(db_settings.model_copy(update={"model": WIDE}))
@@ -120,7 +120,7 @@ def test_interrupted_reembed_resumes_without_decoding_again(db_settings: Setting
     library = _quiet(settings)
     with library.sessions() as session:
         staged, _ = staging.staged_counts("test:colour-wide", session=session)
-        assert store.get_meta("model", session=session) == "test:colour-v1"  # nothing live changed
+        assert index_meta.get_meta("model", session=session) == "test:colour-v1"  # nothing live changed
     assert 1 <= staged < len(videos)
     check_consistency(settings)
 
@@ -278,8 +278,8 @@ def fresh_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _refused(spec: str) -> str:
-    from vidseek.encoders import check_spec
     from vidseek.errors import ModelError
+    from vidseek.models.encoders import check_spec
 
     with pytest.raises(ModelError) as refused:
         check_spec(spec)
@@ -287,7 +287,7 @@ def _refused(spec: str) -> str:
 
 
 def test_unknown_architectures_tags_and_files_are_refused_with_where_to_look() -> None:
-    from vidseek.encoders import check_spec
+    from vidseek.models.encoders import check_spec
 
     assert "list_pretrained()" in _refused("NoSuchNet:openai")
     assert "known tags: openai" in _refused("ViT-B-32:no_such_tag")
@@ -316,7 +316,7 @@ def test_a_hub_that_does_not_answer_is_given_a_few_seconds(fresh_hub: Path, monk
 
     import huggingface_hub
 
-    from vidseek import encoders
+    from vidseek.models import encoders
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     hung = threading.Event()
@@ -332,7 +332,7 @@ def test_a_hub_that_does_not_answer_is_given_a_few_seconds(fresh_hub: Path, monk
 
 
 def test_cached_weights_pass_offline(fresh_hub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from vidseek.encoders import check_spec
+    from vidseek.models.encoders import check_spec
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     repo = fresh_hub / "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K"

@@ -16,11 +16,12 @@ from tone_transcriber import ToneTranscriber
 
 from indexer.progress import Progress
 from indexer.runner import Indexer
-from indexer.transcription import ContentChanged, hear, store_transcript
+from indexer.said.transcription import ContentChanged, hear, store_transcript
 from indexer.worker import Worker
-from vidseek import cue_vectors, jobs, store, transcripts
 from vidseek.config import Settings
-from vidseek.library import Library
+from vidseek.said import cue_vectors, transcripts
+from vidseek.storage import cue_store, jobs, store
+from vidseek.storage.library import Library
 
 TONES = "python:tone_transcriber:ToneTranscriber"
 SOURCE = "speech:test:tones-v1"
@@ -34,7 +35,7 @@ def _said(said: list[Said]) -> list[tuple[float, float, str, str, str]]:
 
 def _cues(library: Library, video_id: int) -> list[tuple]:
     with library.sessions() as session:
-        return [(c.start, c.end, c.text, c.source, c.lang) for c in store.cues_of(video_id, session=session)]
+        return [(c.start, c.end, c.text, c.source, c.lang) for c in cue_store.cues_of(video_id, session=session)]
 
 
 def _index(settings: Settings, worker: Worker, paths: list[Path]):  # noqa: ANN202
@@ -81,9 +82,9 @@ def test_a_transcribe_job_stores_what_was_said_and_a_rerun_gives_the_same_rows(w
     assert (job.status, job.error, job.progress, job.attempts) == ("done", None, 1.0, 1)
     assert _cues(worker.library, video_id) == _said(FIRST)
     with worker.library.sessions() as session:
-        [hit] = store.search_cues("deadline", 5, session=session)
+        [hit] = cue_store.search_cues("deadline", 5, session=session)
         assert (hit.video_id, hit.start, hit.end, hit.source) == (video_id, 3.5, 4.5, SOURCE)
-        assert store.cue_counts([video_id], session=session) == {video_id: (0, 2)}
+        assert cue_store.cue_counts([video_id], session=session) == {video_id: (0, 2)}
 
     with worker.library.sessions() as session:  # what was heard is embedded for search by meaning too
         assert cue_vectors.state(worker.encoder.name, session=session)[0] == len(FIRST)
@@ -167,7 +168,7 @@ def test_a_file_changed_since_it_was_indexed_is_indexed_again_then_heard(world) 
     assert _video_id(worker.library, path) == video_id
     assert _cues(worker.library, video_id) == _said(SECOND)
     assert worker.library.index() is not None
-    from search_api.engine import SearchEngine
+    from search_api.search.engine import SearchEngine
 
     [hit] = SearchEngine(worker.library, worker.encoder).search("blue", limit=1).hits
     assert hit.video.id == video_id and hit.moment.score > 0.9, "its pictures were indexed again too"
@@ -248,7 +249,7 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _transcriber_processes() -> list[int]:
-    """Children of this process running a transcriber (``vidseek.transcriber_process``)."""
+    """Children of this process running a transcriber (``vidseek.said.transcriber_process``)."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
@@ -256,7 +257,7 @@ def _transcriber_processes() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == os.getpid() and b"vidseek.transcriber_process" in cmdline:
+        if ppid == os.getpid() and b"vidseek.said.transcriber_process" in cmdline:
             found.append(int(entry.name))
     return found
 

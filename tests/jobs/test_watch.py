@@ -12,8 +12,8 @@ from media import Segment, make_video
 
 from indexer.watch import scan_once
 from indexer.worker import Worker
-from vidseek import jobs
 from vidseek.config import Settings
+from vidseek.storage import jobs
 
 from .conftest import VIDSEEK, check_consistency, worker_env
 
@@ -134,7 +134,7 @@ def test_a_keyframes_only_row_is_queued_by_a_full_watch(db_settings: Settings, t
 def test_a_sidecar_added_or_edited_beside_a_watched_video_queues_it_and_only_its_cues_are_read(
     db_settings: Settings, tmp_path: Path
 ) -> None:
-    from vidseek import store
+    from vidseek.storage import cue_store, store
 
     folder = tmp_path / "watched"
     video = make_video(folder / "talk.mp4", [Segment("red", 4)])
@@ -152,5 +152,5 @@ def test_a_sidecar_added_or_edited_beside_a_watched_video_queues_it_and_only_its
         assert worker.encoder.inner.frames_seen == seen  # no frame decoded or embedded again
         with worker.library.sessions() as session:
             row = store.video_by_path(str(video), session=session)
-            assert [c.text for c in store.cues_of(row.id, session=session)] == [words]
+            assert [c.text for c in cue_store.cues_of(row.id, session=session)] == [words]
         assert _scan(worker, folder).changed is False

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from media import Segment, make_video
 
 from indexer.worker import Worker
-from search_api.engine import SearchEngine
-from vidseek import jobs, store
+from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
+from vidseek.storage import jobs, store
 
 from .conftest import VIDSEEK, check_consistency, worker_env
 
@@ -43,7 +43,7 @@ def _titles(engine: SearchEngine, query: str, min_score: float = 0.9) -> list[st
 
 def test_save_interval_is_the_worker_librarys_and_a_given_library_is_left_as_built(settings: Settings) -> None:
     from indexer.worker import DEFAULT_SAVE_INTERVAL
-    from vidseek.library import Library
+    from vidseek.storage.library import Library
 
     assert Worker(settings, lease_seconds=5.0).library.save_interval == DEFAULT_SAVE_INTERVAL
     assert Worker(settings, lease_seconds=5.0, save_interval=3.0).library.save_interval == 3.0
@@ -56,8 +56,8 @@ def test_save_interval_is_the_worker_librarys_and_a_given_library_is_left_as_bui
 def test_serve_saves_like_a_busy_worker_only_when_it_runs_jobs(
     settings: Settings, workers: int, interval: float
 ) -> None:
-    from search_api.services import load_services
-    from vidseek.encoders import load_encoder
+    from search_api.http.services import load_services
+    from vidseek.models.encoders import load_encoder
 
     served = settings.model_copy(update={"serve_workers": workers})
     assert load_services(served, load_encoder(served.model), query_cache_size=0).library.save_interval == interval
@@ -161,7 +161,7 @@ def test_worker_command_runs_the_queue_and_stops_cleanly_on_sigterm(settings: Se
 
 
 def test_serve_runs_a_worker_thread_that_the_api_sees_at_once(settings: Settings, tmp_path: Path) -> None:
-    from search_api.app import create_app
+    from search_api.http.app import create_app
 
     first = make_video(tmp_path / "white.mp4", [Segment("white", 4)])
     worker = _worker(settings)

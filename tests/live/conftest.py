@@ -14,11 +14,11 @@ from media import Segment, make_video
 
 from indexer.progress import Progress
 from indexer.runner import Indexer
-from search_api.app import create_app
-from vidseek import keys, store
+from search_api.http.app import create_app
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
+from vidseek.models.encoders import load_encoder
+from vidseek.storage import keys, store
+from vidseek.storage.library import Library
 
 COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
 

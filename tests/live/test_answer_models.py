@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from search_api.job_models import JobInfo, JobList
-from search_api.jobs_results import job_info
-from search_api.response_models import AuthStatus, Health, Ready
-from vidseek import jobs
+from search_api.http.job_models import JobInfo, JobList
+from search_api.http.jobs_results import job_info
+from search_api.http.response_models import AuthStatus, Health, Ready
+from vidseek.storage import jobs
 
 if TYPE_CHECKING:
     from tests.live.conftest import Live

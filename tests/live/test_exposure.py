@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from vidseek import jobs
+from vidseek.storage import jobs
 
 if TYPE_CHECKING:
     from tests.live.conftest import Live

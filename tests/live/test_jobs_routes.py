@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vidseek import jobs
+from vidseek.storage import jobs
 
 if TYPE_CHECKING:
     from tests.live.conftest import Live

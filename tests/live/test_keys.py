@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from cli.main import main
 from cli.serve_command import warn_if_writes_refused
-from vidseek.keys import find_key, touch
+from vidseek.storage.keys import find_key, touch
 
 if TYPE_CHECKING:
     from tests.live.conftest import Live
@@ -54,7 +54,7 @@ def test_keys_create_list_revoke(cli_env, database_url: str) -> None:  # noqa: A
 
 def test_only_a_hash_is_stored(cli_env, database_url: str, data_dir: Path) -> None:  # noqa: ANN001
     raw = run(database_url, "keys", "create", "ci").stdout.strip()
-    from vidseek.db import make_engine
+    from vidseek.storage.db import make_engine
 
     engine = make_engine(database_url)
     with engine.connect() as conn:

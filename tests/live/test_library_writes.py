@@ -1,4 +1,4 @@
-"""search_api.routes.library_writes: an upload is opened as a video once, and that probe also names it."""
+"""search_api.http.routes.library_writes: an upload is opened as a video once, and that probe also names it."""
 
 from __future__ import annotations
 

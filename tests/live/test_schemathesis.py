@@ -28,10 +28,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from live.conftest import COLOUR_MODEL, index_files
-from search_api.app import create_app
-from vidseek import keys
+from search_api.http.app import create_app
 from vidseek.config import Settings
-from vidseek.library import Library
+from vidseek.storage import keys
+from vidseek.storage.library import Library
 
 MAX_EXAMPLES = 12
 SEED = 20240611

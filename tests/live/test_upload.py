@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from search_api.uploads import UploadProblem, receive_upload, safe_name
+from search_api.http.uploads import UploadProblem, receive_upload, safe_name
 
 if TYPE_CHECKING:
     from tests.live.conftest import Live
@@ -221,7 +221,7 @@ def test_stale_temp_files_are_swept(tmp_path: Path) -> None:
     import os
     import time
 
-    from search_api.uploads import sweep_stale_temp_files
+    from search_api.http.uploads import sweep_stale_temp_files
 
     old, fresh, video = tmp_path / ".upload-old.part", tmp_path / ".upload-new.part", tmp_path / "keep.mp4"
     for f in (old, fresh, video):
@@ -237,7 +237,7 @@ def test_stale_temp_files_are_swept(tmp_path: Path) -> None:
 def test_place_never_overwrites(tmp_path: Path, monkeypatch, links: bool) -> None:  # noqa: ANN001
     import os
 
-    from search_api.uploads import place
+    from search_api.http.uploads import place
 
     if not links:
 
@@ -338,7 +338,7 @@ class _SweepingRequest(_StreamedRequest):
         self.directory, self.swept = directory, []
 
     async def stream(self):  # noqa: ANN201
-        from search_api.uploads import sweep_stale_temp_files
+        from search_api.http.uploads import sweep_stale_temp_files
 
         async for chunk in super().stream():
             if self.sent == 2:
@@ -349,7 +349,7 @@ class _SweepingRequest(_StreamedRequest):
 def test_an_upload_in_progress_holds_its_temp_file_until_its_request_ends(tmp_path: Path) -> None:
     import gc
 
-    from search_api.uploads import sweep_stale_temp_files
+    from search_api.http.uploads import sweep_stale_temp_files
 
     request = _SweepingRequest(tmp_path)
     received = asyncio.run(receive_upload(request, tmp_path, max_bytes=1024 * 1024))
@@ -365,7 +365,7 @@ def test_an_upload_in_progress_holds_its_temp_file_until_its_request_ends(tmp_pa
 _UPLOAD_UNTIL_KILLED = r"""
 import asyncio, sys, time
 from pathlib import Path
-from search_api.uploads import receive_upload
+from search_api.http.uploads import receive_upload
 
 class Hanging:
     headers = {"content-type": "multipart/form-data; boundary=XyZ"}
@@ -388,7 +388,7 @@ def test_a_killed_upload_is_swept_at_once_and_a_live_one_never(tmp_path: Path) -
     import subprocess
     import sys
 
-    from search_api.uploads import sweep_stale_temp_files
+    from search_api.http.uploads import sweep_stale_temp_files
 
     def upload_in_child() -> subprocess.Popen:
         child = subprocess.Popen(

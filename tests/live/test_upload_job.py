@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer.worker import Worker
-from vidseek import jobs
+from vidseek.storage import jobs
 
 if TYPE_CHECKING:
     from tests.live.conftest import Live

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from vidseek import store
 from vidseek.config import Settings
-from vidseek.library import Library
-from vidseek.models import Clip
-from vidseek.vector_index import ClipIndex
+from vidseek.storage import frame_store, store
+from vidseek.storage.library import Library
+from vidseek.storage.tables import Clip
+from vidseek.vectors.vector_index import ClipIndex
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
@@ -70,7 +70,7 @@ def snapshot(settings: Settings) -> dict[str, dict]:
     out: dict[str, dict] = {}
     with library.sessions() as session:
         for video in store.list_videos(session=session):
-            times, vectors = store.frames_of(video.id, session=session)
+            times, vectors = frame_store.frames_of(video.id, session=session)
             clips = sorted(
                 session.scalars(select(Clip).where(Clip.video_id == video.id)),
                 key=lambda c: (c.first_frame, c.last_frame),

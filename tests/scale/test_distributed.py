@@ -15,10 +15,10 @@ from media import Segment, make_video
 
 from indexer.progress import Progress
 from indexer.runner import Indexer, IndexReport
-from search_api.engine import SearchEngine
+from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
+from vidseek.models.encoders import load_encoder
+from vidseek.storage.library import Library
 
 from .conftest import COLOUR_MODEL, CRASHY_MODEL, assert_faiss_matches_sql, assert_same_index, snapshot
 

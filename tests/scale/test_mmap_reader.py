@@ -11,12 +11,12 @@ from media import Segment, make_video
 
 from indexer.progress import Progress
 from indexer.runner import Indexer
-from vidseek import library as library_module
-from vidseek import store
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
-from vidseek.vector_index import ClipIndex
+from vidseek.models.encoders import load_encoder
+from vidseek.storage import library as library_module
+from vidseek.storage import store
+from vidseek.storage.library import Library
+from vidseek.vectors.vector_index import ClipIndex
 
 
 def _sql_ids(library: Library) -> list[int]:

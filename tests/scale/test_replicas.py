@@ -20,8 +20,8 @@ from media import Segment, make_video
 from indexer.progress import Progress
 from indexer.runner import Indexer
 from vidseek.config import Settings
-from vidseek.encoders import load_encoder
-from vidseek.library import Library
+from vidseek.models.encoders import load_encoder
+from vidseek.storage.library import Library
 
 from .conftest import COLOUR_MODEL, TESTS_DIR
 
@@ -140,7 +140,7 @@ def test_two_replicas_follow_index_and_delete_from_another_process(
             timings["index"].append(_until(lambda base=base: {"red", "green"} <= _titles(base, "green")))
 
         # a new video indexed by a worker job, in another process
-        from vidseek import jobs
+        from vidseek.storage import jobs
 
         with library.sessions() as session:
             jobs.enqueue("index", session=session, path=str(cyan.resolve()))

@@ -1,0 +1,1 @@
+"""What is said, read from files: subtitle text and markup, sidecar files, audio windows, transcription."""

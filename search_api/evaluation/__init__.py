@@ -1,0 +1,1 @@
+"""Evaluation: labelled query sets, their scoring and the metrics (``vidseek eval``)."""

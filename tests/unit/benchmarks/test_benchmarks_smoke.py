@@ -1,0 +1,110 @@
+"""A short smoke run of the benchmark harness: it runs and reports sane fields (no timing asserted)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from benchmarks import search  # noqa: E402
+
+
+def test_search_benchmark_reports_recall_and_latency_fields() -> None:
+    rows = search.measure(3000, n_queries=20, requested="ivf")
+    assert [r["index"].split()[0] for r in rows] == ["flat", "ivf"]
+    exact, ivf = rows
+    assert exact["recall_at_10"] == 1.0 and ivf["recall_at_10"] >= 0.9
+    assert all(r["p50_ms"] > 0 and r["bytes_per_clip"] > 2000 and r["build_s"] >= 0 for r in rows)
+
+
+def test_scale_benchmark_deletes_a_tenth_and_never_answers_them() -> None:
+    from benchmarks import scale
+
+    row = scale.measure_one(3000, "fastscan", n_queries=20)
+    assert row["index"].startswith("fastscan") and row["deleted"] == 300 and row["deleted_answered"] == 0
+    assert row["recall_at_10"] >= 0.9 and row["p50_ms"] > 0 and "ram_bytes_per_clip" in row  # RSS: noise at 3k
+
+
+def test_mapped_reader_benchmark_compares_two_processes_on_one_file() -> None:
+    from benchmarks import mmap_reader
+
+    row = mmap_reader.measure(3000, "ivf", n_queries=10)
+    assert row["same_answers"] is True and row["file_mb"] > 5
+    assert row["ram_anon_mb_after_open"] > row["mmap_anon_mb_after_open"]  # the point of mapping
+    assert all(row[f"{mode}_p50_ms"] > 0 and row[f"{mode}_open_s"] > 0 for mode in ("ram", "mmap"))
+
+
+def test_catch_up_benchmark_times_both_ways_of_following_a_write() -> None:
+    from benchmarks import catch_up
+
+    row = catch_up.measure(3000, rounds=1)
+    assert row["change_rows_ms_median"] > 0 and row["all_ids_ms_median"] > 0 and row["ratio"] > 0
+
+
+def test_whole_process_pairs_alternate_fresh_processes_and_report_medians(tmp_path: Path) -> None:
+    from benchmarks import whole_process
+
+    marks = tmp_path / "order"
+    write = "import sys; open(sys.argv[1], 'a').write(sys.argv[2])"
+    a = ([sys.executable, "-c", write, str(marks), "A"], {})
+    b = ([sys.executable, "-c", write, str(marks), "B"], {})
+    row = whole_process.paired(a, b, runs=2)
+    assert marks.read_text() == "ABAB"
+    assert row["runs"] == 2 and row["a_wall_s"] > 0 and row["b_over_a"] > 0 and row["a_peak_mib"] > 5
+    failing = ([sys.executable, "-c", "raise SystemExit(3)"], {})
+    try:
+        whole_process.run_once(*failing)
+    except RuntimeError as exc:
+        assert "exited 3" in str(exc)
+    else:
+        raise AssertionError("a failing command must not be timed as a result")
+
+
+def test_the_query_stand_in_gives_the_librarys_model_and_unit_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
+    from query_stand_in import FrameQueries
+
+    from benchmarks.api_load import MODEL_NAME, build_library
+
+    build_library(tmp_path, 600, frames_per_video=40, dim=16)
+    monkeypatch.setenv("VIDSEEK_DATA_DIR", str(tmp_path))
+    matching = FrameQueries()
+    assert (matching.name, matching.dim) == (MODEL_NAME, 16)
+    vectors = matching.encode_text(["a dog", "a cat", "a dog"])
+    assert vectors.shape == (3, 16) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+    assert np.array_equal(vectors[0], vectors[2]) and not np.array_equal(vectors[0], vectors[1])
+    assert float((matching.frames @ vectors[0]).max()) > 0.9  # a stored frame, a little noise
+    monkeypatch.setenv("VIDSEEK_BENCH_QUERIES", "random")
+    unrelated = FrameQueries().encode_text(["a dog"])[0]
+    assert float((matching.frames @ unrelated).max()) < 0.9
+
+
+def test_speech_benchmark_finds_what_is_said_only_through_speech() -> None:
+    from benchmarks import speech
+    from benchmarks.moment_world import WorldParams
+
+    result = speech.measure(WorldParams.tiny())
+    rows = result["variants"]
+    assert set(rows) == {name for name, _, _ in speech.VARIANTS}
+    assert result["lines"] >= 256 and result["truths"]["said_only"] > 0
+    assert rows["visual"]["found_said_only"] == 0.0  # nothing said is seen
+    assert rows["speech"]["found_seen_only"] == 0.0  # nor is anything seen said
+    assert rows["speech"]["found_said_only"] >= rows["speech_words"]["found_said_only"] > 0.0
+    assert all(0.0 <= row["r1_at_0.5"] <= 1.0 and row["ms_p50"] > 0 for row in rows.values())
+
+
+def test_words_benchmark_finds_cjk_words_inflections_and_accents_only_when_analysed() -> None:
+    from benchmarks import words
+
+    rows = words.measure()["r1"]
+    assert set(rows) == {"as_written_sqlite", "analysed_sqlite"}
+    assert set(rows["analysed_sqlite"]) == set(words.WORLD)
+    for category in ("cjk", "inflection", "accents"):
+        assert rows["as_written_sqlite"][category] == 0.0 < rows["analysed_sqlite"][category]
+    assert rows["analysed_sqlite"]["exact"] == rows["as_written_sqlite"]["exact"] == 1.0

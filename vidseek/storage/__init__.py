@@ -1,0 +1,1 @@
+"""Storage: SQL tables, the engine, every read and write, jobs, keys, the library (SQL + FAISS)."""

@@ -1,0 +1,1 @@
+"""Vectors: the FAISS index, its choice and tuning, pooling, synthetic collections, BLAS threads."""
