@@ -278,7 +278,7 @@ class Worker:
             return Outcome("the job names no file", permanent=True)
         report = self._current_indexer().index([path], force=force)
         for noted, note in report.notes:  # a bad subtitle file: one line each, the video indexed
-            log.warning("worker %s: note: %s: subtitles: %s", self.worker_id, noted, note)
+            log.warning("worker %s: note: %s: %s", self.worker_id, noted, note)  # notes say their kind
         if report.failed:
             return Outcome("; ".join(f"{p}: {why}" for p, why in report.failed), permanent=True)
         return Outcome()
