@@ -102,7 +102,7 @@ def test_threads_claiming_at_once_never_take_the_same_job(sessions) -> None:  # 
 
 _CLAIMER = """
 import sys, json, time
-from vidseek import jobs
+from vidseek.storage import jobs
 from vidseek.storage.db import open_database
 sessions = open_database(sys.argv[1])
 time.sleep(max(0.0, float(sys.argv[3]) - time.time()))  # all start claiming at the same moment
