@@ -108,3 +108,17 @@ def test_words_benchmark_finds_cjk_words_inflections_and_accents_only_when_analy
     for category in ("cjk", "inflection", "accents"):
         assert rows["as_written_sqlite"][category] == 0.0 < rows["analysed_sqlite"][category]
     assert rows["analysed_sqlite"]["exact"] == rows["as_written_sqlite"]["exact"] == 1.0
+
+
+def test_paraphrase_benchmark_measures_a_real_text_model_on_both_rules() -> None:
+    pytest.importorskip("wordllama")
+    from benchmarks import paraphrase
+
+    result = paraphrase.measure()
+    rows = result["variants"]
+    assert set(rows) == set(paraphrase.VARIANTS)
+    assert result["lines"] > 2000
+    assert rows["words"]["paraphrase_r1"] == 0.0  # no content word is shared
+    assert rows["words"]["exact_r1"] == rows["meaning"]["exact_r1"] == 1.0  # meaning makes no exact query worse
+    assert rows["meaning"]["paraphrase_r1"] > 0.0
+    assert rows["meaning"]["lines_never_said"] <= rows["meaning_normal_tail"]["lines_never_said"]
