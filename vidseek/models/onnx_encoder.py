@@ -22,15 +22,25 @@ from vidseek.vectors.pool import l2_normalize
 ONNX_PRECISIONS = ("fp32", "int8")
 
 
-def cpu_session(path: Path, threads: int) -> Any:
-    """An ONNX Runtime session of one exported graph on the CPU (``threads`` 0 = all cores)."""
+def cpu_session(path: Path, threads: int, *, spin: bool = True) -> Any:
+    """An ONNX Runtime session of one exported graph on the CPU (``threads`` 0 = all cores). ``spin``
+    False: its worker threads sleep between calls instead of spinning (``TEXT_SPIN``)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    if not spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+TEXT_SPIN = False
+"""Whether the text tower's threads spin-wait for work. A query is one short call between long stretches of
+other work (grounding, SQL, other requests), so spinning after it only burns the cores those need:
+measured on two busy cores, one ViT-B-32 query took 26-42 ms of CPU spinning, 14-16 ms not, and 8
+concurrent callers got 1.7x more queries through (BENCHMARKS.md). Frames keep spinning: batches back to back."""
 
 
 def run_image(session: Any, frames: np.ndarray) -> np.ndarray:
@@ -73,7 +83,7 @@ class OnnxClipEncoder:
         with self._lock:
             if self._text is None:
                 self._tokenizer = _tokenizer(self.folder, self._meta)
-                self._text = cpu_session(self.folder / "text.fp32.onnx", self._threads)
+                self._text = cpu_session(self.folder / "text.fp32.onnx", self._threads, spin=TEXT_SPIN)
             return self._text, self._tokenizer
 
     @property
