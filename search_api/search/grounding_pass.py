@@ -98,7 +98,9 @@ class _Grounding:
 
     def add_candidates(self, ids: list[int], scores: list[float], *, exhausted: bool, session) -> bool:  # noqa: ANN001
         """Take the ANN's clips (best first); True when the answer is settled."""
-        where = frame_store.clip_frames([i for i in ids if i not in self.seen_clips], session=session)
+        where = frame_store.clip_frames(
+            [i for i in ids if i not in self.seen_clips], session=session, frames=self.frames
+        )
         for cid, score in zip(ids, scores):
             if cid in self.seen_clips or cid not in where:
                 continue

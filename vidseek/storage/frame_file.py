@@ -6,13 +6,16 @@ that is missing, corrupted or of another library is made again (``vidseek.storag
 
 Layout (little-endian)::
 
-    header   4,096 bytes: MAGIC, then JSON (dim, videos, frames, generation, model, uid, crc32s), space-padded
+    header   4,096 bytes: MAGIC, then JSON (dim, videos, clips, frames, generation, model, uid, crc32s), space-padded
     table    int64 [videos, 3]: video id (ascending), first row, frame count
+    clips    int64 [clips, 4]: clip id (ascending), video id, first frame, last frame
     times    float64 [frames]
     vectors  float32 [frames, dim], starting at a multiple of 64 bytes
 
 The vectors are the stored float32 values, bit for bit, so grounding answers exactly as from SQL
-(2,048 B a frame of a 512-d model, plus 8 B of time and 24 B per video). A file is written whole
+(2,048 B a frame of a 512-d model, plus 8 B of time, 32 B per clip and 24 B per video). The clip
+table answers which frames a candidate clip covers without SQL (``clip_frames``; clip ids are never
+reused, so a clip the file holds is that clip for good). A file is written whole
 under a temporary name, flushed and renamed into place, so a writer killed mid-write leaves the old
 file (or none) and a stray temporary that the next writer removes; both CRC-32s are checked when the
 file is opened.
@@ -30,7 +33,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-MAGIC = b"VIDSEEK-FRAMES-1\n"
+MAGIC = b"VIDSEEK-FRAMES-2\n"
 HEADER = 4096
 ALIGN = 64
 CRC_BLOCK = 64 * 1024**2
@@ -45,6 +48,7 @@ class Layout:
     """Where each section of a frame file of ``videos`` videos and ``frames`` frames lies."""
 
     videos: int
+    clips: int
     frames: int
     dim: int
 
@@ -53,8 +57,12 @@ class Layout:
         return HEADER
 
     @property
-    def times_at(self) -> int:
+    def clips_at(self) -> int:
         return HEADER + self.videos * 24
+
+    @property
+    def times_at(self) -> int:
+        return self.clips_at + self.clips * 32
 
     @property
     def vectors_at(self) -> int:
@@ -89,7 +97,7 @@ class FrameFile:
             meta = json.loads(head[len(MAGIC) :].decode("ascii").strip())
             self.dim, self.generation = int(meta["dim"]), int(meta["generation"])
             self.model, self.uid = str(meta["model"]), str(meta["uid"])
-            layout = Layout(int(meta["videos"]), int(meta["frames"]), self.dim)
+            layout = Layout(int(meta["videos"]), int(meta["clips"]), int(meta["frames"]), self.dim)
             crcs = int(meta["crc_table_times"]), int(meta["crc_vectors"])
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             raise FrameFileProblem("unreadable header") from None
@@ -98,7 +106,9 @@ class FrameFile:
         self.layout = layout
         with open(path, "rb") as f:  # plain arrays over the mapping: np.memmap's subclass slows every slice
             raw = np.frombuffer(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), dtype=np.uint8)
-        table = raw[layout.table_at : layout.times_at].view(np.int64).reshape(layout.videos, 3)
+        table = raw[layout.table_at : layout.clips_at].view(np.int64).reshape(layout.videos, 3)
+        clips = raw[layout.clips_at : layout.times_at].view(np.int64).reshape(layout.clips, 4)
+        self._clip_ids, self._clip_frames = clips[:, 0], clips[:, 1:]
         self.times = raw[layout.times_at : layout.times_at + layout.frames * 8].view(np.float64)
         self.vectors = raw[layout.vectors_at :].view(np.float32).reshape(layout.frames, self.dim)
         if verify and (_crc(raw[layout.table_at : layout.vectors_at]), _crc(self.vectors)) != crcs:
@@ -111,6 +121,14 @@ class FrameFile:
     @property
     def videos(self) -> int:
         return len(self._rows)
+
+    def clip_frames(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found, rows): which of the clip ids ``ids`` the file holds, and (video id, first frame, last
+        frame) of each found one, in the order of ``ids``."""
+        ids = np.asarray(ids, np.int64)
+        at = np.minimum(np.searchsorted(self._clip_ids, ids), max(0, len(self._clip_ids) - 1))
+        found = self._clip_ids[at] == ids if len(self._clip_ids) else np.zeros(len(ids), bool)
+        return found, self._clip_frames[at[found]]
 
     def window(self, video_id: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray] | None:
         """(times, vectors) of frames ``first..last`` (inclusive, clamped to the video) as views of the
@@ -134,6 +152,7 @@ def write_frame_file(
     path: Path,
     counts: list[tuple[int, int]],
     rows: Iterable[VideoFrames],
+    clips: np.ndarray,
     *,
     dim: int,
     generation: int,
@@ -141,9 +160,11 @@ def write_frame_file(
     uid: str,
 ) -> None:
     """Write a frame file of the videos ``counts`` names ((video id, frames), ascending ids) from
-    ``rows`` (the same videos in the same order), under a temporary name renamed into place once
+    ``rows`` (the same videos in the same order) and the clip table ``clips`` (clip id, video id, first
+    frame, last frame; ascending ids), under a temporary name renamed into place once
     flushed: the file at ``path`` is always either the old one or the whole new one."""
-    layout = Layout(len(counts), sum(n for _, n in counts), dim)
+    clips = np.ascontiguousarray(clips, np.int64).reshape(-1, 4)
+    layout = Layout(len(counts), len(clips), sum(n for _, n in counts), dim)
     table = np.zeros((layout.videos, 3), np.int64)
     at = 0
     for i, (vid, n) in enumerate(counts):
@@ -161,13 +182,14 @@ def write_frame_file(
                 times[first : first + n] = np.frombuffer(times_bytes, np.float64)
                 f.write(vector_bytes)
                 crc_vectors = zlib.crc32(vector_bytes, crc_vectors)
-            meta_bytes = table.tobytes() + times.tobytes()
+            meta_bytes = table.tobytes() + clips.tobytes() + times.tobytes()
             meta_bytes += b"\0" * (layout.vectors_at - layout.table_at - len(meta_bytes))
             f.seek(layout.table_at)
             f.write(meta_bytes)
             header = {
                 "dim": dim,
                 "videos": layout.videos,
+                "clips": layout.clips,
                 "frames": layout.frames,
                 "generation": generation,
                 "model": model,

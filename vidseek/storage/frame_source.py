@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from vidseek.storage import index_meta, store
 from vidseek.storage.filelock import locked
 from vidseek.storage.frame_file import FrameFile, FrameFileProblem, remove_left_over_writes, write_frame_file
-from vidseek.storage.tables import FrameVectors
+from vidseek.storage.tables import Clip, FrameVectors
 
 REBUILD_SHARE = 0.05
 """Share of the file's videos changed since it was made past which it is made again."""
@@ -39,6 +39,15 @@ class FrameReader:
 
     file: FrameFile
     stale: frozenset[int] = field(default_factory=frozenset)
+
+    def clip_frames(self, ids: list[int]) -> tuple[dict[int, tuple[int, int, int]], list[int]]:
+        """(clip id -> (video id, first frame, last frame) of the clips the file holds of videos it answers
+        for, the other ids: for SQL, which alone knows whether they still exist)."""
+        found, rows = self.file.clip_frames(np.asarray(ids, np.int64))
+        known = {cid: (v, a, b) for cid, (v, a, b) in zip((i for i, f in zip(ids, found.tolist()) if f), rows.tolist())}
+        if self.stale:
+            known = {cid: row for cid, row in known.items() if row[0] not in self.stale}
+        return known, [i for i in ids if i not in known]
 
     def window(self, video_id: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray] | None:
         if video_id in self.stale:
@@ -146,10 +155,12 @@ class FrameSource:
             if model is None or dim is None:
                 return None
             counts = [(int(v), int(n)) for v, n in session.execute(_COUNTS)]
+            clips = np.array(session.execute(_CLIPS).all(), np.int64).reshape(-1, 4)
             write_frame_file(
                 self.path,
                 counts,
                 _frame_rows(session),
+                clips,
                 dim=int(dim),
                 generation=generation,
                 model=model,
@@ -159,6 +170,7 @@ class FrameSource:
 
 
 _COUNTS = select(FrameVectors.video_id, FrameVectors.count).order_by(FrameVectors.video_id)
+_CLIPS = select(Clip.id, Clip.video_id, Clip.first_frame, Clip.last_frame).order_by(Clip.id)
 
 
 def _frame_rows(session: Session) -> Iterator[tuple[int, bytes, bytes]]:

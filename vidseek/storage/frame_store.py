@@ -185,16 +185,21 @@ CLIP_FRAMES_PER_STATEMENT = 5000
 """Clip ids one statement of ``clip_frames`` looks up."""
 
 
-def clip_frames(ids: list[int], *, session: Session) -> dict[int, tuple[int, int, int]]:
+def clip_frames(
+    ids: list[int], *, session: Session, frames: FrameReader | None = None
+) -> dict[int, tuple[int, int, int]]:
     """clip id -> (video id, first frame, last frame), for the clips of ``ids`` that exist (no vectors
-    read). Sent to the driver as it is: grounding asks it for every ANN answer, and building the
-    statement in SQLAlchemy cost more than running it."""
+    read); those the frame file holds (``frames``) from it, the rest from SQL. Sent to the driver as it
+    is: grounding asks it for every ANN answer, and building the statement in SQLAlchemy cost more
+    than running it."""
+    out: dict[int, tuple[int, int, int]] = {}
+    if frames is not None and ids:
+        out, ids = frames.clip_frames(ids)
     if not ids:
-        return {}
+        return out
     connection = session.connection()
     raw = connection.connection.driver_connection
     mark = _driver_mark(connection)
-    out: dict[int, tuple[int, int, int]] = {}
     for lo in range(0, len(ids), CLIP_FRAMES_PER_STATEMENT):
         chunk = tuple(int(i) for i in ids[lo : lo + CLIP_FRAMES_PER_STATEMENT])
         statement = (

@@ -19,7 +19,7 @@ from colour_encoder import ColourEncoder
 from search_api.http.schemas import MomentFilters
 from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
-from vidseek.storage import store
+from vidseek.storage import frame_store, store
 from vidseek.storage.frame_file import FrameFile, FrameFileProblem
 from vidseek.storage.frame_source import FrameSource
 from vidseek.storage.library import Library
@@ -87,6 +87,13 @@ def test_a_video_written_after_the_file_was_made_is_read_from_sql(library: Libra
         reader = frames.reader_at(store.generation(session=session), session)
     assert reader is not None and reader.stale == {vid} and reader.window(vid, 0, 5) is None
     assert reader.window(vid + 1, 0, 5) is not None
+    with library.snapshot() as session:
+        ids = store.all_clip_ids(session=session).tolist()
+        known, rest = reader.clip_frames([*ids, 10**9])
+        assert rest and {known.get(i, (None,))[0] for i in rest} == {None}  # the new clips and an id never used
+        assert vid not in {v for v, _, _ in known.values()}  # a stale video's clips: from SQL
+        via_file = frame_store.clip_frames([*ids, 10**9], session=session, frames=reader)
+        assert via_file == frame_store.clip_frames([*ids, 10**9], session=session) and len(via_file) == len(ids)
     pages = _pages(with_file)
     assert pages == _pages(sql_only)  # the replaced video as SQL has it, though the file holds its red events
     assert not [n for n in notes if "frame file" in n]  # one video of 24 changed: under REBUILD_SHARE, not made again
