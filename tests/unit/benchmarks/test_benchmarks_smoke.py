@@ -108,3 +108,17 @@ def test_words_benchmark_finds_cjk_words_inflections_and_accents_only_when_analy
     for category in ("cjk", "inflection", "accents"):
         assert rows["as_written_sqlite"][category] == 0.0 < rows["analysed_sqlite"][category]
     assert rows["analysed_sqlite"]["exact"] == rows["as_written_sqlite"]["exact"] == 1.0
+
+
+def test_page_dump_writes_the_same_pages_through_the_frame_file_as_through_sql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import page_dump
+
+    files = {}
+    for frame_file in ("true", "false"):
+        monkeypatch.setenv("VIDSEEK_FRAME_FILE", frame_file)
+        files[frame_file] = tmp_path / f"{frame_file}.jsonl"
+        assert page_dump.dump(files[frame_file], "short") == 120
+    assert files["true"].read_bytes() == files["false"].read_bytes()
+    assert b'"results": [{' in files["true"].read_bytes()  # pages with moments, not only empty ones
