@@ -15,12 +15,14 @@ processes from making it at once, and a process finding a newer good file on dis
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from vidseek.storage import index_meta, store
@@ -31,6 +33,8 @@ from vidseek.storage.tables import Clip, FrameVectors
 REBUILD_SHARE = 0.05
 """Share of the file's videos changed since it was made past which it is made again."""
 STALE_IDS_PER_STATEMENT = 5000
+RETRY_S = 60.0
+"""Seconds before a process that has no frame file (nothing indexed, or it could not be made) tries again."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class FrameSource:
         self._lock = threading.Lock()
         self._rebuilding: threading.Thread | None = None
         self._opened = False
+        self._tried_at = 0.0
 
     @property
     def lock_path(self) -> Path:
@@ -74,11 +79,16 @@ class FrameSource:
 
     def open(self) -> FrameFile | None:
         """The file, checked, made from the database when missing or unusable (once per process; later
-        calls return what the first found)."""
+        calls return what the first found). None while nothing is indexed, or when it cannot be made
+        (said once; searches read SQL): tried again ``RETRY_S`` later."""
         with self._lock:
-            if not self._opened:
-                self._opened = True
-                self._file = self._usable_or_made()
+            if not self._opened or (self._file is None and time.monotonic() - self._tried_at > RETRY_S):
+                self._opened, self._tried_at = True, time.monotonic()
+                try:
+                    self._file = self._usable_or_made()
+                except (OSError, FrameFileProblem, SQLAlchemyError) as exc:
+                    self.notify(f"frame file {self.path}: cannot make it ({exc}); searches read frames from SQL")
+                    self._file = None
             return self._file
 
     def reader_at(self, generation: int, session: Session) -> FrameReader | None:

@@ -168,3 +168,21 @@ def test_a_writer_killed_mid_write_leaves_the_old_file(library: Library, db_sett
     assert _pages(with_file) == _pages(sql_only)
     assert not list(path.parent.glob("frames.vectors.tmp-*"))  # the next opener removed the stray
     assert not [n for n in notes if "frame file" in n]  # the old file was good: used, not made again
+
+
+def test_a_file_that_cannot_be_written_leaves_search_on_sql(
+    library: Library, db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vidseek.storage import frame_source
+
+    def disk_full(*args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(frame_source, "write_frame_file", disk_full)
+    notes: list[str] = []
+    with_file, sql_only = _engines(db_settings, notes)
+    assert _pages(with_file) == _pages(sql_only)
+    assert [n for n in notes if "frame file" in n][-1].endswith(
+        "No space left on device); searches read frames from SQL"
+    )
+    assert not db_settings.frame_file_path.exists()
