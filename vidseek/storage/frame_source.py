@@ -80,16 +80,23 @@ class FrameSource:
     def open(self) -> FrameFile | None:
         """The file, checked, made from the database when missing or unusable (once per process; later
         calls return what the first found). None while nothing is indexed, or when it cannot be made
-        (said once; searches read SQL): tried again ``RETRY_S`` later."""
+        (said once; searches read SQL): tried again ``RETRY_S`` later, in the background."""
         with self._lock:
-            if not self._opened or (self._file is None and time.monotonic() - self._tried_at > RETRY_S):
+            if not self._opened:
                 self._opened, self._tried_at = True, time.monotonic()
                 try:
                     self._file = self._usable_or_made()
                 except (OSError, FrameFileProblem, SQLAlchemyError) as exc:
                     self.notify(f"frame file {self.path}: cannot make it ({exc}); searches read frames from SQL")
                     self._file = None
-            return self._file
+                return self._file
+            retry = self._file is None and time.monotonic() - self._tried_at > RETRY_S
+            if retry:
+                self._tried_at = time.monotonic()
+            file = self._file
+        if retry:
+            self.rebuild_soon()  # a search never waits for a whole library's frames to be written
+        return file
 
     def reader_at(self, generation: int, session: Session) -> FrameReader | None:
         """The reader for a snapshot at ``generation`` (``session``); None: read everything from SQL."""

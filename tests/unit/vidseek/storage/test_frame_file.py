@@ -186,3 +186,9 @@ def test_a_file_that_cannot_be_written_leaves_search_on_sql(
         "No space left on device); searches read frames from SQL"
     )
     assert not db_settings.frame_file_path.exists()
+    monkeypatch.undo()  # the disk has room again: a minute later the file is made, in the background
+    frames = with_file.clips.frames
+    monkeypatch.setattr(frame_source, "RETRY_S", 0.0)
+    assert frames.open() is None  # this search still reads SQL; the file is being made meanwhile
+    frames._rebuilding.join(60)
+    assert frames.open() is not None and db_settings.frame_file_path.exists()
