@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         "it: the inverted lists stay on disk (page cache), shared by the API processes of one "
         "machine; the index follows writers' saves. For readers; writers keep theirs in RAM.",
     )
+    frame_file: bool = Field(
+        default=True,
+        description="Keep every frame vector in a memory-mapped file beside the FAISS file (data_dir/"
+        "frames.vectors, made from the database) for grounding to read instead of SQL; false: read SQL.",
+    )
     query_cache_size: int = Field(default=1024, ge=0, description="Text-query embeddings kept in memory; 0 = off.")
     thumbnail_cache_bytes: int = Field(
         default=256 * 1024**2,
@@ -261,3 +266,7 @@ class Settings(BaseSettings):
     @property
     def faiss_path(self) -> Path:
         return self.data_dir / "clips.faiss"
+
+    @property
+    def frame_file_path(self) -> Path:
+        return self.faiss_path.with_name("frames.vectors")

@@ -122,3 +122,17 @@ def test_paraphrase_benchmark_measures_a_real_text_model_on_both_rules() -> None
     assert rows["words"]["exact_r1"] == rows["meaning"]["exact_r1"] == 1.0  # meaning makes no exact query worse
     assert rows["meaning"]["paraphrase_r1"] > 0.0
     assert rows["meaning"]["lines_never_said"] <= rows["meaning_normal_tail"]["lines_never_said"]
+
+
+def test_page_dump_writes_the_same_pages_through_the_frame_file_as_through_sql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import page_dump
+
+    files = {}
+    for frame_file in ("true", "false"):
+        monkeypatch.setenv("VIDSEEK_FRAME_FILE", frame_file)
+        files[frame_file] = tmp_path / f"{frame_file}.jsonl"
+        assert page_dump.dump(files[frame_file], "short") == 120
+    assert files["true"].read_bytes() == files["false"].read_bytes()
+    assert b'"results": [{' in files["true"].read_bytes()  # pages with moments, not only empty ones
