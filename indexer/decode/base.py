@@ -36,13 +36,28 @@ class Frame:
     """(H, W, 3) uint8 RGB, already at the model's input size."""
 
 
+class FrameWatcher(Protocol):
+    """Shown the frames a decoder decodes, in presentation order (cut detection: ``indexer.cut_detection``)."""
+
+    def see(self, t: float, image: np.ndarray) -> None: ...
+
+
 class Decoder(Protocol):
     name: str
 
     def probe(self, path: Path) -> VideoInfo: ...
 
-    def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
-        """Sampled frames; with ``keyframes_only`` only keyframes are decoded (fast, coarse)."""
+    def frames(
+        self,
+        path: Path,
+        *,
+        fps: float,
+        size: tuple[int, int],
+        keyframes_only: bool = False,
+        shots: FrameWatcher | None = None,
+    ) -> Iterator[Frame]:
+        """Sampled frames; with ``keyframes_only`` only keyframes are decoded (fast, coarse). ``shots`` is shown
+        every frame decoded (PyAV: all it decodes, sampled or not; decord: the sampled ones)."""
         ...
 
 

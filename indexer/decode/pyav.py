@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
-from indexer.decode.base import Frame, VideoInfo, describe
+from indexer.decode.base import Frame, FrameWatcher, VideoInfo, describe
 from indexer.decode.geometry import centre_crop, clockwise_turn, scaled_size, turned_size, upright
 from indexer.sample import TIME_EPS, SampleClock
 from vidseek.errors import DecodeError
@@ -40,6 +40,12 @@ class ModelInput:
         turn, (width, height) = self._plan
         rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR").to_ndarray()
         return np.ascontiguousarray(centre_crop(upright(rgb, turn), self.size))
+
+
+def shot_thumbnail(frame: av.VideoFrame) -> np.ndarray:
+    """A decoded frame as a 16x16 RGB thumbnail for cut detection, by ``sws_scale``'s fast bilinear scaler
+    (about a tenth of what decoding a 720p frame costs; ``benchmarks/cuts.py`` measures it)."""
+    return frame.reformat(width=16, height=16, format="rgb24", interpolation="FAST_BILINEAR").to_ndarray()
 
 
 def open_video(path: Path) -> av.container.InputContainer:
@@ -140,10 +146,21 @@ class PyAVDecoder:
             pass
         return 0
 
-    def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
-        """Sampled frames. A non-reference frame whose time is before the clock's next sampling time is not
-        decoded (``skip_frame = "NONREF"`` for its packet): the clock never takes it and no other frame needs
-        it, so the frames are exactly those of a decode of every frame, at a fraction of the cost on files
+    def frames(
+        self,
+        path: Path,
+        *,
+        fps: float,
+        size: tuple[int, int],
+        keyframes_only: bool = False,
+        shots: FrameWatcher | None = None,
+    ) -> Iterator[Frame]:
+        """Sampled frames. ``shots`` (``indexer.cut_detection.CutDetector``) is shown a 16x16 thumbnail of every
+        frame decoded, sampled or not (``shot_thumbnail``).
+
+        A non-reference frame whose time is before the clock's next sampling time is not decoded
+        (``skip_frame = "NONREF"`` for its packet): the clock never takes it and no other frame needs it,
+        so the frames are exactly those of a decode of every frame, at a fraction of the cost on files
         with B-frames (``benchmarks/decode_levers.py``)."""
         import av
 
@@ -177,6 +194,8 @@ class PyAVDecoder:
                         if origin is None:
                             origin = t_abs
                         t = max(0.0, t_abs - origin)
+                        if shots is not None:
+                            shots.see(t, shot_thumbnail(frame))
                         if not clock.take(t):
                             continue
                         yield Frame(t, model_input(frame))
