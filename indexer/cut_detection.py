@@ -10,7 +10,8 @@ pass over the file):
   little, a cut changes one frame a lot. A flash
   (two spikes side by side) is no cut.
 - **Fades** (its ``ThresholdDetector``): a run of frames darker than ``DARK`` (mean level) between lit
-  frames is one cut, put in the middle of the dark run.
+  frames is one cut, put in the middle of the dark run; black at the start or the end of a video is a
+  shot of its own (cut where the picture begins or ends).
 
 Cuts closer than ``MIN_SHOT`` seconds to the one before are dropped (a shot is at least that long).
 
@@ -121,7 +122,8 @@ def _hard_cuts(change: np.ndarray, rate: np.ndarray, dark: np.ndarray) -> list[i
 
 
 def _fades(t: np.ndarray, dark: np.ndarray) -> list[Cut]:
-    """A cut in the middle of each dark run with lit frames on both sides."""
+    """A cut in the middle of each dark run with lit frames on both sides; where the picture begins after
+    black at the start, and where it ends in black at the end (the black is not part of a shot's picture)."""
     out = []
     i, n = 0, len(dark)
     while i < n:
@@ -133,5 +135,9 @@ def _fades(t: np.ndarray, dark: np.ndarray) -> list[Cut]:
             j += 1
         if i > 0 and j < n - 1:
             out.append(Cut(float((t[i] + t[j]) / 2), "fade"))
+        elif i == 0 and j < n - 1:
+            out.append(Cut(float(t[j + 1]), "fade"))
+        elif i > 0 and j == n - 1:
+            out.append(Cut(float(t[i]), "fade"))
         i = j + 1
     return out

@@ -4,14 +4,14 @@ Frame-level grounding lets a moment reach as far as frames stay clearly above th
 so a moment runs on into the adjacent shots of a related scene (a same-topic neighbour scores between
 the event and the background). With the video's cuts (``vidseek.shots``, found while indexing):
 
-1. **The peak's shot** is the one holding the moment's best frame; its mean frame score is the event's
-   level.
-2. **Shot by shot outwards**, a neighbouring shot that the frame-level moment reaches stays in when its
-   frames score like the event's: their mean at least ``KEEP`` of the way from the query's background
-   to the event's level (relative to the event, not to the background: a related scene is clearly
-   above the background too; measured in ``benchmarks/moment_shots.py``). The first shot that falls
-   short ends the moment on that side; a shot of one sampled frame (a cross-fade, a flash) is passed
-   over when the shot after it stays in.
+1. **The peak's shot** is the one holding the moment's best frame; the event's level is the mean frame
+   score of the shots in the moment so far (this one first).
+2. **Shot by shot outwards**, the better of the two shots beside the moment (within the frame-level
+   moment's reach) joins when its frames score like the event's: their mean at least ``KEEP`` of the
+   way from the query's background to the event's level (relative to the event, not to the background:
+   a related scene is clearly above the background too; measured in ``benchmarks/moment_shots.py``).
+   When neither does, the moment ends; a shot of one sampled frame (a cross-fade, a flash) is passed
+   over when the shot after it joins.
 3. **Edges snap to cuts**: the moment keeps its frame-level edges inside the shots kept (an event
    shorter than its shot stays short); an edge within one sampled frame of a cut (the cut lies between
    the edge frame and the frame beyond it) is moved onto the cut.
@@ -101,14 +101,9 @@ def _one(
     peak = m.first + int(np.argmax(scores[m.first : m.last + 1]))
     in_moment = np.arange(m.first, m.last + 1)
     ids = shot[in_moment]
-    means = {s: float(scores[in_moment[ids == s]].mean()) for s in np.unique(ids)}
+    means = {int(s): float(scores[in_moment[ids == s]].mean()) for s in np.unique(ids)}
     counts = {s: int((ids == s).sum()) for s in means}
-    event = means[shot[peak]]
-    keep = background.level + KEEP * (event - background.level)
-    lo = hi = int(shot[peak])
-    lowest, highest = min(means), max(means)
-    lo = _walk(lo, -1, lowest, means, counts, keep)
-    hi = _walk(hi, +1, highest, means, counts, keep)
+    lo, hi = _grow(int(shot[peak]), means, counts, background.level)
     first = int(in_moment[ids >= lo][0])
     last = int(in_moment[ids <= hi][-1])
     start = float(times[first])
@@ -121,19 +116,32 @@ def _one(
     return replace(m, start=start, end=end, first=first, last=last, score=score, peak=float(times[peak]))
 
 
-def _walk(at: int, direction: int, stop: int, means: dict, counts: dict, keep: float) -> int:
-    """The farthest shot from ``at`` towards ``stop`` reached while shots stay in (step 2 of the module)."""
-    while at != stop:
-        nxt = at + direction
-        if nxt in means and means[nxt] >= keep:
-            at = nxt
-            continue
-        beyond = nxt + direction
-        if nxt in means and counts[nxt] <= 1 and beyond in means and means[beyond] >= keep:
-            at = beyond  # one frame of cross-fade between two shots of the event
-            continue
-        break
-    return at
+def _grow(peak: int, means: dict[int, float], counts: dict[int, int], base: float) -> tuple[int, int]:
+    """The first and last shot of the moment (step 2 of the module): from the peak's shot, the better of the
+    two shots beside the moment joins while it scores like the event, the event's level being the mean
+    frame score of the shots already in (so one unusually strong shot does not set it alone)."""
+    lo = hi = peak
+    total, frames = means[peak] * counts[peak], counts[peak]
+    while True:
+        keep = base + KEEP * (total / frames - base)
+        steps = [s for s in (_next(lo, -1, means, counts, keep), _next(hi, +1, means, counts, keep)) if s]
+        if not steps:
+            return lo, hi
+        joined = max(steps, key=lambda s: means[s[-1]])
+        for s in joined:
+            total, frames = total + means[s] * counts[s], frames + counts[s]
+        lo, hi = min(lo, *joined), max(hi, *joined)
+
+
+def _next(at: int, direction: int, means: dict[int, float], counts: dict[int, int], keep: float) -> list[int]:
+    """The shots that join beyond ``at`` on one side: the next one when it stays in, or a shot of one frame
+    (a cross-fade) with the one after it when that one stays in; [] when the moment ends on this side."""
+    nxt, beyond = at + direction, at + 2 * direction
+    if nxt in means and means[nxt] >= keep:
+        return [nxt]
+    if nxt in means and counts[nxt] <= 1 and beyond in means and means[beyond] >= keep:
+        return [nxt, beyond]
+    return []
 
 
 def _snap_start(start: float, before: float | None, cuts: list[float]) -> float:

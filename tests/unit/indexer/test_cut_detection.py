@@ -71,7 +71,9 @@ def test_a_dark_run_between_lit_frames_is_one_fade_and_close_cuts_keep_the_first
     cuts = find_cuts(times, changes, levels)
     assert cuts == [Cut(1.15, "fade"), Cut(3.0, "cut")]
     assert 1.5 - 1.15 < MIN_SHOT
-    assert find_cuts(times, [0.0] * 40, [5.0] * 5 + [100.0] * 35) == []  # a fade in at the start is no cut
+    # black at the start and at the end: the picture is cut where it begins and where it ends
+    assert find_cuts(times, [0.0] * 40, [5.0] * 6 + [100.0] * 28 + [5.0] * 6) == [Cut(0.6, "fade"), Cut(3.4, "fade")]
+    assert find_cuts(times, [0.0] * 40, [5.0] * 2 + [100.0] * 38) == []  # too short to be a shot
 
 
 def test_shots_and_their_stored_text() -> None:
