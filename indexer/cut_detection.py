@@ -55,9 +55,12 @@ def thumbnail(image: np.ndarray) -> np.ndarray:
 
 
 class CutDetector:
-    """Fed one video's decoded frames in presentation order (``see``); ``cuts`` when it has ended."""
+    """Fed one video's decoded frames in presentation order (``see``); ``cuts`` when it has ended. A detector
+    fed one time chunk of a video (``indexer.ray_tasks``) is told whether the chunk starts or ends the video:
+    black at a chunk's edge inside the video is no cut (a fade through black across two chunks is missed)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, starts_video: bool = True, ends_video: bool = True) -> None:
+        self.starts_video, self.ends_video = starts_video, ends_video
         self.times: list[float] = []
         self.changes: list[float] = []
         self.levels: list[float] = []
@@ -76,18 +79,29 @@ class CutDetector:
         self.levels.append(float(thumb.mean(axis=(0, 1)) @ _GREY))
 
     def cuts(self) -> list[Cut]:
-        return find_cuts(self.times, self.changes, self.levels)
+        return find_cuts(
+            self.times, self.changes, self.levels, starts_video=self.starts_video, ends_video=self.ends_video
+        )
 
 
-def find_cuts(times: list[float], changes: list[float], levels: list[float]) -> list[Cut]:
-    """The cuts of one video from each decoded frame's time, change from the frame before, and brightness."""
+def find_cuts(
+    times: list[float],
+    changes: list[float],
+    levels: list[float],
+    *,
+    starts_video: bool = True,
+    ends_video: bool = True,
+) -> list[Cut]:
+    """The cuts of one video from each decoded frame's time (seconds from the video's start), change from the
+    frame before, and brightness."""
     t = np.asarray(times, np.float64)
     change = np.asarray(changes, np.float64)
     dark = np.asarray(levels, np.float64) < DARK
-    found = [Cut(float(t[i]), "cut") for i in _hard_cuts(change, _per_frame(t, change), dark)] + _fades(t, dark)
+    hard = [Cut(float(t[i]), "cut") for i in _hard_cuts(change, _per_frame(t, change), dark)]
+    found = hard + _fades(t, dark, starts_video, ends_video)
     kept: list[Cut] = []
     for cut in sorted(found, key=lambda c: c.t):
-        if (kept and cut.t - kept[-1].t < MIN_SHOT) or cut.t - (t[0] if len(t) else 0.0) < MIN_SHOT:
+        if (kept and cut.t - kept[-1].t < MIN_SHOT) or cut.t < MIN_SHOT:
             continue
         kept.append(cut)
     return kept
@@ -121,7 +135,7 @@ def _hard_cuts(change: np.ndarray, rate: np.ndarray, dark: np.ndarray) -> list[i
     return out
 
 
-def _fades(t: np.ndarray, dark: np.ndarray) -> list[Cut]:
+def _fades(t: np.ndarray, dark: np.ndarray, starts_video: bool, ends_video: bool) -> list[Cut]:
     """A cut in the middle of each dark run with lit frames on both sides; where the picture begins after
     black at the start, and where it ends in black at the end (the black is not part of a shot's picture)."""
     out = []
@@ -135,9 +149,9 @@ def _fades(t: np.ndarray, dark: np.ndarray) -> list[Cut]:
             j += 1
         if i > 0 and j < n - 1:
             out.append(Cut(float((t[i] + t[j]) / 2), "fade"))
-        elif i == 0 and j < n - 1:
+        elif i == 0 and j < n - 1 and starts_video:
             out.append(Cut(float(t[j + 1]), "fade"))
-        elif i > 0 and j == n - 1:
+        elif i > 0 and j == n - 1 and ends_video:
             out.append(Cut(float(t[i]), "fade"))
         i = j + 1
     return out

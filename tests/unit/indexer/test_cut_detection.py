@@ -110,3 +110,42 @@ def test_shots_are_stored_with_the_video_and_go_with_it(db_settings: Settings, s
     Indexer(off, library, load_encoder(off.model), progress=lambda: Progress(False)).index([path])
     with library.sessions() as session:
         assert store.video_by_path(str(path), session=session).shots is None
+
+
+class _Actor:
+    """Stands in for a Ray embedding actor (``ray.get`` patched to return what ``remote`` gives)."""
+
+    class embed:  # noqa: N801
+        @staticmethod
+        def remote(images: np.ndarray) -> np.ndarray:
+            return np.zeros((len(images), 4), np.float32)
+
+
+def _unit_cuts(path: Path, start: int, end: int | None, chunked: bool) -> list[Cut]:
+    from indexer.ray_tasks import Unit, decode_unit
+
+    *_, last = decode_unit(
+        Unit(0, 0, str(path), start, end, chunked), _Actor(), decoder="pyav", fps=1.0, size=(32, 32),
+        batch_size=8, keyframes_only=False, shots=True,
+    )  # fmt: skip
+    assert last[0] == "end" and last[2] is None, last
+    return last[3]
+
+
+def test_a_ray_decode_in_chunks_finds_the_cuts_a_whole_decode_finds(shot_video, monkeypatch) -> None:  # noqa: ANN001
+    pytest.importorskip("ray")
+    import ray
+
+    from indexer.chunked import chunk_steps
+
+    monkeypatch.setattr(ray, "get", lambda ref: ref)
+    path, _ = shot_video
+    whole = _unit_cuts(path, 0, None, False)
+    assert whole == detected(path)
+    steps = chunk_steps(sum(s.seconds for s in SPECS), 1.0, 3.0)
+    assert len(steps) > 2
+    parts = [cut for start, end in steps for cut in _unit_cuts(path, start, end, True)]
+    # a chunk decodes every frame, a whole decode skips the B-frames no sample needs: a fade's middle may
+    # move by a frame
+    assert [c.kind for c in parts] == [c.kind for c in whole]
+    assert np.allclose([c.t for c in parts], [c.t for c in whole], atol=1.0 / FPS + 1e-6)
