@@ -4,14 +4,14 @@ Frame-level grounding lets a moment reach as far as frames stay clearly above th
 so a moment runs on into the adjacent shots of a related scene (a same-topic neighbour scores between
 the event and the background). With the video's cuts (``vidseek.shots``, found while indexing):
 
-1. **The peak's shot** is the one holding the moment's best frame; the event's level is the mean frame
-   score of the shots in the moment so far (this one first).
-2. **Shot by shot outwards**, the better of the two shots beside the moment (within the frame-level
-   moment's reach) joins when its frames score like the event's: their mean at least ``KEEP`` of the
-   way from the query's background to the event's level (relative to the event, not to the background:
-   a related scene is clearly above the background too; measured in ``benchmarks/moment_shots.py``).
-   When neither does, the moment ends; a shot of one sampled frame (a cross-fade, a flash) is passed
-   over when the shot after it joins.
+1. **The peak's shot** is the one holding the moment's best frame; its mean frame score is the event's
+   level.
+2. **Shot by shot outwards** from it on each side, a shot within the frame-level moment's reach stays
+   in when its frames score like the event's: their mean at least ``KEEP`` of the way from the query's
+   background to the event's level (relative to the event, not to the background: a related scene is
+   clearly above the background too; measured in ``benchmarks/moment_shots.py``). The first that falls
+   short ends the moment on that side; a shot of one sampled frame (a cross-fade, a flash) is passed
+   over when the shot after it stays in.
 3. **Edges snap to cuts**: the moment keeps its frame-level edges inside the shots kept (an event
    shorter than its shot stays short); an edge within one sampled frame of a cut (the cut lies between
    the edge frame and the frame beyond it) is moved onto the cut.
@@ -103,7 +103,9 @@ def _one(
     ids = shot[in_moment]
     means = {int(s): float(scores[in_moment[ids == s]].mean()) for s in np.unique(ids)}
     counts = {s: int((ids == s).sum()) for s in means}
-    lo, hi = _grow(int(shot[peak]), means, counts, background.level)
+    keep = background.level + KEEP * (means[int(shot[peak])] - background.level)
+    lo = _walk(int(shot[peak]), -1, means, counts, keep)
+    hi = _walk(int(shot[peak]), +1, means, counts, keep)
     first = int(in_moment[ids >= lo][0])
     last = int(in_moment[ids <= hi][-1])
     start = float(times[first])
@@ -116,21 +118,11 @@ def _one(
     return replace(m, start=start, end=end, first=first, last=last, score=score, peak=float(times[peak]))
 
 
-def _grow(peak: int, means: dict[int, float], counts: dict[int, int], base: float) -> tuple[int, int]:
-    """The first and last shot of the moment (step 2 of the module): from the peak's shot, the better of the
-    two shots beside the moment joins while it scores like the event, the event's level being the mean
-    frame score of the shots already in (so one unusually strong shot does not set it alone)."""
-    lo = hi = peak
-    total, frames = means[peak] * counts[peak], counts[peak]
-    while True:
-        keep = base + KEEP * (total / frames - base)
-        steps = [s for s in (_next(lo, -1, means, counts, keep), _next(hi, +1, means, counts, keep)) if s]
-        if not steps:
-            return lo, hi
-        joined = max(steps, key=lambda s: means[s[-1]])
-        for s in joined:
-            total, frames = total + means[s] * counts[s], frames + counts[s]
-        lo, hi = min(lo, *joined), max(hi, *joined)
+def _walk(at: int, direction: int, means: dict[int, float], counts: dict[int, int], keep: float) -> int:
+    """The last shot of the moment on one side of the peak's shot (step 2 of the module)."""
+    while joined := _next(at, direction, means, counts, keep):
+        at = joined[-1]
+    return at
 
 
 def _next(at: int, direction: int, means: dict[int, float], counts: dict[int, int], keep: float) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +109,22 @@ def test_words_benchmark_finds_cjk_words_inflections_and_accents_only_when_analy
     for category in ("cjk", "inflection", "accents"):
         assert rows["as_written_sqlite"][category] == 0.0 < rows["analysed_sqlite"][category]
     assert rows["analysed_sqlite"]["exact"] == rows["as_written_sqlite"]["exact"] == 1.0
+
+
+def test_cuts_benchmark_scores_generated_videos_and_times_both_ways() -> None:
+    from benchmarks import cuts
+
+    rows = cuts.measure(1, cost_seconds=2.0, repeats=1, size=(160, 90), bbb=False)
+    by_video = {r["video"]: r for r in rows}
+    assert by_video["generated, 1 videos: cuts"]["true"] > 0
+    assert all(0 <= r["precision"] <= 1 for r in rows if "precision" in r)
+    timed = [r for r in rows if "ratio" in r]
+    assert timed and all(r["decode_s_with"] > 0 and r["decode_s_without"] > 0 for r in timed)
+
+
+def test_shots_benchmark_runs_naive_frames_and_shots_on_one_world() -> None:
+    from benchmarks import moment_shots
+
+    rows = moment_shots.measure(params=replace(moment_shots.SIZES["short"], videos=5))
+    assert [r["method"] for r in rows][1:] == ["frames only (before)", "shots", "shots, 5 % detection errors"]
+    assert all(0 <= r["over_long_3x"] <= 1 for r in rows)
