@@ -1,15 +1,16 @@
 """Cut detection, pure logic, fed the frames the decoder decodes anyway (not only the sampled ones).
 
-PySceneDetect's two classic detectors, re-done on 16x16 colour thumbnails (so no OpenCV, and no second
-pass over the file):
+PySceneDetect's two classic detectors, re-done on 16x16 colour thumbnails in full-range Y'CbCr (so no
+OpenCV, and no second pass over the file; the PyAV decoder scales each decoded frame to 16x16 in the
+video's own colours, which costs a sixth of converting it to RGB first):
 
 - **Hard cuts** (its ``AdaptiveDetector``): the content change of a frame is the mean absolute difference
-  of its thumbnail and the previous decoded frame's, in levels (0-255). A frame starts a new shot when its
-  change is at least ``MIN_CHANGE`` and ``RATIO`` times the mean change of the ``WINDOW`` frames either
-  side (each change per frame it spans: ``_per_frame``): camera motion and action change every frame a
-  little, a cut changes one frame a lot. A flash
-  (two spikes side by side) is no cut.
-- **Fades** (its ``ThresholdDetector``): a run of frames darker than ``DARK`` (mean level) between lit
+  of its thumbnail and the previous decoded frame's, in levels (0-255) of Y', Cb and Cr. A frame starts
+  a new shot when its change is at least ``MIN_CHANGE`` and ``RATIO`` times the mean change of the
+  ``WINDOW`` frames either side (each change per frame it spans: ``_per_frame``): camera motion and
+  action change every frame a little, a cut changes one frame a lot. A flash (two spikes side by side)
+  is no cut.
+- **Fades** (its ``ThresholdDetector``): a run of frames darker than ``DARK`` (mean Y') between lit
   frames is one cut, put in the middle of the dark run; black at the start or the end of a video is a
   shot of its own (cut where the picture begins or ends).
 
@@ -38,15 +39,29 @@ DARK = 16.0
 MIN_SHOT = 0.5
 """Seconds: a cut closer than this to the previous one is dropped."""
 
-_GREY = np.array([0.299, 0.587, 0.114], np.float32)
+_TO_YCC = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]], np.float32).T
+"""RGB to full-range Y'CbCr (BT.601; Cb and Cr offset by 128 after)."""
+_VIDEO_SCALE = np.array([255 / 219, 255 / 224, 255 / 224], np.float32)
+
+
+def from_video_range(thumb: np.ndarray) -> np.ndarray:
+    """A video-range (Y' 16-235, Cb/Cr 16-240) Y'CbCr thumbnail in full range (0-255)."""
+    centre = np.array([16.0, 128.0, 128.0], np.float32)
+    return (np.asarray(thumb, np.float32) - centre) * _VIDEO_SCALE + np.array([0.0, 128.0, 128.0], np.float32)
 
 
 def thumbnail(image: np.ndarray) -> np.ndarray:
-    """(16, 16, 3) float32 block means of an (H, W, 3) uint8 RGB frame (a smaller frame is used as it is)."""
+    """(16, 16, 3) float32 full-range Y'CbCr block means of an (H, W, 3) uint8 RGB frame (a smaller frame is
+    used as it is)."""
     pic = np.asarray(image, np.float32)
     h, w = pic.shape[:2]
-    if h <= THUMB_SIDE and w <= THUMB_SIDE:
-        return pic
+    if h > THUMB_SIDE or w > THUMB_SIDE:
+        pic = _block_means(pic)
+    return pic @ _TO_YCC + np.array([0.0, 128.0, 128.0], np.float32)
+
+
+def _block_means(pic: np.ndarray) -> np.ndarray:
+    h, w = pic.shape[:2]
     rows = np.unique(np.linspace(0, h, THUMB_SIDE + 1).astype(np.int64)[:-1])
     cols = np.unique(np.linspace(0, w, THUMB_SIDE + 1).astype(np.int64)[:-1])
     sums = np.add.reduceat(np.add.reduceat(pic, rows, axis=0), cols, axis=1)
@@ -67,16 +82,23 @@ class CutDetector:
         self._last: np.ndarray | None = None
 
     def see(self, t: float, image: np.ndarray) -> None:
+        """An RGB frame (decord's sampled frames, tests)."""
+        self._add(t, thumbnail(image))
+
+    def see_video(self, t: float, thumb: np.ndarray) -> None:
+        """A video-range Y'CbCr thumbnail from the decoder (``indexer.decode.pyav.shot_thumbnail``)."""
+        self._add(t, from_video_range(thumb))
+
+    def _add(self, t: float, thumb: np.ndarray) -> None:
         if self.times and t <= self.times[-1]:
             return  # a frame at or before the last one seen (a repeated timestamp) tells nothing new
-        thumb = thumbnail(image)
         change = (
             0.0 if self._last is None or self._last.shape != thumb.shape else float(np.abs(thumb - self._last).mean())
         )
         self._last = thumb
         self.times.append(float(t))
         self.changes.append(change)
-        self.levels.append(float(thumb.mean(axis=(0, 1)) @ _GREY))
+        self.levels.append(float(thumb[..., 0].mean()))
 
     def cuts(self) -> list[Cut]:
         return find_cuts(

@@ -37,9 +37,13 @@ class Frame:
 
 
 class FrameWatcher(Protocol):
-    """Shown the frames a decoder decodes, in presentation order (cut detection: ``indexer.cut_detection``)."""
+    """Shown the frames a decoder decodes, in presentation order (cut detection: ``indexer.cut_detection``):
+    an RGB picture (``see``), or a small video-range Y'CbCr thumbnail straight from the decoder
+    (``see_video``)."""
 
     def see(self, t: float, image: np.ndarray) -> None: ...
+
+    def see_video(self, t: float, thumb: np.ndarray) -> None: ...
 
 
 class Decoder(Protocol):

@@ -62,7 +62,7 @@ def frames_in_chunk(
                 if t + TIME_EPS >= b:
                     return
                 if shots is not None:
-                    shots.see(t, shot_thumbnail(frame))
+                    shots.see_video(t, shot_thumbnail(frame))
                 if not clock.take(t) or t + TIME_EPS < a:
                     continue
                 yield Frame(t, model_input(frame))
