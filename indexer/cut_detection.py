@@ -1,16 +1,16 @@
 """Cut detection, pure logic, fed the frames the decoder decodes anyway (not only the sampled ones).
 
-PySceneDetect's two classic detectors, re-done on 16x16 colour thumbnails in full-range Y'CbCr (so no
-OpenCV, and no second pass over the file; the PyAV decoder scales each decoded frame to 16x16 in the
-video's own colours, which costs a sixth of converting it to RGB first):
+PySceneDetect's two classic detectors, re-done on 16x16 RGB thumbnails (so no OpenCV, and no second pass
+over the file; the PyAV decoder scales each decoded frame to 16x16 in the video's own Y'CbCr and the
+colours are converted here, a sixth of the cost of converting the whole frame to RGB first):
 
 - **Hard cuts** (its ``AdaptiveDetector``): the content change of a frame is the mean absolute difference
-  of its thumbnail and the previous decoded frame's, in levels (0-255) of Y', Cb and Cr. A frame starts
+  of its thumbnail and the previous decoded frame's, in RGB levels (0-255). A frame starts
   a new shot when its change is at least ``MIN_CHANGE`` and ``RATIO`` times the mean change of the
   ``WINDOW`` frames either side (each change per frame it spans: ``_per_frame``): camera motion and
   action change every frame a little, a cut changes one frame a lot. A flash (two spikes side by side)
   is no cut.
-- **Fades** (its ``ThresholdDetector``): a run of frames darker than ``DARK`` (mean Y') between lit
+- **Fades** (its ``ThresholdDetector``): a run of frames darker than ``DARK`` (mean grey level) between lit
   frames is one cut, put in the middle of the dark run; black at the start or the end of a video is a
   shot of its own (cut where the picture begins or ends).
 
@@ -39,25 +39,26 @@ DARK = 16.0
 MIN_SHOT = 0.5
 """Seconds: a cut closer than this to the previous one is dropped."""
 
-_TO_YCC = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]], np.float32).T
-"""RGB to full-range Y'CbCr (BT.601; Cb and Cr offset by 128 after)."""
+_GREY = np.array([0.299, 0.587, 0.114], np.float32)
+_TO_RGB = np.array([[1.0, 0.0, 1.402], [1.0, -0.344136, -0.714136], [1.0, 1.772, 0.0]], np.float32).T
+"""Full-range Y'CbCr (BT.601, Cb and Cr centred on 0) to RGB."""
 _VIDEO_SCALE = np.array([255 / 219, 255 / 224, 255 / 224], np.float32)
+_VIDEO_CENTRE = np.array([16.0, 128.0, 128.0], np.float32)
 
 
 def from_video_range(thumb: np.ndarray) -> np.ndarray:
-    """A video-range (Y' 16-235, Cb/Cr 16-240) Y'CbCr thumbnail in full range (0-255)."""
-    centre = np.array([16.0, 128.0, 128.0], np.float32)
-    return (np.asarray(thumb, np.float32) - centre) * _VIDEO_SCALE + np.array([0.0, 128.0, 128.0], np.float32)
+    """A video-range (Y' 16-235, Cb/Cr 16-240) Y'CbCr thumbnail as RGB levels (0-255): the colour
+    conversion done after the decoder scaled the frame down, where it costs nothing."""
+    return np.clip(((np.asarray(thumb, np.float32) - _VIDEO_CENTRE) * _VIDEO_SCALE) @ _TO_RGB, 0.0, 255.0)
 
 
 def thumbnail(image: np.ndarray) -> np.ndarray:
-    """(16, 16, 3) float32 full-range Y'CbCr block means of an (H, W, 3) uint8 RGB frame (a smaller frame is
-    used as it is)."""
+    """(16, 16, 3) float32 block means of an (H, W, 3) uint8 RGB frame (a smaller frame is used as it is)."""
     pic = np.asarray(image, np.float32)
     h, w = pic.shape[:2]
     if h > THUMB_SIDE or w > THUMB_SIDE:
         pic = _block_means(pic)
-    return pic @ _TO_YCC + np.array([0.0, 128.0, 128.0], np.float32)
+    return pic
 
 
 def _block_means(pic: np.ndarray) -> np.ndarray:
@@ -98,7 +99,7 @@ class CutDetector:
         self._last = thumb
         self.times.append(float(t))
         self.changes.append(change)
-        self.levels.append(float(thumb[..., 0].mean()))
+        self.levels.append(float(thumb.mean(axis=(0, 1)) @ _GREY))
 
     def cuts(self) -> list[Cut]:
         return find_cuts(
