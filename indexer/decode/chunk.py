@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 from indexer.decode.base import Frame, FrameWatcher
-from indexer.decode.pyav import ModelInput, open_video, shot_thumbnail
+from indexer.decode.pyav import ModelInput, ShotThumbnails, open_video
 from indexer.sample import TIME_EPS, SampleClock
 
 
@@ -48,6 +48,7 @@ def frames_in_chunk(
             container.seek(math.floor(target / stream.time_base), stream=stream, backward=True, any_frame=False)
         clock = SampleClock(fps)
         model_input = ModelInput(size)  # the same scaling, turn (display matrix) and crop as the whole file
+        thumbnail = ShotThumbnails() if shots is not None else None
         previous: float | None = None
         try:
             for frame in container.decode(stream):
@@ -62,7 +63,7 @@ def frames_in_chunk(
                 if t + TIME_EPS >= b:
                     return
                 if shots is not None:
-                    shots.see_video(t, shot_thumbnail(frame))
+                    shots.see_video(t, thumbnail(frame))
                 if not clock.take(t) or t + TIME_EPS < a:
                     continue
                 yield Frame(t, model_input(frame))

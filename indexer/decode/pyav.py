@@ -42,12 +42,20 @@ class ModelInput:
         return np.ascontiguousarray(centre_crop(upright(rgb, turn), self.size))
 
 
-def shot_thumbnail(frame: av.VideoFrame) -> np.ndarray:
-    """A decoded frame as a (16, 16, 3) uint8 thumbnail for cut detection, in video-range Y'CbCr (the
-    decoder's own colours, scaled by ``sws_scale``: 0.07 ms a 720p frame, where converting to RGB first
-    costs 0.4 ms; ``indexer.cut_detection.from_video_range`` reads it)."""
-    planes = frame.reformat(width=16, height=16, format="yuv444p", interpolation="FAST_BILINEAR").to_ndarray()
-    return np.ascontiguousarray(np.moveaxis(planes, 0, -1))
+class ShotThumbnails:
+    """Decoded frames as (16, 16, 3) uint8 thumbnails for cut detection, in video-range Y'CbCr (the decoder's
+    own colours; ``indexer.cut_detection.from_video_range`` turns them to RGB), scaled by ``sws_scale``
+    through one reformatter kept for the whole decode: its scaling context is made once (a frame's own
+    ``reformat`` makes one each call, 60x the cost at 720p)."""
+
+    def __init__(self) -> None:
+        from av.video.reformatter import VideoReformatter
+
+        self._reformatter = VideoReformatter()
+
+    def __call__(self, frame: av.VideoFrame) -> np.ndarray:
+        small = self._reformatter.reformat(frame, width=16, height=16, format="yuv444p", interpolation="FAST_BILINEAR")
+        return np.ascontiguousarray(np.moveaxis(small.to_ndarray(), 0, -1))
 
 
 def open_video(path: Path) -> av.container.InputContainer:
@@ -158,7 +166,7 @@ class PyAVDecoder:
         shots: FrameWatcher | None = None,
     ) -> Iterator[Frame]:
         """Sampled frames. ``shots`` (``indexer.cut_detection.CutDetector``) is shown a 16x16 Y'CbCr thumbnail of
-        every frame decoded, sampled or not (``shot_thumbnail``, through ``see_video``).
+        every frame decoded, sampled or not (``ShotThumbnails``, through ``see_video``).
 
         A non-reference frame whose time is before the clock's next sampling time is not decoded
         (``skip_frame = "NONREF"`` for its packet): the clock never takes it and no other frame needs it,
@@ -176,6 +184,7 @@ class PyAVDecoder:
             time_base = float(stream.time_base) if stream.time_base is not None else None
             clock = SampleClock(fps)
             model_input = ModelInput(size)
+            thumbnail = ShotThumbnails() if shots is not None else None
             index = 0
             try:
                 for packet in container.demux(stream):
@@ -197,7 +206,7 @@ class PyAVDecoder:
                             origin = t_abs
                         t = max(0.0, t_abs - origin)
                         if shots is not None:
-                            shots.see_video(t, shot_thumbnail(frame))
+                            shots.see_video(t, thumbnail(frame))
                         if not clock.take(t):
                             continue
                         yield Frame(t, model_input(frame))
