@@ -10,7 +10,9 @@ Not part of the test suite. Sizes are selectable so a short run fits in a few mi
   --scale 1000000         also flat, ivf and fastscan side by side with 10 % deleted (benchmarks/scale.py;
                           10M clips: `python -m benchmarks.scale --clips 10000000 --kinds fastscan`)
   --moments-size default  world of the moment-retrieval benchmark: default (80 videos), short, large
-  --only indexing,search,api,memory,large,mmap,scale,moments,speech,words
+  --only indexing,search,api,memory,large,mmap,scale,moments,shots,cuts,speech,words
+                          (shots: grounding with shots on the moments world with neighbour scenes,
+                          benchmarks/moment_shots.py; cuts: cut detection, benchmarks/cuts.py)
 Results go to benchmarks/results/results.json and results.md.
 """
 
@@ -83,7 +85,7 @@ def main() -> None:
         choices=("default", "short", "large"),
         help="synthetic world of the moment-retrieval benchmark (benchmarks/moments.py)",
     )
-    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,scale,moments,speech,words")
+    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,scale,moments,shots,cuts,speech,words")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     seconds = args.video_seconds or (30 if args.short else 180)
@@ -109,6 +111,8 @@ def main() -> None:
             "mmap",
             "scale",
             "moments",
+            "shots",
+            "cuts",
             "speech",
             "words",
         ):
@@ -180,6 +184,16 @@ def main() -> None:
         from benchmarks import moments
 
         results["moments"] = moments.measure(args.moments_size)
+        save()
+    if "shots" in only:
+        from benchmarks import moment_shots
+
+        results["shots"] = moment_shots.measure("short" if args.moments_size == "short" else "default")
+        save()
+    if "cuts" in only:
+        from benchmarks import cuts
+
+        results["cuts"] = cuts.measure(4, cost_seconds=30) if args.short else cuts.measure()
         save()
     if "speech" in only:
         from benchmarks import speech

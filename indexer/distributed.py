@@ -59,6 +59,8 @@ class _Video:
     batches: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     ended: set[int] = field(default_factory=set)
     done: bool = False
+    cuts: dict[int, list] = field(default_factory=dict)
+    """Part -> its cuts between shots (``decode_unit``); a part without them (None) leaves the video without."""
 
 
 @dataclass
@@ -185,6 +187,7 @@ class RayEmbedding:
                 batch_size=self.settings.batch_size,
                 keyframes_only=keyframes_only,
                 skip_similar=self.settings.skip_similar,
+                shots=self.settings.shots,
             )
         ]
 
@@ -225,7 +228,7 @@ class RayEmbedding:
                         continue
                     except ray.exceptions.WorkerCrashedError as exc:
                         del running[stream]  # the decoder took its worker down on every retry: this file fails
-                        item = ("end", 0, f"decoder crashed (its Ray worker died: {exc})".splitlines()[0])
+                        item = ("end", 0, f"decoder crashed (its Ray worker died: {exc})".splitlines()[0], None)
                     except ray.exceptions.RayTaskError as exc:
                         raise exc.as_instanceof_cause() from None  # the model failed: stop, as a local run does
                     video = videos[unit.key]
@@ -241,12 +244,13 @@ class RayEmbedding:
                         if len(times):
                             on_frame(unit.key, float(times.max()))
                         continue
-                    _, n_batches, error = item
+                    _, n_batches, error, cuts = item
                     if error is not None and unit.chunked:
                         # decode it whole with the local decoder: the same frames, or the same error
                         video.attempt += 1
                         video.batches.clear()
                         video.ended.clear()
+                        video.cuts.clear()
                         video.parts = 1
                         self.stats.whole_again += 1
                         log.info("decoding %s whole (%s)", unit.path, error)
@@ -265,6 +269,7 @@ class RayEmbedding:
                     if missing:  # cannot happen with Ray's ordered streams; never store a video with holes
                         raise RuntimeError(f"{unit.path}: batches {missing} of part {unit.part} never arrived")
                     video.ended.add(unit.part)
+                    video.cuts[unit.part] = cuts
                     if len(video.ended) == video.parts:
                         video.done = True
                         yield self._assemble(unit.key, video)
@@ -279,6 +284,9 @@ class RayEmbedding:
         vectors = [video.batches[k][1] for k in order]
         video.batches.clear()
         done = DecodedVideo(key)
+        parts = [video.cuts.get(part) for part in range(video.parts)]
+        if all(cuts is not None for cuts in parts):
+            done.cuts = [cut for cuts in parts for cut in cuts]
         if times:
             done.times = np.concatenate(times).tolist()
             done.vectors = list(np.concatenate(vectors))

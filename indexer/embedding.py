@@ -82,6 +82,7 @@ class LocalEmbedding:
         self.size = input_size_of(encoder) or DEFAULT_INPUT_SIZE
         self.batch_size = batch_size_for(settings, encoder)
         self.skip_similar = settings.skip_similar
+        self.shots = settings.shots
 
     def embed(
         self,
@@ -101,4 +102,5 @@ class LocalEmbedding:
             on_frame=on_frame,
             keyframes_only=keyframes_only,
             skip_similar=self.skip_similar,
+            shots=self.shots,
         )

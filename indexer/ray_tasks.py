@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from indexer.chunked import Unchunkable, frames_in_chunk
+from indexer.cut_detection import CutDetector
 from indexer.decode import get_decoder
 from indexer.decoded import decode_failure
 from indexer.frame_signature import FrameSkipper, span_start
@@ -119,9 +120,12 @@ def decode_unit(
     keyframes_only: bool,
     skip_similar: float = 0.0,
     depth: int = 2,
+    shots: bool = False,
 ) -> Iterator[tuple]:
     """Decode one unit, send its frames to ``actor`` in batches (``depth`` in flight), and yield
-    ``("batch", seq, times, vectors)`` for each, then ``("end", n_batches, error)``.
+    ``("batch", seq, times, vectors)`` for each, then ``("end", n_batches, error, cuts)``: ``cuts`` the
+    unit's own cuts between shots (``indexer.cut_detection``; None without ``shots``), a chunk's from its
+    first step to its end (it sees the frames from the keyframe before it, so a cut at its start is found).
 
     Frames within ``skip_similar`` of the last embedded one reuse its vector, as in a local run
     (``indexer.frame_signature``); so that a chunk decides as the whole file does, it decodes from the
@@ -133,13 +137,22 @@ def decode_unit(
 
     path = Path(unit.path)
     owned_from = unit.start_step / fps
+    cuts = None
+    if shots and not keyframes_only:
+        cuts = CutDetector(starts_video=unit.start_step == 0, ends_video=unit.end_step is None)
     if unit.chunked:
         first = span_start(unit.start_step, fps) if skip_similar else unit.start_step
         frames = frames_in_chunk(
-            path, fps=fps, size=size, start_step=first, end_step=unit.end_step, keyframes_only=keyframes_only
+            path,
+            fps=fps,
+            size=size,
+            start_step=first,
+            end_step=unit.end_step,
+            keyframes_only=keyframes_only,
+            shots=cuts,
         )
     else:
-        frames = get_decoder(decoder).frames(path, fps=fps, size=size, keyframes_only=keyframes_only)
+        frames = get_decoder(decoder).frames(path, fps=fps, size=size, keyframes_only=keyframes_only, shots=cuts)
     skipper = FrameSkipper(skip_similar, fps)
     in_flight: deque = deque()
     times: list[float] = []
@@ -190,9 +203,10 @@ def decode_unit(
         times.append(frame.t)
         owners.append(len(images) - 1)
     if error is not None:
-        yield ("end", sent, error)
+        yield ("end", sent, error, None)
         return
     if images:
         send()
     yield from results(0)
-    yield ("end", sent, None)
+    own = None if cuts is None else [c for c in cuts.cuts() if c.t + TIME_EPS >= owned_from]
+    yield ("end", sent, None, own)

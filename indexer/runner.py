@@ -28,6 +28,7 @@ from vidseek.errors import DecodeError, ModelError
 from vidseek.models.encoders import Encoder
 from vidseek.said import cue_bounds, cue_vectors, transcripts
 from vidseek.said.speech_spec import speech_source
+from vidseek.shots import cuts_text
 from vidseek.storage import cue_store, store
 from vidseek.storage.library import Library
 from vidseek.storage.tables import Video
@@ -283,6 +284,7 @@ class Indexer:
             clip_stride=s.clip_stride,
             status="keyframes" if s.keyframes_only else "indexed",
             sidecars=file.sidecars,
+            shots=None if done.cuts is None else cuts_text(done.cuts),
         )
         video_id = self.library.write_video(
             record, clips.times, clips.frame_vectors, clips.windows, clips.vectors, cues

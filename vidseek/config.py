@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         "most this many grey levels (mean absolute difference, 0-255) reuses that frame's vector instead of "
         "being embedded (indexer/frame_signature.py); 0 = embed every frame.",
     )
+    shots: bool = Field(
+        default=True,
+        description="Detect shots (hard cuts and fades) from the frames decoded while indexing "
+        "(indexer/cut_detection.py); grounding stops moments at them and exports can snap to them.",
+    )
     # Speech transcription, the optional extra vidseek[speech]
     # (vidseek/said/speech_spec.py, indexer/said/transcription.py).
     speech_model: str | None = Field(

@@ -36,13 +36,32 @@ class Frame:
     """(H, W, 3) uint8 RGB, already at the model's input size."""
 
 
+class FrameWatcher(Protocol):
+    """Shown the frames a decoder decodes, in presentation order (cut detection: ``indexer.cut_detection``):
+    an RGB picture (``see``), or a small video-range Y'CbCr thumbnail straight from the decoder
+    (``see_video``)."""
+
+    def see(self, t: float, image: np.ndarray) -> None: ...
+
+    def see_video(self, t: float, thumb: np.ndarray) -> None: ...
+
+
 class Decoder(Protocol):
     name: str
 
     def probe(self, path: Path) -> VideoInfo: ...
 
-    def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
-        """Sampled frames; with ``keyframes_only`` only keyframes are decoded (fast, coarse)."""
+    def frames(
+        self,
+        path: Path,
+        *,
+        fps: float,
+        size: tuple[int, int],
+        keyframes_only: bool = False,
+        shots: FrameWatcher | None = None,
+    ) -> Iterator[Frame]:
+        """Sampled frames; with ``keyframes_only`` only keyframes are decoded (fast, coarse). ``shots`` is shown
+        every frame decoded (PyAV: all it decodes, sampled or not; decord: the sampled ones)."""
         ...
 
 

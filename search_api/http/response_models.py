@@ -33,6 +33,11 @@ class Curve(BaseModel):
     start: float = Field(description="Time of the first score, seconds.")
     step: float = Field(description="Seconds between scores (one per sampled frame).")
     scores: list[float] = Field(description="Cosine of the query with each sampled frame around the moment.")
+    cuts: list[float] | None = Field(
+        None,
+        description="Cuts between shots (seconds) within the moment and the curve's span; null for a video "
+        "without shots (indexed before them, or with VIDSEEK_SHOTS=false).",
+    )
 
 
 class MomentSpan(BaseModel):
@@ -109,6 +114,14 @@ class CaptionTrack(BaseModel):
     url: str = Field(description="Its WebVTT file: `GET /api/videos/{id}/captions.vtt?source=...`.")
 
 
+class ShotSpan(BaseModel):
+    start: float = Field(description="Seconds.")
+    end: float = Field(description="Seconds.")
+    starts_with: Literal["start", "cut", "fade"] = Field(
+        description="How it began: `start` (the video's first shot), a hard `cut`, or a `fade` through black."
+    )
+
+
 class VideoInfo(VideoRef):
     fps: float
     width: int
@@ -128,6 +141,12 @@ class VideoInfo(VideoRef):
         None,
         description="Its caption tracks (stored subtitle cues, one per source), the default first; [] when it "
         "has none. Null where they are not looked up (`vidseek ls --json`).",
+    )
+    shots: list[ShotSpan] | None = Field(
+        None,
+        description="Its shots in time order, from the cuts found while it was indexed (one shot when it has no "
+        "cut). Null in the list of videos, and for a video indexed before shots were detected or with "
+        "VIDSEEK_SHOTS=false.",
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from search_api.search.ground import PEAK_Z, Moment, moments_in_video
 from search_api.search.hits import Found, FrameScores, Hit, Need, VideoFilter
 from search_api.search.relevance import MIN_SPREAD, Background, band, floor_score, lowest_score_in
+from search_api.search.shot_grounding import moments_by_shots
 from vidseek.storage import frame_store, store
 from vidseek.storage.frame_source import FrameReader
 from vidseek.storage.tables import Video
@@ -196,6 +197,7 @@ class _Grounding:
             if not (at_lo or at_hi):
                 break
             lo, hi = (max(0, lo - 4 * PAD) if at_lo else lo), (min(n - 1, hi + 4 * PAD) if at_hi else hi)
+        found = moments_by_shots(found, video, times, vectors, self.query, self.background)
         read[vid] = (lo, hi)
         if keep_scores:
             self.frame_scores[vid] = FrameScores(lo, times, vectors @ self.query)

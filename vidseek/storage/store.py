@@ -41,6 +41,8 @@ class VideoRecord:
     """'indexed', or 'keyframes' when only keyframes were decoded (a full run re-indexes it)."""
     sidecars: str = ""
     """The subtitle files beside it its cues were read from (``indexer.said.sidecars.signature``)."""
+    shots: str | None = None
+    """Its cuts as ``vidseek.shots.cuts_text`` stores them; None: not detected (migration 0008)."""
 
 
 def take_uploads_lock(*, session: Session) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -136,3 +137,22 @@ def test_page_dump_writes_the_same_pages_through_the_frame_file_as_through_sql(
         assert page_dump.dump(files[frame_file], "short") == 120
     assert files["true"].read_bytes() == files["false"].read_bytes()
     assert b'"results": [{' in files["true"].read_bytes()  # pages with moments, not only empty ones
+
+
+def test_cuts_benchmark_scores_generated_videos_and_times_both_ways() -> None:
+    from benchmarks import cuts
+
+    rows = cuts.measure(1, cost_seconds=2.0, repeats=1, size=(160, 90), bbb=False)
+    by_video = {r["video"]: r for r in rows}
+    assert by_video["generated, 1 videos: cuts"]["true"] > 0
+    assert all(0 <= r["precision"] <= 1 for r in rows if "precision" in r)
+    timed = [r for r in rows if "ratio" in r]
+    assert timed and all(r["decode_s_with"] > 0 and r["decode_s_without"] > 0 for r in timed)
+
+
+def test_shots_benchmark_runs_naive_frames_and_shots_on_one_world() -> None:
+    from benchmarks import moment_shots
+
+    rows = moment_shots.measure(params=replace(moment_shots.SIZES["short"], videos=5))
+    assert [r["method"] for r in rows][1:] == ["frames only (before)", "shots", "shots, 5 % detection errors"]
+    assert all(0 <= r["over_long_3x"] <= 1 for r in rows)
