@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 from indexer.decode.base import Frame
-from indexer.decode.pyav import ModelInput, open_video
+from indexer.decode.pyav import FramePicture, ModelInput, frame_turn, open_video
 from indexer.sample import TIME_EPS, SampleClock
 
 
@@ -60,6 +60,6 @@ def frames_in_chunk(
                     return
                 if not clock.take(t) or t + TIME_EPS < a:
                     continue
-                yield Frame(t, model_input(frame))
+                yield Frame(t, model_input(frame), FramePicture(frame, frame_turn(frame)))
         except av.error.FFmpegError as exc:
             raise Unchunkable(f"decoding failed ({exc})") from None
