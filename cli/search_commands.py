@@ -45,7 +45,7 @@ from vidseek.timecode import clock
 )
 @click.option(
     "--modality",
-    type=click.Choice(["visual", "speech", "all"]),
+    type=click.Choice(["visual", "speech", "shown", "all"]),
     default="all",
     show_default=True,
     help="'visual': what is seen; 'speech': what is said or written (subtitles: words, \"phrases\", prefix*); "

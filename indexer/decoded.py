@@ -26,6 +26,8 @@ class DecodedVideo:
     times: list[float] = field(default_factory=list)
     vectors: list[np.ndarray] = field(default_factory=list)
     error: str | None = None
+    shown: object | None = None
+    """What reading its picture found (``indexer.shown.text_reading.ShownText``), when it was read."""
 
 
 def cannot_read(exc: OSError) -> str:

@@ -116,6 +116,18 @@ class Settings(BaseSettings):
         "of this whatever its length; the first ones in time are kept and a note says what was dropped "
         "(real subtitle files hold 1,000-2,000 an hour).",
     )
+    # On-screen text, the optional extra vidseek[ocr] (vidseek/shown/ocr_engine.py, indexer/shown/).
+    ocr: bool = Field(
+        default=False,
+        description="Read the text shown in the picture (PP-OCRv4) while indexing, searchable with "
+        "modality=shown; `vidseek read-text` reads videos already indexed. Needs vidseek[ocr].",
+    )
+    ocr_side: int = Field(
+        default=960,
+        ge=320,
+        le=4096,
+        description="Longest side, pixels, of the picture the OCR model reads (smaller is faster, misses small text).",
+    )
     # Distributed indexing on Ray (indexer/distributed.py; `vidseek index --ray`).
     ray_address: str | None = Field(
         default=None,

@@ -45,6 +45,19 @@ class ShownText:
     error: str | None = None
 
 
+def reader_factory(settings: object) -> Callable[[], VideoTextReader] | None:
+    """A new reader per video when ``VIDSEEK_OCR`` is on (the model loaded once, here; ModelError
+    without the ocr extra), else None."""
+    if not getattr(settings, "ocr", False):
+        return None
+    from vidseek.shown.ocr_engine import OcrEngine
+
+    engine = OcrEngine(threads=getattr(settings, "threads", 0))
+    fps, side = settings.sample_fps, settings.ocr_side
+    max_chars = getattr(settings, "cue_max_chars", MAX_CHARS)
+    return lambda: VideoTextReader(engine, fps, detect_side=side, max_chars=max_chars)
+
+
 def worth_keeping(text: str) -> bool:
     """At least two letters or digits: a lone character is mostly texture read as a letter."""
     return sum(ch.isalnum() for ch in text) >= 2
@@ -119,7 +132,6 @@ class VideoTextReader:
         if self.result.error is None:
             source = shown_source(source_model or getattr(self.engine, "name", "ocr"))
             self.result.lines = [
-                CueRow(line.start, line.end, line.text, source)
-                for line in merge_readings(self._readings, self.step)
+                CueRow(line.start, line.end, line.text, source) for line in merge_readings(self._readings, self.step)
             ]
         return self.result
