@@ -108,6 +108,30 @@ class Unit:
     """Bumped when the video is decoded again whole after a chunk failed; older results are dropped."""
 
 
+_OCR_ENGINE: Any = None
+"""The OCR model of this Ray worker process, loaded by its first unit that reads text."""
+
+
+def text_reader(read_text: dict | None, fps: float) -> Any:
+    """A ``VideoTextReader`` for one unit when the driver asked for shown text (``read_text``: the
+    reader's settings), else None; a ``ShownText`` with the error when the model cannot load here."""
+    global _OCR_ENGINE
+    if read_text is None:
+        return None
+    from indexer.shown.text_reading import ShownText, VideoTextReader
+
+    try:
+        if _OCR_ENGINE is None:
+            from vidseek.shown.ocr_engine import OcrEngine
+
+            _OCR_ENGINE = OcrEngine(threads=read_text.get("threads", 0))
+    except VidseekError as exc:
+        return ShownText(error=str(exc))
+    return VideoTextReader(
+        _OCR_ENGINE, fps, detect_side=read_text.get("side", 960), max_chars=read_text.get("max_chars", 1000)
+    )
+
+
 def decode_unit(
     unit: Unit,
     actor: Any,
@@ -119,9 +143,11 @@ def decode_unit(
     keyframes_only: bool,
     skip_similar: float = 0.0,
     depth: int = 2,
+    read_text: dict | None = None,
 ) -> Iterator[tuple]:
     """Decode one unit, send its frames to ``actor`` in batches (``depth`` in flight), and yield
-    ``("batch", seq, times, vectors)`` for each, then ``("end", n_batches, error)``.
+    ``("batch", seq, times, vectors)`` for each, then ``("end", n_batches, error, shown)``: ``shown``
+    what reading the text in its own frames found (``read_text``: the reader's settings), else None.
 
     Frames within ``skip_similar`` of the last embedded one reuse its vector, as in a local run
     (``indexer.frame_signature``); so that a chunk decides as the whole file does, it decodes from the
@@ -150,6 +176,7 @@ def decode_unit(
     """The last embedded frame before the unit's own, until the unit's first frame (which may reuse it)."""
     sent = 0
     error: str | None = None
+    reader = text_reader(read_text, fps)
 
     def send() -> None:
         nonlocal sent
@@ -181,6 +208,8 @@ def decode_unit(
         if frame.t + TIME_EPS < owned_from:  # the span's frames before the chunk: they only warm the skipper
             before = frame.image if embeds else before
             continue
+        if reader is not None and hasattr(reader, "see"):
+            reader.see(frame.t, frame.image, frame.picture)
         if embeds or before is not None:
             if len(images) >= batch_size:  # a full batch goes once every frame that reuses its vectors is in
                 send()
@@ -190,9 +219,9 @@ def decode_unit(
         times.append(frame.t)
         owners.append(len(images) - 1)
     if error is not None:
-        yield ("end", sent, error)
+        yield ("end", sent, error, None)
         return
     if images:
         send()
     yield from results(0)
-    yield ("end", sent, None)
+    yield ("end", sent, None, reader.finish() if hasattr(reader, "finish") else reader)

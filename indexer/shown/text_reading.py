@@ -58,6 +58,36 @@ def reader_factory(settings: object) -> Callable[[], VideoTextReader] | None:
     return lambda: VideoTextReader(engine, fps, detect_side=side, max_chars=max_chars)
 
 
+def joined(parts: list[ShownText]) -> ShownText:
+    """One video's reading from the readings of its time chunks, in time order (Ray): a line running
+    to a chunk's end and on from the next one's start is one line; any part's error is the video's."""
+    out = ShownText()
+    for part in parts:
+        out.frames += part.frames
+        out.read += part.read
+        out.with_text += part.with_text
+        out.error = out.error or part.error
+        for line in part.lines:
+            touching = next(
+                (
+                    i
+                    for i, prior in enumerate(out.lines)
+                    if prior.end >= line.start - 1e-6 and alike(prior.text, line.text)
+                ),
+                None,
+            )
+            if touching is None:
+                out.lines.append(line)
+            else:
+                prior = out.lines[touching]
+                out.lines[touching] = CueRow(
+                    prior.start, max(prior.end, line.end), prior.text, prior.source, prior.lang
+                )
+    if out.error is not None:
+        out.lines = []
+    return out
+
+
 def worth_keeping(text: str) -> bool:
     """At least two letters or digits: a lone character is mostly texture read as a letter."""
     return sum(ch.isalnum() for ch in text) >= 2
