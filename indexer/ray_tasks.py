@@ -108,27 +108,20 @@ class Unit:
     """Bumped when the video is decoded again whole after a chunk failed; older results are dropped."""
 
 
-_OCR_ENGINE: Any = None
-"""The OCR model of this Ray worker process, loaded by its first unit that reads text."""
-
-
 def text_reader(read_text: dict | None, fps: float) -> Any:
     """A ``VideoTextReader`` for one unit when the driver asked for shown text (``read_text``: the
     reader's settings), else None; a ``ShownText`` with the error when the model cannot load here."""
-    global _OCR_ENGINE
     if read_text is None:
         return None
     from indexer.shown.text_reading import ShownText, VideoTextReader
+    from vidseek.shown.ocr_engine import shared_engine
 
     try:
-        if _OCR_ENGINE is None:
-            from vidseek.shown.ocr_engine import OcrEngine
-
-            _OCR_ENGINE = OcrEngine(threads=read_text.get("threads", 0))
+        engine = shared_engine(read_text.get("threads", 0))  # loaded once per Ray worker process
     except VidseekError as exc:
         return ShownText(error=str(exc))
     return VideoTextReader(
-        _OCR_ENGINE, fps, detect_side=read_text.get("side", 960), max_chars=read_text.get("max_chars", 1000)
+        engine, fps, picture_side=read_text.get("side", 1280), max_chars=read_text.get("max_chars", 1000)
     )
 
 

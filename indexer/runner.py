@@ -49,8 +49,10 @@ class IndexReport:
     could not be read (the rest were kept), ``transcript:`` a video not queued for transcription."""
     shown_lines: int = 0
     """Lines of text read in the pictures (``VIDSEEK_OCR``)."""
+    frames_seen: int = 0
+    """Sampled frames whose text was looked at; of those, the ones the OCR model read, and of these, the
+    ones that showed text."""
     frames_read: int = 0
-    """Sampled frames the OCR model read, and of those, the ones that showed text."""
     frames_with_text: int = 0
     cues_embedded: int = 0
     """Subtitle lines whose text was embedded for semantic search (``vidseek.said.cue_vectors.fill``)."""
@@ -69,7 +71,10 @@ class IndexReport:
         if self.cues_reread:
             parts.append(f"{len(self.cues_reread)} with subtitles read again")
         if self.frames_read:
-            parts.append(f"{self.shown_lines} lines of shown text ({self.frames_read} frames read)")
+            parts.append(
+                f"{self.shown_lines} lines of shown text ({self.frames_read} of {self.frames_seen} frames read, "
+                f"{self.frames_with_text} with text)"
+            )
         if self.cues_embedded:
             parts.append(f"{self.cues_embedded} subtitle lines embedded")
         return (
@@ -248,6 +253,7 @@ class Indexer:
         if shown.error is not None:
             report.notes.append((str(path), f"shown: text not read: {shown.error}"))
             return None
+        report.frames_seen += shown.frames
         report.frames_read += shown.read
         report.frames_with_text += shown.with_text
         kept = cue_bounds.bounded(shown.lines, duration, self.settings.cues_per_hour)

@@ -123,10 +123,11 @@ class Settings(BaseSettings):
         "modality=shown; `vidseek read-text` reads videos already indexed. Needs vidseek[ocr].",
     )
     ocr_side: int = Field(
-        default=960,
+        default=1280,
         ge=320,
         le=4096,
-        description="Longest side, pixels, of the picture the OCR model reads (smaller is faster, misses small text).",
+        description="Longest side, pixels, of the picture text is recognised in (a larger frame is scaled down to "
+        "it); text is looked for in a 640-pixel copy.",
     )
     # Distributed indexing on Ray (indexer/distributed.py; `vidseek index --ray`).
     ray_address: str | None = Field(

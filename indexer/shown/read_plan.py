@@ -35,8 +35,9 @@ STILL_LEVELS = 6.0
 """A frame whose signature blocks all lie within this many grey levels of the last frame read shows the same."""
 CUT_LEVELS = 30.0
 """A frame whose signature lies this far (mean, grey levels) from the frame before it starts a new shot."""
-IDLE_SECONDS = 4.0
-"""In a changing picture whose last read found no text, a frame is read at most this often."""
+IDLE_SECONDS = 2.0
+"""In a changing picture whose last read found no text, a frame is read this often: text shown this long
+or longer is always read (shorter text over moving footage may be missed)."""
 
 NewShot = Callable[[float], bool]
 """Hook for stored shot boundaries: does a shot start at this frame time?"""

@@ -1,7 +1,7 @@
 """A worker's read-text job (``indexer.worker``): read the text shown in one indexed video and store it
 as its shown lines (``indexer.shown.read_text``). A file that changed since it was indexed is indexed
 again first, as a transcribe job does; one that changes while it is read is read again (retry). The
-OCR model is loaded once per worker and kept. Errors are one short line."""
+OCR model is loaded once per process and kept. Errors are one short line."""
 
 from __future__ import annotations
 
@@ -31,14 +31,10 @@ def run_read_text(worker: object, job: Job) -> Outcome:
 
 
 def ocr_engine(worker: object) -> object:
-    """The worker's OCR model, loaded on its first read-text job (ModelError without the ocr extra)."""
-    engine = getattr(worker, "_ocr_engine", None)
-    if engine is None:
-        from vidseek.shown.ocr_engine import OcrEngine
+    """The process's OCR model, loaded on its first use (ModelError without the ocr extra)."""
+    from vidseek.shown.ocr_engine import shared_engine
 
-        engine = OcrEngine(threads=worker.settings.threads)
-        worker._ocr_engine = engine
-    return engine
+    return shared_engine(worker.settings.threads)
 
 
 def _read_and_store(worker: object, job: Job) -> Outcome:
@@ -69,7 +65,7 @@ def _read_and_store(worker: object, job: Job) -> Outcome:
             engine,
             fps=video.sample_fps or settings.sample_fps,
             duration=video.duration,
-            detect_side=settings.ocr_side,
+            picture_side=settings.ocr_side,
             max_chars=settings.cue_max_chars,
             progress=worker._set_progress,
         )

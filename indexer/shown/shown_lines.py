@@ -3,9 +3,12 @@ one line from the first frame showing it to the end of the last one.
 
 A reading is what a sampled frame is taken to show: the texts read in it, those of the last frame read
 (a frame that shows the same picture), or none (a frame not read). A text continues a line alive in the
-reading before (or in the one before that: one reading the model missed) when their words match
-closely (``SIMILAR``: OCR reads a letter differently now and then); a line is written as its most
-frequent reading.
+reading before (or in the one before that: one reading the model missed) when it matches the line's
+first reading closely (``SIMILAR``: OCR reads a letter differently now and then). Text that changes
+bit by bit (a ticker, a sign entering the picture) is compared with where its line began, never with
+its last reading, so a line never drifts into other words: each stretch of it is a line of its own,
+and the words of each are searchable for the seconds they were on screen. A line is written as its
+most frequent reading.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ def merge_readings(readings: Sequence[Reading], step: float, *, similar: float =
                 (
                     k
                     for k, line in enumerate(open_)
-                    if k not in taken and line.last_index < i and alike(text, line.latest, similar)
+                    if k not in taken and line.last_index < i and alike(text, line.seen[0], similar)
                 ),
                 None,
             )

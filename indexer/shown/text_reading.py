@@ -5,8 +5,8 @@
 Indexing feeds it the frames it decodes anyway (``indexer.pipeline``, the Ray decode tasks); a
 ``read-text`` job decodes the file for it alone (``indexer.shown.read_text``). A frame's whole picture
 comes from the decoder (``Frame.picture``): glanced at 64 pixels wide for every frame, read at
-``DETECT_SIDE`` only when the plan says so. An error of the model stops the reading of that video
-only: ``ShownText.error`` says why, and the video is indexed without shown lines.
+``picture_side`` (``VIDSEEK_OCR_SIDE``) only when the plan says so. An error of the model stops the
+reading of that video only: ``ShownText.error`` says why, and the video is indexed without shown lines.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+import regex as re
 
 from indexer.frame_signature import signature
 from indexer.shown.read_plan import IDLE_SECONDS, READ, SAME, NewShot, ReadPlan
@@ -50,12 +51,12 @@ def reader_factory(settings: object) -> Callable[[], VideoTextReader] | None:
     without the ocr extra), else None."""
     if not getattr(settings, "ocr", False):
         return None
-    from vidseek.shown.ocr_engine import OcrEngine
+    from vidseek.shown.ocr_engine import shared_engine
 
-    engine = OcrEngine(threads=getattr(settings, "threads", 0))
+    engine = shared_engine(getattr(settings, "threads", 0))
     fps, side = settings.sample_fps, settings.ocr_side
     max_chars = getattr(settings, "cue_max_chars", MAX_CHARS)
-    return lambda: VideoTextReader(engine, fps, detect_side=side, max_chars=max_chars)
+    return lambda: VideoTextReader(engine, fps, picture_side=side, max_chars=max_chars)
 
 
 def joined(parts: list[ShownText]) -> ShownText:
@@ -88,6 +89,16 @@ def joined(parts: list[ShownText]) -> ShownText:
     return out
 
 
+_RUN_TOGETHER = re.compile(r"(?<=\d{2})(?=\p{L}{3})|(?<=\p{L}{3})(?=\d{2})|(?<=\p{Ll}{3})(?=\p{Lu}\p{Ll})")
+
+
+def spaced(text: str) -> str:
+    """OCR text with the spaces the model tends to drop put back where they are plain: between a number
+    and a word (``4471best`` is ``4471 best``) and before a capital that starts a word inside a lower-case
+    one (``bestMarch``); short mixes (``Q3``, ``4K``, ``MP4``, ``iPhone``) are kept as they are."""
+    return _RUN_TOGETHER.sub(" ", text)
+
+
 def worth_keeping(text: str) -> bool:
     """At least two letters or digits: a lone character is mostly texture read as a letter."""
     return sum(ch.isalnum() for ch in text) >= 2
@@ -101,13 +112,13 @@ class VideoTextReader:
         engine: object,
         fps: float,
         *,
-        detect_side: int = 960,
+        picture_side: int = 1280,
         max_chars: int = MAX_CHARS,
         new_shot: NewShot | None = None,
     ) -> None:
         self.engine = engine
         self.step = 1.0 / fps
-        self.detect_side = detect_side
+        self.picture_side = picture_side
         self.max_chars = max_chars
         self.plan = ReadPlan(new_shot=new_shot)
         self.result = ShownText()
@@ -143,8 +154,8 @@ class VideoTextReader:
             self.result.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
 
     def _read(self, whole: Picture) -> tuple[str, ...]:
-        boxes = self.engine.read(whole(self.detect_side))
-        texts = tuple(b.text[: self.max_chars] for b in boxes if worth_keeping(b.text))
+        boxes = self.engine.read(whole(self.picture_side))
+        texts = tuple(spaced(b.text)[: self.max_chars] for b in boxes if worth_keeping(b.text))
         self.result.read += 1
         self.result.with_text += bool(texts)
         return texts
