@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 import av
@@ -47,6 +48,17 @@ class Shown:
 
 
 def _background(i: int, fps: int, width: int, height: int, moving: bool, seed: int) -> Image.Image:
+    if not moving:
+        return _still_background(width, height, seed).copy()
+    return _painted(i, fps, width, height, moving, seed)
+
+
+@lru_cache(maxsize=4)
+def _still_background(width: int, height: int, seed: int) -> Image.Image:
+    return _painted(0, 1, width, height, False, seed)
+
+
+def _painted(i: int, fps: int, width: int, height: int, moving: bool, seed: int) -> Image.Image:
     rng = np.random.default_rng(seed)
     base = rng.integers(40, 120, size=3)
     t = i / fps if moving else 0.0
