@@ -12,7 +12,7 @@ moments overlap and none counts a signal twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from search_api.search.hits import Hit
@@ -65,18 +65,16 @@ class Fused:
     shown: int | None = None
     """Index in the speech list of the best shown moment inside it (None: none)."""
 
-    @property
-    def line(self) -> int | None:
-        """Index in the speech list of its best line moment, said or shown (None: visual only)."""
-        found = [i for i in (self.speech, self.shown) if i is not None]
-        return min(found) if found else None
+    line: int | None = field(init=False)
+    """Index in the speech list of its best line moment, said or shown (None: visual only)."""
+    matched: tuple[str, ...] = field(init=False)
+    """The signals that found it, in the order visual, speech, shown."""
 
-    @property
-    def matched(self) -> tuple[str, ...]:
-        """The signals that found it, in the order visual, speech, shown."""
-        return tuple(
-            n for n, i in (("visual", self.visual), ("speech", self.speech), ("shown", self.shown)) if i is not None
-        )
+    def __post_init__(self) -> None:  # plain fields: later stages read them without calling back here
+        lines = [i for i in (self.speech, self.shown) if i is not None]
+        signals = (("visual", self.visual), ("speech", self.speech), ("shown", self.shown))
+        object.__setattr__(self, "line", min(lines) if lines else None)
+        object.__setattr__(self, "matched", tuple(name for name, index in signals if index is not None))
 
 
 def speech_moments(cues: Sequence[CueHit], gap: float = MERGE_GAP_S) -> list[Spoken]:
