@@ -133,8 +133,8 @@ def queries(made: list[Scene], width: int) -> list[Query]:
     return out
 
 
-def media(width: int = 1280, height: int = 720) -> tuple[list[Path], list[Query]]:
-    made = scenes(width)
+def media(width: int = 1280, height: int = 720, only: tuple[str, ...] | None = None) -> tuple[list[Path], list[Query]]:
+    made = [s for s in scenes(width) if only is None or s.name in only]
     paths = []
     for scene in made:
         path = MEDIA / f"{scene.name}_{height}p.mp4"
@@ -291,9 +291,16 @@ def cost(video: Path, seconds: int, runs: int) -> dict:
     return out
 
 
-def measure(*, width: int = 1280, height: int = 720) -> dict:
-    paths, truth = media(width, height)
-    return {"sparse": quality(paths, truth, dense=False), "dense": quality(paths, truth, dense=True)}
+def measure(
+    *,
+    width: int = 1280,
+    height: int = 720,
+    only: tuple[str, ...] | None = None,
+    variants: tuple[str, ...] = ("sparse", "dense"),
+) -> dict:
+    """Sparse (shipped) and dense reading of the scenes (``only`` these), R@1 and frames read."""
+    paths, truth = media(width, height, only)
+    return {name: quality(paths, truth, dense=name == "dense") for name in variants}
 
 
 def main() -> None:
@@ -320,7 +327,8 @@ def main() -> None:
         }
         print(json.dumps(results["cost"], indent=1))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    kept = json.loads((RESULTS / "results.json").read_text()) if (RESULTS / "results.json").exists() else {}
+    (RESULTS / "results.json").write_text(json.dumps({**kept, **results}, indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":

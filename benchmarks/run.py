@@ -10,7 +10,8 @@ Not part of the test suite. Sizes are selectable so a short run fits in a few mi
   --scale 1000000         also flat, ivf and fastscan side by side with 10 % deleted (benchmarks/scale.py;
                           10M clips: `python -m benchmarks.scale --clips 10000000 --kinds fastscan`)
   --moments-size default  world of the moment-retrieval benchmark: default (80 videos), short, large
-  --only indexing,search,api,memory,large,mmap,scale,moments,speech,words
+  --only indexing,search,api,memory,large,mmap,scale,moments,speech,words,ocr
+                          (ocr: on-screen text quality; its indexing cost: python -m benchmarks.ocr --cost)
 Results go to benchmarks/results/results.json and results.md.
 """
 
@@ -83,7 +84,7 @@ def main() -> None:
         choices=("default", "short", "large"),
         help="synthetic world of the moment-retrieval benchmark (benchmarks/moments.py)",
     )
-    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,scale,moments,speech,words")
+    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,scale,moments,speech,words,ocr")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     seconds = args.video_seconds or (30 if args.short else 180)
@@ -111,6 +112,7 @@ def main() -> None:
             "moments",
             "speech",
             "words",
+            "ocr",
         ):
             if key in results:
                 md.append(f"\n## {key}\n\n" + _table(results[key]))
@@ -191,6 +193,14 @@ def main() -> None:
         from benchmarks import words
 
         results["words"] = [{"variant": name, **row} for name, row in words.measure()["r1"].items()]
+        save()
+    if "ocr" in only:
+        from benchmarks import ocr
+
+        measured = ocr.measure()
+        results["ocr"] = [
+            {"variant": name, **{k: v for k, v in row.items() if k != "rows"}} for name, row in measured.items()
+        ]
         save()
     save()
     print((RESULTS / "results.md").read_text())

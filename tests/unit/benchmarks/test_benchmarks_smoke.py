@@ -108,3 +108,12 @@ def test_words_benchmark_finds_cjk_words_inflections_and_accents_only_when_analy
     for category in ("cjk", "inflection", "accents"):
         assert rows["as_written_sqlite"][category] == 0.0 < rows["analysed_sqlite"][category]
     assert rows["analysed_sqlite"]["exact"] == rows["as_written_sqlite"]["exact"] == 1.0
+
+
+def test_ocr_benchmark_reads_slides_sparsely_and_finds_their_words() -> None:
+    from benchmarks import ocr
+
+    sparse = ocr.measure(width=640, height=360, only=("slides",), variants=("sparse",))["sparse"]
+    assert sparse["queries"] == 4 and sparse["frames"] == 20
+    assert sparse["frames_read"] < 5 and sparse["with_text_share"] == 1.0  # two slides: each read once
+    assert sparse["r1"] == 1.0, sparse["rows"]
