@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from shown_media import chinese_sign_video, lower_third_video, plain_video
 
@@ -74,3 +75,38 @@ def test_a_lower_third_is_read_from_some_frames_and_a_model_failing_on_another_v
         assert abs(line.start - 1.0) <= 1.0 and abs(line.end - 4.0) <= 1.0, (line.start, line.end)
     assert report.frames_read < report.frames_seen == 6  # (the first video failed: its reading is not counted)
     assert report.frames_with_text >= 1
+
+
+class _Actor:
+    """Stands in for a Ray embedding actor (``ray.get`` patched to answer at once)."""
+
+    class embed:  # noqa: N801
+        @staticmethod
+        def remote(images):  # noqa: ANN001, ANN205
+            return np.zeros((len(images), 4), np.float32)
+
+
+def test_ray_decode_tasks_read_their_own_frames_and_the_chunks_lines_are_joined(monkeypatch) -> None:  # noqa: ANN001
+    ray = pytest.importorskip("ray")
+    from indexer.ray_tasks import Unit, decode_unit
+
+    monkeypatch.setattr(ray, "get", lambda ref: ref)
+    parts = []
+    for start, end in ((0, 2), (2, None)):  # the lower third runs 1-4 s, across the chunks' border
+        unit = Unit(0, start, str(lower_third_video()), start, end, chunked=True)
+        items = decode_unit(
+            unit,
+            _Actor(),
+            decoder="pyav",
+            fps=1.0,
+            size=(16, 16),
+            batch_size=4,
+            keyframes_only=False,
+            read_text={"side": 1280, "threads": 0, "max_chars": 1000},
+        )
+        end_item = list(items)[-1]
+        assert end_item[0] == "end" and end_item[2] is None
+        parts.append(end_item[3])
+    assert [p.frames for p in parts] == [2, 4]  # each reads its own frames only
+    name = [line for line in text_reading.joined(parts).lines if "Lopez" in line.text]
+    assert len(name) == 1 and abs(name[0].start - 1.0) <= 1.0 and abs(name[0].end - 4.0) <= 1.0, name
