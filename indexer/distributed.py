@@ -116,7 +116,12 @@ class RayEmbedding:
             raise
         self.size = input_size or DEFAULT_INPUT_SIZE
         self._read_text = (
-            {"side": settings.ocr_side, "threads": settings.threads, "max_chars": settings.cue_max_chars}
+            {
+                "side": settings.ocr_side,
+                "threads": settings.threads,
+                "max_chars": settings.cue_max_chars,
+                "every": settings.ocr_every,
+            }
             if settings.ocr
             else None
         )

@@ -121,7 +121,11 @@ def text_reader(read_text: dict | None, fps: float) -> Any:
     except VidseekError as exc:
         return ShownText(error=str(exc))
     return VideoTextReader(
-        engine, fps, picture_side=read_text.get("side", 1280), max_chars=read_text.get("max_chars", 1000)
+        engine,
+        fps,
+        picture_side=read_text.get("side", 1280),
+        max_chars=read_text.get("max_chars", 1000),
+        every=read_text.get("every", 2.0),
     )
 
 

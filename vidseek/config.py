@@ -122,6 +122,14 @@ class Settings(BaseSettings):
         description="Read the text shown in the picture (PP-OCRv4) while indexing, searchable with "
         "modality=shown; `vidseek read-text` reads videos already indexed. Needs vidseek[ocr].",
     )
+    ocr_every: float = Field(
+        default=2.0,
+        ge=0.1,
+        le=60,
+        allow_inf_nan=False,
+        description="Seconds between frames read in moving footage where no text was seen: text shown this long "
+        "or longer is read; more is cheaper (indexing with OCR costs about this many times less).",
+    )
     ocr_side: int = Field(
         default=1280,
         ge=320,

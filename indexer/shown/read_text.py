@@ -34,11 +34,12 @@ def read_video(
     duration: float,
     picture_side: int = 1280,
     max_chars: int = MAX_CHARS,
+    every: float = 2.0,
     progress: Callable[[float], None] = lambda fraction: None,
 ) -> ShownText:
     """The text shown in ``path``'s frames sampled at ``fps`` (DecodeError when it cannot be decoded;
     ModelError when the model fails on it)."""
-    reader = VideoTextReader(engine, fps, picture_side=picture_side, max_chars=max_chars)
+    reader = VideoTextReader(engine, fps, picture_side=picture_side, max_chars=max_chars, every=every)
     for frame in get_decoder("pyav").frames(path, fps=fps, size=GLANCE_INPUT):
         reader.see(frame.t, frame.image, frame.picture)
         if duration > 0:

@@ -67,6 +67,7 @@ def _read_and_store(worker: object, job: Job) -> Outcome:
             duration=video.duration,
             picture_side=settings.ocr_side,
             max_chars=settings.cue_max_chars,
+            every=settings.ocr_every,
             progress=worker._set_progress,
         )
         store_shown(worker.library, video.id, video.fingerprint, shown.lines, per_hour=settings.cues_per_hour)

@@ -54,9 +54,9 @@ def reader_factory(settings: object) -> Callable[[], VideoTextReader] | None:
     from vidseek.shown.ocr_engine import shared_engine
 
     engine = shared_engine(getattr(settings, "threads", 0))
-    fps, side = settings.sample_fps, settings.ocr_side
+    fps, side, every = settings.sample_fps, settings.ocr_side, settings.ocr_every
     max_chars = getattr(settings, "cue_max_chars", MAX_CHARS)
-    return lambda: VideoTextReader(engine, fps, picture_side=side, max_chars=max_chars)
+    return lambda: VideoTextReader(engine, fps, picture_side=side, max_chars=max_chars, every=every)
 
 
 def joined(parts: list[ShownText]) -> ShownText:
@@ -115,16 +115,17 @@ class VideoTextReader:
         picture_side: int = 1280,
         max_chars: int = MAX_CHARS,
         new_shot: NewShot | None = None,
+        every: float = IDLE_SECONDS,
     ) -> None:
         self.engine = engine
         self.step = 1.0 / fps
         self.picture_side = picture_side
         self.max_chars = max_chars
-        self.plan = ReadPlan(new_shot=new_shot)
+        self.plan = ReadPlan(new_shot=new_shot, idle_seconds=every)
         self.result = ShownText()
         self._readings: list[Reading] = []
         self._last: tuple[str, ...] = ()
-        self._skipped: deque = deque(maxlen=max(1, round(IDLE_SECONDS * fps)))
+        self._skipped: deque = deque(maxlen=max(1, round(every * fps)))
         """(reading index, time, picture) of the frames skipped since the last read, for reading back."""
 
     def see(self, t: float, image: np.ndarray, picture: Picture | None = None) -> None:

@@ -10,9 +10,9 @@ small detection. rapidocr is imported only here."""
 from __future__ import annotations
 
 import importlib.util
-import os
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +49,41 @@ def require_ocr() -> None:
 
 
 def default_threads() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
+    """One thread: the model reads beside the picture model's own threads (in the decode thread while
+    indexing), and threads of two runtimes waiting on each other cost more than they give."""
+    return 1
+
+
+def _det_and_rec(threads: int) -> Any:
+    """rapidocr's pipeline with its detection and recognition sessions only (its direction classifier is
+    never used here), made once each with threads that sleep when idle: ONNX Runtime's default
+    spin-waiting threads would fight the picture model's for the same cores."""
+    import onnxruntime as ort
+    from rapidocr_onnxruntime import RapidOCR
+    from rapidocr_onnxruntime.utils import infer_engine
+
+    def options(config: dict) -> ort.SessionOptions:
+        made = ort.SessionOptions()
+        made.log_severity_level = 4
+        made.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        made.intra_op_num_threads = threads
+        made.inter_op_num_threads = 1
+        made.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        made.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        return made
+
+    class _NoClassifier:
+        def __init__(self, config: dict) -> None:
+            pass
+
+    module = importlib.import_module("rapidocr_onnxruntime.main")
+    kept = infer_engine.OrtInferSession._init_sess_opts, module.TextClassifier
+    infer_engine.OrtInferSession._init_sess_opts = staticmethod(options)
+    module.TextClassifier = _NoClassifier
+    try:
+        return RapidOCR()
+    finally:
+        infer_engine.OrtInferSession._init_sess_opts, module.TextClassifier = kept
 
 
 class OcrEngine:
@@ -61,9 +95,7 @@ class OcrEngine:
         require_ocr()
         self.detect_side = detect_side
         try:
-            from rapidocr_onnxruntime import RapidOCR
-
-            self._ocr = RapidOCR(intra_op_num_threads=threads or default_threads(), inter_op_num_threads=1)
+            self._ocr = _det_and_rec(threads or default_threads())
         except Exception as exc:  # noqa: BLE001 - a broken install or model file: one sentence
             raise ModelError(f"Cannot load the OCR model {MODEL_NAME}: {type(exc).__name__}: {exc}") from None
 
