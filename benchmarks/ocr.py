@@ -57,7 +57,7 @@ class Query:
 
 def scenes(width: int = 1280) -> list[Scene]:
     ticker = (
-        "BREAKING Harbor bridge closed for repairs +++ Storm warning for the coast tonight +++ "
+        "BREAKING Old bridge closed for repairs +++ Storm warning for the coast tonight +++ "
         "Markets rally on strong jobs data +++ Museum reopens on Sunday"
     )
     out = [
@@ -178,7 +178,7 @@ def _dense(on: bool) -> Iterator[None]:
         yield
         return
     kept = text_reading.ReadPlan
-    text_reading.ReadPlan = lambda **k: ReadPlan(still=-1.0, idle_seconds=0.0, **k)
+    text_reading.ReadPlan = lambda **k: ReadPlan(**{**k, "still": -1.0, "idle_seconds": 0.0})
     try:
         yield
     finally:
@@ -279,6 +279,7 @@ def cost(video: Path, seconds: int, runs: int) -> dict:
     _fresh(data)
     run_once([*VIDSEEK, "index", str(video)], env)  # the model's export, not timed
     cmd = [*VIDSEEK, "index", str(video)]
+    # a: with OCR, b: without (alternating, a first)
     out = paired((cmd, {**env, "VIDSEEK_OCR": "1"}), (cmd, env), runs, reset=lambda: _fresh(data))
     out["ocr_over_plain"] = 1.0 / out.pop("b_over_a")
     _fresh(data)

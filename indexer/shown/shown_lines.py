@@ -42,9 +42,22 @@ def normal(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+ALIGNED = 0.75
+"""Share of characters two readings of one text hold at the same places (from their start or their end)."""
+
+
+def _aligned(a: str, b: str) -> float:
+    n = max(len(a), len(b))
+    head = sum(x == y for x, y in zip(a, b))
+    tail = sum(x == y for x, y in zip(reversed(a), reversed(b)))
+    return max(head, tail) / n if n else 1.0
+
+
 def alike(a: str, b: str, similar: float = SIMILAR) -> bool:
+    """The same text read twice: alike overall, with its characters in place. A letter misread keeps
+    them in place; text that moved on (a ticker a few words further) shifts them all."""
     a, b = normal(a), normal(b)
-    return a == b or SequenceMatcher(None, a, b).ratio() >= similar
+    return a == b or (SequenceMatcher(None, a, b).ratio() >= similar and _aligned(a, b) >= ALIGNED)
 
 
 @dataclass

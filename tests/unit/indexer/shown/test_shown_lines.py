@@ -46,3 +46,11 @@ def test_spaces_the_model_dropped_between_numbers_and_words_are_put_back() -> No
     assert spaced("Batch 4471best before March") == "Batch 4471 best before March"
     assert spaced("priceDrop 2027launch") == "price Drop 2027 launch"
     assert spaced("Q3 MP4 4K iPhone 北京南站") == "Q3 MP4 4K iPhone 北京南站"
+
+
+def test_a_letter_misread_is_the_same_text_and_a_ticker_moved_on_is_not() -> None:
+    from indexer.shown.shown_lines import alike
+
+    assert alike("EXIT 25", "EX1T 25") and alike("Maria Lopez", "Maria L0pez")
+    assert not alike("Markets rally on strong jobs data +++ Mus", "rkets rally on strong jobs data +++ Museum")
+    assert not alike("Q3 Revenue Growth", "Roadmap for 2027")
