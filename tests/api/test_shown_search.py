@@ -74,6 +74,12 @@ def test_shown_finds_the_text_on_screen_and_speech_what_is_said(slides: Slides) 
     }
 
 
+def test_shown_lines_are_no_caption_track(slides: Slides) -> None:
+    detail = slides.client.get(f"/api/videos/{slides.ids['slides']}").json()
+    assert detail["captions"] == []
+    assert slides.client.get(f"/api/videos/{slides.ids['slides']}/captions.vtt").status_code == 404
+
+
 def test_exports_mark_a_moment_found_by_shown_text(slides: Slides) -> None:
     params = {"q": "exit 25", "modality": "shown"}
     otio_doc = slides.client.get("/api/export.otio", params=params)
