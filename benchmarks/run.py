@@ -10,9 +10,10 @@ Not part of the test suite. Sizes are selectable so a short run fits in a few mi
   --scale 1000000         also flat, ivf and fastscan side by side with 10 % deleted (benchmarks/scale.py;
                           10M clips: `python -m benchmarks.scale --clips 10000000 --kinds fastscan`)
   --moments-size default  world of the moment-retrieval benchmark: default (80 videos), short, large
-  --only indexing,search,api,memory,large,mmap,scale,moments,shots,cuts,speech,words
+  --only indexing,search,api,memory,large,mmap,scale,moments,shots,cuts,speech,words,ocr
                           (shots: grounding with shots on the moments world with neighbour scenes,
-                          benchmarks/moment_shots.py; cuts: cut detection, benchmarks/cuts.py)
+                          benchmarks/moment_shots.py; cuts: cut detection, benchmarks/cuts.py;
+                          ocr: on-screen text quality; its indexing cost: python -m benchmarks.ocr --cost)
 Results go to benchmarks/results/results.json and results.md.
 """
 
@@ -85,7 +86,9 @@ def main() -> None:
         choices=("default", "short", "large"),
         help="synthetic world of the moment-retrieval benchmark (benchmarks/moments.py)",
     )
-    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,scale,moments,shots,cuts,speech,words")
+    parser.add_argument(
+        "--only", default="indexing,search,api,memory,large,mmap,scale,moments,shots,cuts,speech,words,ocr"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     seconds = args.video_seconds or (30 if args.short else 180)
@@ -115,6 +118,7 @@ def main() -> None:
             "cuts",
             "speech",
             "words",
+            "ocr",
         ):
             if key in results:
                 md.append(f"\n## {key}\n\n" + _table(results[key]))
@@ -205,6 +209,14 @@ def main() -> None:
         from benchmarks import words
 
         results["words"] = [{"variant": name, **row} for name, row in words.measure()["r1"].items()]
+        save()
+    if "ocr" in only:
+        from benchmarks import ocr
+
+        measured = ocr.measure()
+        results["ocr"] = [
+            {"variant": name, **{k: v for k, v in row.items() if k != "rows"}} for name, row in measured.items()
+        ]
         save()
     save()
     print((RESULTS / "results.md").read_text())

@@ -29,6 +29,8 @@ class DecodedVideo:
     error: str | None = None
     cuts: list[Cut] | None = None
     """Its shots' cuts (``indexer.cut_detection``); None when shots were not detected."""
+    shown: object | None = None
+    """What reading its picture found (``indexer.shown.text_reading.ShownText``), when it was read."""
 
 
 def cannot_read(exc: OSError) -> str:

@@ -83,6 +83,8 @@ class LocalEmbedding:
         self.batch_size = batch_size_for(settings, encoder)
         self.skip_similar = settings.skip_similar
         self.shots = settings.shots
+        self.settings = settings
+        self._read_text: object | None = None
 
     def embed(
         self,
@@ -103,4 +105,13 @@ class LocalEmbedding:
             keyframes_only=keyframes_only,
             skip_similar=self.skip_similar,
             shots=self.shots,
+            read_text=self.read_text(),
         )
+
+    def read_text(self):  # noqa: ANN201 - Callable[[], VideoTextReader] | None
+        """A reader of shown text per video when ``VIDSEEK_OCR`` is on (the model loaded on first use)."""
+        if self._read_text is None and self.settings.ocr:
+            from indexer.shown.text_reading import reader_factory
+
+            self._read_text = reader_factory(self.settings)
+        return self._read_text

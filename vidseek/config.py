@@ -126,6 +126,27 @@ class Settings(BaseSettings):
         "of this whatever its length; the first ones in time are kept and a note says what was dropped "
         "(real subtitle files hold 1,000-2,000 an hour).",
     )
+    # On-screen text, the optional extra vidseek[ocr] (vidseek/shown/ocr_engine.py, indexer/shown/).
+    ocr: bool = Field(
+        default=False,
+        description="Read the text shown in the picture (PP-OCRv4) while indexing, searchable with "
+        "modality=shown; `vidseek read-text` reads videos already indexed. Needs vidseek[ocr].",
+    )
+    ocr_every: float = Field(
+        default=2.0,
+        ge=0.1,
+        le=60,
+        allow_inf_nan=False,
+        description="Seconds between frames read in moving footage where no text was seen: text shown this long "
+        "or longer is read; more is cheaper (indexing with OCR costs about this many times less).",
+    )
+    ocr_side: int = Field(
+        default=1280,
+        ge=320,
+        le=4096,
+        description="Longest side, pixels, of the picture text is recognised in (a larger frame is scaled down to "
+        "it); text is looked for in a 640-pixel copy.",
+    )
     # Distributed indexing on Ray (indexer/distributed.py; `vidseek index --ray`).
     ray_address: str | None = Field(
         default=None,

@@ -3,9 +3,9 @@ have, and the plain-words error texts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -34,6 +34,9 @@ class Frame:
     """Presentation time in seconds from the start of the video stream."""
     image: np.ndarray
     """(H, W, 3) uint8 RGB, already at the model's input size."""
+    picture: Callable[[int], np.ndarray] | None = field(default=None, compare=False, repr=False)
+    """The whole upright picture, RGB, scaled so its longest side is at most the number given (never
+    enlarged), made only when called (the OCR pass, ``indexer.shown``); None when the decoder cannot."""
 
 
 class FrameWatcher(Protocol):

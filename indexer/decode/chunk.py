@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 from indexer.decode.base import Frame, FrameWatcher
-from indexer.decode.pyav import ModelInput, ShotThumbnails, open_video
+from indexer.decode.pyav import FramePicture, ModelInput, ShotThumbnails, frame_turn, open_video
 from indexer.sample import TIME_EPS, SampleClock
 
 
@@ -66,6 +66,6 @@ def frames_in_chunk(
                     shots.see_video(t, thumbnail(frame))
                 if not clock.take(t) or t + TIME_EPS < a:
                     continue
-                yield Frame(t, model_input(frame))
+                yield Frame(t, model_input(frame), FramePicture(frame, frame_turn(frame)))
         except av.error.FFmpegError as exc:
             raise Unchunkable(f"decoding failed ({exc})") from None

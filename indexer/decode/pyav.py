@@ -58,6 +58,23 @@ class ShotThumbnails:
         return np.ascontiguousarray(np.moveaxis(small.to_ndarray(), 0, -1))
 
 
+class FramePicture:
+    """A decoded frame's whole picture on demand (``Frame.picture``): scaled by ``sws_scale`` in the stored
+    orientation so the upright picture's longest side is at most ``max_side``, then turned upright."""
+
+    def __init__(self, frame: av.VideoFrame, turn: int) -> None:
+        self.frame = frame
+        self.turn = turn
+
+    def __call__(self, max_side: int) -> np.ndarray:
+        shown_w, shown_h = turned_size(self.frame.width, self.frame.height, self.turn)
+        scale = min(1.0, max_side / max(shown_w, shown_h))
+        width, height = turned_size(max(1, round(shown_w * scale)), max(1, round(shown_h * scale)), self.turn)
+        how = "AREA" if scale < 0.25 else "BILINEAR"
+        rgb = self.frame.reformat(width=width, height=height, format="rgb24", interpolation=how).to_ndarray()
+        return np.ascontiguousarray(upright(rgb, self.turn))
+
+
 def open_video(path: Path) -> av.container.InputContainer:
     """``path`` opened with PyAV, with at least one video stream; DecodeError in plain words otherwise.
 
@@ -209,7 +226,7 @@ class PyAVDecoder:
                             shots.see_video(t, thumbnail(frame))
                         if not clock.take(t):
                             continue
-                        yield Frame(t, model_input(frame))
+                        yield Frame(t, model_input(frame), FramePicture(frame, frame_turn(frame)))
             except av.error.FFmpegError as exc:
                 raise DecodeError(
                     f"decoding failed after {index} frames ({describe(exc)}); file truncated or corrupt?"

@@ -58,12 +58,15 @@ class MomentSpan(BaseModel):
     timecode: Timecodes = Field(description="SMPTE HH:MM:SS:FF; drop-frame HH:MM:SS;FF at 29.97 and 59.94.")
     thumbnail_url: str
     video_url: str
-    matched: list[Literal["visual", "speech"]] = Field(
+    matched: list[Literal["visual", "speech", "shown"]] = Field(
         default_factory=lambda: ["visual"], description="The signals that found this moment."
     )
-    quote: str | None = Field(None, description="The subtitle line(s) that matched (speech matches only).")
+    quote: str | None = Field(
+        None, description="The line(s) that matched: said (speech) or shown in the picture (shown matches only)."
+    )
     fused: float | None = Field(
-        None, description="Reciprocal rank fusion score (modality=speech or all with speech matches): the order."
+        None,
+        description="Reciprocal rank fusion score (modality=speech, shown or all with line matches): the order.",
     )
 
 
@@ -99,7 +102,7 @@ class SearchResponse(BaseModel):
     hidden: int = Field(description="Moments found that scored below min_relevance and are not shown (at least).")
     group_by: Literal["none", "video"]
     sort: Literal["score", "count", "date"]
-    modality: Literal["visual", "speech", "all"] = Field(
+    modality: Literal["visual", "speech", "shown", "all"] = Field(
         "visual", description="The signals searched (GET and POST /api/search's modality; the other routes: visual)."
     )
     calibration: Calibration

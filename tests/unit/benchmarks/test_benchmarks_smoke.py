@@ -156,3 +156,12 @@ def test_shots_benchmark_runs_naive_frames_and_shots_on_one_world() -> None:
     rows = moment_shots.measure(params=replace(moment_shots.SIZES["short"], videos=5))
     assert [r["method"] for r in rows][1:] == ["frames only (before)", "shots", "shots, 5 % detection errors"]
     assert all(0 <= r["over_long_3x"] <= 1 for r in rows)
+
+
+def test_ocr_benchmark_reads_slides_sparsely_and_finds_their_words() -> None:
+    from benchmarks import ocr
+
+    sparse = ocr.measure(width=640, height=360, only=("slides",), variants=("sparse",))["sparse"]
+    assert sparse["queries"] == 4 and sparse["frames"] == 20
+    assert sparse["frames_read"] < 5 and sparse["with_text_share"] == 1.0  # two slides: each read once
+    assert sparse["r1"] == 1.0, sparse["rows"]
