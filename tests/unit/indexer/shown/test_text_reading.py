@@ -106,7 +106,7 @@ def test_ray_decode_tasks_read_their_own_frames_and_the_chunks_lines_are_joined(
         )
         end_item = list(items)[-1]
         assert end_item[0] == "end" and end_item[2] is None
-        parts.append(end_item[3])
+        parts.append(end_item[4])
     assert [p.frames for p in parts] == [2, 4]  # each reads its own frames only
     name = [line for line in text_reading.joined(parts).lines if "Lopez" in line.text]
     assert len(name) == 1 and abs(name[0].start - 1.0) <= 1.0 and abs(name[0].end - 4.0) <= 1.0, name
