@@ -109,7 +109,7 @@ def test_the_listing_and_details_name_each_track_and_its_url(captioned: Captione
     ]
     assert client.get(door["captions"][1]["url"]).text.endswith("Une porte rouge\n")
     listed = {v["id"]: v for v in client.get("/api/videos").json()["videos"]}
-    assert listed[ids["door"]] == door
+    assert listed[ids["door"]] == {**door, "shots": None}  # the list leaves each video's shots to its details
     [stream] = listed[ids["alert"]]["captions"]
     assert (stream["source"].startswith("stream:"), stream["lang"], stream["cues"]) == (True, "eng", 2)
     assert listed[ids["plain"]]["captions"] == []

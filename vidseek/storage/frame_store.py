@@ -205,13 +205,19 @@ def clip_frames(
         statement = (
             f"SELECT id, video_id, first_frame, last_frame FROM clips WHERE id IN ({', '.join([mark] * len(chunk))})"
         )
-        cursor = raw.cursor()  # the driver's own rows: SQLAlchemy's row objects cost more than the query
-        try:
-            cursor.execute(statement, chunk)
-            out.update({cid: (vid, first, last) for cid, vid, first, last in cursor.fetchall()})
-        finally:
-            cursor.close()
+        out.update({cid: (vid, first, last) for cid, vid, first, last in _driver_rows(raw, statement, chunk)})
     return out
+
+
+def _driver_rows(raw, statement: str, parameters: tuple) -> list[tuple]:  # noqa: ANN001 - a DB-API connection
+    """The rows of one statement run on the driver's own cursor (SQLAlchemy's row objects cost more
+    than the query)."""
+    cursor = raw.cursor()
+    try:
+        cursor.execute(statement, parameters)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def centred_clip_id(video_id: int, first: int, last: int, *, session: Session) -> int | None:
