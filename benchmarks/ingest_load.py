@@ -102,15 +102,17 @@ def _drop(name: str | None) -> None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _env(tree: Path, data: Path, url: str | None, extra: dict[str, str]) -> dict[str, str]:
+def _env(tree: Path, data: Path, url: str | None, model: str) -> dict[str, str]:
+    """The environment of both processes; the model's ONNX export is kept beside the template
+    library (made once, by the first process to need it), not in each fresh copy."""
     env = {
         **os.environ,
-        "PYTHONPATH": str(tree),
+        "PYTHONPATH": os.pathsep.join([str(tree), str(Path(__file__).resolve().parent)]),
         "VIDSEEK_DATA_DIR": str(data),
-        "VIDSEEK_MODEL": api_load.MODEL,
+        "VIDSEEK_MODEL": model,
         "VIDSEEK_QUERY_CACHE_SIZE": "0",
         "VIDSEEK_SERVE_WORKERS": "0",
-        **extra,
+        "VIDSEEK_MODEL_CACHE": str(data.parent / "models"),
     }
     env.pop("VIDSEEK_DATABASE_URL", None)
     if url is not None:
@@ -173,12 +175,13 @@ def run_tree(
     requests: int,
     seed: int,
     profile: Path | None = None,
+    model: str = api_load.MODEL,
 ) -> dict:
     """Idle, then indexing: one fresh copy of the library, one `vidseek serve`, one `vidseek index`.
     ``profile``: a folder for py-spy profiles of the server, idle and while indexing."""
     name = f"vidseek_ingest_{os.getpid()}_{seed}"
     data, url = _fresh_copy(template[0], template[1], name)
-    env = _env(tree, data, url, {})
+    env = _env(tree, data, url, model)
     port = api_load.free_port()
     serve = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port)],
@@ -240,11 +243,11 @@ def run_tree(
     }
 
 
-def prepare(work: Path, clips: int, *, postgres: bool) -> tuple[Path, str | None]:
+def prepare(work: Path, clips: int, *, postgres: bool, dim: int = 512) -> tuple[Path, str | None]:
     """The template library (built once per database kind and size; reused when present)."""
     kind = "postgresql" if postgres else "sqlite"
-    template = work / f"template_{kind}_{clips}"
-    db = f"vidseek_ingest_template_{clips}" if postgres else None
+    template = work / f"template_{kind}_{clips}_{dim}"
+    db = f"vidseek_ingest_template_{clips}_{dim}" if postgres else None
     if (template / "clips.faiss").exists():
         return template, db
     shutil.rmtree(template, ignore_errors=True)
@@ -255,7 +258,7 @@ def prepare(work: Path, clips: int, *, postgres: bool) -> tuple[Path, str | None
             admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{db}"')
         url = PG_URL.format(name=db)
-    built = api_load.build_library(template, clips, database_url=url)
+    built = api_load.build_library(template, clips, database_url=url, dim=dim)
     if url is not None:  # no connection may stay open on a template database
         import gc
 
@@ -275,9 +278,13 @@ def measure(
     rounds: int = 1,
     requests: int = 60,
     profile: Path | None = None,
+    model: str = api_load.MODEL,
+    dim: int = 512,
 ) -> dict[str, dict]:
-    """Per tree, the medians over ``rounds`` of ``run_tree`` (trees alternated within each round)."""
-    template = prepare(work, clips, postgres=postgres)
+    """Per tree, the medians over ``rounds`` of ``run_tree`` (trees alternated within each round).
+    ``model``/``dim``: the serving and indexing model, and the library's vector size (a smoke run
+    passes ``ingest_stand_in``'s; the benchmark's own figures are with ViT-B-32, 512-d)."""
+    template = prepare(work, clips, postgres=postgres, dim=dim)
     folder = stream_videos(work / "stream", videos, video_seconds)[0].parent
     rows: dict[str, list[dict]] = {name: [] for name, _ in trees}
     for r in range(rounds):
@@ -285,7 +292,7 @@ def measure(
             where = profile / name if profile is not None else None
             if where is not None:
                 where.mkdir(parents=True, exist_ok=True)
-            row = run_tree(tree, template, folder, requests=requests, seed=r, profile=where)
+            row = run_tree(tree, template, folder, requests=requests, seed=r, profile=where, model=model)
             rows[name].append(row)
             print(json.dumps({"round": r + 1, "tree": name, **row}), file=sys.stderr, flush=True)
     return {
