@@ -6,7 +6,8 @@ write), both in their own processes, from the code tree(s) given; each tree runs
 copy of one synthetic library (``benchmarks.api_load.build_library``), trees alternated per round.
 
     python -m benchmarks.ingest_load --work /tmp/ingest --clips 20000 --videos 16 --tree now=.
-    python -m benchmarks.ingest_load --work /tmp/ingest --clips 20000 --videos 16 --postgres \\
+    git worktree add /tmp/vidseek-before a69996f   # the code before the indexer ran at lower priority
+    python -m benchmarks.ingest_load --work /tmp/ingest --clips 20000 --videos 12 --postgres \\
         --tree before=/tmp/vidseek-before --tree now=. --rounds 2
 
 The videos are distinct synthetic 320x240 H.264 files (moving boxes, another seed each), so every
@@ -36,9 +37,7 @@ from benchmarks.timing import percentile_ms
 
 PG_ADMIN = os.environ.get("VIDSEEK_BENCH_PG", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-_PY_SPY = (
-    str(Path(sys.executable).with_name("py-spy")) if Path(sys.executable).with_name("py-spy").exists() else "py-spy"
-)
+_PY_SPY = shutil.which("py-spy") or str(Path(sys.prefix) / "bin" / "py-spy")
 
 
 def stream_videos(folder: Path, count: int, seconds: int, *, fps: int = 10) -> list[Path]:
@@ -143,7 +142,7 @@ def _profiler(pid: int, out: Path | None) -> subprocess.Popen | None:
         return None
     return subprocess.Popen(
         [
-            "py-spy",
+            _PY_SPY,
             "record",
             "--pid",
             str(pid),
@@ -159,6 +158,12 @@ def _profiler(pid: int, out: Path | None) -> subprocess.Popen | None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _stop(profiler: subprocess.Popen | None) -> None:
@@ -198,10 +203,12 @@ def run_tree(
         done = threading.Event()
         done.set()
         profiler = _profiler(serve.pid, profile and profile / f"serve_idle_{seed}.txt")
+        cpu = _cpu_seconds(serve.pid)
         idle, idle_errors = _requests_until(base, done, requests, seed)
+        idle_cpu = _cpu_seconds(serve.pid) - cpu
         _stop(profiler)
         profiler = _profiler(serve.pid, profile and profile / f"serve_indexing_{seed}.txt")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_seconds(serve.pid)
         indexer = subprocess.Popen(
             [sys.executable, "-m", "cli", "index", "--no-progress", str(videos)],
             cwd=tree,
@@ -218,6 +225,7 @@ def run_tree(
         index_s = time.perf_counter() - started
         stop.set()
         client.join()
+        busy_cpu = _cpu_seconds(serve.pid) - cpu
         _stop(profiler)
         if indexer.returncode != 0:
             raise RuntimeError(f"vidseek index exited {indexer.returncode}: {log[-2000:]}")
@@ -235,6 +243,8 @@ def run_tree(
         "indexing_p50_ms": percentile_ms(during, 50),
         "indexing_p99_ms": percentile_ms(during, 99),
         "p99_ratio": percentile_ms(during, 99) / idle_p99,
+        "serve_cpu_ms_per_request_idle": 1000 * idle_cpu / max(1, len(idle)),
+        "serve_cpu_ms_per_request_indexing": 1000 * busy_cpu / max(1, len(during)),
         "requests_idle": len(idle),
         "requests_indexing": len(during),
         "errors": idle_errors + busy_errors,
