@@ -160,6 +160,20 @@ def _profiler(pid: int, out: Path | None) -> subprocess.Popen | None:
     )
 
 
+def _videos(data: Path, url: str | None) -> int:
+    """Videos in the library (counted from the benchmark's own connection)."""
+    from sqlalchemy import create_engine, func, select
+
+    from vidseek.storage.tables import Video
+
+    engine = create_engine(url or f"sqlite:///{data / 'vidseek.db'}")
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(Video)).scalar_one())
+    finally:
+        engine.dispose()
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of process ``pid`` so far (Linux ``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
@@ -181,9 +195,11 @@ def run_tree(
     seed: int,
     profile: Path | None = None,
     model: str = api_load.MODEL,
+    ingest_seconds: float | None = None,
 ) -> dict:
     """Idle, then indexing: one fresh copy of the library, one `vidseek serve`, one `vidseek index`.
-    ``profile``: a folder for py-spy profiles of the server, idle and while indexing."""
+    ``profile``: a folder for py-spy profiles of the server, idle and while indexing. ``ingest_seconds``:
+    stop the indexer after this long (what it wrote by then counts) instead of waiting for all videos."""
     name = f"vidseek_ingest_{os.getpid()}_{seed}"
     data, url = _fresh_copy(template[0], template[1], name)
     env = _env(tree, data, url, model)
@@ -208,6 +224,7 @@ def run_tree(
         idle_cpu = _cpu_seconds(serve.pid) - cpu
         _stop(profiler)
         profiler = _profiler(serve.pid, profile and profile / f"serve_indexing_{seed}.txt")
+        before = _videos(data, url)
         started, cpu = time.perf_counter(), _cpu_seconds(serve.pid)
         indexer = subprocess.Popen(
             [sys.executable, "-m", "cli", "index", "--no-progress", str(videos)],
@@ -221,13 +238,18 @@ def run_tree(
         busy: list = []
         client = threading.Thread(target=lambda: busy.append(_requests_until(base, stop, 1, seed + 1)))
         client.start()
-        log = indexer.communicate()[0]
+        try:
+            log = indexer.communicate(timeout=ingest_seconds)[0]
+        except subprocess.TimeoutExpired:  # time's up: what it wrote so far is committed, the rest is not
+            indexer.terminate()
+            log = indexer.communicate()[0]
         index_s = time.perf_counter() - started
         stop.set()
         client.join()
         busy_cpu = _cpu_seconds(serve.pid) - cpu
         _stop(profiler)
-        if indexer.returncode != 0:
+        written = _videos(data, url) - before
+        if indexer.returncode not in (0, -15):
             raise RuntimeError(f"vidseek index exited {indexer.returncode}: {log[-2000:]}")
         during, busy_errors = busy[0]
     finally:
@@ -249,6 +271,8 @@ def run_tree(
         "requests_indexing": len(during),
         "errors": idle_errors + busy_errors,
         "index_s": round(index_s, 1),
+        "videos_written": written,
+        "videos_per_minute": round(60 * written / index_s, 2),
         "indexer_summary": log.strip().splitlines()[-1] if log.strip() else "",
     }
 
@@ -290,6 +314,7 @@ def measure(
     profile: Path | None = None,
     model: str = api_load.MODEL,
     dim: int = 512,
+    ingest_seconds: float | None = None,
 ) -> dict[str, dict]:
     """Per tree, the medians over ``rounds`` of ``run_tree`` (trees alternated within each round).
     ``model``/``dim``: the serving and indexing model, and the library's vector size (a smoke run
@@ -302,7 +327,16 @@ def measure(
             where = profile / name if profile is not None else None
             if where is not None:
                 where.mkdir(parents=True, exist_ok=True)
-            row = run_tree(tree, template, folder, requests=requests, seed=r, profile=where, model=model)
+            row = run_tree(
+                tree,
+                template,
+                folder,
+                requests=requests,
+                seed=r,
+                profile=where,
+                model=model,
+                ingest_seconds=ingest_seconds,
+            )
             rows[name].append(row)
             print(json.dumps({"round": r + 1, "tree": name, **row}), file=sys.stderr, flush=True)
     return {
@@ -324,6 +358,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tree", action="append", required=True, help="NAME=PATH of a vidseek checkout")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--requests", type=int, default=60, help="idle requests (and the least while indexing)")
+    parser.add_argument(
+        "--ingest-seconds", type=float, help="stop the indexer after this many seconds (default: when it is done)"
+    )
     parser.add_argument("--profile", type=Path, help="folder for py-spy profiles of the server (raw stacks)")
     args = parser.parse_args(argv)
     trees = [(name, Path(path).resolve()) for name, _, path in (t.partition("=") for t in args.tree)]
@@ -337,6 +374,7 @@ def main(argv: list[str] | None = None) -> None:
         rounds=args.rounds,
         requests=args.requests,
         profile=args.profile,
+        ingest_seconds=args.ingest_seconds,
     )
     print(json.dumps(out, indent=1))
 
