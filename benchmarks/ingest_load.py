@@ -315,6 +315,7 @@ def measure(
     model: str = api_load.MODEL,
     dim: int = 512,
     ingest_seconds: float | None = None,
+    keep_template: bool = True,
 ) -> dict[str, dict]:
     """Per tree, the medians over ``rounds`` of ``run_tree`` (trees alternated within each round).
     ``model``/``dim``: the serving and indexing model, and the library's vector size (a smoke run
@@ -339,6 +340,8 @@ def measure(
             )
             rows[name].append(row)
             print(json.dumps({"round": r + 1, "tree": name, **row}), file=sys.stderr, flush=True)
+    if not keep_template:
+        _drop(template[1])
     return {
         name: {
             k: (statistics.median(x[k] for x in got) if isinstance(got[0][k], (int, float)) else got[-1][k])
