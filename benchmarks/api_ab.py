@@ -58,6 +58,7 @@ def measure_tree(tree: Path, data_dir: Path, queries: str, requests: int, seed: 
             httpx.get(f"{base}/api/search", params={"q": f"warm up {i}"}, timeout=60)
         one = api_load.load(base, clients=1, requests_per_client=requests, seed=seed)
         eight = api_load.load(base, clients=8, requests_per_client=max(5, requests // 8), seed=seed + 1000)
+        memory = serve_memory_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(30)
@@ -67,7 +68,21 @@ def measure_tree(tree: Path, data_dir: Path, queries: str, requests: int, seed: 
         "p50_ms_8_clients": eight["p50_ms"],
         "rps_8_clients": eight["throughput_rps"],
         "errors": one["errors"] + eight["errors"],
+        **memory,
     }
+
+
+def serve_memory_mb(pid: int) -> dict[str, float]:
+    """The serving process's resident memory after the load (MB): all of it, its own (anonymous) part,
+    and the part that is mapped files (the frame file's pages, shared with the page cache)."""
+    fields = {"VmRSS": "rss_mb", "RssAnon": "rss_anon_mb", "RssFile": "rss_file_mb"}
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in fields:
+                out[fields[name]] = round(int(value.split()[0]) / 1024, 1)
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -109,6 +109,8 @@ class WorldParams:
     """Share of the shot changes with a 1-2 frame cross-fade."""
     distractor_rate: float = 0.3
     """Chance that an event gets a shot of a neighbour topic right beside it."""
+    neighbours_both_sides: bool = False
+    """Such an event gets neighbour-topic shots on both sides (a related scene around it, across cuts)."""
     whole_share: float = 0.05
     long_short_share: float = 0.10
     twice_share: float = 0.125
@@ -338,7 +340,10 @@ def _event_blocks(
             other = free[int(rng.integers(len(free)))]
             deck_used.add(other)
             beside = (other, int(rng.integers(p.min_shot, 11)))
-            runs = [beside] + runs if rng.random() < 0.5 else runs + [beside]
+            if p.neighbours_both_sides:
+                runs = [beside] + runs + [(other, int(rng.integers(p.min_shot, 11)))]
+            else:
+                runs = [beside] + runs if rng.random() < 0.5 else runs + [beside]
         blocks.append(_Block(runs))
     return blocks
 
@@ -790,8 +795,9 @@ def clips_of(video: WorldVideo) -> StoredClips:
     )
 
 
-def video_record(video: WorldVideo, index: int, model_name: str):  # noqa: ANN201 (vidseek.storage.store.VideoRecord)
-    """The row the indexer would write for ``video``."""
+def video_record(video: WorldVideo, index: int, model_name: str, shots: str | None = None):  # noqa: ANN201
+    """The row (``vidseek.storage.store.VideoRecord``) the indexer would write for ``video``; ``shots``: its
+    cuts as stored (None: a library indexed before shots were detected)."""
     from vidseek.storage.store import VideoRecord
 
     return VideoRecord(
@@ -809,13 +815,16 @@ def video_record(video: WorldVideo, index: int, model_name: str):  # noqa: ANN20
         sample_fps=1.0 / STEP,
         clip_seconds=CLIP_SECONDS,
         clip_stride=CLIP_STRIDE,
+        shots=shots,
     )
 
 
-def load_into(library, world: World, model_name: str | None = None) -> list[StoredClips]:  # noqa: ANN001
+def load_into(library, world: World, model_name: str | None = None, shots=None) -> list[StoredClips]:  # noqa: ANN001
     """Write every video of ``world`` into a vidseek ``Library`` exactly as the indexer would, and
     save the FAISS file. ``model_name`` defaults to the world encoder's name (what a
-    ``SearchEngine`` with :class:`WorldEncoder` needs). Returns each video's stored clips."""
+    ``SearchEngine`` with :class:`WorldEncoder` needs). ``shots``: a function of a video giving its cuts
+    as stored (``vidseek.shots.cuts_text``); without it no video has shots. Returns each video's stored
+    clips."""
     from vidseek.storage import store
 
     model_name = model_name or world.encoder_name
@@ -825,7 +834,8 @@ def load_into(library, world: World, model_name: str | None = None) -> list[Stor
     stored = []
     for i, video in enumerate(world.videos):
         clips = clips_of(video)
-        library.write_video(video_record(video, i, model_name), video.times, video.frames, clips.windows, clips.vectors)
+        record = video_record(video, i, model_name, None if shots is None else shots(video))
+        library.write_video(record, video.times, video.frames, clips.windows, clips.vectors)
         stored.append(clips)
     library.save_index(force=True)
     return stored

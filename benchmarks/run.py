@@ -12,7 +12,10 @@ Not part of the test suite. Sizes are selectable so a short run fits in a few mi
   --ingest 20000          also search while `vidseek index` writes 12 new videos, at this many clips
                           (benchmarks/ingest_load.py; SQLite, and PostgreSQL with --ingest-postgres)
   --moments-size default  world of the moment-retrieval benchmark: default (80 videos), short, large
-  --only indexing,search,api,memory,large,mmap,scale,ingest,moments,speech,words
+  --only indexing,search,api,memory,large,mmap,scale,ingest,moments,shots,cuts,speech,words,ocr
+                          (shots: grounding with shots on the moments world with neighbour scenes,
+                          benchmarks/moment_shots.py; cuts: cut detection, benchmarks/cuts.py;
+                          ocr: on-screen text quality; its indexing cost: python -m benchmarks.ocr --cost)
 Results go to benchmarks/results/results.json and results.md.
 """
 
@@ -87,7 +90,9 @@ def main() -> None:
         choices=("default", "short", "large"),
         help="synthetic world of the moment-retrieval benchmark (benchmarks/moments.py)",
     )
-    parser.add_argument("--only", default="indexing,search,api,memory,large,mmap,scale,ingest,moments,speech,words")
+    parser.add_argument(
+        "--only", default="indexing,search,api,memory,large,mmap,scale,ingest,moments,shots,cuts,speech,words,ocr"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     seconds = args.video_seconds or (30 if args.short else 180)
@@ -114,8 +119,11 @@ def main() -> None:
             "scale",
             "ingest",
             "moments",
+            "shots",
+            "cuts",
             "speech",
             "words",
+            "ocr",
         ):
             if key in results:
                 md.append(f"\n## {key}\n\n" + _table(results[key]))
@@ -201,6 +209,16 @@ def main() -> None:
 
         results["moments"] = moments.measure(args.moments_size)
         save()
+    if "shots" in only:
+        from benchmarks import moment_shots
+
+        results["shots"] = moment_shots.measure("short" if args.moments_size == "short" else "default")
+        save()
+    if "cuts" in only:
+        from benchmarks import cuts
+
+        results["cuts"] = cuts.measure(4, cost_seconds=30) if args.short else cuts.measure()
+        save()
     if "speech" in only:
         from benchmarks import speech
 
@@ -211,6 +229,14 @@ def main() -> None:
         from benchmarks import words
 
         results["words"] = [{"variant": name, **row} for name, row in words.measure()["r1"].items()]
+        save()
+    if "ocr" in only:
+        from benchmarks import ocr
+
+        measured = ocr.measure()
+        results["ocr"] = [
+            {"variant": name, **{k: v for k, v in row.items() if k != "rows"}} for name, row in measured.items()
+        ]
         save()
     save()
     print((RESULTS / "results.md").read_text())

@@ -34,7 +34,7 @@ FORMATS = ("otio", "edl", "csv", "fcpxml", "xmeml", "resolve-markers")
 @click.option("--min-relevance", type=click.Choice(["high", "medium", "low"]), default="medium", show_default=True)
 @click.option("--group-by", type=click.Choice(["none", "video"]), default="none", show_default=True)
 @click.option("--sort", type=click.Choice(["score", "count", "date"]), default="score", show_default=True)
-@click.option("--modality", type=click.Choice(["visual", "speech", "all"]), default="all", show_default=True)
+@click.option("--modality", type=click.Choice(["visual", "speech", "shown", "all"]), default="all", show_default=True)
 @click.option("--video-id", "video_id", type=click.IntRange(1), multiple=True, help="Only this video (repeat).")
 @click.option("--path-prefix", help="Only videos whose path starts with this.")
 @click.option("--min-score", type=click.FloatRange(-1, 1), help="No moment scoring below this.")
@@ -56,6 +56,11 @@ FORMATS = ("otio", "edl", "csv", "fcpxml", "xmeml", "resolve-markers")
     is_flag=True,
     help="Widen each moment to the whole subtitle lines said over it (fcpxml, xmeml, resolve-markers).",
 )
+@click.option(
+    "--snap-to-shots",
+    is_flag=True,
+    help="Move each edge of a moment within a second of a cut between shots onto the cut.",
+)
 @click.pass_context
 @guard
 def export(
@@ -67,6 +72,7 @@ def export(
     rate: float | None,
     start_tc: str | None,
     whole_lines: bool,
+    snap_to_shots: bool,
     **page: object,
 ) -> None:
     """Write the moments that match QUERY as an editor's file: OTIO, EDL, CSV, FCPXML, FCP7 XML (xmeml) or
@@ -83,7 +89,7 @@ def export(
     except ValidationError as exc:
         raise UsageProblem("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
     engine = search_engine(settings_from(ctx))
-    moments = find_moments(engine, query, params, whole_lines=whole_lines)
+    moments = find_moments(engine, query, params, whole_lines=whole_lines, snap_to_shots=snap_to_shots)
     try:
         file = export_file(fmt, moments, query, TimelineOptions(handles, rate, start_tc))
     except ExportProblem as exc:

@@ -175,7 +175,7 @@ def watch_(ctx: click.Context, folders: tuple[Path, ...], interval: float, settl
 @click.pass_context
 @guard
 def worker(ctx: click.Context, lease: float | None, poll: float | None, until_idle: bool) -> None:
-    """Run queued jobs (index, reindex, delete, reembed, transcribe) until SIGTERM or Ctrl+C; the current
+    """Run queued jobs (index, reindex, delete, reembed, transcribe, read-text) until SIGTERM or Ctrl+C; the current
     job finishes first."""
     import logging
 

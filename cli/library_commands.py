@@ -62,6 +62,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
         said = {
             "subtitle_cues": sum(c[0] for c in counts),
             "transcript_cues": sum(c[1] for c in counts),
+            "shown_lines": sum(cue_store.shown_counts(session=session).values()),
             "cues_embedded": cue_vectors.count(facts["model"], session=session) if facts["model"] else 0,
         }
     facts = {**facts, "model_spec": library.model_spec(facts["model"]) if facts["model"] else None}

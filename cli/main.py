@@ -22,6 +22,7 @@ COMMANDS = {
     "rebuild-index": "cli.library_commands:rebuild_index",
     "reembed": "cli.reembed_command:reembed",
     "transcribe": "cli.transcribe_command:transcribe",
+    "read-text": "cli.read_text_command:read_text",
     "serve": "cli.serve_command:serve",
     "demo": "cli.demo_command:demo",
     "keys": "cli.keys_commands:keys",

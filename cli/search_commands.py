@@ -45,11 +45,11 @@ from vidseek.timecode import clock
 )
 @click.option(
     "--modality",
-    type=click.Choice(["visual", "speech", "all"]),
+    type=click.Choice(["visual", "speech", "shown", "all"]),
     default="all",
     show_default=True,
     help="'visual': what is seen; 'speech': what is said or written (subtitles: words, \"phrases\", prefix*); "
-    "'all': both, fused.",
+    "'shown': the text shown on screen (read by OCR: VIDSEEK_OCR, vidseek read-text); 'all': all, fused.",
 )
 @click.option(
     "--json", "as_json", is_flag=True, help='Print the result JSON (README, "Search"; the same as GET /api/search).'

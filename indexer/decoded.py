@@ -14,6 +14,7 @@ import numpy as np
 
 from indexer.decode import truncation_problem
 from vidseek.errors import DecodeError
+from vidseek.shots import Cut
 
 NO_FRAMES = "no decodable video frames"
 
@@ -26,6 +27,10 @@ class DecodedVideo:
     times: list[float] = field(default_factory=list)
     vectors: list[np.ndarray] = field(default_factory=list)
     error: str | None = None
+    cuts: list[Cut] | None = None
+    """Its shots' cuts (``indexer.cut_detection``); None when shots were not detected."""
+    shown: object | None = None
+    """What reading its picture found (``indexer.shown.text_reading.ShownText``), when it was read."""
 
 
 def cannot_read(exc: OSError) -> str:

@@ -8,7 +8,7 @@ that hold the model, and store on the driver only.
       ▼
     decode task (1 CPU, streaming generator) ── batches of frames ──► embed actor (model; 1 GPU when
       │                                                                 the cluster has GPUs)
-      │  yields ("batch", seq, times, vectors) per batch, then ("end", batches, error)
+      │  yields ("batch", seq, times, vectors) per batch, then ("end", batches, error, cuts, shown)
       ▼
     driver: a video whose units all ended ──► the Indexer (checks, pool, Library.write_video)
 
@@ -38,6 +38,7 @@ from indexer.embedding import OnFrame, VideoToEmbed
 from indexer.progress import Progress
 from indexer.ray_tasks import EmbedActor, Unit, _ray, connect, decode_unit
 from indexer.runner import Indexer, IndexReport
+from indexer.shown.text_reading import joined
 from vidseek.config import Settings
 from vidseek.errors import ModelError
 from vidseek.models.encoders import Encoder
@@ -59,6 +60,10 @@ class _Video:
     batches: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     ended: set[int] = field(default_factory=set)
     done: bool = False
+    cuts: dict[int, list] = field(default_factory=dict)
+    """Part -> its cuts between shots (``decode_unit``); a part without them (None) leaves the video without."""
+    shown: dict[int, Any] = field(default_factory=dict)
+    """Per part: what reading its text found (``ShownText``), when text is read."""
 
 
 @dataclass
@@ -112,6 +117,17 @@ class RayEmbedding:
             self.close()
             raise
         self.size = input_size or DEFAULT_INPUT_SIZE
+        self._read_text = (
+            {
+                "side": settings.ocr_side,
+                "threads": settings.threads,
+                "max_chars": settings.cue_max_chars,
+                "every": settings.ocr_every,
+            }
+            if settings.ocr
+            else None
+        )
+        """The shown-text reader's settings the decode tasks get (``VIDSEEK_OCR``), else None."""
         # max_retries: a decode task whose worker dies runs again (its results are deduplicated here)
         self._decode_task = ray.remote(decode_unit).options(
             num_cpus=1, max_retries=3, _generator_backpressure_num_objects=4
@@ -185,6 +201,8 @@ class RayEmbedding:
                 batch_size=self.settings.batch_size,
                 keyframes_only=keyframes_only,
                 skip_similar=self.settings.skip_similar,
+                shots=self.settings.shots,
+                read_text=self._read_text,
             )
         ]
 
@@ -225,7 +243,7 @@ class RayEmbedding:
                         continue
                     except ray.exceptions.WorkerCrashedError as exc:
                         del running[stream]  # the decoder took its worker down on every retry: this file fails
-                        item = ("end", 0, f"decoder crashed (its Ray worker died: {exc})".splitlines()[0])
+                        item = ("end", 0, f"decoder crashed (its Ray worker died: {exc})".splitlines()[0], None)
                     except ray.exceptions.RayTaskError as exc:
                         raise exc.as_instanceof_cause() from None  # the model failed: stop, as a local run does
                     video = videos[unit.key]
@@ -241,12 +259,14 @@ class RayEmbedding:
                         if len(times):
                             on_frame(unit.key, float(times.max()))
                         continue
-                    _, n_batches, error = item
+                    _, n_batches, error, cuts, *shown = item
                     if error is not None and unit.chunked:
                         # decode it whole with the local decoder: the same frames, or the same error
                         video.attempt += 1
                         video.batches.clear()
                         video.ended.clear()
+                        video.cuts.clear()
+                        video.shown.clear()
                         video.parts = 1
                         self.stats.whole_again += 1
                         log.info("decoding %s whole (%s)", unit.path, error)
@@ -265,6 +285,9 @@ class RayEmbedding:
                     if missing:  # cannot happen with Ray's ordered streams; never store a video with holes
                         raise RuntimeError(f"{unit.path}: batches {missing} of part {unit.part} never arrived")
                     video.ended.add(unit.part)
+                    video.cuts[unit.part] = cuts
+                    if shown and shown[0] is not None:
+                        video.shown[unit.part] = shown[0]
                     if len(video.ended) == video.parts:
                         video.done = True
                         yield self._assemble(unit.key, video)
@@ -279,6 +302,11 @@ class RayEmbedding:
         vectors = [video.batches[k][1] for k in order]
         video.batches.clear()
         done = DecodedVideo(key)
+        parts = [video.cuts.get(part) for part in range(video.parts)]
+        if all(cuts is not None for cuts in parts):
+            done.cuts = [cut for cuts in parts for cut in cuts]
+        if video.shown:
+            done.shown = joined([video.shown[part] for part in sorted(video.shown)])
         if times:
             done.times = np.concatenate(times).tolist()
             done.vectors = list(np.concatenate(vectors))

@@ -82,6 +82,9 @@ class LocalEmbedding:
         self.size = input_size_of(encoder) or DEFAULT_INPUT_SIZE
         self.batch_size = batch_size_for(settings, encoder)
         self.skip_similar = settings.skip_similar
+        self.shots = settings.shots
+        self.settings = settings
+        self._read_text: object | None = None
 
     def embed(
         self,
@@ -101,4 +104,14 @@ class LocalEmbedding:
             on_frame=on_frame,
             keyframes_only=keyframes_only,
             skip_similar=self.skip_similar,
+            shots=self.shots,
+            read_text=self.read_text(),
         )
+
+    def read_text(self):  # noqa: ANN201 - Callable[[], VideoTextReader] | None
+        """A reader of shown text per video when ``VIDSEEK_OCR`` is on (the model loaded on first use)."""
+        if self._read_text is None and self.settings.ocr:
+            from indexer.shown.text_reading import reader_factory
+
+            self._read_text = reader_factory(self.settings)
+        return self._read_text

@@ -12,9 +12,11 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from indexer.cut_detection import CutDetector
 from indexer.decode import Decoder
 from indexer.decoded import DecodedVideo, decode_failure
 from indexer.frame_signature import FrameSkipper
+from indexer.shown.text_reading import VideoTextReader
 
 _DONE = object()
 
@@ -29,21 +31,28 @@ def _decode_all(
     on_frame: Callable[[int, float], None],
     keyframes_only: bool,
     skip_similar: float,
+    shots: bool,
+    read_text: Callable[[], VideoTextReader] | None,
 ) -> None:
     for key, path in jobs:
         if stop.is_set():
             break
         try:
             skipper = FrameSkipper(skip_similar, fps)
-            for frame in decoder.frames(path, fps=fps, size=size, keyframes_only=keyframes_only):
+            cuts = CutDetector() if shots and not keyframes_only else None
+            reader = read_text() if read_text is not None else None
+            for frame in decoder.frames(path, fps=fps, size=size, keyframes_only=keyframes_only, shots=cuts):
                 if skipper.embeds(frame.t, frame.image):
                     out.put(("frame", key, frame.t, frame.image))
                 else:
                     out.put(("same", key, frame.t, None))
+                if reader is not None:
+                    reader.see(frame.t, frame.image, frame.picture)
                 on_frame(key, frame.t)
                 if stop.is_set():
                     break
-            out.put(("end", key, None, None))
+            found = (None if cuts is None else cuts.cuts(), reader.finish() if reader is not None else None)
+            out.put(("end", key, found, None))
         except Exception as exc:  # noqa: BLE001 - a file that crashes the decoder fails alone
             out.put(("error", key, decode_failure(exc), None))
     out.put((_DONE, None, None, None))
@@ -60,16 +69,21 @@ def embed_videos(
     on_frame: Callable[[int, float], None] = lambda k, t: None,
     keyframes_only: bool = False,
     skip_similar: float = 0.0,
+    shots: bool = False,
+    read_text: Callable[[], VideoTextReader] | None = None,
 ) -> Iterator[DecodedVideo]:
     """Yield each job's frames and vectors as soon as all of them are embedded (or it failed).
 
     ``skip_similar`` (grey levels, 0 = off): frames within it of their video's last embedded frame reuse
-    that frame's vector (``indexer.frame_signature.FrameSkipper``)."""
+    that frame's vector (``indexer.frame_signature.FrameSkipper``). ``shots``: each video's cuts are found from
+    the frames decoded (``indexer.cut_detection``; not with ``keyframes_only``). ``read_text`` (a reader per
+    video): the decode thread also reads the text shown in the frames (``indexer.shown``), and each video's
+    ``DecodedVideo.shown`` says what it found."""
     q: queue.Queue = queue.Queue(maxsize=max(8, 2 * batch_size))
     stop = threading.Event()
     worker = threading.Thread(
         target=_decode_all,
-        args=(decoder, jobs, fps, size, q, stop, on_frame, keyframes_only, skip_similar),
+        args=(decoder, jobs, fps, size, q, stop, on_frame, keyframes_only, skip_similar, shots, read_text),
         name="vidseek-decode",
         daemon=True,
     )
@@ -124,6 +138,7 @@ def embed_videos(
                 video.vectors.clear()
                 finished.append(key)
             else:
+                video.cuts, video.shown = value
                 finished.append(key)
         flush()
         yield from (videos.pop(k) for k in finished)

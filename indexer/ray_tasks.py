@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from indexer.chunked import Unchunkable, frames_in_chunk
+from indexer.cut_detection import CutDetector
 from indexer.decode import get_decoder
 from indexer.decoded import decode_failure
 from indexer.frame_signature import FrameSkipper, span_start
@@ -108,6 +109,27 @@ class Unit:
     """Bumped when the video is decoded again whole after a chunk failed; older results are dropped."""
 
 
+def text_reader(read_text: dict | None, fps: float) -> Any:
+    """A ``VideoTextReader`` for one unit when the driver asked for shown text (``read_text``: the
+    reader's settings), else None; a ``ShownText`` with the error when the model cannot load here."""
+    if read_text is None:
+        return None
+    from indexer.shown.text_reading import ShownText, VideoTextReader
+    from vidseek.shown.ocr_engine import shared_engine
+
+    try:
+        engine = shared_engine(read_text.get("threads", 0))  # loaded once per Ray worker process
+    except VidseekError as exc:
+        return ShownText(error=str(exc))
+    return VideoTextReader(
+        engine,
+        fps,
+        picture_side=read_text.get("side", 1280),
+        max_chars=read_text.get("max_chars", 1000),
+        every=read_text.get("every", 2.0),
+    )
+
+
 def decode_unit(
     unit: Unit,
     actor: Any,
@@ -119,9 +141,14 @@ def decode_unit(
     keyframes_only: bool,
     skip_similar: float = 0.0,
     depth: int = 2,
+    shots: bool = False,
+    read_text: dict | None = None,
 ) -> Iterator[tuple]:
     """Decode one unit, send its frames to ``actor`` in batches (``depth`` in flight), and yield
-    ``("batch", seq, times, vectors)`` for each, then ``("end", n_batches, error)``.
+    ``("batch", seq, times, vectors)`` for each, then ``("end", n_batches, error, cuts, shown)``: ``cuts`` the
+    unit's own cuts between shots (``indexer.cut_detection``; None without ``shots``), a chunk's from its
+    first step to its end (it sees the frames from the keyframe before it, so a cut at its start is found);
+    ``shown`` what reading the text in its own frames found (``read_text``: the reader's settings), else None.
 
     Frames within ``skip_similar`` of the last embedded one reuse its vector, as in a local run
     (``indexer.frame_signature``); so that a chunk decides as the whole file does, it decodes from the
@@ -133,13 +160,22 @@ def decode_unit(
 
     path = Path(unit.path)
     owned_from = unit.start_step / fps
+    cuts = None
+    if shots and not keyframes_only:
+        cuts = CutDetector(starts_video=unit.start_step == 0, ends_video=unit.end_step is None)
     if unit.chunked:
         first = span_start(unit.start_step, fps) if skip_similar else unit.start_step
         frames = frames_in_chunk(
-            path, fps=fps, size=size, start_step=first, end_step=unit.end_step, keyframes_only=keyframes_only
+            path,
+            fps=fps,
+            size=size,
+            start_step=first,
+            end_step=unit.end_step,
+            keyframes_only=keyframes_only,
+            shots=cuts,
         )
     else:
-        frames = get_decoder(decoder).frames(path, fps=fps, size=size, keyframes_only=keyframes_only)
+        frames = get_decoder(decoder).frames(path, fps=fps, size=size, keyframes_only=keyframes_only, shots=cuts)
     skipper = FrameSkipper(skip_similar, fps)
     in_flight: deque = deque()
     times: list[float] = []
@@ -150,6 +186,7 @@ def decode_unit(
     """The last embedded frame before the unit's own, until the unit's first frame (which may reuse it)."""
     sent = 0
     error: str | None = None
+    reader = text_reader(read_text, fps)
 
     def send() -> None:
         nonlocal sent
@@ -181,6 +218,8 @@ def decode_unit(
         if frame.t + TIME_EPS < owned_from:  # the span's frames before the chunk: they only warm the skipper
             before = frame.image if embeds else before
             continue
+        if reader is not None and hasattr(reader, "see"):
+            reader.see(frame.t, frame.image, frame.picture)
         if embeds or before is not None:
             if len(images) >= batch_size:  # a full batch goes once every frame that reuses its vectors is in
                 send()
@@ -190,9 +229,10 @@ def decode_unit(
         times.append(frame.t)
         owners.append(len(images) - 1)
     if error is not None:
-        yield ("end", sent, error)
+        yield ("end", sent, error, None)
         return
     if images:
         send()
     yield from results(0)
-    yield ("end", sent, None)
+    own = None if cuts is None else [c for c in cuts.cuts() if c.t + TIME_EPS >= owned_from]
+    yield ("end", sent, None, own, reader.finish() if hasattr(reader, "finish") else reader)

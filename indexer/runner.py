@@ -28,6 +28,8 @@ from vidseek.errors import DecodeError, ModelError
 from vidseek.models.encoders import Encoder
 from vidseek.said import cue_bounds, cue_vectors, transcripts
 from vidseek.said.speech_spec import speech_source
+from vidseek.shots import cuts_text
+from vidseek.shown.ocr_engine import require_ocr
 from vidseek.storage import cue_store, store
 from vidseek.storage.library import Library
 from vidseek.storage.tables import Video
@@ -46,6 +48,13 @@ class IndexReport:
     notes: list[tuple[str, str]] = field(default_factory=list)
     """(path, note), each note led by what it is about: ``subtitles:`` a subtitle block or stream that
     could not be read (the rest were kept), ``transcript:`` a video not queued for transcription."""
+    shown_lines: int = 0
+    """Lines of text read in the pictures (``VIDSEEK_OCR``)."""
+    frames_seen: int = 0
+    """Sampled frames whose text was looked at; of those, the ones the OCR model read, and of these, the
+    ones that showed text."""
+    frames_read: int = 0
+    frames_with_text: int = 0
     cues_embedded: int = 0
     """Subtitle lines whose text was embedded for semantic search (``vidseek.said.cue_vectors.fill``)."""
     video_seconds: float = 0.0
@@ -62,6 +71,11 @@ class IndexReport:
             parts.append(f"{len(self.removed)} removed")
         if self.cues_reread:
             parts.append(f"{len(self.cues_reread)} with subtitles read again")
+        if self.frames_read:
+            parts.append(
+                f"{self.shown_lines} lines of shown text ({self.frames_read} of {self.frames_seen} frames read, "
+                f"{self.frames_with_text} with text)"
+            )
         if self.cues_embedded:
             parts.append(f"{self.cues_embedded} subtitle lines embedded")
         return (
@@ -101,6 +115,8 @@ class Indexer:
         self._progress = progress
         self._speech_spec: str | None = None
         """The speech model's canonical spec, once ``VIDSEEK_TRANSCRIBE=auto`` needed it."""
+        if settings.ocr:
+            require_ocr()  # VIDSEEK_OCR without the extra: one sentence before any work
 
     def _plan(
         self, files: list[Path], report: IndexReport, force: bool = False
@@ -221,12 +237,31 @@ class Indexer:
             return
         duration = self._duration(file, done)
         cues = self._read_cues(file.path, duration, report)
-        video_id = self._store(file, done, duration, cues)
+        video_id = self._store(file, done, duration, cues, self._shown_lines(file.path, done, duration, report))
         if s.transcribe == "auto" and not cues:
             self._queue_transcript(video_id, file.path, report)
         report.indexed.append(str(file.path))
         report.video_seconds += duration
         progress.file_done(file.info.duration)
+
+    def _shown_lines(
+        self, path: Path, done: DecodedVideo, duration: float, report: IndexReport
+    ) -> list[cue_store.CueRow] | None:
+        """The lines read in the video's picture (None when it was not read: OCR off, or it failed, a note)."""
+        shown = done.shown
+        if shown is None:
+            return None
+        if shown.error is not None:
+            report.notes.append((str(path), f"shown: text not read: {shown.error}"))
+            return None
+        report.frames_seen += shown.frames
+        report.frames_read += shown.read
+        report.frames_with_text += shown.with_text
+        kept = cue_bounds.bounded(shown.lines, duration, self.settings.cues_per_hour)
+        if kept.note is not None:
+            report.notes.append((str(path), f"shown: {kept.note}"))
+        report.shown_lines += len(kept.cues)
+        return kept.cues
 
     def _queue_transcript(self, video_id: int, path: Path, report: IndexReport) -> None:
         """``VIDSEEK_TRANSCRIBE=auto``: a video stored without subtitles and without a transcript (new, or
@@ -256,7 +291,14 @@ class Indexer:
             return file.info.duration
         return max(done.times) + min(step, 1.0 / max(file.info.fps, 1.0))
 
-    def _store(self, file: _File, done: DecodedVideo, duration: float, cues: list[cue_store.CueRow]) -> int:
+    def _store(
+        self,
+        file: _File,
+        done: DecodedVideo,
+        duration: float,
+        cues: list[cue_store.CueRow],
+        shown: list[cue_store.CueRow] | None = None,
+    ) -> int:
         s = self.settings
         clips = build_clips(
             done.times,
@@ -283,8 +325,9 @@ class Indexer:
             clip_stride=s.clip_stride,
             status="keyframes" if s.keyframes_only else "indexed",
             sidecars=file.sidecars,
+            shots=None if done.cuts is None else cuts_text(done.cuts),
         )
         video_id = self.library.write_video(
-            record, clips.times, clips.frame_vectors, clips.windows, clips.vectors, cues
+            record, clips.times, clips.frame_vectors, clips.windows, clips.vectors, cues, shown
         )
         return video_id

@@ -20,6 +20,9 @@ Job kinds:
   (``vidseek.said.transcriber_process``, kept for the next transcribe job): one that answers no window
   within ``VIDSEEK_SPEECH_WINDOW_TIMEOUT`` is killed and the job fails; one that answers something
   that is not lines fails the job at once; one that raises is retried. Its errors are one short line.
+- ``read-text`` (``video_id``): read the text shown in that video's picture with the OCR model and store
+  it as its shown lines (``indexer.shown.read_text_job``), nothing embedded again; a changed file is
+  indexed again first, as for ``transcribe``.
 
 A file that cannot be decoded fails its job with the decoder's reason (at once: it would fail
 again the same way until the file changes, and then the watcher queues it anew). Any other
@@ -271,6 +274,10 @@ class Worker:
             return self._reembed(jobs.payload_of(job).get("model"))
         if job.kind == "transcribe":
             return self._transcribe(job)
+        if job.kind == "read-text":
+            from indexer.shown.read_text_job import run_read_text
+
+            return run_read_text(self, job)
         return Outcome(f"unknown job kind {job.kind!r}", permanent=True)
 
     def _index(self, path: Path, *, force: bool) -> Outcome:

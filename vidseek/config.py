@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         "it: the inverted lists stay on disk (page cache), shared by the API processes of one "
         "machine; the index follows writers' saves. For readers; writers keep theirs in RAM.",
     )
+    frame_file: bool = Field(
+        default=True,
+        description="Keep every frame vector in a memory-mapped file beside the FAISS file (data_dir/"
+        "frames.vectors, made from the database) for grounding to read instead of SQL; false: read SQL.",
+    )
     query_cache_size: int = Field(default=1024, ge=0, description="Text-query embeddings kept in memory; 0 = off.")
     thumbnail_cache_bytes: int = Field(
         default=256 * 1024**2,
@@ -55,7 +60,7 @@ class Settings(BaseSettings):
     )
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
     index_nice: int = Field(
-        default=10,
+        default=0,
         ge=0,
         le=19,
         description="CPU niceness `vidseek index` and `vidseek worker` run at (0: as started), so a search "
@@ -80,6 +85,11 @@ class Settings(BaseSettings):
         description="A sampled frame whose 16x16 grey thumbnail differs from the last embedded frame's by at "
         "most this many grey levels (mean absolute difference, 0-255) reuses that frame's vector instead of "
         "being embedded (indexer/frame_signature.py); 0 = embed every frame.",
+    )
+    shots: bool = Field(
+        default=True,
+        description="Detect shots (hard cuts and fades) from the frames decoded while indexing "
+        "(indexer/cut_detection.py); grounding stops moments at them and exports can snap to them.",
     )
     # Speech transcription, the optional extra vidseek[speech]
     # (vidseek/said/speech_spec.py, indexer/said/transcription.py).
@@ -122,6 +132,27 @@ class Settings(BaseSettings):
         description="Lines (subtitle or transcript cues) of one source stored per hour of video, at least a tenth "
         "of this whatever its length; the first ones in time are kept and a note says what was dropped "
         "(real subtitle files hold 1,000-2,000 an hour).",
+    )
+    # On-screen text, the optional extra vidseek[ocr] (vidseek/shown/ocr_engine.py, indexer/shown/).
+    ocr: bool = Field(
+        default=False,
+        description="Read the text shown in the picture (PP-OCRv4) while indexing, searchable with "
+        "modality=shown; `vidseek read-text` reads videos already indexed. Needs vidseek[ocr].",
+    )
+    ocr_every: float = Field(
+        default=2.0,
+        ge=0.1,
+        le=60,
+        allow_inf_nan=False,
+        description="Seconds between frames read in moving footage where no text was seen: text shown this long "
+        "or longer is read; more is cheaper (indexing with OCR costs about this many times less).",
+    )
+    ocr_side: int = Field(
+        default=1280,
+        ge=320,
+        le=4096,
+        description="Longest side, pixels, of the picture text is recognised in (a larger frame is scaled down to "
+        "it); text is looked for in a 640-pixel copy.",
     )
     # Distributed indexing on Ray (indexer/distributed.py; `vidseek index --ray`).
     ray_address: str | None = Field(
@@ -268,3 +299,7 @@ class Settings(BaseSettings):
     @property
     def faiss_path(self) -> Path:
         return self.data_dir / "clips.faiss"
+
+    @property
+    def frame_file_path(self) -> Path:
+        return self.faiss_path.with_name("frames.vectors")

@@ -3,9 +3,9 @@ have, and the plain-words error texts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -34,6 +34,19 @@ class Frame:
     """Presentation time in seconds from the start of the video stream."""
     image: np.ndarray
     """(H, W, 3) uint8 RGB, already at the model's input size."""
+    picture: Callable[[int], np.ndarray] | None = field(default=None, compare=False, repr=False)
+    """The whole upright picture, RGB, scaled so its longest side is at most the number given (never
+    enlarged), made only when called (the OCR pass, ``indexer.shown``); None when the decoder cannot."""
+
+
+class FrameWatcher(Protocol):
+    """Shown the frames a decoder decodes, in presentation order (cut detection: ``indexer.cut_detection``):
+    an RGB picture (``see``), or a small video-range Y'CbCr thumbnail straight from the decoder
+    (``see_video``)."""
+
+    def see(self, t: float, image: np.ndarray) -> None: ...
+
+    def see_video(self, t: float, thumb: np.ndarray) -> None: ...
 
 
 class Decoder(Protocol):
@@ -41,8 +54,17 @@ class Decoder(Protocol):
 
     def probe(self, path: Path) -> VideoInfo: ...
 
-    def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
-        """Sampled frames; with ``keyframes_only`` only keyframes are decoded (fast, coarse)."""
+    def frames(
+        self,
+        path: Path,
+        *,
+        fps: float,
+        size: tuple[int, int],
+        keyframes_only: bool = False,
+        shots: FrameWatcher | None = None,
+    ) -> Iterator[Frame]:
+        """Sampled frames; with ``keyframes_only`` only keyframes are decoded (fast, coarse). ``shots`` is shown
+        every frame decoded (PyAV: all it decodes, sampled or not; decord: the sampled ones)."""
         ...
 
 

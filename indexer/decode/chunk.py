@@ -7,8 +7,8 @@ import math
 from pathlib import Path
 from typing import Iterator
 
-from indexer.decode.base import Frame
-from indexer.decode.pyav import ModelInput, open_video
+from indexer.decode.base import Frame, FrameWatcher
+from indexer.decode.pyav import FramePicture, ModelInput, ShotThumbnails, frame_turn, open_video
 from indexer.sample import TIME_EPS, SampleClock
 
 
@@ -24,10 +24,13 @@ def frames_in_chunk(
     start_step: int,
     end_step: int | None,
     keyframes_only: bool = False,
+    shots: FrameWatcher | None = None,
 ) -> Iterator[Frame]:
     """The sampled frames of one chunk of sampling steps ``[start_step, end_step)`` (``end_step`` None: to the
     end), exactly as ``PyAVDecoder.frames`` yields them for the whole file; ``indexer.chunked`` says why they
-    are the same. Raises :class:`Unchunkable` whenever that cannot be promised, and on any decoding error."""
+    are the same. Raises :class:`Unchunkable` whenever that cannot be promised, and on any decoding error.
+    ``shots`` sees every frame decoded before ``end_step`` (from the keyframe the seek lands on: a cut at
+    the chunk's first step is found; the caller keeps only the cuts of its own steps)."""
     import av
 
     a = start_step / fps
@@ -45,6 +48,7 @@ def frames_in_chunk(
             container.seek(math.floor(target / stream.time_base), stream=stream, backward=True, any_frame=False)
         clock = SampleClock(fps)
         model_input = ModelInput(size)  # the same scaling, turn (display matrix) and crop as the whole file
+        thumbnail = ShotThumbnails() if shots is not None else None
         previous: float | None = None
         try:
             for frame in container.decode(stream):
@@ -58,8 +62,10 @@ def frames_in_chunk(
                 previous = t
                 if t + TIME_EPS >= b:
                     return
+                if shots is not None:
+                    shots.see_video(t, thumbnail(frame))
                 if not clock.take(t) or t + TIME_EPS < a:
                     continue
-                yield Frame(t, model_input(frame))
+                yield Frame(t, model_input(frame), FramePicture(frame, frame_turn(frame)))
         except av.error.FFmpegError as exc:
             raise Unchunkable(f"decoding failed ({exc})") from None

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import numpy as np
 
-from indexer.decode.base import Frame, VideoInfo, describe
+from indexer.decode.base import Frame, FrameWatcher, VideoInfo, describe
 from indexer.decode.geometry import centre_crop, scaled_size
 from indexer.decode.pyav import PyAVDecoder
 from indexer.sample import sample_indices
@@ -53,7 +53,17 @@ class DecordDecoder:
         # decord has no codec or audio-only probe; PyAV gives the metadata, decord decodes.
         return PyAVDecoder().probe(path)
 
-    def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
+    def frames(
+        self,
+        path: Path,
+        *,
+        fps: float,
+        size: tuple[int, int],
+        keyframes_only: bool = False,
+        shots: FrameWatcher | None = None,
+    ) -> Iterator[Frame]:
+        """Sampled frames; ``shots`` sees only those (decord seeks to them: cuts are then found to within a
+        sampling step)."""
         import decord
 
         reader = self._reader(path, size)
@@ -74,4 +84,7 @@ class DecordDecoder:
             except decord.DECORDError as exc:
                 raise DecodeError(f"decoding failed ({describe(exc)}); file truncated or corrupt?") from None
             for i, image in zip(chunk, batch):
-                yield Frame(max(0.0, float(stamps[i]) - origin), np.ascontiguousarray(centre_crop(image, size)))
+                t = max(0.0, float(stamps[i]) - origin)
+                if shots is not None:
+                    shots.see(t, image)
+                yield Frame(t, np.ascontiguousarray(centre_crop(image, size)))

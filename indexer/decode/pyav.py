@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
-from indexer.decode.base import Frame, VideoInfo, describe
+from indexer.decode.base import Frame, FrameWatcher, VideoInfo, describe
 from indexer.decode.geometry import centre_crop, clockwise_turn, scaled_size, turned_size, upright
 from indexer.sample import TIME_EPS, SampleClock
 from vidseek.errors import DecodeError
@@ -40,6 +40,39 @@ class ModelInput:
         turn, (width, height) = self._plan
         rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR").to_ndarray()
         return np.ascontiguousarray(centre_crop(upright(rgb, turn), self.size))
+
+
+class ShotThumbnails:
+    """Decoded frames as (16, 16, 3) uint8 thumbnails for cut detection, in video-range Y'CbCr (the decoder's
+    own colours; ``indexer.cut_detection.from_video_range`` turns them to RGB), scaled by ``sws_scale``
+    through one reformatter kept for the whole decode: its scaling context is made once (a frame's own
+    ``reformat`` makes one each call, 60x the cost at 720p)."""
+
+    def __init__(self) -> None:
+        from av.video.reformatter import VideoReformatter
+
+        self._reformatter = VideoReformatter()
+
+    def __call__(self, frame: av.VideoFrame) -> np.ndarray:
+        small = self._reformatter.reformat(frame, width=16, height=16, format="yuv444p", interpolation="FAST_BILINEAR")
+        return np.ascontiguousarray(np.moveaxis(small.to_ndarray(), 0, -1))
+
+
+class FramePicture:
+    """A decoded frame's whole picture on demand (``Frame.picture``): scaled by ``sws_scale`` in the stored
+    orientation so the upright picture's longest side is at most ``max_side``, then turned upright."""
+
+    def __init__(self, frame: av.VideoFrame, turn: int) -> None:
+        self.frame = frame
+        self.turn = turn
+
+    def __call__(self, max_side: int) -> np.ndarray:
+        shown_w, shown_h = turned_size(self.frame.width, self.frame.height, self.turn)
+        scale = min(1.0, max_side / max(shown_w, shown_h))
+        width, height = turned_size(max(1, round(shown_w * scale)), max(1, round(shown_h * scale)), self.turn)
+        how = "AREA" if scale < 0.25 else "BILINEAR"
+        rgb = self.frame.reformat(width=width, height=height, format="rgb24", interpolation=how).to_ndarray()
+        return np.ascontiguousarray(upright(rgb, self.turn))
 
 
 def open_video(path: Path) -> av.container.InputContainer:
@@ -140,10 +173,21 @@ class PyAVDecoder:
             pass
         return 0
 
-    def frames(self, path: Path, *, fps: float, size: tuple[int, int], keyframes_only: bool = False) -> Iterator[Frame]:
-        """Sampled frames. A non-reference frame whose time is before the clock's next sampling time is not
-        decoded (``skip_frame = "NONREF"`` for its packet): the clock never takes it and no other frame needs
-        it, so the frames are exactly those of a decode of every frame, at a fraction of the cost on files
+    def frames(
+        self,
+        path: Path,
+        *,
+        fps: float,
+        size: tuple[int, int],
+        keyframes_only: bool = False,
+        shots: FrameWatcher | None = None,
+    ) -> Iterator[Frame]:
+        """Sampled frames. ``shots`` (``indexer.cut_detection.CutDetector``) is shown a 16x16 Y'CbCr thumbnail of
+        every frame decoded, sampled or not (``ShotThumbnails``, through ``see_video``).
+
+        A non-reference frame whose time is before the clock's next sampling time is not decoded
+        (``skip_frame = "NONREF"`` for its packet): the clock never takes it and no other frame needs it,
+        so the frames are exactly those of a decode of every frame, at a fraction of the cost on files
         with B-frames (``benchmarks/decode_levers.py``)."""
         import av
 
@@ -157,6 +201,7 @@ class PyAVDecoder:
             time_base = float(stream.time_base) if stream.time_base is not None else None
             clock = SampleClock(fps)
             model_input = ModelInput(size)
+            thumbnail = ShotThumbnails() if shots is not None else None
             index = 0
             try:
                 for packet in container.demux(stream):
@@ -177,9 +222,11 @@ class PyAVDecoder:
                         if origin is None:
                             origin = t_abs
                         t = max(0.0, t_abs - origin)
+                        if shots is not None:
+                            shots.see_video(t, thumbnail(frame))
                         if not clock.take(t):
                             continue
-                        yield Frame(t, model_input(frame))
+                        yield Frame(t, model_input(frame), FramePicture(frame, frame_turn(frame)))
             except av.error.FFmpegError as exc:
                 raise DecodeError(
                     f"decoding failed after {index} frames ({describe(exc)}); file truncated or corrupt?"

@@ -10,6 +10,7 @@ from search_api.exports import cuts, edl
 from search_api.exports import formats as exports
 from search_api.exports.fcpxml import to_fcpxml
 from search_api.exports.resolve_markers import to_resolve_markers
+from search_api.exports.shot_snap import stored_cuts, to_shots
 from search_api.exports.whole_lines import stored_lines, to_whole_lines
 from search_api.exports.xmeml import to_xmeml
 from search_api.http.response_models import MomentSpan
@@ -48,15 +49,23 @@ class ExportFile:
 
 
 def find_moments(
-    engine: SearchEngine, query: QuerySource, params: TextSearch, *, whole_lines: bool = False
+    engine: SearchEngine,
+    query: QuerySource,
+    params: TextSearch,
+    *,
+    whole_lines: bool = False,
+    snap_to_shots: bool = False,
 ) -> list[MomentSpan]:
     """The moments an export of ``params`` writes (for the API and the CLI alike): the search's page,
-    each widened to the whole lines said over it when ``whole_lines`` (``search_api.exports.whole_lines``)."""
+    each widened to the whole lines said over it when ``whole_lines`` (``search_api.exports.whole_lines``),
+    then its edges snapped to the cuts near them when ``snap_to_shots`` (``search_api.exports.shot_snap``)."""
     page = engine.page(query, params)
     signals = page.signals
     moments = moment_spans(page, params, signals=signals)
     if whole_lines:
         moments = to_whole_lines(moments, stored_lines(engine.library, moments))
+    if snap_to_shots:
+        moments = to_shots(moments, stored_cuts(engine.library, moments))
     return moments
 
 

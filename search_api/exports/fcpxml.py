@@ -15,6 +15,7 @@ from pathlib import Path
 
 from search_api.exports.cuts import Cut, Timeline
 from search_api.exports.edl import one_line
+from search_api.exports.formats import marker_text
 
 FCPXML_VERSION = "1.10"
 
@@ -36,9 +37,11 @@ def tc_format(drop_frame: bool) -> str:
 
 
 def note(c: Cut) -> str:
-    """A marker's note: the quote a speech match found, or the moment's score and band."""
+    """A marker's note: the quote a speech or shown match found (``formats.marker_text``), or the moment's
+    score and band."""
     m = c.moment
-    return one_line(m.quote) if m.quote else f"score {m.score:g} ({m.relevance})"
+    text = marker_text(m)
+    return one_line(text) if text else f"score {m.score:g} ({m.relevance})"
 
 
 def to_fcpxml(placed: Timeline, name: str) -> bytes:

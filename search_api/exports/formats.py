@@ -3,7 +3,8 @@
 
 All three are made from the moments of the result JSON (``response_models.MomentSpan``, built by
 ``results.moment_spans``), so seconds, frame numbers and timecodes are the same numbers the search
-API shows. A moment the speech signal found carries its quote: a marker over the clip in OTIO (its
+API shows. A moment the speech or shown signal found carries its quote (``shown: `` first when only
+the text shown in the picture found it): a marker over the clip in OTIO (its
 name and comment; the EDL writes it as a ``* LOC:`` comment line), and ``matched`` and ``quote``
 columns in CSV (only in exports that searched speech: a visual export is the file it always was).
 """
@@ -79,16 +80,27 @@ def timeline(moments: list[MomentSpan], name: str) -> otio.schema.Timeline:
                 },
             },
         )
-        if m.quote:
-            clip.markers.append(
-                otio.schema.Marker(
-                    name=m.quote, marked_range=source, color=otio.schema.MarkerColor.GREEN, comment=m.quote
-                )
-            )
+        text = marker_text(m)
+        if text:
+            colour = otio.schema.MarkerColor.PURPLE if text.startswith(SHOWN_PREFIX) else otio.schema.MarkerColor.GREEN
+            clip.markers.append(otio.schema.Marker(name=text, marked_range=source, color=colour, comment=text))
         track.append(clip)
     result = otio.schema.Timeline(name=name)
     result.tracks.append(track)
     return result
+
+
+SHOWN_PREFIX = "shown: "
+"""What a marker of a moment found by the text shown in the picture (not by what is said) starts with."""
+
+
+def marker_text(m: MomentSpan) -> str | None:
+    """The text of a moment's marker: its quote, led by ``shown: `` when the text shown in the picture
+    found it and what is said did not; None without a quote."""
+    if not m.quote:
+        return None
+    shown = "shown" in (m.matched or ()) and "speech" not in (m.matched or ())
+    return SHOWN_PREFIX + m.quote if shown else m.quote
 
 
 def source_frames(m: MomentSpan) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol, Sequence
 
 from vidseek.said.cue_bounds import within
+from vidseek.said.cue_sources import is_shown
 from vidseek.said.language_tags import same_language
 
 _KINDS = ("sidecar", "stream", "speech")
@@ -54,9 +55,12 @@ def _order(source: CaptionSource) -> tuple:
 
 def caption_sources(rows: Iterable[tuple[str, str | None, int]]) -> list[CaptionSource]:
     """(source, language, cue count) rows as tracks, the default first (see the module docstring);
-    rows of one source are one track (its first language)."""
+    rows of one source are one track (its first language). Text read in the picture (``shown:``) is
+    no caption: it is on screen already."""
     tracks: dict[str, CaptionSource] = {}
     for source, lang, count in rows:
+        if is_shown(source):
+            continue
         known = tracks.get(source)
         if known is None:
             tracks[source] = CaptionSource(source, lang, int(count))

@@ -15,7 +15,7 @@ class JobInfo(BaseModel):
     in ``payload``."""
 
     id: int
-    kind: Literal["index", "reindex", "delete", "reembed", "transcribe"]
+    kind: Literal["index", "reindex", "delete", "reembed", "transcribe", "read-text"]
     status: Literal["queued", "running", "done", "failed"]
     video_id: int | None = Field(
         description="The video the job is about; an index job (an upload) names the video its file became "

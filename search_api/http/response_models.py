@@ -33,6 +33,11 @@ class Curve(BaseModel):
     start: float = Field(description="Time of the first score, seconds.")
     step: float = Field(description="Seconds between scores (one per sampled frame).")
     scores: list[float] = Field(description="Cosine of the query with each sampled frame around the moment.")
+    cuts: list[float] | None = Field(
+        None,
+        description="Cuts between shots (seconds) within the moment and the curve's span; null for a video "
+        "without shots (indexed before them, or with VIDSEEK_SHOTS=false).",
+    )
 
 
 class MomentSpan(BaseModel):
@@ -53,12 +58,15 @@ class MomentSpan(BaseModel):
     timecode: Timecodes = Field(description="SMPTE HH:MM:SS:FF; drop-frame HH:MM:SS;FF at 29.97 and 59.94.")
     thumbnail_url: str
     video_url: str
-    matched: list[Literal["visual", "speech"]] = Field(
+    matched: list[Literal["visual", "speech", "shown"]] = Field(
         default_factory=lambda: ["visual"], description="The signals that found this moment."
     )
-    quote: str | None = Field(None, description="The subtitle line(s) that matched (speech matches only).")
+    quote: str | None = Field(
+        None, description="The line(s) that matched: said (speech) or shown in the picture (shown matches only)."
+    )
     fused: float | None = Field(
-        None, description="Reciprocal rank fusion score (modality=speech or all with speech matches): the order."
+        None,
+        description="Reciprocal rank fusion score (modality=speech, shown or all with line matches): the order.",
     )
 
 
@@ -94,7 +102,7 @@ class SearchResponse(BaseModel):
     hidden: int = Field(description="Moments found that scored below min_relevance and are not shown (at least).")
     group_by: Literal["none", "video"]
     sort: Literal["score", "count", "date"]
-    modality: Literal["visual", "speech", "all"] = Field(
+    modality: Literal["visual", "speech", "shown", "all"] = Field(
         "visual", description="The signals searched (GET and POST /api/search's modality; the other routes: visual)."
     )
     calibration: Calibration
@@ -107,6 +115,14 @@ class CaptionTrack(BaseModel):
     cues: int = Field(description="Cues stored from it.")
     default: bool = Field(description="The track `captions.vtt` serves when no source or lang is asked for.")
     url: str = Field(description="Its WebVTT file: `GET /api/videos/{id}/captions.vtt?source=...`.")
+
+
+class ShotSpan(BaseModel):
+    start: float = Field(description="Seconds.")
+    end: float = Field(description="Seconds.")
+    starts_with: Literal["start", "cut", "fade"] = Field(
+        description="How it began: `start` (the video's first shot), a hard `cut`, or a `fade` through black."
+    )
 
 
 class VideoInfo(VideoRef):
@@ -128,6 +144,12 @@ class VideoInfo(VideoRef):
         None,
         description="Its caption tracks (stored subtitle cues, one per source), the default first; [] when it "
         "has none. Null where they are not looked up (`vidseek ls --json`).",
+    )
+    shots: list[ShotSpan] | None = Field(
+        None,
+        description="Its shots in time order, from the cuts found while it was indexed (one shot when it has no "
+        "cut). Null in the list of videos, and for a video indexed before shots were detected or with "
+        "VIDSEEK_SHOTS=false.",
     )
 
 

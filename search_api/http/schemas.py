@@ -178,10 +178,11 @@ class MomentFilters(BaseModel):
 
 
 Modality = Annotated[
-    Literal["visual", "speech", "all"],
+    Literal["visual", "speech", "shown", "all"],
     Field(
-        description="'visual': what is seen; 'speech': what is said or written (subtitle cues, by the "
-        "database's full text: words, \"phrases\", prefix*, and by meaning); 'all': both, fused by "
+        description="'visual': what is seen; 'speech': what is said or written (subtitle and transcript "
+        "cues, by the database's full text: words, \"phrases\", prefix*, and by meaning); 'shown': the text "
+        "shown in the picture (read by OCR), by words and meaning alike; 'all': all three, fused by "
         "reciprocal rank."
     ),
 ]

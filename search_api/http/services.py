@@ -58,6 +58,8 @@ def load_services(settings: Settings, encoder: Encoder | None, *, query_cache_si
     engine = SearchEngine(library, encoder)
     index = library.index()  # now, not on the first query; None while nothing is indexed
     log.info("index loaded: %d clips, model %s", index.count if index else 0, encoder.name)
+    if engine.clips.frames is not None:
+        engine.clips.frames.open()  # likewise the frame file (made from the database when missing)
     lines = engine.cue_vectors().size  # likewise the lines said, for search by meaning
     if lines:
         log.info("cue vectors loaded: %d lines", lines)

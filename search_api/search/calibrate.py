@@ -28,27 +28,26 @@ def calibrated(
 ) -> tuple[list[Hit], dict[tuple[int, float, float], Signals]]:
     """The fused moments as hits (in fused order) and their signals."""
     videos = {**videos, **{h.video.id: h.video for h in visual}}
-    guesses = {id(f): _frame_guess(f, videos[f.video_id]) for f in fused if f.speech is not None}
+    guesses = {id(f): _frame_guess(f, videos[f.video_id]) for f in fused if f.line is not None}
     windows = frame_store.frame_windows(list(guesses.values()), dim=query.shape[-1], session=session)
     read = {key: (guess[1], *window) for (key, guess), window in zip(guesses.items(), windows)}
     moments: list[Moment] = []
     for f in fused:
-        if f.speech is None:
+        if f.line is None:
             moments.append(visual[f.visual].moment)
         else:
-            peak = visual[f.visual].moment.peak if f.visual is not None else spoken[f.speech].peak
+            peak = visual[f.visual].moment.peak if f.visual is not None else spoken[f.line].peak
             moments.append(_moment(f, peak, *read[id(f)], query, background))
     top = visual[0].moment.score if visual else max((m.score for m in moments), default=0.0)
     hits, signals = [], {}
     for f, m in zip(fused, moments):
-        if f.speech is None:
+        if f.line is None:
             hit = visual[f.visual]
         else:
             hit = Hit(m, videos[f.video_id], band(m.score, top, background), round(background.z(m.score), 2))
-        matched = tuple(name for name, rank in (("visual", f.visual), ("speech", f.speech)) if rank is not None)
-        quote = spoken[f.speech].quote if f.speech is not None else None
+        quote = spoken[f.line].quote if f.line is not None else None
         hits.append(hit)
-        signals[signals_key(hit)] = Signals(matched, quote, round(f.score, 6))
+        signals[signals_key(hit)] = Signals(f.matched, quote, round(f.score, 6))
     return hits, signals
 
 

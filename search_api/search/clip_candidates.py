@@ -16,6 +16,7 @@ from search_api.search.relevance import BANDS, MIN_SPREAD, Background, backgroun
 from vidseek.errors import ModelChangedError
 from vidseek.models.encoder_follower import EncoderFollower
 from vidseek.storage import store
+from vidseek.storage.frame_source import FrameSource
 from vidseek.storage.library import Library
 from vidseek.vectors.faiss_types import fetch_size, rerank_scored
 from vidseek.vectors.vector_index import ClipIndex
@@ -52,6 +53,9 @@ class ClipCandidates:
         self.library = library
         self.encoders = encoders
         self._sample: tuple[int, float, np.ndarray] | None = None  # (generation, taken at, vectors)
+        settings = library.settings
+        self.frames = FrameSource(library, settings.frame_file_path) if settings.frame_file else None
+        """Where grounding reads frame vectors besides SQL (None: SQL only, ``VIDSEEK_FRAME_FILE=false``)."""
 
     def background(self, query: np.ndarray) -> Background:
         """The query's calibration against the library as it is now: what ``find`` bands moments by."""
@@ -103,10 +107,11 @@ class ClipCandidates:
         *,
         strict: bool,
     ) -> Found | None:
-        grounding = _Grounding(query, need, min_relevance, video_filter, self.encoders.current().dim)
         k = FIRST_FETCH
         with self.library.snapshot() as session:
             gen = store.generation(session=session)
+            frames = self.frames.reader_at(gen, session) if self.frames is not None else None
+            grounding = _Grounding(query, need, min_relevance, video_filter, self.encoders.current().dim, frames)
             grounding.background = self._background(query, gen, index.count, session)
             while True:
                 scores, ids, index_gen = index.search_at(query, fetch_size(index.spec, k))

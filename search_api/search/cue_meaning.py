@@ -5,13 +5,15 @@ Text-to-text cosines from a CLIP text tower sit in a narrow band whose place dep
 so no fixed threshold works; the query's scores with an even sample of the cues give the background
 (most lines of any library are unrelated to any one query), and a cue is a match when it reaches
 the band asked for against it (``search_api.search.lines``: ``min_relevance`` for ``speech``, ``high`` for
-``all``) and, unless ``low`` is asked for, clears the chance tail by ``MARGIN_Z``. A library with
+``all``) and, unless ``low`` is asked for, clears the chance tail by ``MARGIN_Z`` and the best score
+that this query's own upper tail says an unrelated line reaches by chance (``chance_best``). A library with
 fewer than ``MIN_SAMPLE`` embedded cues cannot say what an unrelated line scores, so it has no
 semantic matches (its cues are still found by their words).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -33,6 +35,29 @@ it cuts the unrelated moments among ``speech``'s top 10 from 0.53 to 0.10 per qu
 0.45; 0.5 cuts them to 0.03 but finds a third fewer moments seen and said)."""
 
 
+TAIL_FROM = (0.90, 0.99)
+"""The upper quantiles of the query's sample scores the chance tail is extrapolated from."""
+TAIL_BAR = True
+"""Whether a meaning match must also clear ``chance_best`` (off: the normal model's tail only, as before)."""
+
+
+def chance_best(sample_scores: np.ndarray, lines: int) -> float:
+    """The score the best of ``lines`` unrelated lines reaches by chance for this query, read off the
+    query's own upper tail: scores past the 90th percentile of the sample taken to thin out
+    exponentially (the peaks-over-threshold model with a light tail), so the ``1 - 1/lines`` quantile
+    lies ``log10(lines / 10)`` times the 90th-to-99th percentile distance above the 90th.
+
+    Text-to-text scores are not normal in their upper tail: lines of one pattern (many variations
+    of "Our neighbour bought new shoes today.") rise together, so a normal fit of the lower half
+    (``relevance.background_of``) puts the chance tail too low and several unrelated lines pass it
+    at once; the query's own 99th percentile sees that crowd."""
+    scores = np.asarray(sample_scores, dtype=np.float64)
+    if len(scores) == 0 or lines < 20:
+        return float("-inf")
+    q90, q99 = np.quantile(scores, TAIL_FROM)
+    return float(q90 + (q99 - q90) * math.log10(lines / 10.0))
+
+
 def meaning_matches(
     query: np.ndarray, cues: CueMatrix, *, min_relevance: str = "medium", limit: int = MEANING_READ
 ) -> list[tuple[int, float]]:
@@ -42,11 +67,14 @@ def meaning_matches(
         return []
     q = np.asarray(query, np.float32)
     q = q / max(float(np.linalg.norm(q)), 1e-12)
-    background = background_of(cues.sample @ q, library_clips=n)
+    sample = cues.sample @ q
+    background = background_of(sample, library_clips=n)
     scores, cue_ids = cues.search(q, limit)
     bar = lowest_score_in(min_relevance, float(scores[0]) if len(scores) else 0.0, background)
     if min_relevance != "low" and background.calibrated:
         bar = max(bar, background.above(background.medium_z + MARGIN_Z))
+        if TAIL_BAR:
+            bar = max(bar, chance_best(sample, n))
     return [(int(c), float(s)) for s, c in zip(scores, cue_ids) if s >= bar]
 
 

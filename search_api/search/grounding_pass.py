@@ -3,16 +3,20 @@ frames (read for many videos in one statement), stopped as soon as no later vide
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass, replace
 from itertools import takewhile
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from search_api.search.ground import PEAK_Z, Moment, moments_in_video, rank
+from search_api.search.ground import PEAK_Z, Moment, moments_in_video
 from search_api.search.hits import Found, FrameScores, Hit, Need, VideoFilter
 from search_api.search.relevance import MIN_SPREAD, Background, band, floor_score, lowest_score_in
+from search_api.search.shot_grounding import moments_by_shots
 from vidseek.storage import frame_store, store
+from vidseek.storage.frame_source import FrameReader
 from vidseek.storage.tables import Video
 
 PAD = 24
@@ -45,13 +49,24 @@ class FrameWindow:
     vectors: np.ndarray
 
 
+def _rank_key(m: Moment) -> tuple[float, int, float]:
+    """Where ``rank`` puts a moment: best score first, then video id, then start."""
+    return (-m.score, m.video_id, m.start)
+
+
 class _Grounding:
     """One query's grounding in progress: candidate videos are grounded in the order of their best
     candidate clip, each on one window of its frames around its candidate clips (widened while a
     moment reaches an edge), until no video left can change the answer ``need`` asks for."""
 
     def __init__(
-        self, query: np.ndarray, need: Need, min_relevance: str, video_filter: VideoFilter | None, dim: int
+        self,
+        query: np.ndarray,
+        need: Need,
+        min_relevance: str,
+        video_filter: VideoFilter | None,
+        dim: int,
+        frames: FrameReader | None = None,
     ) -> None:
         self.query, self.need, self.min_relevance, self.video_filter, self.dim = (
             query,
@@ -60,6 +75,7 @@ class _Grounding:
             video_filter,
             dim,
         )
+        self.frames = frames  # the frame file as this snapshot sees it (None: every window from SQL)
         self.background = Background(0.0, MIN_SPREAD)
         self.best_clip: dict[int, float] = {}  # video id -> best candidate clip score
         self.span: dict[int, tuple[int, int]] = {}  # video id -> frames its candidate clips cover
@@ -69,7 +85,8 @@ class _Grounding:
         self.counted: list[Moment] = []  # moments of videos grounded only to count what is hidden
         self.videos: dict[int, Video | None] = {}  # None: gone, or refused by the filter
         self.frame_scores: dict[int, FrameScores] = {}  # video id -> the scores of the window grounded
-        self._ranked_cache: tuple[list[Moment], float] | None = None  # _ranked(), until by_video changes
+        self._ranked_moments: list[Moment] = []  # every moment of by_video, in ``rank``'s order, kept so
+        self._ranked_keys: list[tuple[float, int, float]] = []  # ... as each video is grounded (their keys)
 
     @property
     def moments(self) -> list[Moment]:
@@ -82,7 +99,9 @@ class _Grounding:
 
     def add_candidates(self, ids: list[int], scores: list[float], *, exhausted: bool, session) -> bool:  # noqa: ANN001
         """Take the ANN's clips (best first); True when the answer is settled."""
-        where = frame_store.clip_frames([i for i in ids if i not in self.seen_clips], session=session)
+        where = frame_store.clip_frames(
+            [i for i in ids if i not in self.seen_clips], session=session, frames=self.frames
+        )
         for cid, score in zip(ids, scores):
             if cid in self.seen_clips or cid not in where:
                 continue
@@ -100,8 +119,7 @@ class _Grounding:
             if not self._may_reach(vid, settling):
                 self._count_hidden(pending[at : at + COUNT_VIDEOS], session)
                 return True  # this video and every later one (and every clip not fetched) score lower
-            self.by_video[vid] = self._ground(vid, session, self.read, windows.get(vid), keep_scores=True)
-            self._ranked_cache = None
+            self._set_moments(vid, self._ground(vid, session, self.read, windows.get(vid), keep_scores=True))
         weakest = scores[-1] if scores else float("-inf")
         settling = self.settling_score()
         return not exhausted and weakest + reach(settling, self.background) < settling
@@ -139,7 +157,7 @@ class _Grounding:
         (``frame_store.frame_windows``), so that grounding them costs one round trip, not one a video."""
         wanted = {vid: window for vid in video_ids if (window := self._first_window(vid)) is not None}
         frames = frame_store.frame_windows(
-            [(vid, lo, hi) for vid, (lo, hi) in wanted.items()], dim=self.dim, session=session
+            [(vid, lo, hi) for vid, (lo, hi) in wanted.items()], dim=self.dim, session=session, frames=self.frames
         )
         return {vid: FrameWindow(lo, hi, *read) for (vid, (lo, hi)), read in zip(wanted.items(), frames)}
 
@@ -179,6 +197,7 @@ class _Grounding:
             if not (at_lo or at_hi):
                 break
             lo, hi = (max(0, lo - 4 * PAD) if at_lo else lo), (min(n - 1, hi + 4 * PAD) if at_hi else hi)
+        found = moments_by_shots(found, video, times, vectors, self.query, self.background)
         read[vid] = (lo, hi)
         if keep_scores:
             self.frame_scores[vid] = FrameScores(lo, times, vectors @ self.query)
@@ -190,7 +209,7 @@ class _Grounding:
         """(times, vectors) of frames ``lo..hi`` of a video: ``window``'s when it holds just those, else read."""
         if window is not None and (window.first, window.last) == (lo, hi):
             return window.times, window.vectors
-        return frame_store.frame_window(vid, lo, hi, dim=self.dim, session=session)
+        return frame_store.frame_window(vid, lo, hi, dim=self.dim, session=session, frames=self.frames)
 
     def _count_hidden(self, videos: list[int], session) -> None:  # noqa: ANN001
         """Ground the next few candidate videos that may hold moments just below ``min_relevance``,
@@ -206,28 +225,44 @@ class _Grounding:
         for vid in reaching:
             self.counted.extend(self._ground(vid, session, scratch, windows.get(vid)))
 
+    def _set_moments(self, vid: int, found: list[Moment]) -> None:
+        """``found`` becomes the video's moments: its earlier ones leave the ranking, these enter it at
+        their places (the order ``rank`` gives; a moment's key is unique, so no tie depends on order)."""
+        if vid in self.by_video:
+            kept = [i for i, m in enumerate(self._ranked_moments) if m.video_id != vid]
+            self._ranked_moments = [self._ranked_moments[i] for i in kept]
+            self._ranked_keys = [self._ranked_keys[i] for i in kept]
+        self.by_video[vid] = found
+        for m in found:
+            key = _rank_key(m)
+            at = bisect.bisect_left(self._ranked_keys, key)
+            self._ranked_keys.insert(at, key)
+            self._ranked_moments.insert(at, m)
+
     def _ranked(self) -> tuple[list[Moment], float]:
         """The moments found, best first, and the lowest score that passes ``min_relevance``."""
-        if self._ranked_cache is None:
-            ranked = rank(self.moments)
-            cutoff = lowest_score_in(self.min_relevance, ranked[0].score, self.background) if ranked else float("-inf")
-            self._ranked_cache = ranked, cutoff
-        return self._ranked_cache
+        ranked = self._ranked_moments
+        cutoff = lowest_score_in(self.min_relevance, ranked[0].score, self.background) if ranked else float("-inf")
+        return ranked, cutoff
+
+    def _passing(self, cutoff: float) -> int:
+        """How many of the ranked moments score ``cutoff`` or more (a prefix of the ranking)."""
+        return bisect.bisect_right(self._ranked_keys, (-cutoff, math.inf, math.inf))
 
     def settling_score(self) -> float:
         """A moment scoring below this cannot enter the answer ``need`` asks for."""
         ranked, cutoff = self._ranked()
         if not ranked:  # nothing yet: only the band's own floor is known
             return floor_score(self.min_relevance, self.background)
-        passing = [m for m in ranked if m.score >= cutoff]
-        if self.need.moments is not None and len(passing) >= self.need.moments:
-            return passing[self.need.moments - 1].score
+        passing = self._passing(cutoff)
+        if self.need.moments is not None and passing >= self.need.moments:
+            return ranked[self.need.moments - 1].score
         if self.need.videos is not None:
             best_of_video: dict[int, float] = {}
-            for m in passing:
+            for m in ranked[:passing]:
                 best_of_video.setdefault(m.video_id, m.score)
-            if len(best_of_video) >= self.need.videos:
-                return list(best_of_video.values())[self.need.videos - 1]
+                if len(best_of_video) >= self.need.videos:
+                    return m.score
         return cutoff
 
     def found(self) -> Found:

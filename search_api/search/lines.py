@@ -1,7 +1,8 @@
 """Line candidates, a stage of the search (``search_api.search.engine``): the lines (subtitle and
-transcript cues) that say what the query asks, by their words (the database's full text, several
-phrases' rankings fused) and by their meaning (``search_api.search.cue_meaning``), in one ranking:
-a line said again in one video once, only lines of wanted videos, inside their video."""
+transcript cues, and text shown in the picture) that say what the query asks, by their words (the
+database's full text, several phrases' rankings fused) and by their meaning
+(``search_api.search.cue_meaning``), in one ranking: a line said again in one video once, only lines
+of wanted videos, inside their video."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from search_api.search.cue_meaning import CueMatrices, meaning_matches
 from search_api.search.fusion import RRF_K
 from search_api.search.hits import VideoFilter
 from vidseek.said.cue_bounds import within
+from vidseek.said.cue_sources import said_kind
 from vidseek.storage import cue_store, store
 from vidseek.storage.cue_store import CueHit
 from vidseek.storage.library import Library
@@ -86,9 +88,15 @@ def _phrases(filters: WordSearch) -> list[str]:
     return filters.phrases if isinstance(filters, PhraseSearch) else [filters.q]
 
 
+def line_kind(modality: str) -> str | None:
+    """The lines a ``modality`` searches: said ones (``speech``), shown ones (``shown``), or all (None)."""
+    return modality if modality in ("speech", "shown") else None
+
+
 def _by_words(filters: WordSearch, session) -> list[CueHit]:  # noqa: ANN001
     """The cues that hold the words of a phrase, best first (several phrases: their rankings fused)."""
-    rankings = [cue_store.search_cues(text, CUES_READ, session=session) for text in _phrases(filters)]
+    kind = line_kind(filters.modality)
+    rankings = [cue_store.search_cues(text, CUES_READ, session=session, kind=kind) for text in _phrases(filters)]
     return rankings[0] if len(rankings) == 1 else merged_cues(*rankings)[:CUES_READ]
 
 
@@ -101,15 +109,19 @@ def said_lines(
     *,
     wanted: VideoFilter | None,
 ) -> tuple[list[CueHit], dict[int, Video]]:
-    """The cues that say what the query asks, by their words and by their meaning (barred by
-    ``min_relevance`` for ``speech``, by ``FUSED_MEANING_BAR`` for ``all``), in one ranking, a line
-    said again in one video only at its best place; and their videos (``wanted`` ones only)."""
+    """The cues that say (or show) what the query asks, by their words and by their meaning (barred by
+    ``min_relevance`` for ``speech`` and ``shown``, by ``FUSED_MEANING_BAR`` for ``all``), in one
+    ranking, a line said again in one video only at its best place; and their videos (``wanted`` ones
+    only). ``speech`` reads said lines only, ``shown`` lines read in the picture only, ``all`` both."""
     with library.snapshot() as session:
         by_words = _by_words(filters, session)
         cues_now = cue_matrices.current(model, vector.shape[-1], session=session)
-        bar = filters.min_relevance if filters.modality == "speech" else FUSED_MEANING_BAR
+        kind = line_kind(filters.modality)
+        bar = filters.min_relevance if kind is not None else FUSED_MEANING_BAR
         meaning = meaning_matches(vector, cues_now, min_relevance=bar)
         by_meaning = cue_store.cue_hits([cue_id for cue_id, _ in meaning], session=session)
+        if kind is not None:
+            by_meaning = [c for c in by_meaning if said_kind(c.source) == kind]
         cues = one_line_per_video(merged_cues(by_words, by_meaning))
         videos = store.videos_by_ids(sorted({c.video_id for c in cues}), session=session)
     kept = [c for c in cues if c.video_id in videos and (wanted is None or wanted(videos[c.video_id]))]

@@ -15,6 +15,7 @@ import numpy as np
 from search_api.http.response_models import Curve
 from search_api.search.hits import Hit
 from search_api.search.paging import MomentPage
+from search_api.search.shot_grounding import cut_times
 from vidseek.storage import frame_store
 from vidseek.storage.library import Library
 
@@ -84,7 +85,20 @@ def moment_details(library: Library, page: MomentPage) -> list[MomentDetails]:
     return [
         MomentDetails(
             clip_id,
-            curve_of(times, scores, hit.moment.start, hit.moment.end, step=round(1.0 / hit.video.sample_fps, 6)),
+            with_cuts(
+                curve_of(times, scores, hit.moment.start, hit.moment.end, step=round(1.0 / hit.video.sample_fps, 6)),
+                hit,
+            ),
         )
         for hit, clip_id, (times, scores) in zip(page.hits, clip_ids, frame_scores, strict=True)
     ]
+
+
+def with_cuts(curve: Curve, hit: Hit) -> Curve:
+    """``curve`` with the cuts of the hit's video that lie within it or the moment (``vidseek.shots``)."""
+    cuts = cut_times(hit.video.shots)
+    if cuts is None:
+        return curve
+    lo = min(curve.start, hit.moment.start)
+    hi = max(curve.start + curve.step * len(curve.scores), hit.moment.end)
+    return curve.model_copy(update={"cuts": [round(t, 3) for t in cuts if lo <= t <= hi]})

@@ -14,6 +14,7 @@ from search_api.http.response_models import (
     MomentSpan,
     Positions,
     SearchResponse,
+    ShotSpan,
     Timecodes,
     VideoGroup,
     VideoInfo,
@@ -24,6 +25,7 @@ from search_api.search.arrange import Group
 from search_api.search.hits import Hit, Signals, signals_key
 from search_api.search.moment_details import MomentDetails
 from search_api.search.paging import MomentPage
+from vidseek.shots import parse_cuts, shots_of
 from vidseek.timecode import counting_rate, frame_at, smpte
 
 
@@ -49,9 +51,10 @@ def video_info(
     clips: int,
     base_url: str = "",
     captions: Sequence[CaptionSource] | None = None,
+    shots: bool = False,
 ) -> VideoInfo:
     """One indexed video as ``vidseek ls --json`` and ``GET /api/videos`` show it; ``captions`` (its
-    caption sources) fills ``captions`` when given."""
+    caption sources) fills ``captions`` when given, ``shots`` its shots (``vidseek.shots``)."""
     return VideoInfo(
         id=video.id,
         path=video.path,
@@ -72,7 +75,16 @@ def video_info(
         clip_stride=video.clip_stride,
         stream_url=f"{base_url}/api/videos/{video.id}/stream",
         captions=None if captions is None else caption_tracks(video.id, captions, base_url),
+        shots=shot_spans(video) if shots else None,
     )
+
+
+def shot_spans(video) -> list[ShotSpan] | None:  # noqa: ANN001
+    """A stored video's shots (None when none were detected for it)."""
+    cuts = parse_cuts(video.shots)
+    if cuts is None:
+        return None
+    return [ShotSpan(start=s.start, end=s.end, starts_with=s.starts_with) for s in shots_of(cuts, video.duration)]
 
 
 def video_detail_json(

@@ -234,6 +234,9 @@ CALLS: dict[str, Call] = {
     "library.transcribe_video": Call(
         lambda live, c: {"video_id": live.red_id}, 202, "models.JobInfo", lambda live, p: p.kind == "transcribe"
     ),
+    "library.read_video_text": Call(
+        lambda live, c: {"video_id": live.red_id}, 202, "models.JobInfo", lambda live, p: p.kind == "read-text"
+    ),
     "library.delete_video": Call(
         lambda live, c: {"video_id": live.red_id}, 202, "models.JobInfo", lambda live, p: p.kind == "delete"
     ),

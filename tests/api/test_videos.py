@@ -27,8 +27,21 @@ def test_one_video(client: TestClient, served: ServedLibrary) -> None:
     listed = {v["id"]: v for v in client.get("/api/videos").json()["videos"]}
     vid = served.ids["magenta"]
     body = client.get(f"/api/videos/{vid}").json()
+    shots = body.pop("shots")
+    assert listed[vid].pop("shots") is None  # shots are in a video's details only
     assert body == listed[vid]
     assert body["model"] == "test:colour-v1" and body["frame_count"] == 10 and body["sample_fps"] == 1.0
+    # black 3 s, magenta 4 s, black 3 s (29.97 frames/s): the picture is a shot of its own
+    assert [s["starts_with"] for s in shots] == ["start", "fade", "fade"]
+    assert [round(s["start"], 1) for s in shots] == [0.0, 3.0, 7.0] and shots[-1]["end"] == body["duration"]
+    red = client.get(f"/api/videos/{served.ids['red']}").json()["shots"]  # blue 2, red 4, blue 6, red 4, blue 4
+    assert [(round(s["start"], 2), s["starts_with"]) for s in red] == [
+        (0.0, "start"),
+        (2.0, "cut"),
+        (6.0, "cut"),
+        (12.0, "cut"),
+        (16.0, "cut"),
+    ]
 
 
 @pytest.mark.parametrize("url", ["/api/videos/999", "/api/videos/999/stream", "/api/videos/999/thumbnail?t=1"])

@@ -91,6 +91,10 @@ def test_typing_shows_moment_cards_with_the_red_video_first(page, page_errors, a
     strip_box, span_box = strip.bounding_box(), span.bounding_box()
     # the moment (2-6 s of 12 s) sits in the first half of the strip
     assert strip_box["x"] < span_box["x"] < strip_box["x"] + strip_box["width"] / 2
+    # the cuts blue -> red -> blue (2 s and 6 s) are drawn on the strip, at the moment's edges
+    cuts = [box["x"] for box in (c.bounding_box() for c in strip.get_by_test_id("strip-cut").all())]
+    assert len(cuts) == 2, cuts
+    assert all(abs(x - edge) <= 3 for x, edge in zip(cuts, (span_box["x"], span_box["x"] + span_box["width"]))), cuts
     img = first.get_by_test_id("result-thumbnail")
     assert img.get_attribute("alt") == ""
     page.wait_for_function("img => img.complete", arg=img.element_handle())

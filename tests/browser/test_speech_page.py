@@ -19,6 +19,10 @@ from media import Segment, make_video
 from serve_process import running_server
 from subtitle_media import Track, make_subtitled_video
 
+from vidseek.config import Settings
+from vidseek.storage import cue_store, store
+from vidseek.storage.library import Library
+
 pytestmark = pytest.mark.browser
 
 CARD = '[data-testid="result-card"]'
@@ -55,8 +59,18 @@ def talking_server(chromium_path: str, server_env: dict[str, str], tmp_path_fact
         [sys.executable, "-m", "cli", "index", str(videos)], env=env, capture_output=True, text=True, timeout=300
     )
     assert indexed.returncode == 0, f"vidseek index failed:\n{indexed.stdout}\n{indexed.stderr}"
+    write_shown_line(env, videos / "door.mp4", cue_store.CueRow(5.0, 7.0, "EXIT 25 Harbor Road", "shown:PP-OCRv4"))
     with running_server(env, root / "serve.log") as base:
         yield base
+
+
+def write_shown_line(env: dict[str, str], video: Path, line) -> None:  # noqa: ANN001
+    """A line of shown text, stored as a read-text job stores it (the reading itself: tests/jobs/test_read_text.py)."""
+    library = Library(Settings(data_dir=Path(env["VIDSEEK_DATA_DIR"]), model=env["VIDSEEK_MODEL"]), notify=print)
+    with library.sessions() as session:
+        video_id = store.video_by_path(str(video.resolve()), session=session).id
+        cue_store.write_cues(video_id, [line], replacing="shown", session=session)
+        session.commit()
 
 
 @pytest.fixture
@@ -322,4 +336,21 @@ def test_a_line_shown_below_the_band_asked_for_says_it_is_there_for_what_is_said
     )
     texts = page.get_by_test_id("result-relevance").all_inner_texts()
     assert "said match" not in texts and "weak match" in texts
+    assert page_errors == []
+
+
+def test_a_moment_found_by_the_text_shown_says_so(talking_page, page_errors) -> None:  # noqa: ANN001
+    page = talking_page
+    page.goto("/?q=harbor&modality=shown")
+    settled(page, "harbor", "shown")
+    assert page.get_by_test_id("modality-select").input_value() == "shown"
+    door = card_of(page, "door")
+    assert door.get_by_test_id("result-quote").inner_text() == "EXIT 25 Harbor Road"
+    assert marks(door) == ["Harbor"]
+    badge = door.locator(".signal")
+    assert (
+        badge.all_inner_texts() == ["shown"]
+        and badge.get_attribute("title") == "Found in the text shown in the picture"
+    )
+    assert page.locator(CARD).count() == 1
     assert page_errors == []

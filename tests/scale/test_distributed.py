@@ -18,6 +18,8 @@ from indexer.runner import Indexer, IndexReport
 from search_api.search.engine import SearchEngine
 from vidseek.config import Settings
 from vidseek.models.encoders import load_encoder
+from vidseek.shots import parse_cuts
+from vidseek.storage import store
 from vidseek.storage.library import Library
 
 from .conftest import COLOUR_MODEL, CRASHY_MODEL, assert_faiss_matches_sql, assert_same_index, snapshot
@@ -85,6 +87,8 @@ def test_ray_run_equals_local_run(ray_cluster, db_settings: Settings, folder: Pa
     assert stats.chunked_videos >= 4  # long, gop, vfr, second (and the bad files that probe as long)
     assert stats.whole_again >= 1  # a damaged file fails in chunks, then whole with the local reason
     assert stats.duplicates_dropped == 0
+    with Library(settings, notify=lambda m: None).sessions() as session:  # each video's cuts came back too
+        assert all(parse_cuts(v.shots) is not None for v in store.list_videos(session=session))
 
     # the same search answers on both
     encoder = load_encoder(COLOUR_MODEL)

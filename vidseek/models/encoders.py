@@ -181,7 +181,7 @@ def _build(
         return torch_encoder(open_clip_source(spec), device, threads, runtime.precision)
     from vidseek.models.onnx_encoder import OnnxClipEncoder
 
-    return OnnxClipEncoder(folder, meta, precision=runtime.precision, threads=threads)
+    return OnnxClipEncoder(folder, meta, precision=runtime.precision, threads=threads, text_setting=precision)
 
 
 def _device(device: str) -> str:

@@ -22,15 +22,25 @@ from vidseek.vectors.pool import l2_normalize
 ONNX_PRECISIONS = ("fp32", "int8")
 
 
-def cpu_session(path: Path, threads: int) -> Any:
-    """An ONNX Runtime session of one exported graph on the CPU (``threads`` 0 = all cores)."""
+def cpu_session(path: Path, threads: int, *, spin: bool = True) -> Any:
+    """An ONNX Runtime session of one exported graph on the CPU (``threads`` 0 = all cores). ``spin``
+    False: its worker threads sleep between calls instead of spinning (``TEXT_SPIN``)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    if not spin:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+TEXT_SPIN = False
+"""Whether the text tower's threads spin-wait for work. A query is one short call between long stretches of
+other work (grounding, SQL, other requests), so spinning after it only burns the cores those need:
+measured on two busy cores, one ViT-B-32 query took 26-42 ms of CPU spinning, 14-16 ms not, and 8
+concurrent callers got 1.7x more queries through (BENCHMARKS.md). Frames keep spinning: batches back to back."""
 
 
 def run_image(session: Any, frames: np.ndarray) -> np.ndarray:
@@ -43,7 +53,11 @@ class OnnxClipEncoder:
     backend = "onnx"
     device = "cpu"
 
-    def __init__(self, folder: Path, meta: dict[str, Any], *, precision: str, threads: int = 0) -> None:
+    def __init__(
+        self, folder: Path, meta: dict[str, Any], *, precision: str, threads: int = 0, text_setting: str = "fp32"
+    ) -> None:
+        """``text_setting``: ``VIDSEEK_PRECISION`` for the text tower (``auto``/``int8`` may run it in int8,
+        ``vidseek.models.text_int8``; anything else runs fp32)."""
         if precision not in ONNX_PRECISIONS:
             raise ModelError(
                 f"VIDSEEK_PRECISION={precision} is not available with VIDSEEK_BACKEND=onnx; "
@@ -56,6 +70,9 @@ class OnnxClipEncoder:
         self.precision = precision
         self._meta = meta
         self._threads = threads
+        self.text_setting = text_setting
+        self.text_precision = "fp32"
+        """What the text tower runs in, once opened."""
         self._image: Any = None
         self._text: Any = None
         self._tokenizer: Any = None
@@ -73,8 +90,27 @@ class OnnxClipEncoder:
         with self._lock:
             if self._text is None:
                 self._tokenizer = _tokenizer(self.folder, self._meta)
-                self._text = cpu_session(self.folder / "text.fp32.onnx", self._threads)
+                self._text = self._open_text()
             return self._text, self._tokenizer
+
+    def _open_text(self) -> Any:
+        from vidseek.models import text_int8
+
+        def open_session(path: Path) -> Any:
+            return cpu_session(path, self._threads, spin=TEXT_SPIN)
+
+        probe = None
+        if self.text_setting in ("auto", "int8"):
+            tokens = self._tokens(list(text_int8.PROBE_PHRASES))
+            probe = text_int8.int8_probe(self.folder, tokens, open_session, _run_text)
+        self.text_precision = text_int8.text_precision(self.text_setting, probe)
+        return open_session(self.folder / (text_int8.GRAPH if self.text_precision == "int8" else "text.fp32.onnx"))
+
+    def _tokens(self, texts: list[str]) -> np.ndarray:
+        tokens = np.asarray(self._tokenizer(texts), dtype=np.int64)
+        if self._meta.get("cuts_padding"):
+            tokens = tokens[:, : max(1, int((tokens != 0).sum(axis=1).max()))]
+        return tokens
 
     @property
     def towers_open(self) -> tuple[bool, bool]:
@@ -92,11 +128,12 @@ class OnnxClipEncoder:
         return run_image(self._cpu_session(), frames)
 
     def encode_text(self, texts: list[str]) -> np.ndarray:
-        session, tokenizer = self._text_parts()
-        tokens = np.asarray(tokenizer(texts), dtype=np.int64)
-        if self._meta.get("cuts_padding"):
-            tokens = tokens[:, : max(1, int((tokens != 0).sum(axis=1).max()))]
-        return l2_normalize(session.run(None, {"tokens": tokens})[0])
+        session, _ = self._text_parts()
+        return _run_text(session, self._tokens(texts))
+
+
+def _run_text(session: Any, tokens: np.ndarray) -> np.ndarray:
+    return l2_normalize(session.run(None, {"tokens": tokens})[0])
 
 
 def _tokenizer(folder: Path, meta: dict[str, Any]) -> Any:

@@ -15,7 +15,8 @@ so concurrent processes export once), from the torch fp32 model ``reference()`` 
   use by ``vidseek.models.onnx_cache.check_export``), dim, input size, tokenizer, and the probe: the worst
   cosine of each runtime's vectors to torch fp32 on fixed synthetic frames, and its best time for
   them, from which ``auto`` picks the fastest within ``vidseek.models.runtime_choice.MIN_COSINE``.
-  Text vectors are exported in fp32 only (checked against torch in tests).
+  Text vectors are exported in fp32 (checked against torch in tests); ``vidseek.models.text_int8`` makes
+  the int8 text graph from it on first use.
 
 This is the one module that imports torch for ONNX; ``vidseek.models.onnx_encoder`` runs the files.
 """

@@ -106,14 +106,20 @@ def cue_hits(ids: Sequence[int], *, session: Session) -> list[CueHit]:
 _CUE_SEARCH = {
     "sqlite": (
         'SELECT c.id, c.video_id, c.start, c."end", c.text, c.source, c.lang FROM cues_fts '
-        "JOIN cues c ON c.id = cues_fts.rowid WHERE cues_fts MATCH ? ORDER BY bm25(cues_fts), c.id LIMIT ?"
+        "JOIN cues c ON c.id = cues_fts.rowid WHERE cues_fts MATCH ?{kind} ORDER BY bm25(cues_fts), c.id LIMIT ?"
     ),
     "postgresql": (
         'SELECT c.id, c.video_id, c.start, c."end", c.text, c.source, c.lang FROM cues c, '
-        "CAST(%s AS tsquery) q WHERE c.terms_tsv @@ q "
+        "CAST(%s AS tsquery) q WHERE c.terms_tsv @@ q{kind} "
         "ORDER BY ts_rank_cd(c.terms_tsv, q) DESC, c.id LIMIT %s"
     ),
 }
+_KIND_FILTER = {
+    None: "",
+    "shown": f" AND c.source LIKE '{cue_sources.SHOWN}%'",
+    "speech": f" AND c.source NOT LIKE '{cue_sources.SHOWN}%'",
+}
+"""Which lines a search by words reads: every line, those read in the picture, or those said."""
 
 STEMMER_KEY = "cue_stemmer:"
 """``index_meta`` keys ``cue_stemmer:NAME``: the Snowball stemmers the library's lines were analysed with."""
@@ -125,8 +131,9 @@ def cue_stemmers(*, session: Session) -> frozenset[str]:
     return frozenset(k.removeprefix(STEMMER_KEY) for k in keys)
 
 
-def search_cues(query: str, limit: int, *, session: Session) -> list[CueHit]:
+def search_cues(query: str, limit: int, *, session: Session, kind: str | None = None) -> list[CueHit]:
     """The ``limit`` cues that best match ``query`` (``vidseek.said.lexical``: words, "phrases", prefix*),
+    only lines ``shown`` in the picture or only ``speech`` (said: subtitles, transcripts) when ``kind`` says,
     best first, by the database's own full-text engine over the cues' analysed ``terms`` (FTS5 bm25
     on SQLite, ``ts_rank_cd`` on PostgreSQL; both match the same cues); [] when the query holds no word."""
     found = lexical.terms(query, cue_stemmers(session=session))
@@ -135,7 +142,9 @@ def search_cues(query: str, limit: int, *, session: Session) -> list[CueHit]:
     connection = session.connection()
     dialect = connection.dialect.name
     text_ = lexical.fts5_match(found) if dialect == "sqlite" else lexical.tsquery(found)
-    rows = connection.exec_driver_sql(_CUE_SEARCH[dialect], (text_, limit)).all()
+    kind_filter = _KIND_FILTER[kind] if dialect == "sqlite" else _KIND_FILTER[kind].replace("%", "%%")  # pyformat
+    sql = _CUE_SEARCH[dialect].format(kind=kind_filter)
+    rows = connection.exec_driver_sql(sql, (text_, limit)).all()
     return [CueHit(*row, rank=i) for i, row in enumerate(rows)]
 
 
@@ -144,8 +153,8 @@ def write_cues(
 ) -> str | None:
     """The one write of a video's cues: every cue stored goes through here (the indexer's subtitles, a
     sidecar re-read, a transcription). ``replacing`` says which of the video's cues ``cues`` replace
-    (``vidseek.said.cue_sources``): ``subtitles`` (its transcript is kept), ``transcript`` (its subtitles are
-    kept) or ``all``. The caller commits: the old cues go and the new ones land together. The full-text
+    (``vidseek.said.cue_sources``): ``subtitles``, ``transcript`` or ``shown`` (the others are kept) or
+    ``all``. The caller commits: the old cues go and the new ones land together. The full-text
     index follows (triggers on SQLite, a stored generated column on PostgreSQL).
 
     What is stored is ``vidseek.said.cue_bounds.bounded``: text without control characters and at most
@@ -181,9 +190,22 @@ def write_cues(
 
 
 def cue_counts(video_ids: Sequence[int] | None = None, *, session: Session) -> dict[int, tuple[int, int]]:
-    """(subtitle cues, transcript cues) of each of ``video_ids`` (None: of every video) that has any."""
+    """(subtitle cues, transcript cues) of each of ``video_ids`` (None: of every video) that has any said
+    line; lines read in the picture (``shown:``) are neither (``shown_counts``)."""
     out = {}
     for video_id, sources in cue_source_counts(video_ids, session=session).items():
         heard = sum(n for source, _, n in sources if cue_sources.is_transcript(source))
-        out[video_id] = (sum(n for _, _, n in sources) - heard, heard)
+        seen = sum(n for source, _, n in sources if cue_sources.is_shown(source))
+        if seen < sum(n for _, _, n in sources):
+            out[video_id] = (sum(n for _, _, n in sources) - heard - seen, heard)
+    return out
+
+
+def shown_counts(video_ids: Sequence[int] | None = None, *, session: Session) -> dict[int, int]:
+    """Lines read in the picture (``shown:`` cues) of each of ``video_ids`` (None: every video) that has any."""
+    out: dict[int, int] = {}
+    for video_id, sources in cue_source_counts(video_ids, session=session).items():
+        seen = sum(n for source, _, n in sources if cue_sources.is_shown(source))
+        if seen:
+            out[video_id] = seen
     return out

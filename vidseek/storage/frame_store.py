@@ -10,6 +10,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vidseek.storage.frame_source import FrameReader
 from vidseek.storage.tables import Clip, FrameVectors
 
 
@@ -29,8 +30,11 @@ WindowRequest = tuple[int, int, int]
 """(video id, first frame, last frame): frames ``first..last`` (inclusive, clamped) of one video."""
 
 
-def frame_window(video_id: int, first: int, last: int, *, dim: int, session: Session) -> tuple[np.ndarray, np.ndarray]:
-    """(times, vectors) of sampled frames ``first..last`` (inclusive, clamped) of one video.
+def frame_window(
+    video_id: int, first: int, last: int, *, dim: int, session: Session, frames: FrameReader | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(times, vectors) of sampled frames ``first..last`` (inclusive, clamped) of one video; from the
+    frame file when ``frames`` holds the video as the session sees it (``vidseek.storage.frame_source``).
 
     Reads only those bytes of the stored blobs (``substr``, one statement, sent to the driver as
     it is), so reading a window of an hour-long video costs a few kilobytes, not the whole video's
@@ -40,6 +44,9 @@ def frame_window(video_id: int, first: int, last: int, *, dim: int, session: Ses
     n = last - first + 1
     if n <= 0:
         return _no_frames(dim)
+    mapped = frames.window(video_id, first, last) if frames is not None else None
+    if mapped is not None:
+        return mapped
     connection = session.connection()
     row = connection.exec_driver_sql(
         _FRAME_WINDOW.format(_driver_mark(connection)), (*_window_bytes(first, n, dim), video_id)
@@ -60,15 +67,19 @@ _FRAME_WINDOWS = (
 
 
 def frame_windows(
-    requests: Sequence[WindowRequest], *, dim: int, session: Session
+    requests: Sequence[WindowRequest], *, dim: int, session: Session, frames: FrameReader | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``frame_window`` of each request, in the requests' order, read in one statement (a table of
     the requests joined to the frame rows, ``substr`` on each; one more for every
     ``FRAME_WINDOWS_PER_STATEMENT`` requests): grounding reads the windows of all its candidate
     videos at once. A video may be asked for more than once; an empty request or a missing video
-    gives no frames."""
+    gives no frames. With ``frames``, the windows it holds are sliced from the frame file, the rest read."""
     out = [_no_frames(dim) for _ in requests]
-    asked = _window_parameters(requests, dim)
+    if frames is not None:
+        requests, positions = _from_file(requests, frames, out)
+    else:
+        positions = range(len(requests))
+    asked = [(positions[p], *rest) for p, *rest in _window_parameters(requests, dim)]
     if not asked:
         return out
     connection = session.connection()
@@ -83,6 +94,21 @@ def frame_windows(
         for row in connection.exec_driver_sql(statement, tuple(v for request in chunk for v in request)):
             out[row[0]] = _window_of(row[1:], dim)
     return out
+
+
+def _from_file(
+    requests: Sequence[WindowRequest], frames: FrameReader, out: list
+) -> tuple[list[WindowRequest], list[int]]:
+    """Fill ``out`` with the windows the frame file holds; the other requests and their positions."""
+    rest, positions = [], []
+    for pos, (video_id, first, last) in enumerate(requests):
+        mapped = frames.window(video_id, first, last) if last >= max(0, first) else None
+        if mapped is None:
+            rest.append((video_id, first, last))
+            positions.append(pos)
+        else:
+            out[pos] = mapped
+    return rest, positions
 
 
 SQLITE_BLOB_READS = True
@@ -159,21 +185,32 @@ CLIP_FRAMES_PER_STATEMENT = 5000
 """Clip ids one statement of ``clip_frames`` looks up."""
 
 
-def clip_frames(ids: list[int], *, session: Session) -> dict[int, tuple[int, int, int]]:
+def clip_frames(
+    ids: list[int], *, session: Session, frames: FrameReader | None = None
+) -> dict[int, tuple[int, int, int]]:
     """clip id -> (video id, first frame, last frame), for the clips of ``ids`` that exist (no vectors
-    read). Sent to the driver as it is: grounding asks it for every ANN answer, and building the
-    statement in SQLAlchemy cost more than running it."""
-    if not ids:
-        return {}
-    connection = session.connection()
-    mark = _driver_mark(connection)
+    read); those the frame file holds (``frames``) from it, the rest from SQL. Sent to the driver as it
+    is: grounding asks it for every ANN answer, and building the statement in SQLAlchemy cost more
+    than running it."""
     out: dict[int, tuple[int, int, int]] = {}
+    if frames is not None and ids:
+        out, ids = frames.clip_frames(ids)
+    if not ids:
+        return out
+    connection = session.connection()
+    raw = connection.connection.driver_connection
+    mark = _driver_mark(connection)
     for lo in range(0, len(ids), CLIP_FRAMES_PER_STATEMENT):
         chunk = tuple(int(i) for i in ids[lo : lo + CLIP_FRAMES_PER_STATEMENT])
         statement = (
             f"SELECT id, video_id, first_frame, last_frame FROM clips WHERE id IN ({', '.join([mark] * len(chunk))})"
         )
-        out.update({cid: (vid, first, last) for cid, vid, first, last in connection.exec_driver_sql(statement, chunk)})
+        cursor = raw.cursor()  # the driver's own rows: SQLAlchemy's row objects cost more than the query
+        try:
+            cursor.execute(statement, chunk)
+            out.update({cid: (vid, first, last) for cid, vid, first, last in cursor.fetchall()})
+        finally:
+            cursor.close()
     return out
 
 

@@ -1,4 +1,5 @@
-"""The jobs queue: background work (index, reindex, delete, reembed, transcribe) kept in the SQL ``jobs`` table.
+"""The jobs queue: background work (index, reindex, delete, reembed, transcribe, read-text) kept in the SQL
+``jobs`` table.
 
 Life of a job::
 
@@ -35,7 +36,7 @@ from vidseek.errors import Conflict
 from vidseek.storage.clock import utcnow
 from vidseek.storage.tables import Job
 
-KINDS = ("index", "reindex", "delete", "reembed", "transcribe")
+KINDS = ("index", "reindex", "delete", "reembed", "transcribe", "read-text")
 STATUSES = ("queued", "running", "done", "failed")
 ACTIVE = ("queued", "running")
 RETRY_BASE_SECONDS = 2.0
@@ -55,13 +56,13 @@ def enqueue(
     payload: dict | None = None,
     max_attempts: int = 3,
 ) -> Job:
-    """Add a job; the caller commits. ``index`` needs a path; ``reindex``, ``delete`` and ``transcribe``
-    a video id."""
+    """Add a job; the caller commits. ``index`` needs a path; ``reindex``, ``delete``, ``transcribe`` and
+    ``read-text`` a video id."""
     if kind not in KINDS:
         raise JobError(f"unknown job kind {kind!r}: one of {', '.join(KINDS)}")
     if kind == "index" and not path:
         raise JobError("an 'index' job needs the path of the file to index")
-    if kind in ("reindex", "delete", "transcribe") and video_id is None:
+    if kind in ("reindex", "delete", "transcribe", "read-text") and video_id is None:
         raise JobError(f"a {kind!r} job needs a video id")
     if max_attempts < 1:
         raise JobError("max_attempts must be at least 1")

@@ -314,11 +314,14 @@ class Library:
         windows: list[tuple[int, int, float, float]],
         clip_vectors: np.ndarray,
         cues: Sequence[cue_store.CueRow] = (),
+        shown: Sequence[cue_store.CueRow] | None = None,
     ) -> int:
+        """Store one indexed video (``store.replace_video``): its subtitle ``cues``, and its ``shown``
+        lines when its picture was read (None: not read, lines read before of the same content kept)."""
         self.index()
         with self.sessions() as session:
             video_id, new_ids, removed = store.replace_video(
-                record, times, frame_vectors, windows, clip_vectors, session=session, cues=cues
+                record, times, frame_vectors, windows, clip_vectors, session=session, cues=cues, shown=shown
             )
             gen = store.generation(session=session)
             session.commit()

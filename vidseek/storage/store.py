@@ -41,6 +41,8 @@ class VideoRecord:
     """'indexed', or 'keyframes' when only keyframes were decoded (a full run re-indexes it)."""
     sidecars: str = ""
     """The subtitle files beside it its cues were read from (``indexer.said.sidecars.signature``)."""
+    shots: str | None = None
+    """Its cuts as ``vidseek.shots.cuts_text`` stores them; None: not detected (migration 0008)."""
 
 
 def take_uploads_lock(*, session: Session) -> None:
@@ -153,9 +155,12 @@ def replace_video(
     *,
     session: Session,
     cues: Sequence["CueRow"] = (),
+    shown: Sequence["CueRow"] | None = None,
 ) -> tuple[int, list[int], list[int]]:
     """Write one video's clips, frames and subtitle cues, replacing what the same path had. Its
-    transcript (``speech:`` cues) is kept when the content is the same (same fingerprint), else dropped.
+    transcript (``speech:`` cues) and shown lines (``shown:``) are kept when the content is the same
+    (same fingerprint), else dropped; ``shown`` (lines read in its picture this time) replaces its
+    shown lines.
 
     Returns (video id, new clip ids, removed clip ids). Caller commits: all of it lands or none.
     """
@@ -199,6 +204,8 @@ def replace_video(
     ]
     session.add_all(clips)
     write_cues(video.id, cues, replacing="subtitles" if same_sound else "all", session=session)
+    if shown is not None:
+        write_cues(video.id, shown, replacing="shown", session=session)
     gen = bump_generation(session=session)
     check_model(record.model_name, session=session)  # after the bump: a re-embed's switch is not in flight
     record_change(gen, removed, [c.id for c in clips], session=session)

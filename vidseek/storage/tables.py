@@ -36,6 +36,8 @@ class Video(Base):
     indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sidecars: Mapped[str] = mapped_column(Text, default="")
     """Name:size:mtime of each subtitle file beside the video when its cues were read ("" for none)."""
+    shots: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    """Its cuts, ``[[seconds, "cut"|"fade"], ...]`` (``vidseek.shots``; migration 0008); NULL: not detected."""
 
     clips: Mapped[list["Clip"]] = relationship(
         back_populates="video", cascade="all, delete-orphan", passive_deletes=True

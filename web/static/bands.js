@@ -24,7 +24,7 @@ export function weakerThan(band, minRelevance) {
 export function badgeWords(band, matched, minRelevance) {
   const label = relevanceLabel(band);
   if (!label) return { label: "", said: false, title: "" };
-  const heard = Array.isArray(matched) && matched.includes("speech");
+  const heard = Array.isArray(matched) && (matched.includes("speech") || matched.includes("shown"));
   if (heard && weakerThan(band, minRelevance)) {
     return { label: SAID_LABEL, said: true, title: `Shown for what is said: the picture alone is a ${label}` };
   }

@@ -12,7 +12,12 @@ import { clock, relevanceLabel, score, span } from "./format.js";
 import { highlighted } from "./highlight.js";
 import { stripFor } from "./strip.js";
 
-const SIGNALS = { visual: "seen", speech: "said" };
+const SIGNALS = { visual: "seen", speech: "said", shown: "shown" };
+const SIGNAL_TITLES = {
+  visual: "Found in what is seen",
+  speech: "Found in what is said (subtitles)",
+  shown: "Found in the text shown in the picture",
+};
 
 /** The rank a card shows: the API's, or (grouped, where each page counts again) its place on the page. */
 export function rankOf(result, index, grouped) {
@@ -47,12 +52,12 @@ function appendPaused(parent, ...parts) {
   parts.filter(Boolean).forEach((part, i) => parent.append(...(i ? [spoken(", "), part] : [part])));
 }
 
-/** The signals of ``matched`` this page knows ("visual", "speech"), in its order. */
+/** The signals of ``matched`` this page knows ("visual", "speech", "shown"), in its order. */
 function knownSignals(matched) {
   return Array.isArray(matched) ? matched.filter((m) => SIGNALS[m]) : [];
 }
 
-/** Badges of the signals that found the moment ("seen", "said"); null when the answer does not say. */
+/** Badges of the signals that found the moment ("seen", "said", "shown"); null when the answer does not say. */
 function signalBadges(known) {
   if (!known.length) return null;
   const box = document.createElement("span");
@@ -65,7 +70,7 @@ function signalBadges(known) {
     badge.className = `signal signal-${signal}`;
     badge.dataset.signal = signal;
     badge.textContent = SIGNALS[signal];
-    badge.title = signal === "visual" ? "Found in what is seen" : "Found in what is said (subtitles)";
+    badge.title = SIGNAL_TITLES[signal];
     box.append(badge);
   });
   return box;

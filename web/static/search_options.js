@@ -1,4 +1,4 @@
-// The result options (what is searched: seen, said or both; how strong a match must be, group by video, how videos
+// The result options (what is searched: seen, said, shown in the picture or all; how strong a match must be, group by video, how videos
 // are ordered): their controls, kept in the page URL (defaults left out) and sent with every search, with the URL's
 // other filters.
 
@@ -7,7 +7,7 @@ import { byTestId, show } from "./dom.js";
 export const RELEVANCE = ["high", "medium", "low"]; // strongest first
 export const DEFAULT_RELEVANCE = "medium";
 const SORTS = ["score", "count", "date"];
-export const MODALITIES = ["all", "visual", "speech"];
+export const MODALITIES = ["all", "visual", "speech", "shown"];
 export const DEFAULT_MODALITY = "all";
 // Page URL parameters that are not filters for the API (the options are sent from the controls).
 const NOT_FILTERS = new Set(["q", "similar", "limit", "offset", "min_relevance", "group_by", "sort", "modality"]);

@@ -507,7 +507,7 @@ ui.showHidden.addEventListener("click", () => {
     if (!state.results.length) return;
     // (a weaker moment found by what is said was shown already: bands.js)
     const weaker = state.results.findIndex((r) => weakerThan(r.relevance, before)
-      && !(Array.isArray(r.matched) && r.matched.includes("speech")));
+      && !(Array.isArray(r.matched) && (r.matched.includes("speech") || r.matched.includes("shown"))));
     select(weaker >= 0 ? weaker : 0, { play: false });
   });
 });

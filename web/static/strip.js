@@ -1,4 +1,5 @@
-// The strip: where in the video a moment is (its span as a fraction of the video), with the relevance curve.
+// The strip: where in the video a moment is (its span as a fraction of the video), with the relevance curve
+// and the cuts between shots around it (``curve.cuts``, thin ticks).
 
 import { clock, videoDuration } from "./format.js";
 
@@ -31,6 +32,15 @@ export function curvePoints(result, duration, height, pad = 2) {
   });
 }
 
+/** x of each cut between shots the result carries (``curve.cuts``, seconds), in a WIDTH-wide box. */
+export function cutPositions(result, duration) {
+  const cuts = result.curve && Array.isArray(result.curve.cuts) ? result.curve.cuts : [];
+  return cuts
+    .map(Number)
+    .filter((t) => Number.isFinite(t) && t > 0 && t < duration)
+    .map((t) => ((t / duration) * WIDTH).toFixed(1));
+}
+
 /**
  * Draw the strip of ``result`` into ``svg`` (any <svg> with viewBox "0 0 1000 height").
  * Returns the video duration it assumed.
@@ -51,6 +61,9 @@ export function drawStrip(svg, result, height) {
     const last = points[points.length - 1][0].toFixed(1);
     svg.append(el("polygon", { class: "strip-curve-area", points: `${first},${height} ${line} ${last},${height}` }));
     svg.append(el("polyline", { class: "strip-curve", points: line, "vector-effect": "non-scaling-stroke" }));
+  }
+  for (const x of cutPositions(result, duration)) {
+    svg.append(el("line", { class: "strip-cut", "data-testid": "strip-cut", x1: x, x2: x, y1: 0, y2: height, "vector-effect": "non-scaling-stroke" }));
   }
   if (Number.isFinite(Number(result.peak))) {
     const xp = (Number(result.peak) / duration) * WIDTH;

@@ -53,18 +53,34 @@ WholeLines = Annotated[
 ]
 
 
-def _write(services: Services, params: TextSearch, fmt: str, options: TimelineOptions, lines: str) -> ExportFile:
+SnapShots = Annotated[
+    Literal["as_found", "snap"],
+    Query(
+        description="'snap': each edge of a moment within a second of a cut between shots moves onto the cut "
+        "(videos indexed with shots; see README: shots)."
+    ),
+]
+
+
+def _write(
+    services: Services, params: TextSearch, fmt: str, options: TimelineOptions, lines: str, shots: str
+) -> ExportFile:
     query = partial(services.queries.vector, params.q)
-    moments = find_moments(services.engine, query, params, whole_lines=lines == "whole")
+    moments = find_moments(services.engine, query, params, whole_lines=lines == "whole", snap_to_shots=shots == "snap")
     return export_file(fmt, moments, params.q, options)
 
 
 async def _export(
-    services: Services, params: TextSearch, fmt: str, options: TimelineOptions = PLAIN, lines: str = "as_found"
+    services: Services,
+    params: TextSearch,
+    fmt: str,
+    options: TimelineOptions = PLAIN,
+    lines: str = "as_found",
+    shots: str = "as_found",
 ) -> Response:
     # Encoding, search and file writing block: off the event loop, like every search.
     try:
-        file = await run_in_threadpool(_write, services, params, fmt, options, lines)
+        file = await run_in_threadpool(_write, services, params, fmt, options, lines, shots)
     except exports.ExportProblem as exc:
         raise HTTPException(422, str(exc)) from None
     return Response(
@@ -105,8 +121,8 @@ def _file(media_type: str, description: str, schema: dict | None = None, *, also
         },
     ),
 )
-async def export_otio(params: TextSearchDep, services: ServicesDep) -> Response:
-    return await _export(services, params, "otio")
+async def export_otio(params: TextSearchDep, services: ServicesDep, shots: SnapShots = "as_found") -> Response:
+    return await _export(services, params, "otio", shots=shots)
 
 
 @router.get(
@@ -121,8 +137,8 @@ async def export_otio(params: TextSearchDep, services: ServicesDep) -> Response:
         also={"application/zip": {"schema": {"type": "string", "format": "binary"}}},
     ),
 )
-async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
-    return await _export(services, params, "edl")
+async def export_edl(params: TextSearchDep, services: ServicesDep, shots: SnapShots = "as_found") -> Response:
+    return await _export(services, params, "edl", shots=shots)
 
 
 @router.get(
@@ -131,8 +147,8 @@ async def export_edl(params: TextSearchDep, services: ServicesDep) -> Response:
     response_class=Response,
     responses=_file("text/csv", "CSV with a header row, one row per moment."),
 )
-async def export_csv(params: TextSearchDep, services: ServicesDep) -> Response:
-    return await _export(services, params, "csv")
+async def export_csv(params: TextSearchDep, services: ServicesDep, shots: SnapShots = "as_found") -> Response:
+    return await _export(services, params, "csv", shots=shots)
 
 
 @router.get(
@@ -152,8 +168,9 @@ async def export_fcpxml(
     rate: TimelineRate = None,
     start: StartTimecode = None,
     lines: WholeLines = "as_found",
+    shots: SnapShots = "as_found",
 ) -> Response:
-    return await _export(services, params, "fcpxml", TimelineOptions(handles, rate, start), lines)
+    return await _export(services, params, "fcpxml", TimelineOptions(handles, rate, start), lines, shots)
 
 
 @router.get(
@@ -173,8 +190,9 @@ async def export_xmeml(
     rate: TimelineRate = None,
     start: StartTimecode = None,
     lines: WholeLines = "as_found",
+    shots: SnapShots = "as_found",
 ) -> Response:
-    return await _export(services, params, "xmeml", TimelineOptions(handles, rate, start), lines)
+    return await _export(services, params, "xmeml", TimelineOptions(handles, rate, start), lines, shots)
 
 
 @router.get(
@@ -194,5 +212,6 @@ async def export_resolve_markers(
     rate: TimelineRate = None,
     start: StartTimecode = None,
     lines: WholeLines = "as_found",
+    shots: SnapShots = "as_found",
 ) -> Response:
-    return await _export(services, params, "resolve-markers", TimelineOptions(handles, rate, start), lines)
+    return await _export(services, params, "resolve-markers", TimelineOptions(handles, rate, start), lines, shots)

@@ -1,5 +1,5 @@
-"""Changing the library over HTTP: upload a video, re-index one, transcribe one, delete one. Each queues
-a job (202).
+"""Changing the library over HTTP: upload a video, re-index one, transcribe one, read its text, delete one.
+Each queues a job (202).
 
 All of them need an API key (``search_api.http.security``). The work itself is done by a worker
 (``vidseek worker``, or the one inside ``vidseek serve``); ``GET /api/jobs/{id}`` follows it.
@@ -29,6 +29,7 @@ from search_api.http.uploads import FIELD, UploadProblem, final_name, place, rec
 from search_api.search.results import video_detail_json
 from vidseek.errors import DecodeError, ModelError
 from vidseek.said import transcripts
+from vidseek.shown import reading_jobs
 from vidseek.storage import cue_store, jobs, store
 from vidseek.storage.tables import Video
 
@@ -217,5 +218,29 @@ def transcribe_video(caller: WriteKeyDep, video: VideoDep, services: ServicesDep
     spec = _speech_model(services)  # blocking (a few seconds at most): sync routes run in the thread pool
     with services.library.sessions() as session:
         job = transcripts.queue_transcription(video, spec, session=session, source="api", key=caller.key_prefix)
+        session.commit()
+        return accepted(job_info(job), response)
+
+
+@router.post(
+    "/{video_id}/read-text",
+    status_code=202,
+    response_model=JobInfo,
+    summary="Read the text shown in a video's picture (searchable with modality=shown); queues a job",
+    responses={
+        **_WRITE_RESPONSES,
+        404: {"description": "No indexed video has this id."},
+        409: {"description": "The server cannot read text: the ocr extra (vidseek[ocr]) is not installed."},
+    },
+)
+def read_video_text(caller: WriteKeyDep, video: VideoDep, services: ServicesDep, response: Response) -> JobInfo:
+    from vidseek.shown.ocr_engine import require_ocr
+
+    try:
+        require_ocr()
+    except ModelError as exc:
+        raise HTTPException(409, f"this server cannot read on-screen text: {exc}") from None
+    with services.library.sessions() as session:
+        job = reading_jobs.queue_reading(video, session=session, source="api")
         session.commit()
         return accepted(job_info(job), response)

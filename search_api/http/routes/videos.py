@@ -42,7 +42,7 @@ def video_details(video: VideoDep, services: ServicesDep) -> VideoInfo:
     with services.library.sessions() as session:
         clips = len(store.clip_ids_of([video.id], session=session))
         cues = cue_store.cue_source_counts([video.id], session=session).get(video.id, [])
-    return video_info(video, clips, captions=caption_sources(cues))
+    return video_info(video, clips, captions=caption_sources(cues), shots=True)
 
 
 _VTT = {"text/vtt": {"schema": {"type": "string"}}}

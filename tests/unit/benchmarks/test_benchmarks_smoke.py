@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -130,3 +131,59 @@ def test_ingest_benchmark_times_search_idle_and_while_vidseek_index_writes(
     assert out["errors"] == 0 and out["requests_idle"] == 3 and out["requests_indexing"] >= 1
     assert out["indexer_summary"].startswith("2 indexed") and out["videos_written"] == 2 and out["index_s"] > 0
     assert out["idle_p99_ms"] > 0 and out["indexing_p99_ms"] > 0 and out["p99_ratio"] > 0
+
+
+def test_paraphrase_benchmark_measures_a_real_text_model_on_both_rules() -> None:
+    pytest.importorskip("wordllama")
+    from benchmarks import paraphrase
+
+    result = paraphrase.measure()
+    rows = result["variants"]
+    assert set(rows) == set(paraphrase.VARIANTS)
+    assert result["lines"] > 2000
+    assert rows["words"]["paraphrase_r1"] == 0.0  # no content word is shared
+    assert rows["words"]["exact_r1"] == rows["meaning"]["exact_r1"] == 1.0  # meaning makes no exact query worse
+    assert rows["meaning"]["paraphrase_r1"] > 0.0
+    assert rows["meaning"]["lines_never_said"] <= rows["meaning_normal_tail"]["lines_never_said"]
+
+
+def test_page_dump_writes_the_same_pages_through_the_frame_file_as_through_sql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import page_dump
+
+    files = {}
+    for frame_file in ("true", "false"):
+        monkeypatch.setenv("VIDSEEK_FRAME_FILE", frame_file)
+        files[frame_file] = tmp_path / f"{frame_file}.jsonl"
+        assert page_dump.dump(files[frame_file], "short") == 120
+    assert files["true"].read_bytes() == files["false"].read_bytes()
+    assert b'"results": [{' in files["true"].read_bytes()  # pages with moments, not only empty ones
+
+
+def test_cuts_benchmark_scores_generated_videos_and_times_both_ways() -> None:
+    from benchmarks import cuts
+
+    rows = cuts.measure(1, cost_seconds=2.0, repeats=1, size=(160, 90), bbb=False)
+    by_video = {r["video"]: r for r in rows}
+    assert by_video["generated, 1 videos: cuts"]["true"] > 0
+    assert all(0 <= r["precision"] <= 1 for r in rows if "precision" in r)
+    timed = [r for r in rows if "ratio" in r]
+    assert timed and all(r["decode_s_with"] > 0 and r["decode_s_without"] > 0 for r in timed)
+
+
+def test_shots_benchmark_runs_naive_frames_and_shots_on_one_world() -> None:
+    from benchmarks import moment_shots
+
+    rows = moment_shots.measure(params=replace(moment_shots.SIZES["short"], videos=5))
+    assert [r["method"] for r in rows][1:] == ["frames only (before)", "shots", "shots, 5 % detection errors"]
+    assert all(0 <= r["over_long_3x"] <= 1 for r in rows)
+
+
+def test_ocr_benchmark_reads_slides_sparsely_and_finds_their_words() -> None:
+    from benchmarks import ocr
+
+    sparse = ocr.measure(width=640, height=360, only=("slides",), variants=("sparse",))["sparse"]
+    assert sparse["queries"] == 4 and sparse["frames"] == 20
+    assert sparse["frames_read"] < 5 and sparse["with_text_share"] == 1.0  # two slides: each read once
+    assert sparse["r1"] == 1.0, sparse["rows"]

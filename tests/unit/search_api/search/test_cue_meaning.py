@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from search_api.search.cue_meaning import meaning_matches
+from search_api.search.cue_meaning import chance_best, meaning_matches
 from search_api.search.lines import merged_cues, one_line_per_video
 from search_api.search.relevance import MIN_SAMPLE, background_of
 from vidseek.said.cue_vectors import CueMatrix, appended, cue_matrix
@@ -114,3 +114,29 @@ def test_a_line_said_again_in_one_video_is_kept_at_its_best_place_only() -> None
         CueHit(4, 1, 12.0, 13.0, "The red door", "sidecar:a.srt", "en", 3),
     ]
     assert [(c.id, c.rank) for c in one_line_per_video(said)] == [(1, 0), (2, 1), (4, 2)]
+
+
+def test_a_crowd_of_lines_of_one_pattern_does_not_pass_together_but_a_line_that_stands_out_does() -> None:
+    """Text scores are not normal in their upper tail: variations of one line ("Our neighbour bought
+    new shoes today / yesterday / again") rise together for some queries. A normal fit of the lower
+    half puts the chance tail below that crowd, so before the bar read off the query's own upper
+    tail (``chance_best``) every variation matched by meaning at once."""
+    rng = np.random.default_rng(3)
+    dim = 64
+    query = np.eye(dim)[0]
+    lines = _background_lines(3000, dim, rng)
+    pattern = np.eye(dim)[1] + 0.5 * np.eye(dim)[0]  # a pattern the query overlaps a little
+    crowd = pattern + 0.3 * _background_lines(150, dim, rng)
+    lines[:150] = crowd / np.linalg.norm(crowd, axis=1, keepdims=True)
+    lines[2000] = (np.eye(dim)[0] + 0.4 * np.eye(dim)[2]) / np.linalg.norm([1.0, 0.4])  # says it, in other words
+    found = [cue_id for cue_id, _ in meaning_matches(query, _matrix(lines, first_id=1))]
+    assert found == [2001]
+
+
+def test_the_chance_best_of_more_lines_lies_higher_and_follows_the_querys_own_tail() -> None:
+    rng = np.random.default_rng(4)
+    light = rng.normal(size=4096)
+    heavy = np.concatenate([light[:3900], 3.0 + rng.normal(size=196)])  # a crowd high in the tail
+    assert chance_best(light, 1000) < chance_best(light, 100_000)
+    assert chance_best(heavy, 4096) > chance_best(light, 4096) + 1.0
+    assert chance_best(light, 5) == float("-inf")  # too few lines to say

@@ -39,7 +39,8 @@ def _statements_on_sqlite_too(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def engine(db_settings: Settings) -> SearchEngine:
-    library = Library(db_settings, notify=lambda m: None)
+    """Grounding reads SQL here (no frame file): the statements it sends are what is counted."""
+    library = Library(db_settings.model_copy(update={"frame_file": False}), notify=lambda m: None)
     build(library)  # 24 videos of 30 s, a third of them with red events
     return SearchEngine(library, ColourEncoder())
 

@@ -1,0 +1,271 @@
+"""Said lines found by meaning with a real text model: paraphrases, exact words, and phrases said nowhere.
+
+No CLIP weights can be fetched on this machine, so the meaning path is measured with a real text
+embedding model that installs offline: WordLlama (``wordllama`` on PyPI, MIT; its 256-d
+``l2_supercat`` weights ship inside the wheel). It stands in for the library's CLIP text tower as
+the model of the lines' vectors and of the query's; what is measured is vidseek's own stage that
+decides which lines enter ``speech`` (``search_api.search.lines.said_lines``: words by full text,
+meaning by ``cue_meaning``, one ranking, a line said again in a video once).
+
+The library (SQLite, or PostgreSQL with ``--postgres``): ``VIDEOS`` ten-minute videos of English
+lines, a line every ~8 s. Most are everyday filler (``FILLER_*`` combined: ~1,400 different lines,
+many said more than once) and a few common lines said again and again in many videos ("I'm not sure
+about this."); each topic of ``TOPICS`` is said once, in one video, in its own words. Queries:
+
+- ``exact``: a topic's own words (``TOPICS[i][1]``): found by words;
+- ``paraphrase``: the same topic in other words, no content word shared (``TOPICS[i][2]``);
+- ``never said``: a phrase about something no line is about (``NEVER_SAID``).
+
+Variants: see ``VARIANTS``.
+
+The topics, paraphrases and never-said phrases were written before anything was measured and not
+changed after. Reported per variant: R@1 of exact and paraphrase queries (the first line is the
+topic's line), unrelated lines among a said query's top 10 (every line but the topic's), and the
+lines a never-said query gets (target 0).
+
+    python -m benchmarks.paraphrase [--postgres URL]
+
+``--postgres`` runs on that (empty, throw-away) PostgreSQL database too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from search_api.http.schemas import TextSearch
+from search_api.search import cue_meaning, lines
+from search_api.search.cue_meaning import CueMatrices
+from vidseek.config import Settings
+from vidseek.said import cue_vectors
+from vidseek.storage import cue_store, store
+from vidseek.storage.library import Library
+from vidseek.storage.store import VideoRecord
+
+TOPICS = [
+    ("The dog caught the frisbee on the beach.", "frisbee on the beach", "a puppy grabbing a flying disc by the sea"),
+    ("She runs five miles every morning before work.", "runs every morning", "jogging at dawn daily"),
+    ("I cooked pasta for the whole family tonight.", "cooked pasta", "prepared a meal of noodles"),
+    ("The car would not start, so we called a mechanic.", "car would not start", "the automobile broke down"),
+    ("Our flight to Lisbon was delayed by three hours.", "flight delayed", "the plane took off late"),
+    ("The doctor said the surgery went well.", "surgery went well", "the operation was a success"),
+    ("We planted tomatoes and basil in the garden.", "planted tomatoes", "growing vegetables and herbs"),
+    ("The kids built a snowman in the backyard.", "built a snowman", "children playing outside in winter"),
+    ("He proposed to her at the top of the Eiffel Tower.", "Eiffel Tower", "he asked her to marry him in Paris"),
+    ("The concert was so loud my ears are still ringing.", "concert so loud", "the music show was deafening"),
+    ("I lost my wallet on the train this morning.", "lost my wallet", "misplaced a purse on the subway"),
+    ("The baby finally fell asleep after midnight.", "baby fell asleep", "the infant slept late at night"),
+    ("Our team won the championship in overtime.", "won the championship", "victory in the final match"),
+    (
+        "The storm knocked out the power for two days.",
+        "storm knocked out the power",
+        "electricity outage after bad weather",
+    ),
+    ("She is learning to play the violin.", "learning the violin", "taking lessons on a string instrument"),
+    ("We adopted a kitten from the animal shelter.", "adopted a kitten", "bringing home a rescued cat"),
+]
+"""(the line said, an exact query, a paraphrase sharing no content word with the line)."""
+
+NEVER_SAID = [
+    "zebra crossing",
+    "volcano eruption",
+    "stock market crash",
+    "knitting a sweater",
+    "scuba diving with sharks",
+    "chess tournament",
+    "wedding cake",
+    "hot air balloon",
+    "lawn mower",
+    "solar eclipse",
+]
+
+FILLER_WHO = [
+    "I",
+    "We",
+    "They",
+    "My brother",
+    "Our neighbour",
+    "The manager",
+    "Everyone",
+    "Nobody",
+    "My friend",
+    "The teacher",
+]
+FILLER_DID = [
+    "will call you",
+    "needs to finish the report",
+    "was talking about the meeting",
+    "forgot the keys",
+    "is waiting outside",
+    "wants more coffee",
+    "has to leave early",
+    "never reads the emails",
+    "moved to a new apartment",
+    "is painting the kitchen",
+    "checked the schedule",
+    "bought new shoes",
+    "asked about the budget",
+    "fixed the printer",
+    "cleaned the windows",
+    "watched the news",
+]
+FILLER_WHEN = [
+    "today.",
+    "yesterday.",
+    "next week.",
+    "again.",
+    "after lunch.",
+    "tomorrow morning.",
+    "on Friday.",
+    "last night.",
+    ".",
+]
+COMMON = ["I'm not sure about this.", "Okay, let's go.", "Thank you so much.", "What do you mean?", "Can you hear me?"]
+VIDEOS = 40
+DURATION = 600.0
+LINE_EVERY = 8.0
+COMMON_SHARE = 0.08
+"""Share of lines that are one of ``COMMON``."""
+TOP = 10
+MODEL = "wordllama-l2-supercat-256"
+
+
+class WordLlamaText:
+    """WordLlama as a text tower: ``name``, ``dim`` and ``encode_text`` as vidseek's encoders have."""
+
+    name = MODEL
+    dim = 256
+
+    def __init__(self) -> None:
+        import wordllama
+
+        # The weights and tokenizer ship in the wheel; pointing the cache at the package finds them
+        # without a download.
+        self._model = wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+
+    def encode_text(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.embed(list(texts), norm=True), dtype=np.float32)
+
+
+def said(seed: int = 0) -> dict[str, list[tuple[float, str]]]:
+    """Every video's lines: (start second, text)."""
+    rng = random.Random(seed)
+    filler = [
+        f"{who} {did} {when}".replace(" .", ".")
+        for who, did, when in itertools.product(FILLER_WHO, FILLER_DID, FILLER_WHEN)
+    ]
+    videos = {f"/world/talk{i:02d}.mp4": [] for i in range(VIDEOS)}
+    for out in videos.values():
+        t = rng.uniform(0, LINE_EVERY)
+        while t < DURATION - 4:
+            out.append((round(t, 2), rng.choice(COMMON) if rng.random() < COMMON_SHARE else rng.choice(filler)))
+            t += rng.uniform(0.5, 1.5) * LINE_EVERY
+    names = list(videos)
+    for line, _, _ in TOPICS:
+        out = videos[rng.choice(names)]
+        place = rng.randrange(len(out))
+        out[place] = (out[place][0], line)
+    return videos
+
+
+def load(library: Library, encoder: WordLlamaText, seed: int) -> None:
+    with library.sessions() as session:
+        store.claim_model(encoder.name, encoder.dim, session=session)
+        session.commit()
+    rng = np.random.default_rng(seed)
+    for i, (path, spoken) in enumerate(said(seed).items()):
+        record = VideoRecord(
+            path=path, title=Path(path).stem, size=1000 + i, mtime_ns=(i + 1) * 10**9,
+            fingerprint=f"talk{i:060d}", duration=DURATION, fps=25.0, width=64, height=36, codec="h264",
+            model_name=encoder.name, sample_fps=1.0, clip_seconds=4.0, clip_stride=2.0,
+        )  # fmt: skip
+        frame = rng.standard_normal((1, encoder.dim)).astype(np.float32)
+        library.write_video(record, np.array([0.0]), frame, [(0, 0, 0.0, 4.0)], frame)
+        with library.sessions() as session:
+            video_id = next(v.id for v in store.list_videos(session=session) if v.path == path)
+            rows = [cue_store.CueRow(t, t + 2.5, text, "sidecar:talk.en.srt", "en") for t, text in spoken]
+            cue_store.write_cues(video_id, rows, replacing="all", session=session)
+            session.commit()
+    cue_vectors.fill(library, encoder)
+
+
+@contextmanager
+def _variant(name: str) -> Iterator[None]:
+    kept = lines.meaning_matches, cue_meaning.TAIL_BAR
+    if name == "words":
+        lines.meaning_matches = lambda *a, **k: []  # noqa: ARG005
+    cue_meaning.TAIL_BAR = name != "meaning_normal_tail"
+    try:
+        yield
+    finally:
+        lines.meaning_matches, cue_meaning.TAIL_BAR = kept
+
+
+VARIANTS = ("words", "meaning_normal_tail", "meaning")
+"""``words``: lines by their words only (meaning off); ``meaning_normal_tail``: by words and meaning, a
+meaning match barred by the normal model's chance tail and ``MARGIN_Z`` (before); ``meaning``: the
+shipped bars (``cue_meaning.chance_best`` too)."""
+
+
+def run_variant(library: Library, encoder: WordLlamaText, name: str) -> dict[str, float]:
+    matrices = CueMatrices()
+
+    def found(query: str) -> list[str]:
+        filters = TextSearch(q=query, modality="speech", limit=TOP)
+        vector = encoder.encode_text([query])[0]
+        cues, _ = lines.said_lines(library, matrices, encoder.name, filters, vector, wanted=None)
+        return [c.text for c in cues[:TOP]]
+
+    exact = paraphrase = unrelated = silent = 0
+    with _variant(name):
+        for line, exact_query, paraphrase_query in TOPICS:
+            for query, is_exact in ((exact_query, True), (paraphrase_query, False)):
+                got = found(query)
+                first = bool(got) and got[0] == line
+                exact += first and is_exact
+                paraphrase += first and not is_exact
+                unrelated += sum(1 for text in got if text != line)
+        for query in NEVER_SAID:
+            silent += len(found(query))
+    said_queries = 2 * len(TOPICS)
+    return {
+        "exact_r1": round(exact / len(TOPICS), 3),
+        "paraphrase_r1": round(paraphrase / len(TOPICS), 3),
+        "unrelated_per_query": round(unrelated / said_queries, 2),
+        "lines_never_said": round(silent / len(NEVER_SAID), 2),
+    }
+
+
+def measure(seed: int = 0, database_url: str | None = None) -> dict[str, object]:
+    encoder = WordLlamaText()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), model=encoder.name, database_url=database_url)
+        library = Library(settings, notify=lambda m: None)
+        load(library, encoder, seed)
+        with library.sessions() as session:
+            count = cue_vectors.count(encoder.name, session=session)
+        rows = {name: run_variant(library, encoder, name) for name in VARIANTS}
+    return {"lines": count, "topics": len(TOPICS), "never_said": len(NEVER_SAID), "variants": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--postgres", default=None, help="an empty PostgreSQL database URL to run on too")
+    args = parser.parse_args()
+    out = {"sqlite": measure(args.seed)}
+    if args.postgres:
+        out["postgresql"] = measure(args.seed, args.postgres)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
