@@ -48,9 +48,18 @@ WORDS = [
 ]
 
 
-def build_library(data_dir: Path, n_clips: int, *, frames_per_video: int = 400, dim: int = 512, seed: int = 0) -> dict:
-    """About ``n_clips`` clips (4 s windows every 2 s over 1 fps frames) in videos of ``frames_per_video`` s."""
-    settings = Settings(data_dir=data_dir, model=MODEL, index_type="auto")
+def build_library(
+    data_dir: Path,
+    n_clips: int,
+    *,
+    frames_per_video: int = 400,
+    dim: int = 512,
+    seed: int = 0,
+    database_url: str | None = None,
+) -> dict:
+    """About ``n_clips`` clips (4 s windows every 2 s over 1 fps frames) in videos of ``frames_per_video`` s,
+    in SQLite in ``data_dir`` or in the (empty) database at ``database_url``."""
+    settings = Settings(data_dir=data_dir, model=MODEL, index_type="auto", database_url=database_url)
     library = Library(settings, notify=lambda m: None)
     rng = np.random.default_rng(seed)
     times = np.arange(frames_per_video, dtype=np.float64)
@@ -102,7 +111,7 @@ def build_library(data_dir: Path, n_clips: int, *, frames_per_video: int = 400, 
         "sql_s": t_sql[0],
         "index_build_s": t_index[0],
         "index": index.spec.describe(),
-        "db_bytes": (data_dir / "vidseek.db").stat().st_size,
+        "db_bytes": (data_dir / "vidseek.db").stat().st_size if database_url is None else None,
         "faiss_bytes": settings.faiss_path.stat().st_size,
     }
 

@@ -9,8 +9,10 @@ Not part of the test suite. Sizes are selectable so a short run fits in a few mi
   --large 4000000         also measure IVF-PQ at this many clips (issue 6; takes ~10 min at 4M)
   --scale 1000000         also flat, ivf and fastscan side by side with 10 % deleted (benchmarks/scale.py;
                           10M clips: `python -m benchmarks.scale --clips 10000000 --kinds fastscan`)
+  --ingest 20000          also search while `vidseek index` writes 12 new videos, at this many clips
+                          (benchmarks/ingest_load.py; SQLite, and PostgreSQL with --ingest-postgres)
   --moments-size default  world of the moment-retrieval benchmark: default (80 videos), short, large
-  --only indexing,search,api,memory,large,mmap,scale,moments,shots,cuts,speech,words,ocr
+  --only indexing,search,api,memory,large,mmap,scale,ingest,moments,shots,cuts,speech,words,ocr
                           (shots: grounding with shots on the moments world with neighbour scenes,
                           benchmarks/moment_shots.py; cuts: cut detection, benchmarks/cuts.py;
                           ocr: on-screen text quality; its indexing cost: python -m benchmarks.ocr --cost)
@@ -80,6 +82,8 @@ def main() -> None:
     parser.add_argument(
         "--scale", type=int, default=0, help="clips for index types side by side with 10 %% deleted (0: skip)"
     )
+    parser.add_argument("--ingest", type=int, default=0, help="clips for search while indexing (0: skip)")
+    parser.add_argument("--ingest-postgres", action="store_true", help="search while indexing on PostgreSQL too")
     parser.add_argument(
         "--moments-size",
         default="default",
@@ -87,7 +91,7 @@ def main() -> None:
         help="synthetic world of the moment-retrieval benchmark (benchmarks/moments.py)",
     )
     parser.add_argument(
-        "--only", default="indexing,search,api,memory,large,mmap,scale,moments,shots,cuts,speech,words,ocr"
+        "--only", default="indexing,search,api,memory,large,mmap,scale,ingest,moments,shots,cuts,speech,words,ocr"
     )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
@@ -113,6 +117,7 @@ def main() -> None:
             "large",
             "mmap",
             "scale",
+            "ingest",
             "moments",
             "shots",
             "cuts",
@@ -184,6 +189,21 @@ def main() -> None:
 
         results["scale"] = scale.measure(args.scale, ["flat", "ivf", "fastscan"])
         save()
+    if "ingest" in only and args.ingest:
+        from benchmarks import ingest_load
+
+        results["ingest"] = []
+        for postgres in (False, True) if args.ingest_postgres else (False,):
+            with tempfile.TemporaryDirectory(dir=RESULTS) as tmp:
+                row = ingest_load.measure(
+                    Path(tmp),
+                    [("now", Path(__file__).resolve().parents[1])],
+                    clips=args.ingest,
+                    postgres=postgres,
+                    keep_template=False,
+                )["now"]
+            results["ingest"].append({"database": "postgresql" if postgres else "sqlite", **row})
+            save()
     if "moments" in only:
         from benchmarks import moments
 

@@ -3,6 +3,10 @@ a share of the clips, build time and resident memory per clip, one index type pe
 
     python -m benchmarks.scale --clips 1000000 --kinds flat,ivf,fastscan
     python -m benchmarks.scale --clips 10000000 --kinds fastscan
+    python -m benchmarks.scale --clips 3000000 --kinds fastscan-flat,fastscan
+
+``fastscan-flat`` is ``fastscan`` as it was before the HNSW coarse quantizer: at most
+``FASTSCAN_MAX_LISTS`` (4,096) lists, every centroid compared with every query.
 
 The collection is ``vidseek.vectors.synthetic.clustered_vectors`` (512-d, one cluster per 200 clips), made
 block by block and made again for every pass (training sample, filling, calibration, ground
@@ -51,11 +55,15 @@ def measure_one(n: int, kind: str, *, delete: float = 0.1, n_queries: int = 300,
     import faiss
 
     from benchmarks.timing import percentile_ms
+    from vidseek.vectors import index_choice
     from vidseek.vectors.ann_tuning import calibration_queries, exact_top_k, recall_at_k
     from vidseek.vectors.vector_index import build_index
 
     if threads:
         faiss.omp_set_num_threads(threads)
+    if kind == "fastscan-flat":  # the type before the HNSW coarse quantizer: flat centroids, 4,096 lists at most
+        index_choice.FASTSCAN_HNSW_MAX_LISTS = index_choice.FASTSCAN_MAX_LISTS
+        kind = "fastscan"
     first_ids, first_block = next(_blocks(min(n, BLOCK)))
     queries = calibration_queries(first_block, n=n_queries, seed=99)
     removed = np.sort(np.random.default_rng(5).choice(np.arange(1, n + 1), size=int(n * delete), replace=False))

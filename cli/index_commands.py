@@ -63,11 +63,13 @@ def _is_path_not_address(value: str) -> bool:
 
 def run_index(settings: Settings, paths: list[Path], *, progress: bool | None, prune: bool) -> int:
     """Index ``paths``, print the failures, removals and summary; the exit code (1 when a file failed)."""
+    from indexer.priority import lower_priority
     from indexer.progress import Progress
     from indexer.runner import Indexer
     from vidseek.models.encoders import library_encoder
     from vidseek.models.model_spec import canonical_spec
 
+    lower_priority(settings.index_nice)  # before any thread starts: threads take their niceness from their maker
     library = open_library(settings)
     if settings.ray_address:
         from indexer.distributed import RayIndexer
@@ -177,12 +179,14 @@ def worker(ctx: click.Context, lease: float | None, poll: float | None, until_id
     job finishes first."""
     import logging
 
+    from indexer.priority import lower_priority
     from indexer.worker_threads import run_worker_process
     from vidseek.storage.library import WORKER_SAVE_INTERVAL
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("indexer.worker").setLevel(logging.INFO)
     settings = settings_from(ctx)
+    lower_priority(settings.index_nice)
     library = open_library(settings, save_interval=WORKER_SAVE_INTERVAL)
     ran = run_worker_process(
         settings,

@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 import faiss
 import numpy as np
 
-from vidseek.vectors.index_choice import PQ_FETCH, IndexSpec
+from vidseek.vectors.index_choice import HNSW_COARSE_M, PQ_FETCH, IndexSpec
 
 IVF_KINDS = ("ivf", "ivfpq")
 """Inverted files whose lists hold the clip ids themselves (remove in place)."""
@@ -35,8 +35,9 @@ def _new_faiss(dim: int, spec: IndexSpec):  # noqa: ANN202
         return index
     if spec.kind == "fastscan":
         refine = {"fp16": "SQfp16", "sq8": "SQ8"}[spec.refine or "fp16"]
+        coarse = f"_HNSW{HNSW_COARSE_M}" if spec.coarse == "hnsw" else ""
         return faiss.index_factory(
-            dim, f"IDMap,IVF{spec.nlist},PQ{spec.pq_m}x4fs,Refine({refine})", faiss.METRIC_INNER_PRODUCT
+            dim, f"IDMap,IVF{spec.nlist}{coarse},PQ{spec.pq_m}x4fs,Refine({refine})", faiss.METRIC_INNER_PRODUCT
         )
     base = faiss.IndexHNSWFlat(dim, spec.hnsw_m, faiss.METRIC_INNER_PRODUCT)
     base.hnsw.efConstruction = spec.ef_construction

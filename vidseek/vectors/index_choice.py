@@ -66,6 +66,9 @@ class IndexSpec:
     """fastscan: how the re-scoring vectors are kept: 'fp16' or 'sq8'."""
     k_factor: int = 0
     """fastscan: candidates re-scored per clip asked for."""
+    coarse: str = ""
+    """fastscan: how a query finds its lists: '' compares it with every list's centroid (flat), 'hnsw'
+    walks an HNSW graph of the centroids (``HNSW_COARSE_M`` links), for more lists than flat allows."""
 
     def describe(self) -> str:
         if self.kind == "flat":
@@ -75,8 +78,9 @@ class IndexSpec:
         if self.kind == "ivfpq":
             return f"{'opq+' if self.opq else ''}ivfpq (nlist={self.nlist}, m={self.pq_m}, nprobe={self.nprobe})"
         if self.kind == "fastscan":
+            coarse = " on an HNSW coarse quantizer" if self.coarse == "hnsw" else ""
             return (
-                f"fastscan (nlist={self.nlist}, nprobe={self.nprobe}, {self.pq_m // 2}-byte codes, "
+                f"fastscan (nlist={self.nlist}{coarse}, nprobe={self.nprobe}, {self.pq_m // 2}-byte codes, "
                 f"{self.k_factor}x re-scored on {self.refine})"
             )
         return f"hnsw (M={self.hnsw_m}, efSearch={self.ef_search})"
@@ -87,23 +91,40 @@ def ivf_lists(n_clips: int) -> int:
     return max(64, 2 ** int(math.log2(max(1.0, 4 * math.sqrt(n_clips)))))
 
 
+TRAINING_MAX = 1_000_000
+"""At most this many clips (2 GB at 512-d) are sampled to train on, however many lists."""
+
+
 def training_size(spec: "IndexSpec", n_clips: int) -> int:
     """k-means needs ~40 points per centroid to be stable (the IVF cells, and PQ's 256 codes per
-    sub-quantiser); more only slows training."""
-    return min(n_clips, max(40 * spec.nlist, 40 * 256 if spec.kind == "ivfpq" else 0))
+    sub-quantiser); more only slows training. At most ``TRAINING_MAX``."""
+    return min(n_clips, TRAINING_MAX, max(40 * spec.nlist, 40 * 256 if spec.kind == "ivfpq" else 0))
 
 
 FASTSCAN_MAX_LISTS = 4096
-"""On a few CPU cores k-means for more lists, and assigning every clip to them, cost more than the
-rest of a build (10M clips against 4,096 flat centroids is already ~21 T multiply-adds); scanning
-4-bit codes is cheap, so longer lists cost less than more lists would. Beyond ~100M clips an HNSW
-coarse quantizer over more lists is the next step (SCALING.md)."""
+"""The most lists ``fastscan`` gives a flat coarse quantizer (every centroid compared with every clip
+added and every query): 10M clips against 4,096 flat centroids is already ~21 T multiply-adds, and
+k-means for more lists the plain way costs more than the rest of a build on a few cores. Past this
+(from ~2M clips) the lists get an HNSW coarse quantizer instead (``coarse='hnsw'``)."""
+
+FASTSCAN_HNSW_MAX_LISTS = 65_536
+"""The most lists ``fastscan`` makes with an HNSW coarse quantizer (reached at ~67M clips)."""
+
+HNSW_COARSE_M = 32
+"""Links per centroid in the HNSW coarse quantizer (FAISS's ``IVF..._HNSW32``)."""
 
 
 def fastscan_lists(n_clips: int) -> int:
-    """8·sqrt(N) rounded down to a power of two, from 64 to ``FASTSCAN_MAX_LISTS``: 4,096 lists
-    (~250 clips each) at 1M, ~2,400 clips each at 10M."""
-    return min(FASTSCAN_MAX_LISTS, max(64, 2 ** int(math.log2(max(1.0, 8 * math.sqrt(n_clips))))))
+    """8·sqrt(N) rounded down to a power of two, from 64 to ``FASTSCAN_HNSW_MAX_LISTS``: 4,096 lists
+    (~250 clips each) at 1M, 16,384 (~600 each) at 10M. More than ``FASTSCAN_MAX_LISTS`` of them
+    are found through an HNSW graph of their centroids (``fastscan_coarse``)."""
+    return min(FASTSCAN_HNSW_MAX_LISTS, max(64, 2 ** int(math.log2(max(1.0, 8 * math.sqrt(n_clips))))))
+
+
+def fastscan_coarse(nlist: int) -> str:
+    """'' (flat centroids) up to ``FASTSCAN_MAX_LISTS`` lists, 'hnsw' past it: a query then compares
+    itself with a few hundred centroids instead of all of them, and k-means trains in two levels."""
+    return "hnsw" if nlist > FASTSCAN_MAX_LISTS else ""
 
 
 def needs_retraining(spec: "IndexSpec", n_clips: int) -> bool:
@@ -134,9 +155,11 @@ def choose_index(n_clips: int, requested: str = "auto") -> IndexSpec:
             "ivfpq", nlist=ivf_lists(n_clips), nprobe=16, pq_m=128, opq=requested == "opq", trained_on=n_clips
         )
     if requested == "fastscan" or (requested == "auto" and n_clips >= FASTSCAN_MIN):
+        nlist = fastscan_lists(n_clips)
         return IndexSpec(
             "fastscan",
-            nlist=fastscan_lists(n_clips),
+            nlist=nlist,
+            coarse=fastscan_coarse(nlist),
             nprobe=16,
             pq_m=256,
             trained_on=n_clips,

@@ -38,6 +38,7 @@ import faiss
 import numpy as np
 
 from vidseek.vectors.ann_tuning import calibration_queries, exact_top_k, recall_at_k, smallest_setting
+from vidseek.vectors.coarse import fill_quantizer, quantizer_ef
 from vidseek.vectors.faiss_types import (
     IVF_KINDS,
     K_FACTORS,
@@ -170,9 +171,13 @@ class ClipIndex:
         selector = self._live_selector()
         inner = self.index.index
         if self.spec.kind == "fastscan":
+            nprobe = max(1, self.spec.nprobe)
+            coarse = faiss.SearchParametersHNSW(efSearch=quantizer_ef(nprobe)) if self.spec.coarse == "hnsw" else None
+            ivf_params = faiss.SearchParametersIVF(nprobe=nprobe, sel=selector)
+            if coarse is not None:
+                ivf_params.quantizer_params = coarse  # ``coarse`` stays referenced until the search is done
             params = faiss.IndexRefineSearchParameters(
-                k_factor=rescored(self.spec.k_factor, k) / k,
-                base_index_params=faiss.SearchParametersIVF(nprobe=max(1, self.spec.nprobe), sel=selector),
+                k_factor=rescored(self.spec.k_factor, k) / k, base_index_params=ivf_params
             )
         else:
             params = faiss.SearchParametersHNSW(efSearch=self.spec.ef_search, sel=selector)
@@ -403,6 +408,8 @@ def build_index(blocks: Blocks, *, dim: int, n: int, requested: str, generation:
         if len(sample) < max(spec.nlist, 256 if spec.kind == "ivfpq" else 0):
             spec = choose_index(0, "flat")  # too few clips to train the cells: exact is fast anyway
     index = ClipIndex(dim, spec, generation)
+    if spec.coarse == "hnsw":
+        fill_quantizer(index.index, sample)  # many lists: two-level k-means, then the HNSW graph over them
     if spec.kind in trained:
         _train_quietly(index.index, sample)
     for ids, vectors in blocks():

@@ -111,6 +111,28 @@ def test_words_benchmark_finds_cjk_words_inflections_and_accents_only_when_analy
     assert rows["analysed_sqlite"]["exact"] == rows["as_written_sqlite"]["exact"] == 1.0
 
 
+def test_ingest_benchmark_times_search_idle_and_while_vidseek_index_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import ingest_load
+
+    monkeypatch.setenv("VIDSEEK_INDEX_NICE", "0")  # a busy test machine would starve a lowered indexer
+    tree = Path(__file__).resolve().parents[3]
+    out = ingest_load.measure(
+        tmp_path,
+        [("now", tree)],
+        clips=400,
+        videos=2,
+        video_seconds=4,
+        requests=3,
+        model="python:ingest_stand_in:CheapFrames",
+        dim=16,
+    )["now"]
+    assert out["errors"] == 0 and out["requests_idle"] == 3 and out["requests_indexing"] >= 1
+    assert out["indexer_summary"].startswith("2 indexed") and out["videos_written"] == 2 and out["index_s"] > 0
+    assert out["idle_p99_ms"] > 0 and out["indexing_p99_ms"] > 0 and out["p99_ratio"] > 0
+
+
 def test_paraphrase_benchmark_measures_a_real_text_model_on_both_rules() -> None:
     pytest.importorskip("wordllama")
     from benchmarks import paraphrase
