@@ -12,7 +12,7 @@
   ``benchmarks/media.py``, ``text_media.py``), the default model's compute (ViT-B-32, random
   weights): the ratio of medians of paired runs, and frames read / with text.
 
-    python -m benchmarks.ocr [--cost] [--runs 3] [--seconds 120]
+    python -m benchmarks.ocr [--cost] [--runs 3] [--seconds 120] [--before-tree /tmp/base]
 """
 
 from __future__ import annotations
@@ -186,6 +186,23 @@ def _dense(on: bool) -> Iterator[None]:
 
 
 @contextmanager
+def _upscaled(on: bool) -> Iterator[None]:
+    """While ``on``, detection as before the fix in ``ocr_engine.keep_detection_size``: rapidocr's default
+    resize, which blew the 640 px copy up to a 736 px short side (1312x736 for 720p)."""
+    from vidseek.shown.ocr_engine import DETECT_SIDE, keep_detection_size, shared_engine
+
+    if not on:
+        yield
+        return
+    detector = shared_engine()._ocr.text_det
+    detector.limit_type, detector.limit_side_len = "min", 736
+    try:
+        yield
+    finally:
+        keep_detection_size(detector, DETECT_SIDE)
+
+
+@contextmanager
 def _words_only() -> Iterator[None]:
     from search_api.search import lines
 
@@ -197,7 +214,7 @@ def _words_only() -> Iterator[None]:
         lines.meaning_matches = kept
 
 
-def quality(paths: list[Path], truth: list[Query], *, dense: bool) -> dict:
+def quality(paths: list[Path], truth: list[Query], *, dense: bool, upscaled: bool = False) -> dict:
     from indexer.runner import Indexer
     from search_api.http.schemas import TextSearch
     from search_api.search.engine import SearchEngine
@@ -205,7 +222,7 @@ def quality(paths: list[Path], truth: list[Query], *, dense: bool) -> dict:
     from vidseek.storage import store
     from vidseek.storage.library import Library
 
-    with tempfile.TemporaryDirectory() as tmp, _dense(dense):
+    with tempfile.TemporaryDirectory() as tmp, _dense(dense), _upscaled(upscaled):
         settings = Settings(data_dir=Path(tmp), model=FlatEncoder.name, ocr=True)
         library = Library(settings, notify=lambda m: None)
         encoder = FlatEncoder()
@@ -270,8 +287,10 @@ def slides_video(seconds: int = 120) -> Path:
 _SUMMARY = re.compile(r"(\d+) of (\d+) frames read, (\d+) with text")
 
 
-def cost(video: Path, seconds: int, runs: int) -> dict:
-    """`vidseek index` with VIDSEEK_OCR=1 against without, paired, alternating; frames read from its summary."""
+def cost(video: Path, seconds: int, runs: int, before_tree: Path | None = None) -> dict:
+    """`vidseek index` with VIDSEEK_OCR=1 against without, paired, alternating; frames read from its summary.
+    With ``before_tree`` (a checkout of the code before a change), each round also runs that tree's
+    ``vidseek index`` with OCR, between the two: ``before_over_plain`` beside ``ocr_over_plain``."""
     from benchmarks.whole_process import MODEL, VIDSEEK, _fresh, paired, run_once
 
     data = RESULTS / "cost-lib"
@@ -279,9 +298,12 @@ def cost(video: Path, seconds: int, runs: int) -> dict:
     _fresh(data)
     run_once([*VIDSEEK, "index", str(video)], env)  # the model's export, not timed
     cmd = [*VIDSEEK, "index", str(video)]
-    # a: with OCR, b: without (alternating, a first)
-    out = paired((cmd, {**env, "VIDSEEK_OCR": "1"}), (cmd, env), runs, reset=lambda: _fresh(data))
-    out["ocr_over_plain"] = 1.0 / out.pop("b_over_a")
+    if before_tree is None:
+        # a: with OCR, b: without (alternating, a first)
+        out = paired((cmd, {**env, "VIDSEEK_OCR": "1"}), (cmd, env), runs, reset=lambda: _fresh(data))
+        out["ocr_over_plain"] = 1.0 / out.pop("b_over_a")
+    else:
+        out = _three_way(cmd, env, before_tree, runs, reset=lambda: _fresh(data))
     _fresh(data)
     done = subprocess.run(cmd, env={**os.environ, **env, "VIDSEEK_OCR": "1"}, capture_output=True, text=True)
     found = _SUMMARY.search(done.stdout + done.stderr)
@@ -292,16 +314,41 @@ def cost(video: Path, seconds: int, runs: int) -> dict:
     return out
 
 
+def _three_way(cmd: list[str], env: dict, before_tree: Path, runs: int, reset) -> dict:  # noqa: ANN001
+    """Rounds of: with OCR (this tree), with OCR (``before_tree``), without OCR; medians of the ratios."""
+    import statistics
+
+    from benchmarks.whole_process import run_once
+
+    variants = {
+        "ocr": {**env, "VIDSEEK_OCR": "1"},
+        "before": {**env, "VIDSEEK_OCR": "1", "PYTHONPATH": str(before_tree)},
+        "plain": env,
+    }
+    walls: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(runs):
+        for name, variant in variants.items():
+            reset()
+            walls[name].append(run_once(cmd, variant)[0])
+    out: dict = {f"{name}_wall_s": statistics.median(w) for name, w in walls.items()}
+    plain = walls["plain"]
+    out["ocr_over_plain"] = statistics.median(a / b for a, b in zip(walls["ocr"], plain))
+    out["before_over_plain"] = statistics.median(a / b for a, b in zip(walls["before"], plain))
+    out["runs"] = runs
+    return out
+
+
 def measure(
     *,
     width: int = 1280,
     height: int = 720,
     only: tuple[str, ...] | None = None,
-    variants: tuple[str, ...] = ("sparse", "dense"),
+    variants: tuple[str, ...] = ("sparse", "upscaled", "dense"),
 ) -> dict:
-    """Sparse (shipped) and dense reading of the scenes (``only`` these), R@1 and frames read."""
+    """Sparse (shipped) and dense reading of the scenes (``only`` these), R@1 and frames read; ``upscaled``:
+    sparse reading with detection as before ``keep_detection_size`` (on a copy blown up to 1312x736)."""
     paths, truth = media(width, height, only)
-    return {name: quality(paths, truth, dense=name == "dense") for name in variants}
+    return {name: quality(paths, truth, dense=name == "dense", upscaled=name == "upscaled") for name in variants}
 
 
 def main() -> None:
@@ -310,6 +357,7 @@ def main() -> None:
     parser.add_argument("--only-cost", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=120)
+    parser.add_argument("--before-tree", type=Path, help="cost: also the OCR of this checkout (before a change)")
     args = parser.parse_args()
     results: dict = {}
     if not args.only_cost:
@@ -323,8 +371,8 @@ def main() -> None:
         from benchmarks.media import bbb_video
 
         results["cost"] = {
-            "bbb": cost(bbb_video(args.seconds), args.seconds, args.runs),
-            "slides": cost(slides_video(args.seconds), args.seconds, args.runs),
+            "bbb": cost(bbb_video(args.seconds), args.seconds, args.runs, args.before_tree),
+            "slides": cost(slides_video(args.seconds), args.seconds, args.runs, args.before_tree),
         }
         print(json.dumps(results["cost"], indent=1))
     RESULTS.mkdir(parents=True, exist_ok=True)
