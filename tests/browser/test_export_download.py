@@ -76,7 +76,10 @@ def test_the_editors_links_save_files_their_readers_read(browser, two_rates: str
         page.locator('[data-testid="result-card"]').first.wait_for()
         assert_accessible(page, f"export menu ({link})")
         anchor = page.get_by_test_id(link)
-        assert "handles=1" in anchor.get_attribute("href")
+        assert "handles=1" in anchor.get_attribute("href") and "shots=" not in anchor.get_attribute("href")
+        page.get_by_label("snap to shots").check()  # every link then asks for edges snapped to cuts
+        assert "shots=snap" in anchor.get_attribute("href")
+        assert_accessible(page, f"export menu, snapping ({link})")
         assert anchor.get_attribute("aria-label").startswith("Export red as ")
         with page.expect_download() as saved:
             anchor.click()

@@ -37,6 +37,7 @@ const ui = {
     xml: byTestId("export-xmeml"),
     "markers.edl": byTestId("export-resolve"),
   },
+  exportSnap: byTestId("export-snap"),
   hiddenNote: byTestId("hidden-note"),
   hiddenCount: byTestId("hidden-count"),
   showHidden: byTestId("show-hidden"),
@@ -309,7 +310,9 @@ function updateExports() {
   for (const [format, link] of Object.entries(ui.exportLinks)) {
     // The editors' timelines get one second of handles either side of each moment.
     const timeline = link.dataset.route ? [["handles", "1"]] : [];
-    link.href = api.exportUrl(format, request.q, { limit, filters: [...filters, ...timeline] });
+    // Edges within a second of a cut between shots move onto it, when asked for.
+    const snap = ui.exportSnap.checked ? [["shots", "snap"]] : [];
+    link.href = api.exportUrl(format, request.q, { limit, filters: [...filters, ...timeline, ...snap] });
     link.setAttribute("aria-label", `Export ${request.label} as ${link.textContent}`);
   }
 }
@@ -498,6 +501,7 @@ ui.form.addEventListener("submit", (event) => {
 });
 ui.input.addEventListener("input", scheduleSearch);
 ui.loadMore.addEventListener("click", loadMore);
+ui.exportSnap.addEventListener("change", updateExports);
 onOptionsChange(optionsChanged);
 ui.showHidden.addEventListener("click", () => {
   const before = state.request ? state.request.options.minRelevance : DEFAULT_RELEVANCE;
