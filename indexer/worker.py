@@ -342,19 +342,10 @@ class Worker:
             return Outcome(f"cannot load speech model {spec!r}: {exc}", permanent=True)
         except TranscriberFailed as exc:
             return Outcome(f"cannot load speech model {spec!r}: {exc}")
-        video = self._video(job.video_id)
+        video, failed = self._video_as_its_file(job.video_id)
         if video is None:
-            return Outcome(f"no indexed video has id {job.video_id}", permanent=True)
+            return failed
         path = Path(video.path)
-        try:
-            changed = not file_unchanged(video, path.stat())
-        except OSError as exc:
-            return Outcome(f"{path}: {cannot_read(exc)}", permanent=True)
-        if changed:  # hear what the index describes: bring it up to the file first
-            outcome = self._index(path, force=False)
-            video = self._video(job.video_id) if outcome.error is None else None
-            if video is None:
-                return outcome if outcome.error else Outcome(f"{path} is no longer indexed", permanent=True)
         try:
             heard = hear(
                 path,
@@ -411,6 +402,24 @@ class Worker:
         with self.library.sessions() as session:
             video = store.video_by_path(os.path.realpath(Path(path).expanduser()), session=session)
             return video.id if video is not None else None
+
+    def _video_as_its_file(self, video_id: int | None) -> tuple[Video | None, Outcome | None]:
+        """The indexed video of ``video_id`` as its file is now (indexed again first when the file
+        changed: a job reads what the index describes), or None and why not."""
+        video = self._video(video_id)
+        if video is None:
+            return None, Outcome(f"no indexed video has id {video_id}", permanent=True)
+        path = Path(video.path)
+        try:
+            changed = not file_unchanged(video, path.stat())
+        except OSError as exc:
+            return None, Outcome(f"{path}: {cannot_read(exc)}", permanent=True)
+        if changed:
+            outcome = self._index(path, force=False)
+            video = self._video(video_id) if outcome.error is None else None
+            if video is None:
+                return None, outcome if outcome.error else Outcome(f"{path} is no longer indexed", permanent=True)
+        return video, None
 
     def _video(self, video_id: int | None) -> Video | None:
         with self.library.sessions() as session:

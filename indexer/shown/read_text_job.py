@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from indexer.decoded import cannot_read
-from indexer.freshness import file_unchanged
 from indexer.job_progress import Outcome, one_line
 from vidseek.errors import DecodeError, ModelError
 from vidseek.said import cue_vectors
@@ -45,19 +43,10 @@ def _read_and_store(worker: object, job: Job) -> Outcome:
         engine = ocr_engine(worker)
     except ModelError as exc:
         return Outcome(f"cannot load the OCR model: {exc}", permanent=True)
-    video = worker._video(job.video_id)
+    video, failed = worker._video_as_its_file(job.video_id)
     if video is None:
-        return Outcome(f"no indexed video has id {job.video_id}", permanent=True)
+        return failed
     path = Path(video.path)
-    try:
-        changed = not file_unchanged(video, path.stat())
-    except OSError as exc:
-        return Outcome(f"{path}: {cannot_read(exc)}", permanent=True)
-    if changed:  # read what the index describes: bring it up to the file first
-        outcome = worker._index(path, force=False)
-        video = worker._video(job.video_id) if outcome.error is None else None
-        if video is None:
-            return outcome if outcome.error else Outcome(f"{path} is no longer indexed", permanent=True)
     settings = worker.settings
     try:
         shown = read_video(
