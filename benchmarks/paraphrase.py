@@ -87,6 +87,46 @@ NEVER_SAID = [
     "solar eclipse",
 ]
 
+HELD_OUT_PARAPHRASES = [
+    (0, "hound leaping to snag a disc at the seaside"),
+    (3, "our vehicle's engine refused to turn over"),
+    (4, "the airliner departure to Portugal was postponed"),
+    (5, "the physician reported the procedure was successful"),
+    (9, "a live gig that was painfully noisy"),
+    (11, "the newborn dozed off in the small hours"),
+    (13, "a gale caused a blackout lasting forty-eight hours"),
+    (14, "she takes fiddle classes"),
+    (15, "giving a home to a young cat from a rescue"),
+    (6, "sowing seeds for salad greens and herbs in the yard"),
+    (12, "the squad clinched the title in extra time"),
+    (8, "he popped the question atop a famous Parisian landmark"),
+]
+"""Held out: (index into ``TOPICS``, a new paraphrase sharing no content word with the line), written
+with ``HELD_OUT_NEVER_SAID`` before any rule that replaces the chance tail was measured, and reported
+apart from ``TOPICS``' paraphrases (the set the rule was chosen on)."""
+
+HELD_OUT_NEVER_SAID = [
+    "flat tyre on the motorway",
+    "baking sourdough bread",
+    "piano recital",
+    "dentist appointment",
+    "basketball practice",
+    "hiking up a mountain",
+    "goldfish in an aquarium",
+    "skiing holiday in the Alps",
+    "earthquake damage",
+    "missed the bus to school",
+    "ancient Egyptian pyramids",
+    "quantum physics lecture",
+    "birthday candles",
+    "fishing trip on a lake",
+]
+"""Held out: phrases no line is about, most near a said topic (a flat tyre near the car that would not
+start, bread near pasta, a piano recital near the concert and the violin, the dentist near the
+surgery, basketball near the championship, hiking near running, a goldfish near the kitten, skiing
+near the snowman, an earthquake near the storm, the bus near the flight and the train) and four
+far from all; written with ``HELD_OUT_PARAPHRASES``, reported apart from ``NEVER_SAID``."""
+
 FILLER_WHO = [
     "I",
     "We",
