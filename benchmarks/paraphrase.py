@@ -239,23 +239,44 @@ def load(library: Library, encoder: WordLlamaText, seed: int) -> None:
 
 @contextmanager
 def _variant(name: str) -> Iterator[None]:
-    kept = lines.meaning_matches, cue_meaning.TAIL_BAR
+    kept = lines.meaning_matches, cue_meaning.TAIL_BAR, cue_meaning.APART_BAR
     if name == "words":
         lines.meaning_matches = lambda *a, **k: []  # noqa: ARG005
     cue_meaning.TAIL_BAR = name != "meaning_normal_tail"
+    cue_meaning.APART_BAR = name == "meaning"
     try:
         yield
     finally:
-        lines.meaning_matches, cue_meaning.TAIL_BAR = kept
+        lines.meaning_matches, cue_meaning.TAIL_BAR, cue_meaning.APART_BAR = kept
 
 
-VARIANTS = ("words", "meaning_normal_tail", "meaning")
+VARIANTS = ("words", "meaning_normal_tail", "meaning_own_tail", "meaning")
 """``words``: lines by their words only (meaning off); ``meaning_normal_tail``: by words and meaning, a
-meaning match barred by the normal model's chance tail and ``MARGIN_Z`` (before); ``meaning``: the
-shipped bars (``cue_meaning.chance_best`` too)."""
+meaning match barred by the normal model's chance tail and ``MARGIN_Z``; ``meaning_own_tail``: and by
+``cue_meaning.chance_best`` too (before); ``meaning``: the shipped bars (``cue_meaning.standing_apart`` too)."""
 
 
-def run_variant(library: Library, encoder: WordLlamaText, name: str) -> dict[str, float]:
+def _scores(found, said: list[tuple[str, str, bool]], never: list[str]) -> dict[str, float]:  # noqa: ANN001
+    """R@1 of exact and paraphrase queries, unrelated lines per said query, lines per never-said phrase."""
+    exact = paraphrase = unrelated = silent = 0
+    for line, query, is_exact in said:
+        got = found(query)
+        first = bool(got) and got[0] == line
+        exact += first and is_exact
+        paraphrase += first and not is_exact
+        unrelated += sum(1 for text in got if text != line)
+    for query in never:
+        silent += len(found(query))
+    exacts = sum(1 for *_, is_exact in said if is_exact)
+    out = {"exact_r1": round(exact / exacts, 3)} if exacts else {}
+    out["paraphrase_r1"] = round(paraphrase / (len(said) - exacts), 3)
+    out["unrelated_per_query"] = round(unrelated / len(said), 2)
+    out["lines_never_said"] = round(silent / len(never), 2)
+    out["never_said_answered"] = sum(1 for query in never if found(query))
+    return out
+
+
+def run_variant(library: Library, encoder: WordLlamaText, name: str) -> dict[str, dict[str, float]]:
     matrices = CueMatrices()
 
     def found(query: str) -> list[str]:
@@ -264,24 +285,10 @@ def run_variant(library: Library, encoder: WordLlamaText, name: str) -> dict[str
         cues, _ = lines.said_lines(library, matrices, encoder.name, filters, vector, wanted=None)
         return [c.text for c in cues[:TOP]]
 
-    exact = paraphrase = unrelated = silent = 0
+    chosen_on = [(line, q, True) for line, q, _ in TOPICS] + [(line, q, False) for line, _, q in TOPICS]
+    held_out = [(TOPICS[i][0], q, False) for i, q in HELD_OUT_PARAPHRASES]
     with _variant(name):
-        for line, exact_query, paraphrase_query in TOPICS:
-            for query, is_exact in ((exact_query, True), (paraphrase_query, False)):
-                got = found(query)
-                first = bool(got) and got[0] == line
-                exact += first and is_exact
-                paraphrase += first and not is_exact
-                unrelated += sum(1 for text in got if text != line)
-        for query in NEVER_SAID:
-            silent += len(found(query))
-    said_queries = 2 * len(TOPICS)
-    return {
-        "exact_r1": round(exact / len(TOPICS), 3),
-        "paraphrase_r1": round(paraphrase / len(TOPICS), 3),
-        "unrelated_per_query": round(unrelated / said_queries, 2),
-        "lines_never_said": round(silent / len(NEVER_SAID), 2),
-    }
+        return {"set": _scores(found, chosen_on, NEVER_SAID), "held_out": _scores(found, held_out, HELD_OUT_NEVER_SAID)}
 
 
 def measure(seed: int = 0, database_url: str | None = None) -> dict[str, object]:
@@ -293,7 +300,14 @@ def measure(seed: int = 0, database_url: str | None = None) -> dict[str, object]
         with library.sessions() as session:
             count = cue_vectors.count(encoder.name, session=session)
         rows = {name: run_variant(library, encoder, name) for name in VARIANTS}
-    return {"lines": count, "topics": len(TOPICS), "never_said": len(NEVER_SAID), "variants": rows}
+    return {
+        "lines": count,
+        "topics": len(TOPICS),
+        "never_said": len(NEVER_SAID),
+        "held_out_paraphrases": len(HELD_OUT_PARAPHRASES),
+        "held_out_never_said": len(HELD_OUT_NEVER_SAID),
+        "variants": rows,
+    }
 
 
 def main() -> None:
