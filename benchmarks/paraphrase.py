@@ -127,6 +127,29 @@ surgery, basketball near the championship, hiking near running, a goldfish near 
 near the snowman, an earthquake near the storm, the bus near the flight and the train) and four
 far from all; written with ``HELD_OUT_PARAPHRASES``, reported apart from ``NEVER_SAID``."""
 
+HELD_OUT_B_PARAPHRASES = [
+    (1, "she goes for a long jog each day at sunrise"),
+    (2, "made spaghetti for everybody at dinner"),
+    (7, "the youngsters made a figure out of snow"),
+    (10, "my billfold went missing during my commute by rail"),
+    (13, "the tempest cut our electricity"),
+    (4, "our plane to Portugal left hours behind schedule"),
+]
+"""A second held-out set, written after ``standing_apart`` had been measured on ``HELD_OUT_*`` and
+before any later rule was: (index into ``TOPICS``, a paraphrase)."""
+
+HELD_OUT_B_NEVER_SAID = [
+    "a nurse gave me a vaccine",
+    "the motorbike ran out of fuel",
+    "grilling burgers on a barbecue",
+    "a cello solo",
+    "the toddler learned to walk",
+    "a hailstorm dented the roof",
+    "a hamster escaped from its cage",
+    "tennis match point",
+]
+"""A second held-out set of phrases no line is about, all near a said topic; see ``HELD_OUT_B_PARAPHRASES``."""
+
 FILLER_WHO = [
     "I",
     "We",
