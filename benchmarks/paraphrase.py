@@ -33,14 +33,16 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import random
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
+from benchmarks import meaning_rules
 from search_api.http.schemas import TextSearch
 from search_api.search import cue_meaning, lines
 from search_api.search.cue_meaning import CueMatrices
@@ -262,21 +264,30 @@ def load(library: Library, encoder: WordLlamaText, seed: int) -> None:
 
 @contextmanager
 def _variant(name: str) -> Iterator[None]:
-    kept = lines.meaning_matches, cue_meaning.TAIL_BAR, cue_meaning.APART_BAR
+    kept = lines.meaning_matches, cue_meaning.TAIL_BAR
     if name == "words":
         lines.meaning_matches = lambda *a, **k: []  # noqa: ARG005
     cue_meaning.TAIL_BAR = name != "meaning_normal_tail"
-    cue_meaning.APART_BAR = name == "meaning"
     try:
-        yield
+        with (
+            meaning_rules.tail_margin(MARGINS.get(name, 0.0)),
+            meaning_rules.apart() if name == "meaning_apart" else nullcontext(),
+        ):
+            yield
     finally:
-        lines.meaning_matches, cue_meaning.TAIL_BAR, cue_meaning.APART_BAR = kept
+        lines.meaning_matches, cue_meaning.TAIL_BAR = kept
 
 
-VARIANTS = ("words", "meaning_normal_tail", "meaning_own_tail", "meaning")
+MARGINS = {"meaning_tail_10pct": 1.0, "meaning_tail_5pct": math.log10(20)}
+"""Decades of the query's own tail above ``chance_best`` (``benchmarks.meaning_rules.tail_margin``)."""
+
+VARIANTS = ("words", "meaning_normal_tail", "meaning", "meaning_apart", "meaning_tail_10pct", "meaning_tail_5pct")
 """``words``: lines by their words only (meaning off); ``meaning_normal_tail``: by words and meaning, a
-meaning match barred by the normal model's chance tail and ``MARGIN_Z``; ``meaning_own_tail``: and by
-``cue_meaning.chance_best`` too (before); ``meaning``: the shipped bars (``cue_meaning.standing_apart`` too)."""
+meaning match barred by the normal model's chance tail and ``MARGIN_Z``; ``meaning``: the shipped bars
+(``cue_meaning.chance_best`` too). Not shipped (``benchmarks.meaning_rules``): ``meaning_apart``, the
+matches must stand twice as high above the tail's start as the best line left out;
+``meaning_tail_10pct`` / ``_5pct``: the chance bar raised to where an unrelated line clears it about
+10 % / 5 % of the time."""
 
 
 def _scores(found, said: list[tuple[str, str, bool]], never: list[str]) -> dict[str, float]:  # noqa: ANN001
@@ -310,8 +321,13 @@ def run_variant(library: Library, encoder: WordLlamaText, name: str) -> dict[str
 
     chosen_on = [(line, q, True) for line, q, _ in TOPICS] + [(line, q, False) for line, _, q in TOPICS]
     held_out = [(TOPICS[i][0], q, False) for i, q in HELD_OUT_PARAPHRASES]
+    held_out_b = [(TOPICS[i][0], q, False) for i, q in HELD_OUT_B_PARAPHRASES]
     with _variant(name):
-        return {"set": _scores(found, chosen_on, NEVER_SAID), "held_out": _scores(found, held_out, HELD_OUT_NEVER_SAID)}
+        return {
+            "set": _scores(found, chosen_on, NEVER_SAID),
+            "held_out": _scores(found, held_out, HELD_OUT_NEVER_SAID),
+            "held_out_b": _scores(found, held_out_b, HELD_OUT_B_NEVER_SAID),
+        }
 
 
 def measure(seed: int = 0, database_url: str | None = None) -> dict[str, object]:
@@ -329,6 +345,8 @@ def measure(seed: int = 0, database_url: str | None = None) -> dict[str, object]
         "never_said": len(NEVER_SAID),
         "held_out_paraphrases": len(HELD_OUT_PARAPHRASES),
         "held_out_never_said": len(HELD_OUT_NEVER_SAID),
+        "held_out_b_paraphrases": len(HELD_OUT_B_PARAPHRASES),
+        "held_out_b_never_said": len(HELD_OUT_B_NEVER_SAID),
         "variants": rows,
     }
 

@@ -34,15 +34,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
+from benchmarks import meaning_rules
 from benchmarks.moment_world import WorldParams, build_world, load_into
 from benchmarks.speech_world import TRUTH_KINDS, SpeechParams, SpeechWorldEncoder, SpokenWorld, add_speech
 from search_api.evaluation.metrics import Span, best_iou
@@ -62,17 +64,20 @@ VARIANTS = (
     ("speech_words", "speech", False),
     ("speech_no_margin", "speech", "no margin"),
     ("speech_normal_tail", "speech", "normal tail"),
-    ("speech_own_tail", "speech", "own tail"),
     ("speech", "speech", True),
+    ("speech_apart", "speech", "apart"),
+    ("speech_tail_5pct", "speech", "tail 5%"),
     ("all_words", "all", False),
     ("all_normal_tail", "all", "normal tail"),
-    ("all_own_tail", "all", "own tail"),
     ("all", "all", True),
+    ("all_apart", "all", "apart"),
+    ("all_tail_5pct", "all", "tail 5%"),
 )
 """(name, modality, lines matched by meaning too: True, False, "no margin": by meaning without
 ``cue_meaning.MARGIN_Z`` and with every repeat of a line kept, as before the precision rules, or
-"normal tail": without ``cue_meaning.chance_best``, the bar from the query's own upper tail, and without
-``cue_meaning.standing_apart``; "own tail": without ``standing_apart`` only)."""
+"normal tail": without ``cue_meaning.chance_best``, the bar from the query's own upper tail; "apart" and
+"tail 5%": stricter rules measured and not shipped, ``benchmarks.meaning_rules.apart`` and
+``tail_margin(log10(20))``)."""
 
 
 def load(spoken: SpokenWorld, data_dir: Path) -> tuple[Library, SpeechWorldEncoder]:
@@ -115,27 +120,23 @@ def _no_margin(on: bool) -> Iterator[None]:
     if not on:
         yield
         return
-    kept = cue_meaning.MARGIN_Z, lines.one_line_per_video, cue_meaning.TAIL_BAR, cue_meaning.APART_BAR
-    cue_meaning.MARGIN_Z, lines.one_line_per_video, cue_meaning.TAIL_BAR, cue_meaning.APART_BAR = 0.0, list, False, False
+    kept = cue_meaning.MARGIN_Z, lines.one_line_per_video, cue_meaning.TAIL_BAR
+    cue_meaning.MARGIN_Z, lines.one_line_per_video, cue_meaning.TAIL_BAR = 0.0, list, False
     try:
         yield
     finally:
-        cue_meaning.MARGIN_Z, lines.one_line_per_video, cue_meaning.TAIL_BAR, cue_meaning.APART_BAR = kept
+        cue_meaning.MARGIN_Z, lines.one_line_per_video, cue_meaning.TAIL_BAR = kept
 
 
 @contextmanager
-def _tail_bars(meaning: bool | str) -> Iterator[None]:
-    """Meaning matches barred without ``cue_meaning.chance_best`` and ``standing_apart`` ("normal tail"),
-    or without ``standing_apart`` only ("own tail")."""
-    kept = cue_meaning.TAIL_BAR, cue_meaning.APART_BAR
-    if meaning == "normal tail":
-        cue_meaning.TAIL_BAR, cue_meaning.APART_BAR = False, False
-    if meaning == "own tail":
-        cue_meaning.APART_BAR = False
+def _normal_tail(on: bool) -> Iterator[None]:
+    """Meaning matches barred without ``cue_meaning.chance_best`` while ``on``."""
+    kept = cue_meaning.TAIL_BAR
+    cue_meaning.TAIL_BAR = not on
     try:
         yield
     finally:
-        cue_meaning.TAIL_BAR, cue_meaning.APART_BAR = kept
+        cue_meaning.TAIL_BAR = kept
 
 
 def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meaning: bool | str) -> dict[str, float]:
@@ -146,7 +147,13 @@ def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meanin
     names = {}
     with engine.library.sessions() as session:
         names = {v.id: v.path for v in store.list_videos(session=session)}
-    with _words_only(not meaning), _no_margin(meaning == "no margin"), _tail_bars(meaning):
+    stricter = {"apart": meaning_rules.apart(), "tail 5%": meaning_rules.tail_margin(math.log10(20))}
+    with (
+        _words_only(not meaning),
+        _no_margin(meaning == "no margin"),
+        _normal_tail(meaning == "normal tail"),
+        stricter.get(meaning, nullcontext()),
+    ):
         for q in spoken.world.queries:
             started = time.perf_counter()
             page = engine.page(q.text, TextSearch(q=q.text, modality=modality, limit=TOP))

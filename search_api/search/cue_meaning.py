@@ -39,11 +39,6 @@ TAIL_FROM = (0.90, 0.99)
 """The upper quantiles of the query's sample scores the chance tail is extrapolated from."""
 TAIL_BAR = True
 """Whether a meaning match must also clear ``chance_best`` (off: the normal model's tail only, as before)."""
-APART = 2.0
-"""How many times higher above the tail's start (the sample's 90th percentile) the lowest meaning
-match must stand than the best line left out (``standing_apart``): a round "twice", not fitted."""
-APART_BAR = True
-"""Whether meaning matches must also stand apart from the lines below them (off: as before issue 25's last target)."""
 
 
 def chance_best(sample_scores: np.ndarray, lines: int) -> float:
@@ -63,28 +58,6 @@ def chance_best(sample_scores: np.ndarray, lines: int) -> float:
     return float(q90 + (q99 - q90) * math.log10(lines / 10.0))
 
 
-def standing_apart(scores: np.ndarray, bar: float, tail_start: float) -> float:
-    """The lowest score that stands apart from the lines below it, among ``scores`` (best first) at or
-    above ``bar``; ``inf`` when none does. A score level stands apart when it lies at least ``APART``
-    times as high above ``tail_start`` as the next lower level read (copies of one line share a score
-    and count once; a next level below ``tail_start``, or none read, is no rival).
-
-    Chance scores in a tail thin out smoothly: the best unrelated line stands only a little above the
-    next ones (for an exponential tail of n lines, the top two heights above its start are in the
-    ratio of about ``H(n) / (H(n) - 1)``, 1.2 at a few hundred). A line that clears the chance bar but
-    leads a continuum of half-related lines (a chess tournament's nearest line a championship won in
-    overtime, the violin lesson next; a lawn mower's a snowman in the backyard, the garden next) is
-    the near edge of the query's neighbourhood, not what it asks for; what a query says is
-    set apart from what it merely resembles. The test uses no estimate of the tail's spread, so its
-    sampling error at small libraries does not enter."""
-    levels = np.unique(np.asarray(scores, dtype=np.float64))[::-1]
-    for i in np.flatnonzero(levels >= bar)[::-1]:
-        rival = levels[i + 1] - tail_start if i + 1 < len(levels) else 0.0
-        if rival <= 0.0 or levels[i] - tail_start >= APART * rival:
-            return float(levels[i])
-    return float("inf")
-
-
 def meaning_matches(
     query: np.ndarray, cues: CueMatrix, *, min_relevance: str = "medium", limit: int = MEANING_READ
 ) -> list[tuple[int, float]]:
@@ -102,8 +75,6 @@ def meaning_matches(
         bar = max(bar, background.above(background.medium_z + MARGIN_Z))
         if TAIL_BAR:
             bar = max(bar, chance_best(sample, n))
-        if APART_BAR:
-            bar = max(bar, standing_apart(scores, bar, float(np.quantile(sample, TAIL_FROM[0]))))
     return [(int(c), float(s)) for s, c in zip(scores, cue_ids) if s >= bar]
 
 
