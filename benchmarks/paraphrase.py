@@ -21,11 +21,14 @@ Variants: see ``VARIANTS``.
 The topics, paraphrases and never-said phrases were written before anything was measured and not
 changed after. Reported per variant: R@1 of exact and paraphrase queries (the first line is the
 topic's line), unrelated lines among a said query's top 10 (every line but the topic's), and the
-lines a never-said query gets (target 0).
+lines a never-said query gets (target 0) and how many of them get any. Each is reported for the set
+rules were chosen on (``set``: ``TOPICS``, ``NEVER_SAID``) and apart for two held-out sets
+(``held_out``: ``HELD_OUT_PARAPHRASES``, ``HELD_OUT_NEVER_SAID``; ``held_out_b``: ``HELD_OUT_B_*``).
 
     python -m benchmarks.paraphrase [--postgres URL]
 
-``--postgres`` runs on that (empty, throw-away) PostgreSQL database too.
+``--postgres`` runs on that (empty, throw-away) PostgreSQL database too, a SQLAlchemy URL such as
+``postgresql+psycopg://postgres@127.0.0.1:5432/DB``.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ moments with the product's defaults (``min_relevance=medium``) as
 - ``speech`` / ``all``: lines found by their words and by their meaning (the shipped code);
 - ``speech_no_margin``: ``speech`` without its precision rules (a meaning match needs only reach the
   band, ``cue_meaning.MARGIN_Z`` off; a line said again in a video kept at every place).
+- ``speech_normal_tail`` / ``all_normal_tail``: without ``cue_meaning.chance_best``; ``speech_apart``,
+  ``speech_tail_5pct`` and the ``all_`` ones: stricter rules measured and not shipped
+  (``benchmarks/meaning_rules.py``).
 
 Reported per variant: R1@0.5 (the first result overlaps a true moment, seen or said, at IoU >= 0.5),
 the same over the queries whose topic is never said (lines matching by chance must not push what
