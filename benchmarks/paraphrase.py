@@ -21,11 +21,14 @@ Variants: see ``VARIANTS``.
 The topics, paraphrases and never-said phrases were written before anything was measured and not
 changed after. Reported per variant: R@1 of exact and paraphrase queries (the first line is the
 topic's line), unrelated lines among a said query's top 10 (every line but the topic's), and the
-lines a never-said query gets (target 0).
+lines a never-said query gets (target 0) and how many of them get any. Each is reported for the set
+rules were chosen on (``set``: ``TOPICS``, ``NEVER_SAID``) and apart for two held-out sets
+(``held_out``: ``HELD_OUT_PARAPHRASES``, ``HELD_OUT_NEVER_SAID``; ``held_out_b``: ``HELD_OUT_B_*``).
 
     python -m benchmarks.paraphrase [--postgres URL]
 
-``--postgres`` runs on that (empty, throw-away) PostgreSQL database too.
+``--postgres`` runs on that (empty, throw-away) PostgreSQL database too, a SQLAlchemy URL such as
+``postgresql+psycopg://postgres@127.0.0.1:5432/DB``.
 """
 
 from __future__ import annotations
@@ -33,14 +36,16 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import random
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
+from benchmarks import meaning_rules
 from search_api.http.schemas import TextSearch
 from search_api.search import cue_meaning, lines
 from search_api.search.cue_meaning import CueMatrices
@@ -86,6 +91,69 @@ NEVER_SAID = [
     "lawn mower",
     "solar eclipse",
 ]
+
+HELD_OUT_PARAPHRASES = [
+    (0, "hound leaping to snag a disc at the seaside"),
+    (3, "our vehicle's engine refused to turn over"),
+    (4, "the airliner departure to Portugal was postponed"),
+    (5, "the physician reported the procedure was successful"),
+    (9, "a live gig that was painfully noisy"),
+    (11, "the newborn dozed off in the small hours"),
+    (13, "a gale caused a blackout lasting forty-eight hours"),
+    (14, "she takes fiddle classes"),
+    (15, "giving a home to a young cat from a rescue"),
+    (6, "sowing seeds for salad greens and herbs in the yard"),
+    (12, "the squad clinched the title in extra time"),
+    (8, "he popped the question atop a famous Parisian landmark"),
+]
+"""Held out: (index into ``TOPICS``, a new paraphrase sharing no content word with the line), written
+with ``HELD_OUT_NEVER_SAID`` before any rule that replaces the chance tail was measured, and reported
+apart from ``TOPICS``' paraphrases (the set the rule was chosen on)."""
+
+HELD_OUT_NEVER_SAID = [
+    "flat tyre on the motorway",
+    "baking sourdough bread",
+    "piano recital",
+    "dentist appointment",
+    "basketball practice",
+    "hiking up a mountain",
+    "goldfish in an aquarium",
+    "skiing holiday in the Alps",
+    "earthquake damage",
+    "missed the bus to school",
+    "ancient Egyptian pyramids",
+    "quantum physics lecture",
+    "birthday candles",
+    "fishing trip on a lake",
+]
+"""Held out: phrases no line is about, most near a said topic (a flat tyre near the car that would not
+start, bread near pasta, a piano recital near the concert and the violin, the dentist near the
+surgery, basketball near the championship, hiking near running, a goldfish near the kitten, skiing
+near the snowman, an earthquake near the storm, the bus near the flight and the train) and four
+far from all; written with ``HELD_OUT_PARAPHRASES``, reported apart from ``NEVER_SAID``."""
+
+HELD_OUT_B_PARAPHRASES = [
+    (1, "she goes for a long jog each day at sunrise"),
+    (2, "made spaghetti for everybody at dinner"),
+    (7, "the youngsters made a figure out of snow"),
+    (10, "my billfold went missing during my commute by rail"),
+    (13, "the tempest cut our electricity"),
+    (4, "our plane to Portugal left hours behind schedule"),
+]
+"""A second held-out set, written after ``standing_apart`` had been measured on ``HELD_OUT_*`` and
+before any later rule was: (index into ``TOPICS``, a paraphrase)."""
+
+HELD_OUT_B_NEVER_SAID = [
+    "a nurse gave me a vaccine",
+    "the motorbike ran out of fuel",
+    "grilling burgers on a barbecue",
+    "a cello solo",
+    "the toddler learned to walk",
+    "a hailstorm dented the roof",
+    "a hamster escaped from its cage",
+    "tennis match point",
+]
+"""A second held-out set of phrases no line is about, all near a said topic; see ``HELD_OUT_B_PARAPHRASES``."""
 
 FILLER_WHO = [
     "I",
@@ -204,18 +272,48 @@ def _variant(name: str) -> Iterator[None]:
         lines.meaning_matches = lambda *a, **k: []  # noqa: ARG005
     cue_meaning.TAIL_BAR = name != "meaning_normal_tail"
     try:
-        yield
+        with (
+            meaning_rules.tail_margin(MARGINS.get(name, 0.0)),
+            meaning_rules.apart() if name == "meaning_apart" else nullcontext(),
+        ):
+            yield
     finally:
         lines.meaning_matches, cue_meaning.TAIL_BAR = kept
 
 
-VARIANTS = ("words", "meaning_normal_tail", "meaning")
+MARGINS = {"meaning_tail_10pct": 1.0, "meaning_tail_5pct": math.log10(20)}
+"""Decades of the query's own tail above ``chance_best`` (``benchmarks.meaning_rules.tail_margin``)."""
+
+VARIANTS = ("words", "meaning_normal_tail", "meaning", "meaning_apart", "meaning_tail_10pct", "meaning_tail_5pct")
 """``words``: lines by their words only (meaning off); ``meaning_normal_tail``: by words and meaning, a
-meaning match barred by the normal model's chance tail and ``MARGIN_Z`` (before); ``meaning``: the
-shipped bars (``cue_meaning.chance_best`` too)."""
+meaning match barred by the normal model's chance tail and ``MARGIN_Z``; ``meaning``: the shipped bars
+(``cue_meaning.chance_best`` too). Not shipped (``benchmarks.meaning_rules``): ``meaning_apart``, the
+matches must stand twice as high above the tail's start as the best line left out;
+``meaning_tail_10pct`` / ``_5pct``: the chance bar raised to where an unrelated line clears it about
+10 % / 5 % of the time."""
 
 
-def run_variant(library: Library, encoder: WordLlamaText, name: str) -> dict[str, float]:
+def _scores(found, said: list[tuple[str, str, bool]], never: list[str]) -> dict[str, float]:  # noqa: ANN001
+    """R@1 of exact and paraphrase queries, unrelated lines per said query, lines per never-said phrase."""
+    exact = paraphrase = unrelated = silent = 0
+    for line, query, is_exact in said:
+        got = found(query)
+        first = bool(got) and got[0] == line
+        exact += first and is_exact
+        paraphrase += first and not is_exact
+        unrelated += sum(1 for text in got if text != line)
+    for query in never:
+        silent += len(found(query))
+    exacts = sum(1 for *_, is_exact in said if is_exact)
+    out = {"exact_r1": round(exact / exacts, 3)} if exacts else {}
+    out["paraphrase_r1"] = round(paraphrase / (len(said) - exacts), 3)
+    out["unrelated_per_query"] = round(unrelated / len(said), 2)
+    out["lines_never_said"] = round(silent / len(never), 2)
+    out["never_said_answered"] = sum(1 for query in never if found(query))
+    return out
+
+
+def run_variant(library: Library, encoder: WordLlamaText, name: str) -> dict[str, dict[str, float]]:
     matrices = CueMatrices()
 
     def found(query: str) -> list[str]:
@@ -224,24 +322,15 @@ def run_variant(library: Library, encoder: WordLlamaText, name: str) -> dict[str
         cues, _ = lines.said_lines(library, matrices, encoder.name, filters, vector, wanted=None)
         return [c.text for c in cues[:TOP]]
 
-    exact = paraphrase = unrelated = silent = 0
+    chosen_on = [(line, q, True) for line, q, _ in TOPICS] + [(line, q, False) for line, _, q in TOPICS]
+    held_out = [(TOPICS[i][0], q, False) for i, q in HELD_OUT_PARAPHRASES]
+    held_out_b = [(TOPICS[i][0], q, False) for i, q in HELD_OUT_B_PARAPHRASES]
     with _variant(name):
-        for line, exact_query, paraphrase_query in TOPICS:
-            for query, is_exact in ((exact_query, True), (paraphrase_query, False)):
-                got = found(query)
-                first = bool(got) and got[0] == line
-                exact += first and is_exact
-                paraphrase += first and not is_exact
-                unrelated += sum(1 for text in got if text != line)
-        for query in NEVER_SAID:
-            silent += len(found(query))
-    said_queries = 2 * len(TOPICS)
-    return {
-        "exact_r1": round(exact / len(TOPICS), 3),
-        "paraphrase_r1": round(paraphrase / len(TOPICS), 3),
-        "unrelated_per_query": round(unrelated / said_queries, 2),
-        "lines_never_said": round(silent / len(NEVER_SAID), 2),
-    }
+        return {
+            "set": _scores(found, chosen_on, NEVER_SAID),
+            "held_out": _scores(found, held_out, HELD_OUT_NEVER_SAID),
+            "held_out_b": _scores(found, held_out_b, HELD_OUT_B_NEVER_SAID),
+        }
 
 
 def measure(seed: int = 0, database_url: str | None = None) -> dict[str, object]:
@@ -253,7 +342,16 @@ def measure(seed: int = 0, database_url: str | None = None) -> dict[str, object]
         with library.sessions() as session:
             count = cue_vectors.count(encoder.name, session=session)
         rows = {name: run_variant(library, encoder, name) for name in VARIANTS}
-    return {"lines": count, "topics": len(TOPICS), "never_said": len(NEVER_SAID), "variants": rows}
+    return {
+        "lines": count,
+        "topics": len(TOPICS),
+        "never_said": len(NEVER_SAID),
+        "held_out_paraphrases": len(HELD_OUT_PARAPHRASES),
+        "held_out_never_said": len(HELD_OUT_NEVER_SAID),
+        "held_out_b_paraphrases": len(HELD_OUT_B_PARAPHRASES),
+        "held_out_b_never_said": len(HELD_OUT_B_NEVER_SAID),
+        "variants": rows,
+    }
 
 
 def main() -> None:

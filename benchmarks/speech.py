@@ -13,6 +13,9 @@ moments with the product's defaults (``min_relevance=medium``) as
 - ``speech`` / ``all``: lines found by their words and by their meaning (the shipped code);
 - ``speech_no_margin``: ``speech`` without its precision rules (a meaning match needs only reach the
   band, ``cue_meaning.MARGIN_Z`` off; a line said again in a video kept at every place).
+- ``speech_normal_tail`` / ``all_normal_tail``: without ``cue_meaning.chance_best``; ``speech_apart``,
+  ``speech_tail_5pct`` and the ``all_`` ones: stricter rules measured and not shipped
+  (``benchmarks/meaning_rules.py``).
 
 Reported per variant: R1@0.5 (the first result overlaps a true moment, seen or said, at IoU >= 0.5),
 the same over the queries whose topic is never said (lines matching by chance must not push what
@@ -34,15 +37,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
+from benchmarks import meaning_rules
 from benchmarks.moment_world import WorldParams, build_world, load_into
 from benchmarks.speech_world import TRUTH_KINDS, SpeechParams, SpeechWorldEncoder, SpokenWorld, add_speech
 from search_api.evaluation.metrics import Span, best_iou
@@ -63,13 +68,19 @@ VARIANTS = (
     ("speech_no_margin", "speech", "no margin"),
     ("speech_normal_tail", "speech", "normal tail"),
     ("speech", "speech", True),
+    ("speech_apart", "speech", "apart"),
+    ("speech_tail_5pct", "speech", "tail 5%"),
     ("all_words", "all", False),
     ("all_normal_tail", "all", "normal tail"),
     ("all", "all", True),
+    ("all_apart", "all", "apart"),
+    ("all_tail_5pct", "all", "tail 5%"),
 )
 """(name, modality, lines matched by meaning too: True, False, "no margin": by meaning without
 ``cue_meaning.MARGIN_Z`` and with every repeat of a line kept, as before the precision rules, or
-"normal tail": without ``cue_meaning.chance_best``, the bar from the query's own upper tail)."""
+"normal tail": without ``cue_meaning.chance_best``, the bar from the query's own upper tail; "apart" and
+"tail 5%": stricter rules measured and not shipped, ``benchmarks.meaning_rules.apart`` and
+``tail_margin(log10(20))``)."""
 
 
 def load(spoken: SpokenWorld, data_dir: Path) -> tuple[Library, SpeechWorldEncoder]:
@@ -139,7 +150,13 @@ def run_variant(engine: SearchEngine, spoken: SpokenWorld, modality: str, meanin
     names = {}
     with engine.library.sessions() as session:
         names = {v.id: v.path for v in store.list_videos(session=session)}
-    with _words_only(not meaning), _no_margin(meaning == "no margin"), _normal_tail(meaning == "normal tail"):
+    stricter = {"apart": meaning_rules.apart(), "tail 5%": meaning_rules.tail_margin(math.log10(20))}
+    with (
+        _words_only(not meaning),
+        _no_margin(meaning == "no margin"),
+        _normal_tail(meaning == "normal tail"),
+        stricter.get(meaning, nullcontext()),
+    ):
         for q in spoken.world.queries:
             started = time.perf_counter()
             page = engine.page(q.text, TextSearch(q=q.text, modality=modality, limit=TOP))
