@@ -27,8 +27,10 @@ HERE = Path(__file__).resolve().parent
 STAND_IN = "python:query_stand_in:FrameQueries"
 
 
-def serve_tree(tree: Path, data_dir: Path, queries: str) -> tuple[subprocess.Popen, str]:
-    """`vidseek serve` run from the code in ``tree`` (query cache off, no worker threads)."""
+def serve_tree(
+    tree: Path, data_dir: Path, queries: str, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """`vidseek serve` run from the code in ``tree`` (query cache off, no worker threads; ``extra_env`` over that)."""
     port = api_load.free_port()
     env = {
         **os.environ,
@@ -38,6 +40,7 @@ def serve_tree(tree: Path, data_dir: Path, queries: str) -> tuple[subprocess.Pop
         "VIDSEEK_QUERY_CACHE_SIZE": "0",
         "VIDSEEK_SERVE_WORKERS": "0",
         "VIDSEEK_BENCH_QUERIES": queries,
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port)],
@@ -51,8 +54,10 @@ def serve_tree(tree: Path, data_dir: Path, queries: str) -> tuple[subprocess.Pop
     return proc, base
 
 
-def measure_tree(tree: Path, data_dir: Path, queries: str, requests: int, seed: int) -> dict:
-    proc, base = serve_tree(tree, data_dir, queries)
+def measure_tree(
+    tree: Path, data_dir: Path, queries: str, requests: int, seed: int, extra_env: dict[str, str] | None = None
+) -> dict:
+    proc, base = serve_tree(tree, data_dir, queries, extra_env)
     try:
         for i in range(5):
             httpx.get(f"{base}/api/search", params={"q": f"warm up {i}"}, timeout=60)
@@ -73,16 +78,38 @@ def measure_tree(tree: Path, data_dir: Path, queries: str, requests: int, seed: 
 
 
 def serve_memory_mb(pid: int) -> dict[str, float]:
-    """The serving process's resident memory after the load (MB): all of it, its own (anonymous) part,
-    and the part that is mapped files (the frame file's pages, shared with the page cache)."""
+    """The server's resident memory after the load (MB), summed over its processes (``--processes``: the
+    watching process and the ones serving): all of it, its own (anonymous) part, and the part that is
+    mapped files (the frame file's pages, shared with the page cache: counted once a process)."""
     fields = {"VmRSS": "rss_mb", "RssAnon": "rss_anon_mb", "RssFile": "rss_file_mb"}
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            name, _, value = line.partition(":")
-            if name in fields:
-                out[fields[name]] = round(int(value.split()[0]) / 1024, 1)
+    out = dict.fromkeys(fields.values(), 0.0)
+    for one in [pid, *_descendants(pid)]:
+        try:
+            with open(f"/proc/{one}/status") as f:
+                for line in f:
+                    name, _, value = line.partition(":")
+                    if name in fields:
+                        out[fields[name]] = round(out[fields[name]] + int(value.split()[0]) / 1024, 1)
+        except OSError:
+            continue
     return out
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live process under ``pid`` (read from /proc)."""
+    parent_of = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent_of[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        children = [p for p, parent in parent_of.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,7 +131,19 @@ def main(argv: list[str] | None = None) -> None:
         help="frames (pages come back full), random, or model (the real ViT-B-32:random text tower, "
         "encoding included); comma-separated",
     )
+    parser.add_argument(
+        "--tree-env",
+        action="append",
+        default=[],
+        help="NAME:KEY=VALUE, an environment variable for the server of tree NAME only "
+        "(e.g. two:VIDSEEK_SERVE_PROCESSES=2 beside --tree two=.); repeatable",
+    )
     args = parser.parse_args(argv)
+    tree_env: dict[str, dict[str, str]] = {}
+    for item in args.tree_env:
+        name, _, assignment = item.partition(":")
+        key, _, value = assignment.partition("=")
+        tree_env.setdefault(name, {})[key] = value
     trees = []
     for name, _, spec in (t.partition("=") for t in args.tree):
         path, _, data = spec.partition("@")
@@ -115,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         rows: dict[str, list[dict]] = {name: [] for name, _, _ in trees}
         for round_ in range(args.rounds):
             for name, tree, data in trees:
-                row = measure_tree(tree, data, queries, args.requests, seed=round_)
+                row = measure_tree(tree, data, queries, args.requests, seed=round_, extra_env=tree_env.get(name))
                 rows[name].append(row)
                 print(f"{queries} round {round_ + 1} {name}: {row}", flush=True)
         for name, _, _ in trees:

@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     )
     # The jobs queue (vidseek/storage/jobs.py, indexer/worker.py).
     serve_workers: int = Field(default=1, ge=0, description="Worker threads inside `vidseek serve`; 0 = none.")
+    serve_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes `vidseek serve` answers requests with on its one port (each loads the model and "
+        "the index and runs its own worker threads; the frame file's pages are shared): requests at once "
+        "use that many cores instead of one.",
+    )
     job_lease: float = Field(
         default=60.0,
         gt=0,
