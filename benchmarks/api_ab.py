@@ -139,11 +139,7 @@ def main(argv: list[str] | None = None) -> None:
         "(e.g. two:VIDSEEK_SERVE_PROCESSES=2 beside --tree two=.); repeatable",
     )
     args = parser.parse_args(argv)
-    tree_env: dict[str, dict[str, str]] = {}
-    for item in args.tree_env:
-        name, _, assignment = item.partition(":")
-        key, _, value = assignment.partition("=")
-        tree_env.setdefault(name, {})[key] = value
+    tree_env = api_load.tree_env(args.tree_env)
     trees = []
     for name, _, spec in (t.partition("=") for t in args.tree):
         path, _, data = spec.partition("@")

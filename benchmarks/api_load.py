@@ -116,6 +116,18 @@ def build_library(
     }
 
 
+def tree_env(items: list[str]) -> dict[str, dict[str, str]]:
+    """``--tree-env`` values (``NAME:KEY=VALUE``) as the environment of each named tree's processes."""
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        name, _, assignment = item.partition(":")
+        key, sep, value = assignment.partition("=")
+        if not name or not key or not sep:
+            raise SystemExit(f"--tree-env {item!r}: expected NAME:KEY=VALUE")
+        out.setdefault(name, {})[key] = value
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

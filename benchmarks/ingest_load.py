@@ -101,9 +101,9 @@ def _drop(name: str | None) -> None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _env(tree: Path, data: Path, url: str | None, model: str) -> dict[str, str]:
-    """The environment of both processes; the model's ONNX export is kept beside the template
-    library (made once, by the first process to need it), not in each fresh copy."""
+def _env(tree: Path, data: Path, url: str | None, model: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of both processes (``extra`` over it); the model's ONNX export is kept beside the
+    template library (made once, by the first process to need it), not in each fresh copy."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(tree), str(Path(__file__).resolve().parent)]),
@@ -116,7 +116,7 @@ def _env(tree: Path, data: Path, url: str | None, model: str) -> dict[str, str]:
     env.pop("VIDSEEK_DATABASE_URL", None)
     if url is not None:
         env["VIDSEEK_DATABASE_URL"] = url
-    return env
+    return {**env, **(extra or {})}
 
 
 def _requests_until(base: str, stop: threading.Event, least: int, seed: int) -> tuple[list[float], int]:
@@ -196,13 +196,14 @@ def run_tree(
     profile: Path | None = None,
     model: str = api_load.MODEL,
     ingest_seconds: float | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> dict:
     """Idle, then indexing: one fresh copy of the library, one `vidseek serve`, one `vidseek index`.
     ``profile``: a folder for py-spy profiles of the server, idle and while indexing. ``ingest_seconds``:
     stop the indexer after this long (what it wrote by then counts) instead of waiting for all videos."""
     name = f"vidseek_ingest_{os.getpid()}_{seed}"
     data, url = _fresh_copy(template[0], template[1], name)
-    env = _env(tree, data, url, model)
+    env = _env(tree, data, url, model, extra_env)
     port = api_load.free_port()
     serve = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port)],
@@ -316,6 +317,7 @@ def measure(
     dim: int = 512,
     ingest_seconds: float | None = None,
     keep_template: bool = True,
+    tree_env: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, dict]:
     """Per tree, the medians over ``rounds`` of ``run_tree`` (trees alternated within each round).
     ``model``/``dim``: the serving and indexing model, and the library's vector size (a smoke run
@@ -337,6 +339,7 @@ def measure(
                 profile=where,
                 model=model,
                 ingest_seconds=ingest_seconds,
+                extra_env=(tree_env or {}).get(name),
             )
             rows[name].append(row)
             print(json.dumps({"round": r + 1, "tree": name, **row}), file=sys.stderr, flush=True)
@@ -365,7 +368,15 @@ def main(argv: list[str] | None = None) -> None:
         "--ingest-seconds", type=float, help="stop the indexer after this many seconds (default: when it is done)"
     )
     parser.add_argument("--profile", type=Path, help="folder for py-spy profiles of the server (raw stacks)")
+    parser.add_argument(
+        "--tree-env",
+        action="append",
+        default=[],
+        help="NAME:KEY=VALUE, an environment variable for tree NAME's processes only "
+        "(e.g. nice:VIDSEEK_INDEX_NICE=10 beside --tree nice=.); repeatable",
+    )
     args = parser.parse_args(argv)
+    tree_env = api_load.tree_env(args.tree_env)
     trees = [(name, Path(path).resolve()) for name, _, path in (t.partition("=") for t in args.tree)]
     out = measure(
         args.work,
@@ -378,6 +389,7 @@ def main(argv: list[str] | None = None) -> None:
         requests=args.requests,
         profile=args.profile,
         ingest_seconds=args.ingest_seconds,
+        tree_env=tree_env,
     )
     print(json.dumps(out, indent=1))
 
