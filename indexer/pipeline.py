@@ -26,8 +26,9 @@ READ_QUEUE = 16
 """Decoded frames waiting for the reading thread (their pictures are kept): the decoder waits beyond."""
 BATCH_WAIT_S = 2.0
 """While text is read, decoding goes at the reading thread's pace, and a batch may take long to fill (a
-slide video embeds one frame a slide): one whose first frame waits this long is embedded not full, so the
-picture model works beside the OCR model instead of after it."""
+slide video embeds one frame a slide): once its first frame has waited this long, the batch is embedded
+not full as soon as nothing more waits from the decoder, so the picture model works beside the OCR model
+instead of after it."""
 
 
 def _decode_all(
