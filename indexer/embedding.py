@@ -12,6 +12,7 @@ The caller checks, pools and stores the results; the strategy never touches the 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
@@ -113,5 +114,20 @@ class LocalEmbedding:
         if self._read_text is None and self.settings.ocr:
             from indexer.shown.text_reading import reader_factory
 
-            self._read_text = reader_factory(self.settings)
+            self._read_text = reader_factory(self.settings, on_text=self._open_text_tower)
         return self._read_text
+
+    def _open_text_tower(self) -> None:
+        """Text was read: its lines will be embedded at the end (``cue_vectors.fill``), so the model's text
+        tower is opened now, in the background, beside decoding and embedding."""
+        opening = getattr(self.encoder, "open_text_tower", None)
+        if opening is not None:
+            threading.Thread(target=_quietly, args=(opening,), name="vidseek-open-text", daemon=True).start()
+
+
+def _quietly(step: Callable[[], None]) -> None:
+    """Run ``step`` ignoring its failure: what it prepares early is made (and fails, saying why) when used."""
+    try:
+        step()
+    except Exception:  # noqa: BLE001, S110 - the tower opens again on first use and reports then
+        pass

@@ -46,17 +46,34 @@ class ShownText:
     error: str | None = None
 
 
-def reader_factory(settings: object) -> Callable[[], VideoTextReader] | None:
-    """A new reader per video when ``VIDSEEK_OCR`` is on (the model loaded once, here; ModelError
-    without the ocr extra), else None."""
+def reader_factory(
+    settings: object, *, on_text: Callable[[], None] | None = None
+) -> Callable[[], VideoTextReader] | None:
+    """A new reader per video when ``VIDSEEK_OCR`` is on, else None. The model starts loading here, in the
+    background (``LoadingEngine``; ModelError at once without the ocr extra); a load that fails stops
+    each video's reading with its message. ``on_text``: called once, when a read first finds text."""
     if not getattr(settings, "ocr", False):
         return None
-    from vidseek.shown.ocr_engine import shared_engine
+    from vidseek.shown.ocr_engine import LoadingEngine, require_ocr
 
-    engine = shared_engine(getattr(settings, "threads", 0))
+    require_ocr()
+    engine = LoadingEngine(getattr(settings, "threads", 0))
     fps, side, every = settings.sample_fps, settings.ocr_side, settings.ocr_every
     max_chars = getattr(settings, "cue_max_chars", MAX_CHARS)
-    return lambda: VideoTextReader(engine, fps, picture_side=side, max_chars=max_chars, every=every)
+    once = _Once(on_text)
+    return lambda: VideoTextReader(engine, fps, picture_side=side, max_chars=max_chars, every=every, on_text=once)
+
+
+class _Once:
+    """Calls ``hook`` the first time it is called, never again (None: nothing)."""
+
+    def __init__(self, hook: Callable[[], None] | None) -> None:
+        self.hook = hook
+
+    def __call__(self) -> None:
+        hook, self.hook = self.hook, None
+        if hook is not None:
+            hook()
 
 
 def joined(parts: list[ShownText]) -> ShownText:
@@ -116,8 +133,11 @@ class VideoTextReader:
         max_chars: int = MAX_CHARS,
         new_shot: NewShot | None = None,
         every: float = IDLE_SECONDS,
+        on_text: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
+        self.on_text = on_text
+        """Called after each read that found text (the shown lines will need the text tower)."""
         self.step = 1.0 / fps
         self.picture_side = picture_side
         self.max_chars = max_chars
@@ -159,6 +179,8 @@ class VideoTextReader:
         texts = tuple(spaced(b.text)[: self.max_chars] for b in boxes if worth_keeping(b.text))
         self.result.read += 1
         self.result.with_text += bool(texts)
+        if texts and self.on_text is not None:
+            self.on_text()
         return texts
 
     def _read_back(self, new: list[str]) -> None:

@@ -77,6 +77,8 @@ class OnnxClipEncoder:
         self._text: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
+        self._text_lock = threading.Lock()
+        """The text tower's own: opening it in the background never holds up the image tower's opening."""
 
     # -- towers, opened on first use
 
@@ -87,7 +89,7 @@ class OnnxClipEncoder:
             return self._image
 
     def _text_parts(self) -> tuple[Any, Any]:
-        with self._lock:
+        with self._text_lock:
             if self._text is None:
                 self._tokenizer = _tokenizer(self.folder, self._meta)
                 self._text = self._open_text()
@@ -126,6 +128,10 @@ class OnnxClipEncoder:
         if frames.shape[1:3] != self.input_size:
             frames = _resized(frames, self.input_size)
         return run_image(self._cpu_session(), frames)
+
+    def open_text_tower(self) -> None:
+        """Open the text tower now (tokenizer and session), not on the first ``encode_text``."""
+        self._text_parts()
 
     def encode_text(self, texts: list[str]) -> np.ndarray:
         session, _ = self._text_parts()

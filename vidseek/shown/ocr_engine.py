@@ -24,6 +24,10 @@ INSTALL = "pip install 'vidseek[ocr]'"
 DETECT_SIDE = 640
 """Longest side (pixels) of the picture detection looks for text in: a 720p frame is searched at 640x352
 (a fifth of its pixels); the boxes found are recognised in the picture as given (``read``)."""
+REC_BATCH = 1
+"""Lines recognised per model call. rapidocr's default (6) pads a batch's lines to the widest one's shape;
+one at a time recognised the four lines of a slide in 0.25 s against 0.37 s batched (one thread, median
+of 8 alternating rounds, ``benchmarks/ocr.py`` slides), with the same texts."""
 MIN_SCORE = 0.6
 """Recognised text below this confidence is left out (mostly texture read as letters)."""
 
@@ -108,6 +112,7 @@ class OcrEngine:
         except Exception as exc:  # noqa: BLE001 - a broken install or model file: one sentence
             raise ModelError(f"Cannot load the OCR model {MODEL_NAME}: {type(exc).__name__}: {exc}") from None
         keep_detection_size(self._ocr.text_det, detect_side)
+        self._ocr.text_rec.rec_batch_num = REC_BATCH
 
     def read(self, picture: np.ndarray) -> list[TextBox]:
         """The text in ``picture`` (RGB), top to bottom and left to right; [] when detection finds none."""
@@ -148,3 +153,36 @@ def shared_engine(threads: int = 0) -> OcrEngine:
         if engine is None:
             engine = _SHARED[threads] = OcrEngine(threads=threads)
         return engine
+
+
+class LoadingEngine:
+    """This process's OCR model (``shared_engine``), loaded in a thread of its own from the moment it is
+    made, so the import of ONNX Runtime and OpenCV and the sessions' making overlap the start of decoding
+    and embedding. ``read`` waits for the load; a load that failed raises its ModelError on every read
+    (each video read says why; indexing goes on without shown text)."""
+
+    name = MODEL_NAME
+
+    def __init__(self, threads: int = 0) -> None:
+        self._engine: OcrEngine | None = None
+        self._error: ModelError | None = None
+        self._loaded = threading.Thread(target=self._load, args=(threads,), name="vidseek-ocr-load", daemon=True)
+        self._loaded.start()
+
+    def _load(self, threads: int) -> None:
+        try:
+            self._engine = shared_engine(threads)
+        except ModelError as exc:
+            self._error = exc
+        except Exception as exc:  # noqa: BLE001 - anything else: the same one sentence
+            self._error = ModelError(f"Cannot load the OCR model {MODEL_NAME}: {type(exc).__name__}: {exc}")
+
+    def engine(self) -> OcrEngine:
+        """The loaded model (waits for it); ModelError when it could not be loaded."""
+        self._loaded.join()
+        if self._engine is None:
+            raise self._error or ModelError(f"Cannot load the OCR model {MODEL_NAME}.")
+        return self._engine
+
+    def read(self, picture: np.ndarray) -> list[TextBox]:
+        return self.engine().read(picture)
