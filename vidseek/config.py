@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     )
     # The jobs queue (vidseek/storage/jobs.py, indexer/worker.py).
     serve_workers: int = Field(default=1, ge=0, description="Worker threads inside `vidseek serve`; 0 = none.")
+    serve_searches: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="Searches one `vidseek serve` process runs at once; the others wait their turn (searches "
+        "running together in one process slow each other more than they overlap: use --processes for cores).",
+    )
     serve_processes: int = Field(
         default=1,
         ge=1,

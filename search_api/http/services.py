@@ -12,6 +12,7 @@ from search_api.http.thumbnails import ThumbnailCache
 from search_api.http.uploads import sweep_stale_temp_files
 from search_api.search.engine import SearchEngine
 from search_api.search.query_cache import QueryEmbeddingCache
+from search_api.search.search_gate import SearchGate
 from vidseek.config import Settings
 from vidseek.models.encoders import Encoder, library_encoder
 from vidseek.storage.library import WORKER_SAVE_INTERVAL, Library
@@ -55,7 +56,7 @@ def load_services(settings: Settings, encoder: Encoder | None, *, query_cache_si
             )
     if encoder is None:
         encoder = library_encoder(settings, library)
-    engine = SearchEngine(library, encoder)
+    engine = SearchEngine(library, encoder, gate=SearchGate(settings.serve_searches))
     index = library.index()  # now, not on the first query; None while nothing is indexed
     log.info("index loaded: %d clips, model %s", index.count if index else 0, encoder.name)
     if engine.clips.frames is not None:

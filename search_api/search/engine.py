@@ -28,6 +28,7 @@ from search_api.search.hits import Found, Hit, Need, VideoFilter
 from search_api.search.lines import said_lines
 from search_api.search.paging import MomentPage, need_for, page_of
 from search_api.search.relevance import Background
+from search_api.search.search_gate import SearchGate
 from vidseek.errors import ModelChangedError
 from vidseek.models.encoder_follower import EncoderFollower
 from vidseek.models.encoders import Encoder
@@ -57,9 +58,18 @@ class SearchOutcome:
 
 
 class SearchEngine:
-    def __init__(self, library: Library, encoder: Encoder, load: Callable[[str], Encoder] | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        encoder: Encoder,
+        load: Callable[[str], Encoder] | None = None,
+        *,
+        gate: SearchGate | None = None,
+    ) -> None:
         """``encoder`` must be the index's model; ``load`` loads another one by spec when a re-embed
-        switches the library to it (by default with the library's device settings)."""
+        switches the library to it (by default with the library's device settings). ``gate``: how many
+        ``page`` calls run at once (None: no limit; `vidseek serve` passes ``VIDSEEK_SERVE_SEARCHES``)."""
+        self.gate = gate
         self.library = library
         with library.sessions() as session:
             store.check_model(encoder.name, session=session)
@@ -90,6 +100,12 @@ class SearchEngine:
         """The page of ``query``'s moments (or videos) that ``filters`` asks for, through the stages (see the
         module's docstring). ``video_filter`` narrows the filters' videos further. ``page.signals`` says
         what found each moment when lines were fused (None: every moment is visual)."""
+        if self.gate is None:
+            return self._page(query, filters, video_filter)
+        with self.gate:
+            return self._page(query, filters, video_filter)
+
+    def _page(self, query: QuerySource, filters: MomentFilters, video_filter: VideoFilter | None) -> MomentPage:
         started = time.perf_counter()
         wanted = filters_predicate(filters, video_filter)
         modality = filters.modality if isinstance(filters, TextSearch | PhraseSearch) else "visual"
