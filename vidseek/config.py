@@ -60,11 +60,11 @@ class Settings(BaseSettings):
     )
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
     index_nice: int = Field(
-        default=0,
+        default=10,
         ge=0,
         le=19,
         description="CPU niceness `vidseek index` and `vidseek worker` run at (0: as started), so a search "
-        "served on the same cores keeps its latency while they index.",
+        "served on the same cores keeps its latency while they index (they yield to other busy work too).",
     )
     # The jobs queue (vidseek/storage/jobs.py, indexer/worker.py).
     serve_workers: int = Field(default=1, ge=0, description="Worker threads inside `vidseek serve`; 0 = none.")
