@@ -19,6 +19,10 @@ COLOUR_MODEL = "python:colour_encoder:ColourEncoder"
 # open_clip models in the suite run on torch, the reference path, unless a test asks for ONNX
 # (tests/unit/vidseek/models/test_onnx_backend.py): exporting each random model per data dir would cost a minute each.
 os.environ.setdefault("VIDSEEK_BACKEND", "torch")
+# `vidseek index` lowers the priority of the process it runs in (VIDSEEK_INDEX_NICE, default 10): run in
+# process (CliRunner) that would be the test runner itself, for every later test and every process it
+# starts. The suite's indexers run at normal priority; tests/unit/indexer/test_priority.py sets its own.
+os.environ.setdefault("VIDSEEK_INDEX_NICE", "0")
 
 
 @pytest.fixture
