@@ -58,6 +58,9 @@ class SearchOutcome:
 
 
 class SearchEngine:
+    gate: SearchGate | None = None
+    """How many ``page`` calls run at once (None: no limit)."""
+
     def __init__(
         self,
         library: Library,
