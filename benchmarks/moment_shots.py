@@ -13,11 +13,18 @@ indexed before them: the frame-level grounding of ``main``), one with each video
 
 Columns as ``benchmarks.moments`` plus ``over_long_3x``: the share of results that cover a true moment
 yet run over 3x its length.
+
+One world has only ~40 queries (one R1 step is 0.025), so ``--seeds`` measures several worlds (the same
+parameters, other seeds) with the two engine rows only and adds a pooled row per method: R1 over every
+query of every world, over-long over every result.
+
+    python -m benchmarks.moment_shots [--seeds 0-11]
 """
 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -75,15 +82,18 @@ def _run(world: World, shots: Callable[[WorldVideo], str] | None, tmp: Path, nam
     return MethodRun(name, run.results, run.seconds, run.extra), stored
 
 
-def measure(size: str = "default", *, params: WorldParams | None = None) -> list[dict]:
+def measure(size: str = "default", *, params: WorldParams | None = None, all_rows: bool = True) -> list[dict]:
+    """One world's rows; ``all_rows`` false: only the engine without and with true cuts."""
     world = build_world(params or SIZES[size])
     runs = []
     with tempfile.TemporaryDirectory(prefix="vidseek-shots-") as tmp:
         before, stored = _run(world, None, Path(tmp), "frames only (before)")
-        runs.append(run_naive(world, stored))
+        if all_rows:
+            runs.append(run_naive(world, stored))
         runs.append(before)
         runs.append(_run(world, true_cuts, Path(tmp), "shots")[0])
-        runs.append(_run(world, noisy_cuts(world.params.seed), Path(tmp), "shots, 5 % detection errors")[0])
+        if all_rows:
+            runs.append(_run(world, noisy_cuts(world.params.seed), Path(tmp), "shots, 5 % detection errors")[0])
     rows = []
     for run in runs:
         row = quality(run, world)
@@ -93,7 +103,46 @@ def measure(size: str = "default", *, params: WorldParams | None = None) -> list
     return rows
 
 
+def pooled(rows: list[dict]) -> dict:
+    """One method's rows of several worlds as one: R1 weighted by queries, over-long by results returned."""
+    queries = np.array([r["queries"] for r in rows], float)
+    results = queries * np.array([r["returned"] for r in rows], float)
+    out: dict = {"method": rows[0]["method"], "world": f"pooled over {len(rows)} worlds", "queries": int(queries.sum())}
+    for key in ("r1_at_0.5", "r1_at_0.7", "miou"):
+        out[key] = round(float(np.dot(queries, [r[key] for r in rows]) / queries.sum()), 4)
+    out["over_long_3x"] = round(float(np.dot(results, [r["over_long_3x"] for r in rows]) / results.sum()), 4)
+    return out
+
+
+def measure_seeds(seeds: list[int], size: str = "default") -> list[dict]:
+    """The engine without and with true cuts on each seed's world, then one pooled row per method."""
+    rows: list[dict] = []
+    for seed in seeds:
+        for row in measure(params=replace(SIZES[size], seed=seed), all_rows=False):
+            rows.append({**row, "seed": seed})
+            print({k: row[k] for k in ("method", "r1_at_0.7", "over_long_3x")}, "seed", seed, flush=True)
+    methods = dict.fromkeys(r["method"] for r in rows)
+    return rows + [pooled([r for r in rows if r["method"] == m]) for m in methods]
+
+
+def _seeds(text: str) -> list[int]:
+    """``0-11`` or ``0,3,5``."""
+    if "-" in text:
+        lo, hi = text.split("-")
+        return list(range(int(lo), int(hi) + 1))
+    return [int(x) for x in text.split(",")]
+
+
 if __name__ == "__main__":
-    for row in measure():
-        keys = ("method", "r1_at_0.5", "r1_at_0.7", "miou", "over_long", "over_long_3x", "found_at_0.5", "ms_per_query")
-        print({k: row[k] for k in keys})
+    import argparse
+
+    parser = argparse.ArgumentParser(description="grounding with shots on the moments world")
+    parser.add_argument("--seeds", type=_seeds, help="several worlds (0-11 or 0,3,5): engine rows and pooled rows")
+    args = parser.parse_args()
+    keys = ("method", "r1_at_0.5", "r1_at_0.7", "miou", "over_long_3x")
+    if args.seeds:
+        for row in measure_seeds(args.seeds):
+            print({k: row.get(k) for k in (*keys, "seed", "world")})
+    else:
+        for row in measure():
+            print({k: row[k] for k in (*keys, "over_long", "found_at_0.5", "ms_per_query")})

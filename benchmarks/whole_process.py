@@ -65,6 +65,8 @@ def paired(a: tuple[list[str], dict], b: tuple[list[str], dict], runs: int, rese
         "a_peak_mib": statistics.median(p[0][1] for p in pairs),
         "b_peak_mib": statistics.median(p[1][1] for p in pairs),
         "runs": runs,
+        "a_walls_s": [round(p[0][0], 2) for p in pairs],
+        "b_walls_s": [round(p[1][0], 2) for p in pairs],
     }
 
 

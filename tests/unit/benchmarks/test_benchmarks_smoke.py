@@ -188,6 +188,16 @@ def test_shots_benchmark_runs_naive_frames_and_shots_on_one_world() -> None:
     assert all(0 <= r["over_long_3x"] <= 1 for r in rows)
 
 
+def test_shots_benchmark_pools_worlds_by_queries_and_results() -> None:
+    from benchmarks import moment_shots
+
+    a = {"method": "shots", "queries": 30, "returned": 10.0, "r1_at_0.5": 1.0, "r1_at_0.7": 1.0, "miou": 1.0}
+    b = {"method": "shots", "queries": 10, "returned": 5.0, "r1_at_0.5": 0.0, "r1_at_0.7": 0.0, "miou": 0.0}
+    row = moment_shots.pooled([{**a, "over_long_3x": 0.0}, {**b, "over_long_3x": 0.5}])
+    assert row["queries"] == 40 and row["r1_at_0.7"] == 0.75 and row["over_long_3x"] == 0.0714
+    assert moment_shots._seeds("4-7") == [4, 5, 6, 7] and moment_shots._seeds("0,3") == [0, 3]
+
+
 def test_ocr_benchmark_reads_slides_sparsely_and_finds_their_words() -> None:
     from benchmarks import ocr
 
