@@ -3,6 +3,7 @@ decode tasks (a unit of one video or one chunk of it)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections import deque
@@ -51,6 +52,7 @@ def connect(address: str | None) -> bool:
     kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
     if env:
         kwargs["runtime_env"] = {"env_vars": env}  # custom `python:` encoders import on the workers too
+    gc.collect()  # Ray forks its starters with a preexec_fn: nothing left for a collection to free there
     try:
         if address in (None, "", LOCAL):
             ray.init(include_dashboard=False, **kwargs)

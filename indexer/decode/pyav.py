@@ -46,7 +46,12 @@ class ShotThumbnails:
     """Decoded frames as (16, 16, 3) uint8 thumbnails for cut detection, in video-range Y'CbCr (the decoder's
     own colours; ``indexer.cut_detection.from_video_range`` turns them to RGB), scaled by ``sws_scale``
     through one reformatter kept for the whole decode: its scaling context is made once (a frame's own
-    ``reformat`` makes one each call, 60x the cost at 720p)."""
+    ``reformat`` makes one each call, 60x the cost at 720p).
+
+    The scaler runs on the calling thread (``threads=1``): by default FFmpeg gives a kept scaling context
+    slice threads, and a context with threads that is freed in a forked child (Ray starts its processes
+    with a ``preexec_fn``, and a garbage collection there frees whatever the parent left for it) waits
+    forever on threads the child does not have. Sixteen pixels square need no threads."""
 
     def __init__(self) -> None:
         from av.video.reformatter import VideoReformatter
@@ -54,7 +59,9 @@ class ShotThumbnails:
         self._reformatter = VideoReformatter()
 
     def __call__(self, frame: av.VideoFrame) -> np.ndarray:
-        small = self._reformatter.reformat(frame, width=16, height=16, format="yuv444p", interpolation="FAST_BILINEAR")
+        small = self._reformatter.reformat(
+            frame, width=16, height=16, format="yuv444p", interpolation="FAST_BILINEAR", threads=1
+        )
         return np.ascontiguousarray(np.moveaxis(small.to_ndarray(), 0, -1))
 
 
