@@ -38,7 +38,9 @@ class ModelInput:
             shown = scaled_size(*turned_size(frame.width, frame.height, turn), self.size)
             self._plan = (turn, turned_size(*shown, turn))  # back to the stored orientation for the scaler
         turn, (width, height) = self._plan
-        rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR").to_ndarray()
+        # threads=1: the frame keeps the scaler it used (PyAV caches one per frame); see ShotThumbnails
+        rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR", threads=1)
+        rgb = rgb.to_ndarray()
         return np.ascontiguousarray(centre_crop(upright(rgb, turn), self.size))
 
 
@@ -49,9 +51,11 @@ class ShotThumbnails:
     ``reformat`` makes one each call, 60x the cost at 720p).
 
     The scaler runs on the calling thread (``threads=1``): by default FFmpeg gives a kept scaling context
-    slice threads, and a context with threads that is freed in a forked child (Ray starts its processes
-    with a ``preexec_fn``, and a garbage collection there frees whatever the parent left for it) waits
-    forever on threads the child does not have. Sixteen pixels square need no threads."""
+    slice threads, and a context with threads that is freed in a forked child waits forever on threads the
+    child does not have. Ray starts its processes with a ``preexec_fn``, so the child runs Python: it
+    drops the other threads' stacks (a frame waiting in the OCR or embedding queue, with the scaler PyAV
+    keeps on every frame it reformatted) and collects garbage. Every scaler here is made with one thread
+    (``ModelInput``, ``FramePicture`` too)."""
 
     def __init__(self) -> None:
         from av.video.reformatter import VideoReformatter
@@ -78,7 +82,8 @@ class FramePicture:
         scale = min(1.0, max_side / max(shown_w, shown_h))
         width, height = turned_size(max(1, round(shown_w * scale)), max(1, round(shown_h * scale)), self.turn)
         how = "AREA" if scale < 0.25 else "BILINEAR"
-        rgb = self.frame.reformat(width=width, height=height, format="rgb24", interpolation=how).to_ndarray()
+        rgb = self.frame.reformat(width=width, height=height, format="rgb24", interpolation=how, threads=1)
+        rgb = rgb.to_ndarray()
         return np.ascontiguousarray(upright(rgb, self.turn))
 
 

