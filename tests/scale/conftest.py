@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pytest
@@ -46,6 +48,28 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@contextmanager
+def _without_preexec_fn() -> Iterator[None]:
+    """Ray's processes started without Ray's ``preexec_fn`` (it blocks SIGINT and ties them to this
+    process's death). With one, CPython runs Python in the forked child and first drops the other
+    threads' stacks there; what they hold (an in-process worker's last decoded frames, with FFmpeg
+    scalers and their threads) is then freed in a child without those threads, which can wait forever:
+    seen in CI as a hang of this fixture. Ray is shut down at the end of the module as before."""
+    from ray._private import services
+
+    original = services.ConsolePopen
+
+    class Popen(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, preexec_fn=None, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+            super().__init__(*args, **kwargs)
+
+    services.ConsolePopen = Popen
+    try:
+        yield
+    finally:
+        services.ConsolePopen = original
+
+
 @pytest.fixture(scope="module")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """A local Ray for the whole module (starting one costs seconds): 2 CPUs, no dashboard; its
@@ -57,9 +81,14 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
         "VIDSEEK_TEST_CRASH_ARM": str(arm),
     }
     gc.collect()  # as indexer.ray_tasks.connect: Ray's preexec_fn must find nothing for a collection to free
-    ray.init(
-        num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": env}, logging_level="WARNING"
-    )
+    with _without_preexec_fn():
+        ray.init(
+            num_cpus=2,
+            include_dashboard=False,
+            log_to_driver=False,
+            runtime_env={"env_vars": env},
+            logging_level="WARNING",
+        )
     try:
         yield {"address": ray.get_runtime_context().gcs_address, "arm": arm}
     finally:
