@@ -33,6 +33,7 @@ def frame_at(path: Path, t: float) -> np.ndarray:
                 shown = frame
             if shown is None:
                 raise DecodeError(f"no frame at {t:.3f} s of {path}")
-            return np.ascontiguousarray(upright(shown.to_ndarray(format="rgb24"), frame_turn(shown)))
+            rgb = shown.reformat(format="rgb24", threads=1).to_ndarray()  # one-thread scaler: see pyav.ShotThumbnails
+            return np.ascontiguousarray(upright(rgb, frame_turn(shown)))
     except (av.error.FFmpegError, OSError, IndexError, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise DecodeError(f"cannot decode a frame at {t:.3f} s of {path} ({exc})") from None

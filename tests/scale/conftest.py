@@ -3,7 +3,6 @@ index" means (SQL rows and vectors per video, and a FAISS file holding exactly t
 
 from __future__ import annotations
 
-import gc
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,7 +79,6 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
         "PYTHONPATH": os.pathsep.join(p for p in [str(TESTS_DIR), os.environ.get("PYTHONPATH", "")] if p),
         "VIDSEEK_TEST_CRASH_ARM": str(arm),
     }
-    gc.collect()  # as indexer.ray_tasks.connect: Ray's preexec_fn must find nothing for a collection to free
     with _without_preexec_fn():
         ray.init(
             num_cpus=2,
