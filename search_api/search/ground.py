@@ -38,6 +38,7 @@ A moment's score is the cosine of the query with the meanP vector of its frames 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -99,14 +100,14 @@ def segment(scores: np.ndarray, background: Background) -> list[Span]:
     if n == 0:
         return []
     base = background.level  # the baseline (module docstring, step 2)
-    owner = np.full(n, -1)  # which moment (or dropped region) holds each frame
+    values = curve.tolist()  # Python floats: the same doubles, read far faster one at a time than numpy's
+    owner = [-1] * n  # which moment (or dropped region) holds each frame
     spans: list[Span] = []
-    order = np.argsort(-curve, kind="stable")
     region = 0
-    for peak in order:
+    for peak in np.argsort(-curve, kind="stable").tolist():
         if owner[peak] != -1:
             continue
-        top = curve[peak]
+        top = values[peak]
         if top - base < MIN_RISE or (background.calibrated and background.z(top) < PEAK_Z):
             break  # the remaining frames are all lower: nothing else stands out
         edge = (
@@ -114,9 +115,9 @@ def segment(scores: np.ndarray, background: Background) -> list[Span]:
             if background.calibrated
             else base + EDGE * (top - base)
         )
-        first, last = _grow(curve, owner, int(peak), base + STAY * (top - base), edge)
+        first, last = _grow(values, owner, peak, base + STAY * (top - base), edge)
         touches = (first > 0 and owner[first - 1] != -1) or (last < n - 1 and owner[last + 1] != -1)
-        owner[first : last + 1] = region
+        owner[first : last + 1] = [region] * (last - first + 1)
         region += 1
         if touches:
             continue  # a weaker region beside a stronger moment: neither joined nor returned
@@ -127,7 +128,7 @@ def segment(scores: np.ndarray, background: Background) -> list[Span]:
     return spans
 
 
-def _grow(curve: np.ndarray, owner: np.ndarray, peak: int, stay: float, edge: float) -> tuple[int, int]:
+def _grow(curve: list[float], owner: list[int], peak: int, stay: float, edge: float) -> tuple[int, int]:
     """The moment around ``peak``: how far it may reach is set by ``stay`` (frames above it, dips
     below it of up to ``MAX_GAP`` frames bridged, never into frames another region holds); where
     inside that reach each edge falls is set by ``edge``: the edge that maximises the sum of
@@ -139,13 +140,14 @@ def _grow(curve: np.ndarray, owner: np.ndarray, peak: int, stay: float, edge: fl
         best_at, best_sum, total = peak, 0.0, 0.0
         i, gap = peak + direction, 0
         while 0 <= i < n and owner[i] == -1:
-            if curve[i] >= stay:
+            value = curve[i]
+            if value >= stay:
                 gap = 0
             else:
                 gap += 1
                 if gap > MAX_GAP:
                     break
-            total += curve[i] - edge
+            total += value - edge
             if total > best_sum:
                 best_at, best_sum = i, total
             i += direction
@@ -163,20 +165,31 @@ def moments_in_video(
     *,
     step: float,
     duration: float,
+    scores: np.ndarray | None = None,
+    pooled: Callable[[int, int], float] | None = None,
 ) -> list[Moment]:
-    """The distinct moments of one video for one query: all its frames in, segmented (above)."""
-    scores = frame_vectors @ query
+    """The distinct moments of one video for one query: all its frames in, segmented (above).
+    ``scores``: ``frame_vectors @ query``, when the caller has it already; ``pooled(first, last)``: the
+    query's score with the meanP vector of frames ``first..last`` (``pooled_score``), when the caller
+    keeps them (a video grounded again on a wider window finds most of its moments again)."""
+    if scores is None:
+        scores = frame_vectors @ query
     moments = []
     for span in segment(scores, background):
-        peak = span.first + int(np.argmax(scores[span.first : span.last + 1]))
-        end = float(times[span.last]) + step
-        if duration > times[span.last]:
+        first, last = span.first, span.last
+        peak = first + int(scores[first : last + 1].argmax())
+        start_s, last_s = float(times[first]), float(times[last])
+        end = last_s + step
+        if duration > last_s:
             end = min(end, duration)
-        score = float(mean_pool(frame_vectors[span.first : span.last + 1]) @ query)
-        moments.append(
-            Moment(video_id, float(times[span.first]), end, float(times[peak]), score, span.first, span.last)
-        )
+        score = pooled_score(frame_vectors, query, first, last) if pooled is None else pooled(first, last)
+        moments.append(Moment(video_id, start_s, end, float(times[peak]), score, first, last))
     return moments
+
+
+def pooled_score(frame_vectors: np.ndarray, query: np.ndarray, first: int, last: int) -> float:
+    """The cosine of ``query`` with the meanP vector of frames ``first..last`` (a moment's score)."""
+    return float(mean_pool(frame_vectors[first : last + 1]) @ query)
 
 
 def rank(moments: list[Moment]) -> list[Moment]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import takewhile
+from typing import Callable
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from search_api.search.ground import PEAK_Z, Moment, moments_in_video
+from search_api.search.ground import PEAK_Z, Moment, moments_in_video, pooled_score
 from search_api.search.hits import Found, FrameScores, Hit, Need, VideoFilter
 from search_api.search.relevance import MIN_SPREAD, Background, band, floor_score, lowest_score_in
 from search_api.search.shot_grounding import moments_by_shots
@@ -87,6 +88,7 @@ class _Grounding:
         self.frame_scores: dict[int, FrameScores] = {}  # video id -> the scores of the window grounded
         self._ranked_moments: list[Moment] = []  # every moment of by_video, in ``rank``'s order, kept so
         self._ranked_keys: list[tuple[float, int, float]] = []  # ... as each video is grounded (their keys)
+        self._pooled_scores: dict[tuple[int, int, int], float] = {}  # (video, first, last frame) -> meanP score
 
     @property
     def moments(self) -> list[Moment]:
@@ -189,8 +191,17 @@ class _Grounding:
                 read[vid] = (lo, hi)
                 return []
             hi = lo + len(times) - 1
+            scores = vectors @ self.query
             found = moments_in_video(
-                vid, times, vectors, self.query, self.background, step=1.0 / video.sample_fps, duration=video.duration
+                vid,
+                times,
+                vectors,
+                self.query,
+                self.background,
+                step=1.0 / video.sample_fps,
+                duration=video.duration,
+                scores=scores,
+                pooled=self._pooled(vid, lo, vectors),
             )
             at_lo = lo > 0 and any(m.first == 0 for m in found)
             at_hi = hi < n - 1 and any(m.last == hi - lo for m in found)
@@ -200,8 +211,22 @@ class _Grounding:
         found = moments_by_shots(found, video, times, vectors, self.query, self.background)
         read[vid] = (lo, hi)
         if keep_scores:
-            self.frame_scores[vid] = FrameScores(lo, times, vectors @ self.query)
-        return [replace(m, first=m.first + lo, last=m.last + lo) for m in found]
+            self.frame_scores[vid] = FrameScores(lo, times, scores)
+        return [Moment(m.video_id, m.start, m.end, m.peak, m.score, m.first + lo, m.last + lo) for m in found]
+
+    def _pooled(self, vid: int, lo: int, vectors: np.ndarray) -> Callable[[int, int], float]:
+        """``pooled_score`` of frames ``first..last`` of the window read from frame ``lo`` of a video,
+        kept for this query by the video's own frame numbers: a video grounded again on a wider window
+        finds most of its moments again, pooled from the same stored frames (so the same score)."""
+
+        def pooled(first: int, last: int) -> float:
+            key = (vid, lo + first, lo + last)
+            score = self._pooled_scores.get(key)
+            if score is None:
+                score = self._pooled_scores[key] = pooled_score(vectors, self.query, first, last)
+            return score
+
+        return pooled
 
     def _frames(
         self, vid: int, lo: int, hi: int, window: FrameWindow | None, session: Session

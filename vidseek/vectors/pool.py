@@ -18,7 +18,12 @@ def mean_pool(frame_vectors: np.ndarray) -> np.ndarray:
     """CLIP4Clip meanP: the L2-normalised mean of the L2-normalised frame vectors."""
     if len(frame_vectors) == 0:
         raise ValueError("cannot pool an empty set of frames")
-    return l2_normalize(l2_normalize(frame_vectors).mean(axis=0))
+    unit = l2_normalize(frame_vectors)
+    # unit.mean(axis=0) as ndarray.mean does it (a sum, then a division by the count in place), the same
+    # bits without its Python-level bookkeeping, which costs more than the sum for a moment's few frames
+    total = np.add.reduce(unit, axis=0)
+    np.true_divide(total, np.intp(len(unit)), out=total, casting="unsafe")
+    return l2_normalize(total)
 
 
 def pool_windows(frame_vectors: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search_api.search.ground import Span, moments_in_video, rank, segment, smooth
+from search_api.search.ground import Span, moments_in_video, pooled_score, rank, segment, smooth
 from search_api.search.relevance import Background
 
 CLIP_BG = Background(level=0.17, spread=0.025)
@@ -121,3 +121,27 @@ def test_moment_times_score_and_peak(step: float) -> None:
     assert 10 * step <= moment.peak <= 15 * step
     assert moment.score > 0.30  # meanP of the event frames: above any single frame's mean level
     assert rank([moment]) == [moment]
+
+
+def test_kept_pooled_scores_give_the_moments_a_fresh_grounding_gives() -> None:
+    # a caller may keep pooled scores by frame span (a video grounded again on a wider window finds
+    # most of its moments again); what it is handed back must be what pooling those frames gives
+    rng = np.random.default_rng(3)
+    query = np.zeros(16, np.float32)
+    query[0] = 1.0
+    scores = curve((0.17, 10), (0.31, 6), (0.17, 8), (0.29, 5), (0.17, 11))
+    n = len(scores)
+    rest = rng.standard_normal((n, 15)).astype(np.float32)
+    rest /= np.linalg.norm(rest, axis=1, keepdims=True)
+    vectors = np.hstack([scores[:, None], rest * np.sqrt(1 - scores[:, None] ** 2)]).astype(np.float32)
+    times = np.arange(n, dtype=np.float64)
+    asked: list[tuple[int, int]] = []
+
+    def pooled(first: int, last: int) -> float:
+        asked.append((first, last))
+        return pooled_score(vectors, query, first, last)
+
+    fresh = moments_in_video(7, times, vectors, query, CLIP_BG, step=1.0, duration=float(n))
+    kept = moments_in_video(7, times, vectors, query, CLIP_BG, step=1.0, duration=float(n), pooled=pooled)
+    assert kept == fresh and len(fresh) == 2
+    assert asked == [(m.first, m.last) for m in fresh]

@@ -29,3 +29,15 @@ def test_pool_windows_matches_mean_pool_per_window() -> None:
     pooled = pool_windows(frames, windows)
     for row, (a, b) in zip(pooled, windows):
         assert np.allclose(row, mean_pool(frames[a : b + 1]), atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("frames", [1, 2, 7, 64])
+def test_mean_pool_has_the_bits_of_numpys_own_mean(dtype: type, frames: int) -> None:
+    # moments are ranked by these scores and pages compared byte for byte across changes: the lean
+    # mean must give exactly what ndarray.mean gives, not merely something close
+    rng = np.random.default_rng(frames)
+    for _ in range(20):
+        vectors = rng.normal(size=(frames, 512)).astype(dtype)
+        expected = l2_normalize(l2_normalize(vectors).mean(axis=0))
+        assert np.array_equal(mean_pool(vectors), expected)
