@@ -13,6 +13,7 @@ query made again (``ModelChangedError`` a second time)."""
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
@@ -60,6 +61,8 @@ class SearchOutcome:
 class SearchEngine:
     gate: SearchGate | None = None
     """How many ``page`` calls run at once (None: no limit)."""
+    encode_gate: SearchGate | None = None
+    """How many queries ``page`` encodes at once before taking its turn at ``gate`` (with a gate only)."""
 
     def __init__(
         self,
@@ -73,6 +76,7 @@ class SearchEngine:
         switches the library to it (by default with the library's device settings). ``gate``: how many
         ``page`` calls run at once (None: no limit; `vidseek serve` passes ``VIDSEEK_SERVE_SEARCHES``)."""
         self.gate = gate
+        self.encode_gate = None if gate is None else SearchGate(gate.limit)
         self.library = library
         with library.sessions() as session:
             store.check_model(encoder.name, session=session)
@@ -105,8 +109,21 @@ class SearchEngine:
         what found each moment when lines were fused (None: every moment is visual)."""
         if self.gate is None:
             return self._page(query, filters, video_filter)
+        query = self._encoded_before_the_gate(query)
         with self.gate:
             return self._page(query, filters, video_filter)
+
+    def _encoded_before_the_gate(self, query: QuerySource) -> QuerySource:
+        """``query`` made into its vector before the search takes its turn at the gate, one query at a
+        time (``encode_gate``): the text tower runs in ONNX Runtime or torch, outside the interpreter
+        lock, so one request's encoding overlaps another's search instead of waiting behind it. The
+        search asks for the vector as usual; asked again (a re-embed switched the model mid-query, see
+        ``_page``), it makes it again from ``query``."""
+        if not (isinstance(query, str) or callable(query)):
+            return query
+        with self.encode_gate or nullcontext():
+            made = [self._query_vector(query)]
+        return lambda: made.pop() if made else self._query_vector(query)
 
     def _page(self, query: QuerySource, filters: MomentFilters, video_filter: VideoFilter | None) -> MomentPage:
         started = time.perf_counter()

@@ -13,6 +13,7 @@ from search_api.search.ground import Moment
 from search_api.search.hits import Found, FrameScores, Hit, Need
 from search_api.search.paging import need_for, page_of
 from search_api.search.relevance import Background
+from search_api.search.search_gate import SearchGate
 from vidseek.config import Settings
 from vidseek.errors import ModelChangedError
 from vidseek.storage.tables import Video
@@ -121,8 +122,11 @@ class _SwitchingEngine(SearchEngine):
         return np.full(4, float(len(text)), np.float32)
 
 
-def test_the_entry_makes_the_query_again_once_after_a_model_switch() -> None:
+@pytest.mark.parametrize("gated", [False, True])
+def test_the_entry_makes_the_query_again_once_after_a_model_switch(gated: bool) -> None:
     engine = _SwitchingEngine(switches=1)
+    if gated:  # the first vector is made before the gate (SearchEngine.encode_gate), the second inside
+        engine.gate, engine.encode_gate = SearchGate(1), SearchGate(1)
 
     def make_query() -> np.ndarray:
         engine.made += 1

@@ -85,13 +85,53 @@ def test_the_engine_runs_at_most_its_gates_searches_at_once(
     engine = SearchEngine(Library(db_settings, notify=lambda m: None), ColourEncoder(), gate=gate)
     inside, hold, start = _Inside(), threading.Event(), threading.Barrier(4)
 
-    def query() -> np.ndarray:  # made inside the search, as a text query's vector is
+    find = engine.find
+
+    def searching(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         inside.step(hold)
-        return engine.encoder.encode_text(["red"])[0]
+        return find(*args, **kwargs)
+
+    engine.find = searching
 
     def work() -> None:
         start.wait(10)
-        engine.page(query, MomentFilters(limit=5))
+        engine.page(lambda: engine.encoder.encode_text(["red"])[0], MomentFilters(limit=5))
 
     _together(4, work)
     assert inside.most in most  # without a gate they overlap; with one, one at a time
+
+
+def test_with_a_gate_queries_are_encoded_one_at_a_time_before_the_search_takes_its_turn(db_settings: Settings) -> None:
+    # the text tower runs outside the interpreter lock: a request's encoding overlaps the search in
+    # progress instead of queueing behind it, and encodings do not pile up on the cores either
+    engine = SearchEngine(Library(db_settings, notify=lambda m: None), ColourEncoder(), gate=SearchGate(1))
+    searching, encoded, overlapped = threading.Event(), threading.Event(), []
+    find = engine.find
+
+    def first_search_waits_for_the_second_encoding(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if not searching.is_set():
+            searching.set()
+            overlapped.append(encoded.wait(10))
+        return find(*args, **kwargs)
+
+    engine.find = first_search_waits_for_the_second_encoding
+
+    def second() -> np.ndarray:
+        encoded.set()
+        return engine.encoder.encode_text(["blue"])[0]
+
+    first = threading.Thread(target=lambda: engine.page("red", MomentFilters(limit=5)))
+    first.start()
+    assert searching.wait(10)
+    engine.page(second, MomentFilters(limit=5))
+    first.join(30)
+    assert overlapped == [True]  # the second query was made while the first search held the gate
+
+    inside, hold = _Inside(), threading.Event()
+
+    def encoding() -> np.ndarray:
+        inside.step(hold)
+        return engine.encoder.encode_text(["green"])[0]
+
+    _together(4, lambda: engine.page(encoding, MomentFilters(limit=5)))
+    assert inside.most == 1
