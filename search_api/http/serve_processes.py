@@ -22,13 +22,15 @@ for its processes."""
 
 
 def one_thread_per_request() -> None:
-    """A query's products are small: a second BLAS or FAISS thread per request costs more than it saves
-    (each request runs on its own thread)."""
+    """A query's products are small: a second BLAS, FAISS or text-tower thread per request costs more than
+    it saves (each request runs on its own thread, and one encodes while another searches)."""
+    from vidseek.models import onnx_encoder
     from vidseek.vectors import vector_index
     from vidseek.vectors.blas_threads import limit_numpy_blas
 
     limit_numpy_blas(1)
     vector_index.SEARCH_THREADS = 1
+    onnx_encoder.TEXT_THREADS = 1
 
 
 def for_processes(settings: Settings, serve_host: str) -> str:

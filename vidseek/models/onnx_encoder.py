@@ -36,6 +36,11 @@ def cpu_session(path: Path, threads: int, *, spin: bool = True) -> Any:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
+TEXT_THREADS: int | None = None
+"""Threads of the text tower's session (None: the encoder's ``threads``). ``vidseek serve`` sets 1: a
+query is a few milliseconds of small products, encoded while another request's search holds the other
+core (``SearchEngine.encode_gate``); measured between searches at 5,000 clips, one thread and two took
+the same 7.6 ms a query (BENCHMARKS.md)."""
 TEXT_SPIN = False
 """Whether the text tower's threads spin-wait for work. A query is one short call between long stretches of
 other work (grounding, SQL, other requests), so spinning after it only burns the cores those need:
@@ -98,8 +103,10 @@ class OnnxClipEncoder:
     def _open_text(self) -> Any:
         from vidseek.models import text_int8
 
+        threads = self._threads if TEXT_THREADS is None else TEXT_THREADS
+
         def open_session(path: Path) -> Any:
-            return cpu_session(path, self._threads, spin=TEXT_SPIN)
+            return cpu_session(path, threads, spin=TEXT_SPIN)
 
         probe = None
         if self.text_setting in ("auto", "int8"):

@@ -15,8 +15,12 @@ from vidseek.vectors.blas_threads import limit_numpy_blas, numpy_blas_files
 
 
 @pytest.fixture(autouse=True)
-def restored_threads() -> Iterator[None]:
-    """Every library's thread count as it was before the test (``limits=None`` changes nothing, then restores)."""
+def restored_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every library's thread count as it was before the test (``limits=None`` changes nothing, then restores),
+    and the text tower's setting, which ``run_serve`` sets for the process."""
+    from vidseek.models import onnx_encoder
+
+    monkeypatch.setattr(onnx_encoder, "TEXT_THREADS", None)
     with threadpool_limits(limits=None):
         yield
 
@@ -75,3 +79,21 @@ def test_vidseek_serve_searches_faiss_on_the_request_thread_only(
     worker.join()
     assert answers[0][0] == 1 and answers[0][1][0] == blocks[0][0][3]  # the request's thread: one
     assert faiss.omp_get_max_threads() == before  # every other thread (builds, saves) keeps its cores
+
+
+def test_vidseek_serve_opens_the_text_tower_on_one_thread_and_leaves_the_image_tower_its_cores(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:  # noqa: ANN001
+    import uvicorn
+
+    from vidseek.models import onnx_encoder
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    run_serve(settings, "127.0.0.1", 0)
+    opened: list[tuple[str, int]] = []
+    monkeypatch.setattr(onnx_encoder, "cpu_session", lambda path, threads, **kw: opened.append((path.name, threads)))
+    meta = {"name": "test", "dim": 4, "input_size": [8, 8]}
+    encoder = onnx_encoder.OnnxClipEncoder(tmp_path, meta, precision="fp32", threads=0, text_setting="fp32")
+    encoder._open_text()
+    encoder._cpu_session()
+    assert opened == [("text.fp32.onnx", 1), ("image.fp32.onnx", 0)]  # the image tower keeps every core
