@@ -125,9 +125,7 @@ class ClipCandidates:
                     or k >= MAX_FETCH
                     or (k >= NO_MATCH_FETCH and video_filter is None and not grounding.moments_pass())
                 )
-                settled = grounding.add_candidates(
-                    [int(i) for i in ids], [float(s) for s in scores], exhausted=exhausted, session=session
-                )
+                settled = grounding.add_candidates(ids.tolist(), scores.tolist(), exhausted=exhausted, session=session)
                 if settled or exhausted:
                     return grounding.found()
                 k *= 4
