@@ -48,7 +48,7 @@ def colour_settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, model=COLOUR_MODEL, sample_fps=1.0, clip_seconds=4.0, clip_stride=2.0)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed when tests/api ends: its worker thread must not outlive them
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedLibrary]:
     root = tmp_path_factory.mktemp("api-videos")
     paths = {

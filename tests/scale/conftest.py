@@ -53,7 +53,8 @@ def _without_preexec_fn() -> Iterator[None]:
     process's death). With one, CPython runs Python in the forked child and first drops the other
     threads' stacks there; what they hold (an in-process worker's last decoded frames, with FFmpeg
     scalers and their threads) is then freed in a child without those threads, which can wait forever:
-    seen in CI as a hang of this fixture. Ray is shut down at the end of the module as before."""
+    seen in CI as a hang of this fixture, while the API tests' app (then kept for the whole session, now
+    closed with ``tests/api``) held its worker thread. Ray is shut down at the end of the module as before."""
     from ray._private import services
 
     original = services.ConsolePopen
