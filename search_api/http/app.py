@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -65,7 +66,9 @@ def create_app(
             if settings.serve_workers
             else None
         )
+        gc.freeze()  # what was loaded lives as long as the app: full collections need not walk it again
         yield
+        gc.unfreeze()
         if app.state.workers is not None:
             app.state.workers.stop()
         app.state.services = None
