@@ -9,6 +9,10 @@ answers as they were, page by page.
 Pages: limit 10 at offsets 0, 10, 20, 30 and limit 25 at 0, for ``min_relevance`` medium and low.
 Uses only what both trees have (``benchmarks.moment_world``, ``answer``), so the tree before a change
 can run it from outside.
+
+``--library DIR`` dumps instead the pages of ``--queries`` text queries over a library built by
+``benchmarks.api_load.build_library`` (the real ViT-B-32 text graph, random weights; the query cache
+off, one thread per request as `vidseek serve` runs): the API's own path at 5k or 1M clips.
 """
 
 from __future__ import annotations
@@ -48,12 +52,39 @@ def dump(out: Path, size: str = "default") -> int:
     return pages
 
 
+def dump_library(out: Path, library_dir: Path, queries: int) -> int:
+    from benchmarks.api_load import MODEL, _queries
+    from search_api.http.schemas import TextSearch
+    from search_api.http.serve_processes import one_thread_per_request
+    from search_api.http.services import load_services
+    from search_api.search.moments import answer
+    from vidseek.config import Settings
+
+    one_thread_per_request()
+    engine = load_services(Settings(data_dir=library_dir, model=MODEL), None, query_cache_size=0).engine
+    pages = 0
+    with open(out, "w") as f:
+        for text in _queries(queries, seed=11):
+            vector = engine.encode_query(text)
+            for bar in BARS:
+                for limit, offset in [(10, 0), (10, 10), (25, 0)]:
+                    filters = TextSearch(q=text, limit=limit, offset=offset, min_relevance=bar)
+                    page = answer(engine, text, vector, filters).model_dump(mode="json", exclude_unset=True)
+                    page.pop("took_ms", None)
+                    f.write(json.dumps([text, bar, limit, offset, page], sort_keys=True) + "\n")
+                    pages += 1
+    return pages
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--size", default="default", help="the moment world's size (benchmarks.moments.SIZES)")
+    parser.add_argument("--library", type=Path, help="a benchmarks.api_load library to dump instead of the world")
+    parser.add_argument("--queries", type=int, default=40, help="text queries over --library")
     args = parser.parse_args(argv)
-    print(f"{dump(args.out, args.size)} pages written to {args.out}")
+    pages = dump(args.out, args.size) if args.library is None else dump_library(args.out, args.library, args.queries)
+    print(f"{pages} pages written to {args.out}")
 
 
 if __name__ == "__main__":
