@@ -38,10 +38,15 @@ class ModelInput:
             shown = scaled_size(*turned_size(frame.width, frame.height, turn), self.size)
             self._plan = (turn, turned_size(*shown, turn))  # back to the stored orientation for the scaler
         turn, (width, height) = self._plan
-        # threads=1: the frame keeps the scaler it used (PyAV caches one per frame); see ShotThumbnails
-        rgb = frame.reformat(width=width, height=height, format="rgb24", interpolation="BILINEAR", threads=1)
-        rgb = rgb.to_ndarray()
+        rgb = rgb_picture(frame, width=width, height=height, interpolation="BILINEAR")
         return np.ascontiguousarray(centre_crop(upright(rgb, turn), self.size))
+
+
+def rgb_picture(frame: av.VideoFrame, **scaled: object) -> np.ndarray:
+    """``frame`` as (H, W, 3) uint8 RGB (``width``, ``height``, ``interpolation``: scaled on the way) by a
+    scaler with one thread: the frame keeps the scaler it used (PyAV caches one per frame), and a scaler
+    with threads must never be freed in a forked child (``ShotThumbnails``)."""
+    return frame.reformat(format="rgb24", threads=1, **scaled).to_ndarray()
 
 
 class ShotThumbnails:
@@ -82,8 +87,7 @@ class FramePicture:
         scale = min(1.0, max_side / max(shown_w, shown_h))
         width, height = turned_size(max(1, round(shown_w * scale)), max(1, round(shown_h * scale)), self.turn)
         how = "AREA" if scale < 0.25 else "BILINEAR"
-        rgb = self.frame.reformat(width=width, height=height, format="rgb24", interpolation=how, threads=1)
-        rgb = rgb.to_ndarray()
+        rgb = rgb_picture(self.frame, width=width, height=height, interpolation=how)
         return np.ascontiguousarray(upright(rgb, self.turn))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.decode.geometry import upright
-from indexer.decode.pyav import frame_turn
+from indexer.decode.pyav import frame_turn, rgb_picture
 from vidseek.errors import DecodeError
 
 
@@ -33,7 +33,7 @@ def frame_at(path: Path, t: float) -> np.ndarray:
                 shown = frame
             if shown is None:
                 raise DecodeError(f"no frame at {t:.3f} s of {path}")
-            rgb = shown.reformat(format="rgb24", threads=1).to_ndarray()  # one-thread scaler: see pyav.ShotThumbnails
+            rgb = rgb_picture(shown)
             return np.ascontiguousarray(upright(rgb, frame_turn(shown)))
     except (av.error.FFmpegError, OSError, IndexError, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise DecodeError(f"cannot decode a frame at {t:.3f} s of {path} ({exc})") from None
